@@ -1,0 +1,66 @@
+"""One row per distinct paper found, with how often and where it is mentioned."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from pipeline.catalog import Catalog
+
+PAPER_COLUMNS = [
+    "paper_id",
+    "arxiv_id",
+    "title",
+    "in_catalog",
+    "year",
+    "n_mentions",
+    "n_sources",
+    "languages",
+    "source_files",
+]
+
+
+def year_from_arxiv_id(arxiv_id: str | None) -> int | None:
+    """The submission year an arXiv id encodes (YYMM... or archive/YYMMNNN)."""
+    if not arxiv_id:
+        return None
+    match = re.match(r"^(\d{2})\d{2}\.|^[a-z.A-Z-]+/(\d{2})\d{5}$", arxiv_id)
+    if not match:
+        return None
+    yy = int(match.group(1) or match.group(2))
+    return 1900 + yy if yy >= 90 else 2000 + yy
+
+
+def dedupe(mentions: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    matched = mentions[mentions["status"] == "matched"]
+    known = catalog.papers.set_index("paper_id")
+    rows = []
+    for paper_id, group in matched.groupby("paper_id", sort=True):
+        in_catalog = paper_id in known.index
+        arxiv_ids = group["arxiv_id"].dropna()
+        arxiv_id = arxiv_ids.iloc[0] if len(arxiv_ids) else None
+        if in_catalog:
+            entry = known.loc[paper_id]
+            title, year = entry["title"], entry["year"]
+        else:
+            title, year = None, year_from_arxiv_id(arxiv_id)
+        rows.append(
+            (
+                paper_id,
+                arxiv_id,
+                title,
+                in_catalog,
+                year,
+                len(group),
+                group["source_file"].nunique(),
+                sorted(set(group["language"])),
+                sorted(set(group["source_file"])),
+            )
+        )
+    papers = pd.DataFrame(rows, columns=PAPER_COLUMNS)
+    papers["year"] = papers["year"].astype("Int64")
+    papers["in_catalog"] = papers["in_catalog"].astype(bool)
+    papers["n_mentions"] = papers["n_mentions"].astype("int64")
+    papers["n_sources"] = papers["n_sources"].astype("int64")
+    return papers

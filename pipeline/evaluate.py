@@ -1,0 +1,142 @@
+"""Score a published dataset against gold annotations (one CSV per source document).
+
+A link is a distinct (source_file, paper) pair from matched mentions. Precision counts links
+that the gold lists for that document at any tier (P rows included: linking a passing mention
+correctly is not an error). Recall is per tier A, B, C, and per language and kind over A-C.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.match import normalize_title
+
+GOLD_COLUMNS = ["source_file", "arxiv_id", "canonical_title", "year", "kind", "tier", "surface"]
+RECALL_TIERS = ("A", "B", "C")
+
+
+def paper_key(arxiv_id: object, title: object) -> str:
+    if isinstance(arxiv_id, str) and arxiv_id:
+        return f"arxiv:{arxiv_id}"
+    return f"title:{normalize_title(str(title))}"
+
+
+def load_gold(gold_dir: Path) -> pd.DataFrame:
+    files = sorted(gold_dir.glob("*.csv"))
+    if not files:
+        raise FileNotFoundError(f"no gold CSV files in {gold_dir}")
+    frames = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files]
+    gold = pd.concat(frames, ignore_index=True)
+    missing = [c for c in GOLD_COLUMNS if c not in gold.columns]
+    if missing:
+        raise ValueError(f"gold files lack columns: {', '.join(missing)}")
+    gold["key"] = [
+        paper_key(a, t) for a, t in zip(gold["arxiv_id"], gold["canonical_title"], strict=True)
+    ]
+    return gold
+
+
+def predicted_links(out_dir: Path) -> pd.DataFrame:
+    mentions = pd.read_parquet(out_dir / "mentions.parquet")
+    papers = pd.read_parquet(out_dir / "papers.parquet").set_index("paper_id")
+    matched = mentions[mentions["status"] == "matched"]
+    keys = [
+        paper_key(row.arxiv_id, papers.at[row.paper_id, "title"]) for row in matched.itertuples()
+    ]
+    links = pd.DataFrame(
+        {
+            "source_file": matched["source_file"],
+            "key": keys,
+            "paper_id": matched["paper_id"],
+            "surface": matched["surface"],
+            "method": matched["method"],
+        }
+    )
+    return links.drop_duplicates(["source_file", "key"]).reset_index(drop=True)
+
+
+def _ratio(found: int, total: int) -> float | None:
+    return round(found / total, 4) if total else None
+
+
+def _recall_by(gold: pd.DataFrame, column: str) -> dict[str, dict]:
+    return {
+        str(value): {
+            "found": int(g["found"].sum()),
+            "total": len(g),
+            "recall": _ratio(int(g["found"].sum()), len(g)),
+        }
+        for value, g in gold.groupby(column, sort=True)
+    }
+
+
+def evaluate(out_dir: Path, gold_dir: Path) -> dict:
+    gold = load_gold(gold_dir)
+    documents = pd.read_parquet(out_dir / "documents.parquet")
+    links = predicted_links(out_dir)
+    judged = links[links["source_file"].isin(set(gold["source_file"]))]
+    gold_pairs = set(zip(gold["source_file"], gold["key"], strict=True))
+    link_pairs = set(zip(judged["source_file"], judged["key"], strict=True))
+    correct = judged[
+        [p in gold_pairs for p in zip(judged["source_file"], judged["key"], strict=True)]
+    ]
+    false_links = judged[
+        [p not in gold_pairs for p in zip(judged["source_file"], judged["key"], strict=True)]
+    ]
+    gold = gold.assign(
+        found=[p in link_pairs for p in zip(gold["source_file"], gold["key"], strict=True)],
+        language=gold["source_file"]
+        .map(documents.set_index("source_file")["language"])
+        .fillna("missing"),
+    )
+    required = gold[gold["tier"].isin(RECALL_TIERS)]
+    misses = required[~required["found"]]
+    return {
+        "links": len(judged),
+        "correct_links": len(correct),
+        "precision": _ratio(len(correct), len(judged)),
+        "recall_by_tier": _recall_by(gold, "tier"),
+        "recall_by_language": _recall_by(required, "language"),
+        "recall_by_kind": _recall_by(required, "kind"),
+        "unjudged_links": int(len(links) - len(judged)),
+        "misses": misses[
+            ["source_file", "tier", "kind", "key", "canonical_title", "surface"]
+        ].to_dict("records"),
+        "false_links": false_links[["source_file", "paper_id", "surface", "method"]].to_dict(
+            "records"
+        ),
+    }
+
+
+def format_scores(scores: dict) -> str:
+    lines = [
+        f"precision: {scores['precision']} ({scores['correct_links']}/{scores['links']} links)",
+        "",
+        "| group | found | total | recall |",
+        "|---|---|---|---|",
+    ]
+    for title, key in (
+        ("tier", "recall_by_tier"),
+        ("language", "recall_by_language"),
+        ("kind", "recall_by_kind"),
+    ):
+        for value, row in scores[key].items():
+            lines.append(f"| {title} {value} | {row['found']} | {row['total']} | {row['recall']} |")
+    lines += ["", f"misses (tiers A-C): {len(scores['misses'])}"]
+    lines += [
+        f"  {m['source_file']} {m['tier']} {m['kind']} {m['key']}: {m['surface'][:80]}"
+        for m in scores["misses"]
+    ]
+    lines += ["", f"false links: {len(scores['false_links'])}"]
+    lines += [
+        f"  {f['source_file']} {f['paper_id']} via {f['method']}: {f['surface'][:80]}"
+        for f in scores["false_links"]
+    ]
+    return "\n".join(lines)
+
+
+def write_json(scores: dict, path: Path) -> None:
+    path.write_text(json.dumps(scores, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

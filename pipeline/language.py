@@ -1,0 +1,165 @@
+"""Language of documents and of their segments (lines).
+
+langdetect is reliable on whole Latin-script documents but not on short lines, and it has
+no Malay; lingua (restricted to a few candidates) is reliable on lines. Chinese, Japanese and
+Korean are recognised from their scripts, which is more reliable than either model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+from langdetect import DetectorFactory, LangDetectException, detect
+from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+DetectorFactory.seed = 0
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+KANA = re.compile(r"[\u3040-\u30ff]")
+HANGUL = re.compile(r"[\uac00-\ud7af]")
+LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]{2,}")
+URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:pdf|html?)\b|\S+/\S+", re.IGNORECASE)
+
+# About how many Latin letters one CJK character stands for, so that scripts can be compared
+# by "words" rather than by characters (a Han character is roughly a third of an English word).
+LETTERS_PER_CJK_CHAR = 3.0
+MIN_LATIN_WORDS_FOR_LINE_MODEL = 3
+MIN_LINE_CONFIDENCE = 0.6
+
+# Words common in Malay but not in Indonesian (and the reverse): both models confuse the two.
+MALAY_MARKERS = frozenset(
+    [
+        "ialah",
+        "daripada",
+        "bahawa",
+        "sahaja",
+        "kerana",
+        "iaitu",
+        "semasa",
+        "sebarang",
+        "kenderaan",
+        "boleh",
+        "mereka",
+        "kertas",
+        "penyelidikan",
+        "pantas",
+        "sedia",
+        "kita",
+    ]
+)
+INDONESIAN_MARKERS = frozenset(
+    ["bahwa", "karena", "saja", "yaitu", "bisa", "sangat", "tetapi", "makalah"]
+)
+
+LINE_CANDIDATES = (
+    Language.ENGLISH,
+    Language.GERMAN,
+    Language.MALAY,
+    Language.INDONESIAN,
+    Language.FRENCH,
+    Language.SPANISH,
+    Language.DUTCH,
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: int
+    end: int
+    language: str
+
+
+@lru_cache(maxsize=1)
+def _line_detector():
+    return LanguageDetectorBuilder.from_languages(*LINE_CANDIDATES).build()
+
+
+def _script_language(text: str) -> str | None:
+    """A CJK language when CJK characters outweigh Latin words, else None."""
+    han = len(HAN.findall(text))
+    kana = len(KANA.findall(text))
+    hangul = len(HANGUL.findall(text))
+    cjk = han + kana + hangul
+    if cjk == 0:
+        return None
+    latin_letters = sum(len(w) for w in LATIN_WORD.findall(text))
+    if cjk * LETTERS_PER_CJK_CHAR < latin_letters:
+        return None
+    if hangul > han + kana:
+        return "ko"
+    if kana:
+        return "ja"
+    return "zh"
+
+
+def _malay_or_indonesian(text: str) -> str:
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    return "id" if len(words & INDONESIAN_MARKERS) > len(words & MALAY_MARKERS) else "ms"
+
+
+def _normalise_code(code: str, text: str) -> str:
+    code = code.split("-")[0].lower()
+    if code in ("ms", "id"):
+        return _malay_or_indonesian(text)
+    return code
+
+
+def document_language(text: str) -> str:
+    """ISO 639-1 code of a document's main language; 'und' when it has no letters."""
+    script = _script_language(text)
+    if script:
+        return script
+    prose = URL.sub(" ", text)
+    if not LATIN_WORD.search(prose):
+        return "und"
+    try:
+        return _normalise_code(detect(prose), prose)
+    except LangDetectException:
+        return "und"
+
+
+def segment_language(text: str, document_lang: str) -> str:
+    """Language of one line; short or uncertain lines take the document's language."""
+    script = _script_language(text)
+    if script:
+        return script
+    prose = URL.sub(" ", text)
+    if len(LATIN_WORD.findall(prose)) < MIN_LATIN_WORDS_FOR_LINE_MODEL:
+        return document_lang
+    confidences = _line_detector().compute_language_confidence_values(prose)
+    best = confidences[0]
+    if best.value < MIN_LINE_CONFIDENCE:
+        return document_lang
+    code = best.language.iso_code_639_1
+    if code in (IsoCode639_1.MS, IsoCode639_1.ID):
+        return document_lang if document_lang in ("ms", "id") else _malay_or_indonesian(prose)
+    return code.name.lower()
+
+
+def segment_lines(text: str, document_lang: str) -> list[Segment]:
+    """One segment per non-empty line, with offsets into ``text``."""
+    segments = []
+    for match in re.finditer(r"[^\r\n]+", text):
+        line = match.group()
+        if line.strip():
+            segments.append(
+                Segment(match.start(), match.end(), segment_language(line, document_lang))
+            )
+    return segments
+
+
+def detect_languages(sources: pd.DataFrame) -> pd.DataFrame:
+    """Add each document's language and its line segments (empty for rejected documents)."""
+    languages, segments = [], []
+    for text in sources["text"]:
+        if isinstance(text, str):
+            language = document_language(text)
+            languages.append(language)
+            segments.append(segment_lines(text, language))
+        else:
+            languages.append("und")
+            segments.append([])
+    return sources.assign(language=languages, segments=segments)

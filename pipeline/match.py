@@ -1,0 +1,274 @@
+"""Link candidate mentions to catalog papers: exact ids first, then fuzzy titles, then names.
+
+A link is made only above a threshold and with a margin over the runner-up; otherwise the
+mention is kept as ``ambiguous`` (with its candidates) or ``unmatched``: a wrong link poisons
+every downstream user, an unmatched mention is honest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from pipeline.catalog import Catalog, split_aliases
+from pipeline.config import MatchThresholds
+from pipeline.extract import alias_lookup
+
+MENTION_COLUMNS = [
+    "mention_id",
+    "source_file",
+    "language",
+    "start",
+    "end",
+    "surface",
+    "kind",
+    "status",
+    "paper_id",
+    "arxiv_id",
+    "score",
+    "method",
+    "candidates",
+]
+NON_WORD = re.compile(r"[\W_]+")
+NAME_SCORE = 95.0
+# How many lines before an arXiv link count as "beside it" for the title-conflict check.
+CONFLICT_WINDOW_LINES = 2
+MIN_WORDS_FOR_FUZZY_TITLE = 3
+
+
+def normalize_title(title: str) -> str:
+    """Unicode NFKC, case-folded, punctuation to spaces, whitespace collapsed."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(NON_WORD.sub(" ", folded).split())
+
+
+def compact_title(title: str) -> str:
+    """Normalised title without spaces, so that "fromMulti-Head" equals "from Multi-Head"."""
+    return normalize_title(title).replace(" ", "")
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str
+    paper_id: str | None
+    score: float
+    method: str
+    candidates: tuple[str, ...] = ()
+
+
+class TitleIndex:
+    """Fuzzy search over catalog titles, scored with ``fuzz.ratio`` on compact titles.
+
+    ``ratio`` was chosen by measurement: it tolerates case, typos and missing spaces but, unlike
+    ``token_set_ratio`` or ``partial_ratio``, does not give 100 to a title that is only a part
+    of a longer one ("Attention Is All You Need" vs "... in Speech Separation").
+    """
+
+    def __init__(self, paper_ids: list[str], titles: list[str]) -> None:
+        self.paper_ids = paper_ids
+        self.keys = [compact_title(t) for t in titles]
+
+    def search(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
+        query = compact_title(text)
+        if not query:
+            return []
+        hits = process.extract(query, self.keys, scorer=fuzz.ratio, limit=limit * 2)
+        best: dict[str, float] = {}
+        for _, score, index in hits:
+            paper_id = self.paper_ids[index]
+            best[paper_id] = max(best.get(paper_id, 0.0), float(score))
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+        return ranked[:limit]
+
+
+def _name_prefix(title: str) -> str:
+    """The model name before a title's colon ("ChatDoctor" in "ChatDoctor: A Medical ...")."""
+    head, colon, _ = title.partition(":")
+    return compact_title(head) if colon and len(head.split()) <= 3 else ""
+
+
+def decide_title(
+    surface: str,
+    ranked: list[tuple[str, float]],
+    titles: dict[str, str],
+    thresholds: MatchThresholds,
+) -> Decision:
+    """Link when the best title is close enough and clearly ahead of the runner-up.
+
+    A title in the review band is still linked when it starts with the same model name as the
+    written one ("ChatDoctor: ..."), since titles are revised between arXiv versions but
+    their model name rarely is. Two-word spans link only on an exact title.
+    """
+    if not ranked:
+        return Decision("unmatched", None, 0.0, "title_fuzzy")
+    top_id, top = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    clear = top - runner_up >= thresholds.margin
+    if len(surface.split()) < MIN_WORDS_FOR_FUZZY_TITLE and top < 100:
+        return Decision("unmatched", None, top, "title_fuzzy")
+    if top >= thresholds.accept and clear:
+        return Decision("matched", top_id, top, "title_fuzzy")
+    prefix = _name_prefix(surface)
+    if top >= thresholds.review and clear and prefix and prefix == _name_prefix(titles[top_id]):
+        return Decision("matched", top_id, top, "title_fuzzy_name_prefix")
+    if top >= thresholds.review:
+        close = tuple(pid for pid, score in ranked if score >= thresholds.review)
+        method = "title_fuzzy_low_margin" if top >= thresholds.accept else "title_fuzzy_low_score"
+        return Decision("ambiguous", None, top, method, close)
+    return Decision("unmatched", None, top, "title_fuzzy")
+
+
+class Matcher:
+    def __init__(self, catalog: Catalog, thresholds: MatchThresholds) -> None:
+        papers = catalog.papers
+        self.thresholds = thresholds
+        self.paper_by_arxiv = dict(
+            zip(
+                papers["arxiv_id"].dropna(),
+                papers.loc[papers["arxiv_id"].notna(), "paper_id"],
+                strict=True,
+            )
+        )
+        self.arxiv_by_paper = {
+            pid: (aid if isinstance(aid, str) else None)
+            for pid, aid in zip(papers["paper_id"], papers["arxiv_id"], strict=True)
+        }
+        self.title_by_paper = dict(zip(papers["paper_id"], papers["title"], strict=True))
+        self.titles = TitleIndex(papers["paper_id"].tolist(), papers["title"].tolist())
+        self.aliases = {
+            pid: split_aliases(aliases)
+            for pid, aliases in zip(papers["paper_id"], papers["aliases"], strict=True)
+        }
+        self.papers_by_alias = alias_lookup(self.aliases)
+
+    def all_aliases(self) -> list[str]:
+        return sorted({a for aliases in self.aliases.values() for a in aliases})
+
+    def decide_arxiv(self, arxiv_id: str) -> Decision:
+        paper_id = self.paper_by_arxiv.get(arxiv_id)
+        if paper_id:
+            return Decision("matched", paper_id, 100.0, "arxiv_id")
+        return Decision("matched", f"arxiv:{arxiv_id}", 100.0, "arxiv_id_not_in_catalog")
+
+    def decide_name(self, alias_key: str) -> Decision:
+        papers = self.papers_by_alias.get(alias_key, [])
+        if len(papers) == 1:
+            return Decision("matched", papers[0], NAME_SCORE, "alias")
+        return Decision("ambiguous", None, NAME_SCORE, "alias_shared", tuple(papers))
+
+    def title_agrees(self, paper_id: str, written_title: str) -> bool:
+        catalog_title = self.title_by_paper.get(paper_id)
+        if catalog_title is None:
+            return False
+        score = fuzz.ratio(compact_title(catalog_title), compact_title(written_title))
+        return score >= self.thresholds.review
+
+
+def mention_id(source_file: str, start: int, end: int, kind: str) -> str:
+    key = f"{source_file}\x1f{start}\x1f{end}\x1f{kind}".encode()
+    return hashlib.sha256(key).hexdigest()[:20]
+
+
+def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _conflict(
+    matcher: Matcher,
+    decision: Decision,
+    line: int,
+    start: int,
+    titles: list[tuple[int, int, str, str]],
+) -> Decision:
+    """An arXiv link whose written title (the nearest matched title before it, on its line or
+    just above) names another paper is not trusted: the text means the title's paper."""
+    before = [
+        t
+        for t in titles
+        if line - CONFLICT_WINDOW_LINES <= t[0] <= line and (t[0], t[1]) < (line, start)
+    ]
+    if not before:
+        return decision
+    _, _, title_paper, surface = max(before)
+    if title_paper == decision.paper_id or matcher.title_agrees(decision.paper_id, surface):
+        return decision
+    return Decision(
+        "ambiguous",
+        None,
+        decision.score,
+        "arxiv_id_title_conflict",
+        tuple(sorted({decision.paper_id, title_paper})),
+    )
+
+
+def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
+    """Decide every candidate of one document; inline title runs that resemble no catalog
+    title are not mentions and are dropped here."""
+    decisions: dict[int, Decision] = {}
+    title_spans: list[tuple[int, int]] = []
+    matched_titles: list[tuple[int, int, str, str]] = []
+    for index, row in candidates[candidates["kind"] == "english_title"].iterrows():
+        ranked = matcher.titles.search(row["surface"])
+        decision = decide_title(row["surface"], ranked, matcher.title_by_paper, matcher.thresholds)
+        if decision.status == "unmatched" and not row["standalone"]:
+            continue
+        decisions[index] = decision
+        if decision.status != "unmatched":
+            title_spans.append((row["start"], row["end"]))
+        if decision.status == "matched":
+            matched_titles.append((row["line"], row["start"], decision.paper_id, row["surface"]))
+    for index, row in candidates[candidates["kind"] == "arxiv_id"].iterrows():
+        decision = matcher.decide_arxiv(row["evidence"])
+        decisions[index] = _conflict(matcher, decision, row["line"], row["start"], matched_titles)
+    for index, row in candidates[candidates["kind"] == "name"].iterrows():
+        if not _covered(title_spans, row["start"], row["end"]):
+            decisions[index] = matcher.decide_name(row["evidence"])
+    rows = []
+    for index, decision in decisions.items():
+        row = candidates.loc[index]
+        arxiv_id = None
+        if decision.status == "matched":
+            arxiv_id = matcher.arxiv_by_paper.get(
+                decision.paper_id, row["evidence"] if row["kind"] == "arxiv_id" else None
+            )
+        rows.append(
+            (
+                mention_id(row["source_file"], row["start"], row["end"], row["kind"]),
+                row["source_file"],
+                row["language"],
+                int(row["start"]),
+                int(row["end"]),
+                row["surface"],
+                row["kind"],
+                decision.status,
+                decision.paper_id,
+                arxiv_id,
+                round(float(decision.score), 2),
+                decision.method,
+                list(decision.candidates),
+            )
+        )
+    return pd.DataFrame(rows, columns=MENTION_COLUMNS)
+
+
+def match_all(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
+    """The mentions table: every kept candidate with its decision, in a stable order."""
+    frames = [
+        resolve_document(group, matcher)
+        for _, group in candidates.groupby("source_file", sort=True)
+    ]
+    frames = [f for f in frames if not f.empty]
+    mentions = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=MENTION_COLUMNS)
+    )
+    mentions = mentions.astype({"start": "int64", "end": "int64", "score": "float64"})
+    for column in ("paper_id", "arxiv_id"):
+        mentions[column] = mentions[column].astype(object).where(mentions[column].notna(), None)
+    return mentions.sort_values(
+        ["source_file", "start", "end", "kind"], kind="stable", ignore_index=True
+    )

@@ -1,0 +1,153 @@
+"""End to end on the project's raw folder (the five seed articles): the published folder
+follows the contract, and two runs give identical tables."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline import build
+from pipeline.build import build_dataset
+from pipeline.write import TABLES
+from pipeline.config import load_settings
+from schemas import DocumentsModel, MentionsModel, PapersModel
+from tests.conftest import CATALOG, RAW
+
+METADATA_KEYS = {b"schema_version", b"run_id", b"pipeline_version", b"catalog_sha256",
+                 b"created_at"}
+
+
+def _settings(raw: Path, out: Path):
+    return load_settings(environ={}, raw_dir=raw, out_dir=out, catalog_path=CATALOG)
+
+
+@pytest.fixture(scope="module")
+def seed_runs(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("out")
+    first = build_dataset(_settings(RAW, out))
+    tables_first = {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES}
+    second = build_dataset(_settings(RAW, out))
+    return out, first, second, tables_first
+
+
+def test_seed_run_publishes_tables_that_follow_the_contract(seed_runs) -> None:
+    out, first, _, _ = seed_runs
+    assert first.published, first.failures
+    DocumentsModel.validate(pd.read_parquet(out / "documents.parquet"), lazy=True)
+    MentionsModel.validate(pd.read_parquet(out / "mentions.parquet"), lazy=True)
+    PapersModel.validate(pd.read_parquet(out / "papers.parquet"), lazy=True)
+    documents = pd.read_parquet(out / "documents.parquet")
+    assert sorted(documents["source_file"]) == sorted(p.name for p in RAW.glob("*.txt"))
+    assert set(documents["language"]) == {"de", "ms", "zh"}
+    for name in ("report.json", "report.md", "report.html"):
+        assert (out / name).stat().st_size > 0
+
+
+def test_offsets_point_at_the_surface(seed_runs) -> None:
+    out = seed_runs[0]
+    mentions = pd.read_parquet(out / "mentions.parquet")
+    texts = {f: (RAW / f).read_text("utf-8") for f in mentions["source_file"].unique()}
+    for row in mentions.itertuples():
+        assert texts[row.source_file][row.start:row.end] == row.surface
+
+
+def test_tables_carry_the_same_run_metadata(seed_runs) -> None:
+    out, _, second, _ = seed_runs
+    run_ids = set()
+    for table in TABLES:
+        metadata = pq.read_schema(out / f"{table}.parquet").metadata
+        assert METADATA_KEYS <= set(metadata)
+        run_ids.add(metadata[b"run_id"])
+    assert run_ids == {second.run_id.encode()}
+
+
+def test_two_runs_give_identical_tables(seed_runs) -> None:
+    out, first, second, tables_first = seed_runs
+    assert first.run_id != second.run_id
+    for table, frame in tables_first.items():
+        pd.testing.assert_frame_equal(frame, pd.read_parquet(out / f"{table}.parquet"))
+
+
+def test_each_run_is_kept_and_current_points_at_the_last(seed_runs) -> None:
+    out, first, second, _ = seed_runs
+    assert (out / "runs" / first.run_id / "papers.parquet").is_file()
+    assert os.readlink(out / "current") == f"runs/{second.run_id}"
+    report = second.report["changes"]
+    assert report["previous"] == "read"
+    assert report["papers_added"] == [] and report["papers_removed"] == []
+
+
+def test_every_matched_mention_has_its_paper(seed_runs) -> None:
+    out = seed_runs[0]
+    mentions = pd.read_parquet(out / "mentions.parquet")
+    papers = pd.read_parquet(out / "papers.parquet")
+    matched = mentions[mentions["status"] == "matched"]
+    assert set(matched["paper_id"]) == set(papers["paper_id"])
+    counts = matched.groupby("paper_id").size()
+    assert (papers.set_index("paper_id")["n_mentions"] == counts).all()
+
+
+def test_failed_validation_publishes_nothing_and_keeps_the_previous_dataset(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    good = build_dataset(_settings(small_raw, out))
+    assert good.published
+    before = (out / "papers.parquet").read_bytes()
+
+    real_dedupe = build.dedupe
+
+    def broken_dedupe(mentions, catalog):
+        papers = real_dedupe(mentions, catalog)
+        return papers.assign(n_mentions=papers["n_mentions"] + 1)
+
+    monkeypatch.setattr(build, "dedupe", broken_dedupe)
+    bad = build_dataset(_settings(small_raw, out))
+    assert not bad.published
+    assert any("n_mentions" in failure for failure in bad.failures)
+    assert (out / "papers.parquet").read_bytes() == before
+    assert os.readlink(out / "current") == f"runs/{good.run_id}"
+    assert (bad.run_folder / "report.json").is_file()
+
+
+def test_a_binary_file_is_rejected_and_the_rest_published(small_raw: Path, tmp_path: Path) -> None:
+    (small_raw / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    result = build_dataset(_settings(small_raw, tmp_path / "out"))
+    assert result.published
+    documents = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("source_file")
+    assert documents.at["image.txt", "status"] == "rejected"
+    assert "binary content" in documents.at["image.txt", "error"]
+    assert documents.at["de_snippet.txt", "status"] == "ok"
+
+
+def test_no_readable_document_publishes_nothing(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    result = build_dataset(_settings(raw, tmp_path / "out"))
+    assert not result.published
+    assert "no readable source documents" in result.failures[-1]
+
+
+def test_a_corrupted_previous_dataset_is_reported_and_replaced(small_raw: Path,
+                                                               tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for table in TABLES:
+        (out / f"{table}.parquet").write_bytes(b"not parquet at all")
+    result = build_dataset(_settings(small_raw, out))
+    assert result.published
+    assert result.report["changes"]["previous"] == "unreadable"
+    pd.read_parquet(out / "papers.parquet")
+
+
+def test_the_raw_folder_may_be_anywhere(tmp_path: Path) -> None:
+    raw = tmp_path / "articles with spaces"
+    shutil.copytree(RAW, raw, ignore=shutil.ignore_patterns("catalog", "*.csv", "00[1-4]*"))
+    result = build_dataset(_settings(raw, tmp_path / "out"))
+    assert result.published
+    assert result.report["documents"]["read"] == 1
