@@ -8,16 +8,15 @@ every downstream user, an unmatched mention is honest.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from pipeline.catalog import Catalog, split_aliases
 from pipeline.config import MatchThresholds
 from pipeline.extract import alias_lookup
+from pipeline.title_index import TitleIndex, compact_title
 
 MENTION_COLUMNS = [
     "mention_id",
@@ -34,22 +33,10 @@ MENTION_COLUMNS = [
     "method",
     "candidates",
 ]
-NON_WORD = re.compile(r"[\W_]+")
 NAME_SCORE = 95.0
 # How many lines before an arXiv link count as "beside it" for the title-conflict check.
 CONFLICT_WINDOW_LINES = 2
 MIN_WORDS_FOR_FUZZY_TITLE = 3
-
-
-def normalize_title(title: str) -> str:
-    """Unicode NFKC, case-folded, punctuation to spaces, whitespace collapsed."""
-    folded = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(NON_WORD.sub(" ", folded).split())
-
-
-def compact_title(title: str) -> str:
-    """Normalised title without spaces, so that "fromMulti-Head" equals "from Multi-Head"."""
-    return normalize_title(title).replace(" ", "")
 
 
 @dataclass(frozen=True)
@@ -59,31 +46,6 @@ class Decision:
     score: float
     method: str
     candidates: tuple[str, ...] = ()
-
-
-class TitleIndex:
-    """Fuzzy search over catalog titles, scored with ``fuzz.ratio`` on compact titles.
-
-    ``ratio`` was chosen by measurement: it tolerates case, typos and missing spaces but, unlike
-    ``token_set_ratio`` or ``partial_ratio``, does not give 100 to a title that is only a part
-    of a longer one ("Attention Is All You Need" vs "... in Speech Separation").
-    """
-
-    def __init__(self, paper_ids: list[str], titles: list[str]) -> None:
-        self.paper_ids = paper_ids
-        self.keys = [compact_title(t) for t in titles]
-
-    def search(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
-        query = compact_title(text)
-        if not query:
-            return []
-        hits = process.extract(query, self.keys, scorer=fuzz.ratio, limit=limit * 2)
-        best: dict[str, float] = {}
-        for _, score, index in hits:
-            paper_id = self.paper_ids[index]
-            best[paper_id] = max(best.get(paper_id, 0.0), float(score))
-        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-        return ranked[:limit]
 
 
 def _name_prefix(title: str) -> str:
