@@ -26,6 +26,11 @@ URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:pdf|html?)\b|\S+/\S+", re.IGNO
 # About how many Latin letters one CJK character stands for, so that scripts can be compared
 # by "words" rather than by characters (a Han character is roughly a third of an English word).
 LETTERS_PER_CJK_CHAR = 3.0
+# Share of a text's words that must be CJK for the text to count as CJK. A line is CJK when
+# most of it is; a document already when a third of it is, because the Latin runs in CJK
+# articles are overwhelmingly quoted titles and terms, not the author's own prose.
+CJK_SHARE_FOR_LINE = 0.5
+CJK_SHARE_FOR_DOCUMENT = 1 / 3
 MIN_LATIN_WORDS_FOR_LINE_MODEL = 3
 MIN_LINE_CONFIDENCE = 0.6
 
@@ -77,8 +82,8 @@ def _line_detector():
     return LanguageDetectorBuilder.from_languages(*LINE_CANDIDATES).build()
 
 
-def _script_language(text: str) -> str | None:
-    """A CJK language when CJK characters outweigh Latin words, else None."""
+def _script_language(text: str, min_share: float) -> str | None:
+    """A CJK language when CJK words make up at least ``min_share`` of the text, else None."""
     han = len(HAN.findall(text))
     kana = len(KANA.findall(text))
     hangul = len(HANGUL.findall(text))
@@ -86,7 +91,8 @@ def _script_language(text: str) -> str | None:
     if cjk == 0:
         return None
     latin_letters = sum(len(w) for w in LATIN_WORD.findall(text))
-    if cjk * LETTERS_PER_CJK_CHAR < latin_letters:
+    cjk_weight = cjk * LETTERS_PER_CJK_CHAR
+    if cjk_weight < min_share * (cjk_weight + latin_letters):
         return None
     if hangul > han + kana:
         return "ko"
@@ -109,7 +115,7 @@ def _normalise_code(code: str, text: str) -> str:
 
 def document_language(text: str) -> str:
     """ISO 639-1 code of a document's main language; 'und' when it has no letters."""
-    script = _script_language(text)
+    script = _script_language(text, CJK_SHARE_FOR_DOCUMENT)
     if script:
         return script
     prose = URL.sub(" ", text)
@@ -123,7 +129,7 @@ def document_language(text: str) -> str:
 
 def segment_language(text: str, document_lang: str) -> str:
     """Language of one line; short or uncertain lines take the document's language."""
-    script = _script_language(text)
+    script = _script_language(text, CJK_SHARE_FOR_LINE)
     if script:
         return script
     prose = URL.sub(" ", text)

@@ -13,13 +13,18 @@ import pytest
 
 from pipeline import build
 from pipeline.build import build_dataset
-from pipeline.write import TABLES
 from pipeline.config import load_settings
+from pipeline.write import TABLES
 from schemas import DocumentsModel, MentionsModel, PapersModel
 from tests.conftest import CATALOG, RAW
 
-METADATA_KEYS = {b"schema_version", b"run_id", b"pipeline_version", b"catalog_sha256",
-                 b"created_at"}
+METADATA_KEYS = {
+    b"schema_version",
+    b"run_id",
+    b"pipeline_version",
+    b"catalog_sha256",
+    b"created_at",
+}
 
 
 def _settings(raw: Path, out: Path):
@@ -53,7 +58,7 @@ def test_offsets_point_at_the_surface(seed_runs) -> None:
     mentions = pd.read_parquet(out / "mentions.parquet")
     texts = {f: (RAW / f).read_text("utf-8") for f in mentions["source_file"].unique()}
     for row in mentions.itertuples():
-        assert texts[row.source_file][row.start:row.end] == row.surface
+        assert texts[row.source_file][row.start : row.end] == row.surface
 
 
 def test_tables_carry_the_same_run_metadata(seed_runs) -> None:
@@ -61,7 +66,7 @@ def test_tables_carry_the_same_run_metadata(seed_runs) -> None:
     run_ids = set()
     for table in TABLES:
         metadata = pq.read_schema(out / f"{table}.parquet").metadata
-        assert METADATA_KEYS <= set(metadata)
+        assert set(metadata) >= METADATA_KEYS
         run_ids.add(metadata[b"run_id"])
     assert run_ids == {second.run_id.encode()}
 
@@ -133,8 +138,9 @@ def test_no_readable_document_publishes_nothing(tmp_path: Path) -> None:
     assert "no readable source documents" in result.failures[-1]
 
 
-def test_a_corrupted_previous_dataset_is_reported_and_replaced(small_raw: Path,
-                                                               tmp_path: Path) -> None:
+def test_a_corrupted_previous_dataset_is_reported_and_replaced(
+    small_raw: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     out.mkdir()
     for table in TABLES:

@@ -17,28 +17,64 @@ def test_help_explains_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
         assert flag in help_text
 
 
-def test_local_run_prints_a_summary(small_raw: Path, tmp_path: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["run", "--engine", "local", "--raw", str(small_raw), "--out",
-                 str(tmp_path / "out"), "--catalog", str(CATALOG)])
+def test_local_run_prints_a_summary(
+    small_raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "run",
+            "--engine",
+            "local",
+            "--raw",
+            str(small_raw),
+            "--out",
+            str(tmp_path / "out"),
+            "--catalog",
+            str(CATALOG),
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     assert "documents: 2 read, 0 rejected" in printed
     assert "mentions by language" in printed and "report:" in printed
 
 
-def test_missing_raw_folder_is_a_clear_error(tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["run", "--engine", "local", "--raw", str(tmp_path / "nope"), "--out",
-                 str(tmp_path / "out"), "--catalog", str(CATALOG)])
+def test_missing_raw_folder_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "run",
+            "--engine",
+            "local",
+            "--raw",
+            str(tmp_path / "nope"),
+            "--out",
+            str(tmp_path / "out"),
+            "--catalog",
+            str(CATALOG),
+        ]
+    )
     assert code == 2
     assert "raw folder not found" in capsys.readouterr().err
 
 
-def test_nothing_published_exits_non_zero(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_nothing_published_exits_non_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "raw").mkdir()
-    code = main(["run", "--engine", "local", "--raw", str(tmp_path / "raw"), "--out",
-                 str(tmp_path / "out"), "--catalog", str(CATALOG)])
+    code = main(
+        [
+            "run",
+            "--engine",
+            "local",
+            "--raw",
+            str(tmp_path / "raw"),
+            "--out",
+            str(tmp_path / "out"),
+            "--catalog",
+            str(CATALOG),
+        ]
+    )
     assert code == 1
     assert "NOTHING PUBLISHED" in capsys.readouterr().out

@@ -13,13 +13,19 @@ GOLD_HEADER = "source_file,arxiv_id,canonical_title,year,kind,tier,surface,note\
 def _write_output(out: Path, links: list[tuple[str, str, str | None, str]]) -> None:
     """Minimal published tables: matched mentions (source, paper_id, arxiv_id, title)."""
     out.mkdir()
-    mentions = pd.DataFrame({
-        "source_file": [s for s, _, _, _ in links], "paper_id": [p for _, p, _, _ in links],
-        "arxiv_id": [a for _, _, a, _ in links], "status": ["matched"] * len(links),
-        "surface": ["x"] * len(links), "method": ["alias"] * len(links),
-    })
-    papers = pd.DataFrame({"paper_id": [p for _, p, _, _ in links],
-                           "title": [t for _, _, _, t in links]}).drop_duplicates("paper_id")
+    mentions = pd.DataFrame(
+        {
+            "source_file": [s for s, _, _, _ in links],
+            "paper_id": [p for _, p, _, _ in links],
+            "arxiv_id": [a for _, _, a, _ in links],
+            "status": ["matched"] * len(links),
+            "surface": ["x"] * len(links),
+            "method": ["alias"] * len(links),
+        }
+    )
+    papers = pd.DataFrame(
+        {"paper_id": [p for _, p, _, _ in links], "title": [t for _, _, _, t in links]}
+    ).drop_duplicates("paper_id")
     documents = pd.DataFrame({"source_file": ["a.txt", "b.txt"], "language": ["de", "zh"]})
     mentions.to_parquet(out / "mentions.parquet")
     papers.to_parquet(out / "papers.parquet")
@@ -30,27 +36,38 @@ def _write_output(out: Path, links: list[tuple[str, str, str | None, str]]) -> N
 def gold(tmp_path: Path) -> Path:
     folder = tmp_path / "gold"
     folder.mkdir()
-    (folder / "a.csv").write_text(GOLD_HEADER + (
-        "a.txt,1706.03762,Attention Is All You Need,2017,arxiv_link,A,x,\n"
-        "a.txt,,Long Short-Term Memory,1997,name,B,LSTM,\n"
-        "a.txt,2005.14165,Language Models are Few-Shot Learners,2020,name,P,GPT-3,\n"
-    ), encoding="utf-8")
-    (folder / "b.csv").write_text(GOLD_HEADER + (
-        "b.txt,2304.09848,Evaluating Verifiability in Generative Search Engines,2023,"
-        "description,C,x,\n"
-    ), encoding="utf-8")
+    (folder / "a.csv").write_text(
+        GOLD_HEADER
+        + (
+            "a.txt,1706.03762,Attention Is All You Need,2017,arxiv_link,A,x,\n"
+            "a.txt,,Long Short-Term Memory,1997,name,B,LSTM,\n"
+            "a.txt,2005.14165,Language Models are Few-Shot Learners,2020,name,P,GPT-3,\n"
+        ),
+        encoding="utf-8",
+    )
+    (folder / "b.csv").write_text(
+        GOLD_HEADER
+        + (
+            "b.txt,2304.09848,Evaluating Verifiability in Generative Search Engines,2023,"
+            "description,C,x,\n"
+        ),
+        encoding="utf-8",
+    )
     return folder
 
 
 def test_precision_and_recall_per_tier_language_and_kind(tmp_path: Path, gold: Path) -> None:
     out = tmp_path / "out"
-    _write_output(out, [
-        ("a.txt", "arxiv:1706.03762", "1706.03762", "Attention Is All You Need"),
-        ("a.txt", "ref:hochreiter1997-lstm", None, "Long short-term memory"),
-        ("a.txt", "arxiv:2005.14165", "2005.14165", "Language Models are Few-Shot Learners"),
-        ("b.txt", "arxiv:1810.04805", "1810.04805", "BERT"),
-        ("c.txt", "arxiv:1810.04805", "1810.04805", "BERT"),
-    ])
+    _write_output(
+        out,
+        [
+            ("a.txt", "arxiv:1706.03762", "1706.03762", "Attention Is All You Need"),
+            ("a.txt", "ref:hochreiter1997-lstm", None, "Long short-term memory"),
+            ("a.txt", "arxiv:2005.14165", "2005.14165", "Language Models are Few-Shot Learners"),
+            ("b.txt", "arxiv:1810.04805", "1810.04805", "BERT"),
+            ("c.txt", "arxiv:1810.04805", "1810.04805", "BERT"),
+        ],
+    )
     scores = evaluate(out, gold)
     assert scores["links"] == 4 and scores["correct_links"] == 3
     assert scores["precision"] == 0.75

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.shared
 @pytest.fixture(scope="module")
 def scores(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("gold-out")
-    result = build_dataset(load_settings(environ={}, raw_dir=RAW, out_dir=out,
-                                         catalog_path=CATALOG))
+    result = build_dataset(
+        load_settings(environ={}, raw_dir=RAW, out_dir=out, catalog_path=CATALOG)
+    )
     assert result.published
     return evaluate(out, SHARED / "eval" / "gold")
 

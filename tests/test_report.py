@@ -10,30 +10,55 @@ HOSTILE = "<script>alert('x')</script> Attention"
 
 
 def _tables() -> dict[str, pd.DataFrame]:
-    mentions = pd.DataFrame({
-        "mention_id": ["a", "b"], "source_file": ["doc.txt", "doc.txt"], "language": ["zh", "zh"],
-        "start": [0, 40], "end": [len(HOSTILE), 45], "surface": [HOSTILE, "GPT-9"],
-        "kind": ["english_title", "name"], "status": ["unmatched", "matched"],
-        "paper_id": [None, "arxiv:2005.14165"], "arxiv_id": [None, "2005.14165"],
-        "score": [40.0, 95.0], "method": ["title_fuzzy", "alias"], "candidates": [[], []],
-    })
-    documents = pd.DataFrame({
-        "source_file": ["doc.txt", "bad.txt"], "language": ["zh", "und"], "sha256": ["0" * 64] * 2,
-        "n_chars": [50, 0], "n_mentions": [2, 0], "status": ["ok", "rejected"],
-        "error": [None, "binary content: NUL byte at offset 3"],
-    })
-    papers = pd.DataFrame({
-        "paper_id": ["arxiv:2005.14165"], "arxiv_id": ["2005.14165"], "title": ["T"],
-        "in_catalog": [True], "year": [2020], "n_mentions": [1], "n_sources": [1],
-        "languages": [["zh"]], "source_files": [["doc.txt"]],
-    })
+    mentions = pd.DataFrame(
+        {
+            "mention_id": ["a", "b"],
+            "source_file": ["doc.txt", "doc.txt"],
+            "language": ["zh", "zh"],
+            "start": [0, 40],
+            "end": [len(HOSTILE), 45],
+            "surface": [HOSTILE, "GPT-9"],
+            "kind": ["english_title", "name"],
+            "status": ["unmatched", "matched"],
+            "paper_id": [None, "arxiv:2005.14165"],
+            "arxiv_id": [None, "2005.14165"],
+            "score": [40.0, 95.0],
+            "method": ["title_fuzzy", "alias"],
+            "candidates": [[], []],
+        }
+    )
+    documents = pd.DataFrame(
+        {
+            "source_file": ["doc.txt", "bad.txt"],
+            "language": ["zh", "und"],
+            "sha256": ["0" * 64] * 2,
+            "n_chars": [50, 0],
+            "n_mentions": [2, 0],
+            "status": ["ok", "rejected"],
+            "error": [None, "binary content: NUL byte at offset 3"],
+        }
+    )
+    papers = pd.DataFrame(
+        {
+            "paper_id": ["arxiv:2005.14165"],
+            "arxiv_id": ["2005.14165"],
+            "title": ["T"],
+            "in_catalog": [True],
+            "year": [2020],
+            "n_mentions": [1],
+            "n_sources": [1],
+            "languages": [["zh"]],
+            "source_files": [["doc.txt"]],
+        }
+    )
     return {"documents": documents, "mentions": mentions, "papers": papers}
 
 
 def _report() -> dict:
     texts = {"doc.txt": HOSTILE + " " * 10 + "GPT-9 is here"}
-    return build_report({"run_id": "r1"}, _tables(), texts, [], ["papers.csv line 3: bad"], {},
-                        None)
+    return build_report(
+        {"run_id": "r1"}, _tables(), texts, [], ["papers.csv line 3: bad"], {}, None
+    )
 
 
 def test_report_counts_and_review_lists() -> None:

@@ -10,8 +10,12 @@ def test_valid_tables_pass() -> None:
     tables = _tables()
     text = tables["mentions"]["surface"][0] + " " * 5
     text = text[:40] + "GPT-9"
-    assert validate_tables(tables["documents"], tables["mentions"], tables["papers"],
-                           {"doc.txt": text}) == []
+    assert (
+        validate_tables(
+            tables["documents"], tables["mentions"], tables["papers"], {"doc.txt": text}
+        )
+        == []
+    )
 
 
 def test_every_failure_is_reported_at_once() -> None:

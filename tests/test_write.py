@@ -8,8 +8,13 @@ import pyarrow.parquet as pq
 
 from pipeline.write import current_run, publish, published_runs, read_published
 
-METADATA = {"schema_version": "1", "run_id": "r1", "pipeline_version": "0", "catalog_sha256": "x",
-            "created_at": "2026-01-01T00:00:00Z"}
+METADATA = {
+    "schema_version": "1",
+    "run_id": "r1",
+    "pipeline_version": "0",
+    "catalog_sha256": "x",
+    "created_at": "2026-01-01T00:00:00Z",
+}
 
 
 def _tables(n: int) -> dict[str, pd.DataFrame]:

@@ -1,0 +1,116 @@
+"""Document and line language: script rules, Malay vs Indonesian, inheritance, offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import PROJECT_ROOT
+from pipeline.language import Segment, document_language, segment_language, segment_lines
+
+RAW = PROJECT_ROOT / "raw"
+
+
+def _lines(name: str) -> list[str]:
+    return (RAW / name).read_text(encoding="utf-8").splitlines()
+
+
+MALAY_LINES = [line for line in _lines("001_c9cdbce49000d21f.txt") if line.strip()]
+ZH_LINES = _lines("004_fca185adc7557be1.txt")
+
+GERMAN = (
+    "Die Forscher schlugen ein neues Sprachdarstellungsmodell vor, das tiefe bidirektionale "
+    "Darstellungen vortrainiert, indem es den Kontext in allen Schichten berücksichtigt. "
+    "Daher können vortrainierte Modelle durch einfaches Hinzufügen einer Ausgabeebene "
+    "feinabgestimmt werden."
+)
+CHINESE = (
+    "大型语言模型在机器翻译中的应用越来越广泛,研究人员发现训练数据的质量非常重要。"
+    "我们在本文中总结了过去一年里最值得关注的论文。"
+)
+
+
+def test_document_language_german() -> None:
+    assert document_language(GERMAN) == "de"
+
+
+@pytest.mark.parametrize("start", [0, 3, 6, 12, 21])
+def test_document_language_malay_never_indonesian(start: int) -> None:
+    paragraph = "\n".join(MALAY_LINES[start : start + 3])
+    assert document_language(paragraph) == "ms"
+
+
+def test_document_language_chinese() -> None:
+    assert document_language(CHINESE) == "zh"
+
+
+def test_document_language_chinese_with_english_titles() -> None:
+    # Lines 21-35 of the seed: the GPT / InstructGPT / T5 / LaMDA reading list.
+    excerpt = "\n".join(ZH_LINES[20:35])
+    assert "Language Models are Few-Shot Learners" in excerpt
+    assert document_language(excerpt) == "zh"
+
+
+def test_document_language_chinese_title_heavy_reading_list() -> None:
+    excerpt = "\n".join(ZH_LINES[82:97])
+    assert "Proximal Policy Optimization Algorithms" in excerpt
+    assert document_language(excerpt) == "zh"
+
+
+def test_document_language_whole_chinese_seed() -> None:
+    assert document_language("\n".join(ZH_LINES)) == "zh"
+
+
+def test_document_language_without_letters_is_und() -> None:
+    assert document_language("12345 --- 678 !!!") == "und"
+
+
+def test_segment_english_title_in_chinese_document() -> None:
+    line = "Training language models to follow instructions with human feedback"
+    assert segment_language(line, "zh") == "en"
+
+
+@pytest.mark.parametrize("document_lang", ["de", "ms", "zh"])
+def test_segment_short_line_inherits_document_language(document_lang: str) -> None:
+    assert segment_language("*Autor:OpenAI", document_lang) == document_lang
+
+
+def test_segment_chinese_line_with_a_few_latin_words() -> None:
+    line = "22年4月,Google发布PaLM模型,基于Transformer decoder架构,使用multi-query注意力"
+    assert segment_language(line, "zh") == "zh"
+    assert segment_language(line, "de") == "zh"
+
+
+def test_segment_malay_line_in_malay_document() -> None:
+    assert segment_language(MALAY_LINES[2], "ms") == "ms"
+
+
+def test_segment_german_line_in_chinese_document() -> None:
+    line = "Chinchilla: Training großer Sprachmodelle mit optimaler Rechenleistung"
+    assert segment_language(line, "zh") == "de"
+
+
+def test_segment_lines_offsets() -> None:
+    text = "第一行 GPT-4\r\n\r\n  Attention Is All You Need  \n\n   \nLetzte Zeile ohne Umbruch"
+    segments = segment_lines(text, "zh")
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert [text[s.start : s.end] for s in segments] == lines
+    assert all(isinstance(s, Segment) for s in segments)
+    assert [s.start for s in segments] == sorted(s.start for s in segments)
+
+
+def test_segment_lines_offsets_on_seed_file() -> None:
+    text = (RAW / "000_cbc9c61091d15a47.txt").read_text(encoding="utf-8")
+    segments = segment_lines(text, "de")
+    expected = [line for line in text.splitlines() if line.strip()]
+    assert [text[s.start : s.end] for s in segments] == expected
+
+
+def test_language_is_deterministic() -> None:
+    paragraph = "\n".join(MALAY_LINES[:3])
+    excerpt = "\n".join(ZH_LINES[20:35])
+    first = [document_language(t) for t in (GERMAN, paragraph, excerpt)]
+    first_segments = segment_lines(excerpt, "zh")
+    for _ in range(3):
+        assert [document_language(t) for t in (GERMAN, paragraph, excerpt)] == first
+        assert segment_lines(excerpt, "zh") == first_segments
+    assert first == ["de", "ms", "zh"]

@@ -1,0 +1,281 @@
+"""Linking: title normalisation, fuzzy title decisions, arXiv decisions, title conflicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.catalog import Catalog, load_catalog
+from pipeline.config import PROJECT_ROOT, MatchThresholds
+from pipeline.extract import build_alias_pattern, extract_mentions
+from pipeline.language import segment_lines
+from pipeline.match import MENTION_COLUMNS, Matcher, decide_title, resolve_document
+from pipeline.title_index import TitleIndex, compact_title, normalize_title
+
+THRESHOLDS = MatchThresholds()
+
+ROWS = [
+    ("arxiv:1706.03762", "1706.03762", "Attention Is All You Need", "2017", "Transformer"),
+    (
+        "arxiv:2010.13154",
+        "2010.13154",
+        "Attention Is All You Need in Speech Separation",
+        "2020",
+        "SepFormer",
+    ),
+    (
+        "arxiv:2303.14070",
+        "2303.14070",
+        "ChatDoctor: A Medical Chat Model Fine-Tuned on a Large Language Model Meta-AI "
+        "(LLaMA) Using Medical Domain Knowledge",
+        "2023",
+        "ChatDoctor",
+    ),
+    (
+        "arxiv:2205.01068",
+        "2205.01068",
+        "OPT: Open Pre-trained Transformer Language Models",
+        "2022",
+        "OPT",
+    ),
+    ("ref:segment-anything", "", "Segment Anything", "2023", "SAM"),
+    ("arxiv:2001.08361", "2001.08361", "Scaling Laws for Neural Language Models", "2020", ""),
+    ("arxiv:2001.00002", "2001.00002", "Scaling Laws for Neural Language Model", "2020", ""),
+    (
+        "arxiv:2203.15556",
+        "2203.15556",
+        "Training Compute-Optimal Large Language Models",
+        "2022",
+        "Chinchilla",
+    ),
+]
+
+
+def _write_catalog(folder: Path, rows: list[tuple[str, ...]]) -> Path:
+    frame = pd.DataFrame(rows, columns=["paper_id", "arxiv_id", "title", "year", "aliases"])
+    frame.insert(4, "authors", "Someone")
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(folder / "papers.csv", index=False)
+    return folder
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Catalog:
+    loaded = load_catalog(_write_catalog(tmp_path / "catalog", ROWS))
+    assert loaded.errors == []
+    assert len(loaded) == len(ROWS)
+    return loaded
+
+
+@pytest.fixture
+def matcher(catalog: Catalog) -> Matcher:
+    return Matcher(catalog, THRESHOLDS)
+
+
+def _decide(matcher: Matcher, surface: str):
+    return decide_title(surface, matcher.titles.search(surface), matcher.title_by_paper, THRESHOLDS)
+
+
+# normalisation
+
+
+def test_normalize_title_nfkc_case_punctuation() -> None:
+    assert normalize_title("ＡＴＴＥＮＴＩＯＮ  Is—All: You_Need!") == "attention is all you need"
+    assert normalize_title("Straße") == "strasse"
+    assert normalize_title("  GPT-4   Technical\tReport ") == "gpt 4 technical report"
+    assert normalize_title("《大模型》综述") == "大模型 综述"
+
+
+def test_compact_title_ignores_missing_spaces() -> None:
+    assert compact_title("fromMulti-Head") == compact_title("from Multi-Head") == "frommultihead"
+    assert compact_title("Attention is all you need") != compact_title("Attention is all you")
+
+
+# TitleIndex / decide_title
+
+
+def test_title_index_ranks_exact_title_first(matcher: Matcher) -> None:
+    ranked = matcher.titles.search("Attention is all you need")
+    assert ranked[0] == ("arxiv:1706.03762", 100.0)
+    assert dict(ranked)["arxiv:2010.13154"] < THRESHOLDS.review
+
+
+def test_title_index_empty_query() -> None:
+    assert TitleIndex(["arxiv:1706.03762"], ["Attention Is All You Need"]).search("—!") == []
+
+
+def test_decide_title_scorer_trap(matcher: Matcher) -> None:
+    decision = _decide(matcher, "Attention is all you need")
+    assert decision.status == "matched"
+    assert decision.paper_id == "arxiv:1706.03762"
+    assert decision.method == "title_fuzzy"
+    longer = _decide(matcher, "Attention Is All You Need in Speech Separation")
+    assert (longer.status, longer.paper_id) == ("matched", "arxiv:2010.13154")
+
+
+@pytest.mark.parametrize(
+    "surface",
+    [
+        "ATTENTION IS ALL YOU NEED",
+        "Attention is al you need",
+        "Attention Is All You Nead",
+        "AttentionIsAllYouNeed",
+    ],
+)
+def test_decide_title_tolerates_case_and_typo(matcher: Matcher, surface: str) -> None:
+    decision = _decide(matcher, surface)
+    assert (decision.status, decision.paper_id) == ("matched", "arxiv:1706.03762")
+    assert decision.score >= THRESHOLDS.accept
+
+
+def test_decide_title_near_identical_titles_are_ambiguous(matcher: Matcher) -> None:
+    decision = _decide(matcher, "Scaling Laws for Neural Language Models")
+    assert decision.status == "ambiguous"
+    assert decision.paper_id is None
+    assert set(decision.candidates) == {"arxiv:2001.08361", "arxiv:2001.00002"}
+    assert decision.method == "title_fuzzy_low_margin"
+
+
+def test_decide_title_two_words_only_exact(matcher: Matcher) -> None:
+    exact = _decide(matcher, "Segment Anything")
+    assert (exact.status, exact.paper_id) == ("matched", "ref:segment-anything")
+    near = _decide(matcher, "Segment Anythin")
+    assert near.status == "unmatched"
+    assert near.paper_id is None
+
+
+def test_decide_title_review_band_with_name_prefix(matcher: Matcher) -> None:
+    surface = (
+        "ChatDoctor: A Medical Chat Model Fine-tuned on LLaMA Model using Medical Domain Knowledge"
+    )
+    decision = _decide(matcher, surface)
+    assert THRESHOLDS.review <= decision.score < THRESHOLDS.accept
+    assert decision.status == "matched"
+    assert decision.paper_id == "arxiv:2303.14070"
+    assert decision.method == "title_fuzzy_name_prefix"
+
+
+def test_decide_title_review_band_other_name_prefix_is_ambiguous(matcher: Matcher) -> None:
+    surface = (
+        "MedDoctor: A Medical Chat Model Fine-tuned on LLaMA Model using Medical Domain Knowledge"
+    )
+    decision = _decide(matcher, surface)
+    assert THRESHOLDS.review <= decision.score < THRESHOLDS.accept
+    assert decision.status == "ambiguous"
+    assert decision.paper_id is None
+    assert decision.candidates == ("arxiv:2303.14070",)
+    assert decision.method == "title_fuzzy_low_score"
+
+
+def test_decide_title_nothing_ranked() -> None:
+    decision = decide_title("Anything at all here", [], {}, THRESHOLDS)
+    assert (decision.status, decision.paper_id) == ("unmatched", None)
+
+
+def test_decide_title_unrelated_is_unmatched(matcher: Matcher) -> None:
+    decision = _decide(matcher, "Deep Residual Learning for Image Recognition")
+    assert decision.status == "unmatched"
+    assert decision.score < THRESHOLDS.review
+
+
+# Matcher
+
+
+def test_decide_arxiv_in_catalog(matcher: Matcher) -> None:
+    decision = matcher.decide_arxiv("1706.03762")
+    assert (decision.status, decision.paper_id, decision.method) == (
+        "matched",
+        "arxiv:1706.03762",
+        "arxiv_id",
+    )
+
+
+def test_decide_arxiv_not_in_catalog(matcher: Matcher) -> None:
+    decision = matcher.decide_arxiv("2404.12345")
+    assert decision.status == "matched"
+    assert decision.paper_id == "arxiv:2404.12345"
+    assert decision.method == "arxiv_id_not_in_catalog"
+
+
+def test_decide_name(matcher: Matcher) -> None:
+    decision = matcher.decide_name("Chinchilla")
+    assert (decision.status, decision.paper_id, decision.method) == (
+        "matched",
+        "arxiv:2203.15556",
+        "alias",
+    )
+    assert matcher.decide_name("Unknown").status == "ambiguous"
+
+
+# resolve_document
+
+
+def _resolve(matcher: Matcher, text: str, language: str = "zh") -> pd.DataFrame:
+    segments = segment_lines(text, language)
+    pattern = build_alias_pattern(matcher.all_aliases())
+    candidates = extract_mentions("doc.txt", text, segments, pattern)
+    mentions = resolve_document(candidates, matcher)
+    assert list(mentions.columns) == MENTION_COLUMNS
+    for row in mentions.itertuples():
+        assert text[row.start : row.end] == row.surface
+    return mentions
+
+
+def test_resolve_arxiv_title_conflict(matcher: Matcher) -> None:
+    text = "Attention Is All You Need in Speech Separation: https://arxiv.org/abs/1706.03762\n"
+    mentions = _resolve(matcher, text)
+    link = mentions[mentions["kind"] == "arxiv_id"].iloc[0]
+    assert link["surface"] == "https://arxiv.org/abs/1706.03762"
+    assert link["status"] == "ambiguous"
+    assert link["method"] == "arxiv_id_title_conflict"
+    assert pd.isna(link["paper_id"])
+    assert sorted(link["candidates"]) == ["arxiv:1706.03762", "arxiv:2010.13154"]
+    title = mentions[mentions["kind"] == "english_title"].iloc[0]
+    assert (title["status"], title["paper_id"]) == ("matched", "arxiv:2010.13154")
+
+
+def test_resolve_arxiv_with_agreeing_title_is_matched(matcher: Matcher) -> None:
+    text = "Attention Is All You Need: https://arxiv.org/abs/1706.03762\n"
+    mentions = _resolve(matcher, text)
+    link = mentions[mentions["kind"] == "arxiv_id"].iloc[0]
+    assert (link["status"], link["paper_id"], link["arxiv_id"], link["method"]) == (
+        "matched",
+        "arxiv:1706.03762",
+        "1706.03762",
+        "arxiv_id",
+    )
+
+
+def test_resolve_arxiv_not_in_catalog_keeps_its_id(matcher: Matcher) -> None:
+    mentions = _resolve(matcher, "论文地址 https://arxiv.org/pdf/2404.12345.pdf\n")
+    assert len(mentions) == 1
+    row = mentions.iloc[0]
+    assert (row["status"], row["paper_id"], row["arxiv_id"], row["method"]) == (
+        "matched",
+        "arxiv:2404.12345",
+        "2404.12345",
+        "arxiv_id_not_in_catalog",
+    )
+
+
+def test_resolve_name_inside_linked_title_is_not_separate(matcher: Matcher) -> None:
+    text = "- OPT: Open Pre-trained Transformer Language Models\nOPT论文\n"
+    mentions = _resolve(matcher, text)
+    names = mentions[mentions["kind"] == "name"]
+    assert names["surface"].tolist() == ["OPT"]
+    assert names.iloc[0]["start"] == text.index("OPT论文")
+    assert names.iloc[0]["paper_id"] == "arxiv:2205.01068"
+
+
+# the curated catalog
+
+
+def test_curated_catalog_loads_cleanly() -> None:
+    catalog = load_catalog(PROJECT_ROOT / "raw" / "catalog")
+    assert len(catalog) >= 600
+    assert catalog.errors == []
+    matcher = Matcher(catalog, THRESHOLDS)
+    decision = _decide(matcher, "Attention is all you need")
+    assert (decision.status, decision.paper_id) == ("matched", "arxiv:1706.03762")
