@@ -20,6 +20,7 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.catalog import load_catalog
 from pipeline.config import Settings
+from pipeline.crosslingual import load_term_tables
 from pipeline.dedupe import dedupe
 from pipeline.extract import extract_all
 from pipeline.ingest import documents_table, ingest
@@ -80,7 +81,7 @@ class BuildResult:
 
 
 def build_matcher(catalog: Any, settings: Settings) -> Matcher:
-    return Matcher(catalog, settings.thresholds)
+    return Matcher(catalog, settings.thresholds, load_term_tables(settings.terms_dir))
 
 
 def build_dataset(settings: Settings, step: Step = call) -> BuildResult:

@@ -25,6 +25,8 @@ class Settings:
     raw_dir: Path = PROJECT_ROOT / "raw"
     out_dir: Path = PROJECT_ROOT / "clean"
     catalog_path: Path = PROJECT_ROOT / "raw" / "catalog"
+    # Per-language term tables (<language>.csv: term,english) for translated titles.
+    terms_dir: Path = PROJECT_ROOT / "raw" / "terms"
     # Files above this size are rejected rather than read (bounded time and memory).
     max_file_bytes: int = 20 * 1024 * 1024
     thresholds: MatchThresholds = field(default_factory=MatchThresholds)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.crosslingual import find_author_references
 from pipeline.language import Segment, segment_language
 
 NEW_ID = r"\d{4}\.\d{4,5}"
@@ -41,12 +42,15 @@ QUOTES = re.compile(
     r"\"([^\"\r\n]{6,300})\"|“([^”\r\n]{6,300})”|„([^“”\r\n]{6,300})[“”]"
     r"|《([^》\r\n]{2,300})》|«([^»\r\n]{6,300})»|「([^」\r\n]{6,300})」"
 )
+# "2015 Fast R-CNN": a timeline's year is not part of the title.
+LEADING_YEAR = re.compile(r"(?:19|20)\d{2}\s+(?=[A-Za-z])")
 TITLE_FOLLOWERS = ("-", "~", "–", "http", "arXiv", "arxiv")
 LIST_MARKER = re.compile(r"^[\s\-*•·>#\d.)]*")
 TRIM = " \t.,;:-–—~'’\"()[]"
 CJK_LANGUAGES = ("zh", "ja", "ko")
 
 MIN_TITLE_WORDS = 3
+MIN_DESCRIPTION_CHARS = 12
 # Two-word spans ("Segment Anything") are candidates too, but link only on an exact title.
 MIN_CANDIDATE_WORDS = 2
 MAX_TITLE_WORDS = 30
@@ -105,7 +109,8 @@ def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Split a run at URLs and title separators into trimmed pieces."""
     cuts = [(m.start() + start, m.end() + start) for m in URL_LIKE.finditer(text[start:end])]
     cuts += [(m.start() + start, m.end() + start) for m in SEPARATORS.finditer(text[start:end])]
-    position = start
+    year = LEADING_YEAR.match(text, start, end)
+    position = year.end() if year else start
     for cut_start, cut_end in sorted(cuts):
         if cut_start > position:
             yield _trimmed(text, position, cut_start)
@@ -241,6 +246,80 @@ def name_spans(
         yield Candidate(line, m.start(), m.end(), "name", alias_key(m.group()), False)
 
 
+CJK_SENTENCE = re.compile(r"[^。！？；!?;\r\n]+")
+LATIN_SENTENCE = re.compile(r"[^.!?;\r\n]+(?:[.!?;](?!\S)|$)")
+CAPITALISED_RUN = re.compile(
+    r"(?<=[a-z\u00df-\u00ff,] )(?:[A-Z][a-z\u00e0-\u00ff]+[ -]){1,5}[A-Z][a-z\u00e0-\u00ff]+"
+)
+HEADING_MAX_WORDS = 20
+HEADING_MAX_CJK_CHARS = 30
+NAME_PREFIX_MAX_WORDS = 3
+# Languages whose writers capitalise every noun: a capitalised run there is not a name.
+CAPITALISE_NOUNS = ("de", "lb")
+
+
+def _cjk_count(text: str) -> int:
+    return sum(1 for c in text if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff")
+
+
+def _heading_like(text: str, cjk: bool) -> bool:
+    """Short, unpunctuated lines are headings and list entries, where titles stand."""
+    if cjk:
+        return 2 <= _cjk_count(text) <= HEADING_MAX_CJK_CHARS and not re.search("[，。,；]", text)
+    words = _word_count(text)
+    return 2 <= words <= HEADING_MAX_WORDS and not text.rstrip().endswith((".", ",", ";"))
+
+
+def translated_spans(text: str, segment: Segment, line: int) -> Iterator[Candidate]:
+    """Candidates for titles written in the segment's own (non-English) language.
+
+    Headings and list entries (also the part after a "Name:" prefix), quoted phrases, and in
+    languages that do not capitalise common nouns, capitalised runs inside a sentence.
+    """
+    if segment.language == "en":
+        return
+    cjk = segment.language in CJK_LANGUAGES
+    line_text = text[segment.start : segment.end]
+    content_start = segment.start + LIST_MARKER.match(line_text).end()
+    start, end = _trimmed(text, content_start, segment.end)
+    if start < end and _heading_like(text[start:end], cjk):
+        yield Candidate(line, start, end, "translated_title", None, True)
+        prefix, colon, _ = text[start:end].partition(":")
+        if colon and len(prefix.split()) <= NAME_PREFIX_MAX_WORDS:
+            rest_start, rest_end = _trimmed(text, start + len(prefix) + 1, end)
+            if rest_start < rest_end and _heading_like(text[rest_start:rest_end], cjk):
+                yield Candidate(line, rest_start, rest_end, "translated_title", None, True)
+    for m in QUOTES.finditer(line_text):
+        group = next(i for i in range(1, 7) if m.group(i))
+        q_start, q_end = _trimmed(
+            text, segment.start + m.start(group), segment.start + m.end(group)
+        )
+        quoted = text[q_start:q_end]
+        if (_cjk_count(quoted) >= 2 if cjk else _word_count(quoted) >= 2) and not (
+            not cjk and _english(quoted, segment)
+        ):
+            yield Candidate(line, q_start, q_end, "translated_title", None, True)
+    if not cjk and segment.language not in CAPITALISE_NOUNS:
+        for m in CAPITALISED_RUN.finditer(text, segment.start, segment.end):
+            yield Candidate(line, m.start(), m.end(), "translated_title", None, False)
+
+
+def description_spans(text: str, segment: Segment, line: int) -> Iterator[Candidate]:
+    """Sentences of non-English text, which may describe a paper without naming it."""
+    if segment.language == "en":
+        return
+    pattern = CJK_SENTENCE if segment.language in CJK_LANGUAGES else LATIN_SENTENCE
+    for m in pattern.finditer(text, segment.start, segment.end):
+        start, end = _trimmed(text, m.start(), m.end())
+        if end - start >= MIN_DESCRIPTION_CHARS:
+            yield Candidate(line, start, end, "description", None, False)
+
+
+def author_spans(text: str, segment: Segment, line: int) -> Iterator[Candidate]:
+    for start, end, evidence in find_author_references(text, segment.start, segment.end):
+        yield Candidate(line, start, end, "description", evidence, False)
+
+
 def extract_mentions(
     source_file: str, text: str, segments: list[Segment], alias_pattern: re.Pattern[str] | None
 ) -> pd.DataFrame:
@@ -253,6 +332,9 @@ def extract_mentions(
         ]
         found += title_spans(text, segment, line)
         found += name_spans(text, segment, line, alias_pattern)
+        found += translated_spans(text, segment, line)
+        found += description_spans(text, segment, line)
+        found += author_spans(text, segment, line)
         rows += [
             (
                 source_file,

@@ -15,6 +15,13 @@ from rapidfuzz import fuzz
 
 from pipeline.catalog import Catalog, split_aliases
 from pipeline.config import MatchThresholds
+from pipeline.crosslingual import (
+    ConceptIndex,
+    TermTable,
+    f_score,
+    first_author_surnames,
+    translate,
+)
 from pipeline.extract import alias_lookup
 from pipeline.title_index import TitleIndex, compact_title
 
@@ -37,6 +44,15 @@ NAME_SCORE = 95.0
 # How many lines before an arXiv link count as "beside it" for the title-conflict check.
 CONFLICT_WINDOW_LINES = 2
 MIN_WORDS_FOR_FUZZY_TITLE = 3
+# Translated titles and descriptions (scores are 0-1 F-scores / recalls of rare title words).
+TRANSLATED_ACCEPT = 0.75
+TRANSLATED_REVIEW = 0.7
+TRANSLATED_MARGIN = 0.15
+TRANSLATED_MIN_RECALL = 0.6
+DESCRIPTION_MIN_RECALL = 0.75
+DESCRIPTION_MIN_STEMS = 3
+AUTHOR_SCORE = 80.0
+MAX_CANDIDATES = 10
 
 
 @dataclass(frozen=True)
@@ -86,9 +102,15 @@ def decide_title(
 
 
 class Matcher:
-    def __init__(self, catalog: Catalog, thresholds: MatchThresholds) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        thresholds: MatchThresholds,
+        term_tables: dict[str, TermTable] | None = None,
+    ) -> None:
         papers = catalog.papers
         self.thresholds = thresholds
+        self.term_tables = term_tables or {}
         self.paper_by_arxiv = dict(
             zip(
                 papers["arxiv_id"].dropna(),
@@ -107,6 +129,18 @@ class Matcher:
             for pid, aliases in zip(papers["paper_id"], papers["aliases"], strict=True)
         }
         self.papers_by_alias = alias_lookup(self.aliases)
+        self.concepts = ConceptIndex(
+            papers["paper_id"].tolist(),
+            papers["title"].tolist(),
+            [(pid, alias) for pid, aliases in self.aliases.items() for alias in aliases],
+        )
+        self.papers_by_surname: dict[str, list[str]] = {}
+        for paper_id, surname in zip(
+            papers["paper_id"], first_author_surnames(papers["authors"]), strict=True
+        ):
+            if surname:
+                self.papers_by_surname.setdefault(surname, []).append(paper_id)
+        self.year_by_paper = dict(zip(papers["paper_id"], papers["year"], strict=True))
 
     def all_aliases(self) -> list[str]:
         return sorted({a for aliases in self.aliases.values() for a in aliases})
@@ -123,12 +157,84 @@ class Matcher:
             return Decision("matched", papers[0], NAME_SCORE, "alias")
         return Decision("ambiguous", None, NAME_SCORE, "alias_shared", tuple(papers))
 
+    def decide_translated(self, surface: str, language: str) -> Decision | None:
+        """A title written in another language, through the term tables; None when it
+        resembles no catalog title or alias (then it is not a mention)."""
+        ranked = self.concepts.rank(translate(surface, language, self.term_tables))
+        if not ranked:
+            return None
+        top, f = ranked[0], f_score(ranked[0])
+        runner_up = f_score(ranked[1]) if len(ranked) > 1 else 0.0
+        if (
+            f >= TRANSLATED_ACCEPT
+            and f - runner_up >= TRANSLATED_MARGIN
+            and top.matched >= 2
+            and top.recall >= TRANSLATED_MIN_RECALL
+        ):
+            return Decision("matched", top.paper_id, 100 * f, "translated_title_terms")
+        if f >= TRANSLATED_REVIEW and top.matched >= 2:
+            close = tuple(m.paper_id for m in ranked if f_score(m) >= f - TRANSLATED_MARGIN)
+            return Decision("ambiguous", None, 100 * f, "translated_title_terms", close)
+        return None
+
+    def decide_description(self, surface: str, language: str) -> Decision | None:
+        """A sentence that covers most of one title's words, including a distinctive one, and
+        clearly more than any other title's; None otherwise (most sentences describe no
+        paper, and titles made of common words cannot be recognised from a description)."""
+        units = translate(surface, language, self.term_tables)
+        ranked = self.concepts.rank(units, limit=5, titles_only=True, by_recall=True)
+        if not ranked:
+            return None
+        top = ranked[0]
+        runner_up = ranked[1].recall if len(ranked) > 1 else 0.0
+        if (
+            top.recall >= DESCRIPTION_MIN_RECALL
+            and top.matched >= DESCRIPTION_MIN_STEMS
+            and top.title_stems > DESCRIPTION_MIN_STEMS
+            and top.distinctive
+            and top.recall - runner_up >= TRANSLATED_MARGIN
+        ):
+            return Decision("matched", top.paper_id, 100 * top.recall, "description_terms")
+        return None
+
+    def decide_author(self, evidence: str, context: str, language: str) -> Decision:
+        """ "Surname et al. (year)": the catalog's papers by that first author, narrowed by the
+        year and then by the words around the reference."""
+        surname, _, year = evidence.partition("|")
+        papers = self.papers_by_surname.get(surname.casefold(), [])
+        if year:
+            papers = [p for p in papers if _year_close(self.year_by_paper.get(p), int(year))]
+        if not papers:
+            return Decision("unmatched", None, 0.0, "author_reference")
+        if len(papers) == 1:
+            method = "author_year" if year else "author"
+            return Decision("matched", papers[0], AUTHOR_SCORE, method)
+        units = translate(context, language, self.term_tables)
+        overlap = sorted(((self._overlap(p, units), p) for p in papers), reverse=True)
+        if overlap[0][0] > 0 and overlap[1][0] == 0:
+            return Decision("matched", overlap[0][1], AUTHOR_SCORE, "author_context")
+        return Decision(
+            "ambiguous",
+            None,
+            AUTHOR_SCORE,
+            "author_reference",
+            tuple(sorted(papers)[:MAX_CANDIDATES]),
+        )
+
+    def _overlap(self, paper_id: str, units: list[frozenset[str]]) -> float:
+        stems = self.concepts.title_stems(paper_id)
+        return sum(self.concepts.weight(s) for s in stems if any(s in u for u in units))
+
     def title_agrees(self, paper_id: str, written_title: str) -> bool:
         catalog_title = self.title_by_paper.get(paper_id)
         if catalog_title is None:
             return False
         score = fuzz.ratio(compact_title(catalog_title), compact_title(written_title))
         return score >= self.thresholds.review
+
+
+def _year_close(year: object, written: int) -> bool:
+    return not pd.isna(year) and abs(int(year) - written) <= 1
 
 
 def mention_id(source_file: str, start: int, end: int, kind: str) -> str:
@@ -168,6 +274,41 @@ def _conflict(
     )
 
 
+def _soft_decisions(
+    candidates: pd.DataFrame,
+    matcher: Matcher,
+    taken: list[tuple[int, int]],
+    title_spans: list[tuple[int, int]],
+) -> dict[int, Decision]:
+    """Translated titles and descriptions: only those that resemble a catalog paper are
+    mentions, and of overlapping ones the strongest is kept."""
+    soft = candidates[
+        candidates["kind"].isin(["translated_title", "description"]) & candidates["evidence"].isna()
+    ]
+    found = []
+    for index, row in soft.iterrows():
+        decide = (
+            matcher.decide_translated
+            if row["kind"] == "translated_title"
+            else matcher.decide_description
+        )
+        decision = decide(row["surface"], row["language"])
+        if decision is not None:
+            found.append(
+                (decision.status != "matched", -decision.score, row["start"], index, decision)
+            )
+    decisions = {}
+    for _, _, _, index, decision in sorted(found):
+        start, end = candidates.at[index, "start"], candidates.at[index, "end"]
+        if any(s < end and start < e for s, e in taken):
+            continue
+        taken.append((start, end))
+        decisions[index] = decision
+        if candidates.at[index, "kind"] == "translated_title":
+            title_spans.append((start, end))
+    return decisions
+
+
 def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
     """Decide every candidate of one document; inline title runs that resemble no catalog
     title are not mentions and are dropped here."""
@@ -187,9 +328,16 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
     for index, row in candidates[candidates["kind"] == "arxiv_id"].iterrows():
         decision = matcher.decide_arxiv(row["evidence"])
         decisions[index] = _conflict(matcher, decision, row["line"], row["start"], matched_titles)
+    decisions.update(_soft_decisions(candidates, matcher, list(title_spans), title_spans))
     for index, row in candidates[candidates["kind"] == "name"].iterrows():
         if not _covered(title_spans, row["start"], row["end"]):
             decisions[index] = matcher.decide_name(row["evidence"])
+    authors = candidates[(candidates["kind"] == "description") & candidates["evidence"].notna()]
+    sentences = candidates[(candidates["kind"] == "description") & candidates["evidence"].isna()]
+    for index, row in authors.iterrows():
+        around = sentences[(sentences["start"] <= row["start"]) & (sentences["end"] >= row["end"])]
+        context = around["surface"].iloc[0] if len(around) else row["surface"]
+        decisions[index] = matcher.decide_author(row["evidence"], context, row["language"])
     rows = []
     for index, decision in decisions.items():
         row = candidates.loc[index]

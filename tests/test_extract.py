@@ -15,6 +15,7 @@ from pipeline.extract import (
     title_spans,
 )
 from pipeline.language import Segment, document_language, segment_lines
+from schemas.models import KINDS
 
 RAW = PROJECT_ROOT / "raw"
 
@@ -257,7 +258,7 @@ def test_extract_mentions_offsets_on_seed_file(name: str, alias_pattern) -> None
     segments = segment_lines(text, document_language(text))
     mentions = extract_mentions(name, text, segments, alias_pattern)
     assert len(mentions) > 10
-    assert set(mentions["kind"]) <= {"arxiv_id", "english_title", "name"}
+    assert set(mentions["kind"]) <= set(KINDS)
     for row in mentions.itertuples():
         assert text[row.start : row.end] == row.surface
         segment = segments[row.line]

@@ -1,0 +1,347 @@
+"""Evidence for mentions that carry no English title: translated titles, descriptions and
+author references ("Lewkowycz等人", "Rae et al. 2021").
+
+Foreign text is turned into English word stems through per-language term tables (data in
+``raw/terms/``, general vocabulary, grown from real usage); unknown Latin words (model names,
+acronyms) pass through. The stems are compared with the stems of every catalog title and alias,
+weighting each stem by how rare it is in the catalog, so that a match on "verifiability" counts
+far more than one on "model".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import snowballstemmer
+import stopwordsiso
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "and",
+        "in",
+        "on",
+        "with",
+        "to",
+        "by",
+        "from",
+        "via",
+        "is",
+        "are",
+        "as",
+        "at",
+        "be",
+        "do",
+        "does",
+        "how",
+        "what",
+        "when",
+        "why",
+        "we",
+        "you",
+        "your",
+        "all",
+        "can",
+        "not",
+        "it",
+        "its",
+        "or",
+        "using",
+        "towards",
+        "toward",
+        "into",
+        "over",
+        "without",
+        "through",
+        "our",
+        "this",
+        "that",
+        "than",
+        "vs",
+        "versus",
+        "one",
+        "two",
+        "more",
+        "less",
+        "new",
+        "let",
+    ]
+)
+LATIN_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f]*|\d+[A-Za-z]*")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+GERMAN_SUFFIXES = ("ungen", "en", "es", "er", "em", "e", "n", "s")
+# Candidates come from the query's rarest stems only, which bounds the work per query even
+# against a catalog of millions of titles.
+CANDIDATE_STEMS = 4
+# How rare a word must be to count as distinctive evidence: its idf as a share of the idf of
+# a word no title contains (0.75 means at most about 3 titles of 800, 14 of 300,000).
+DISTINCTIVE_IDF_SHARE = 0.75
+DISTINCTIVE_MAX_TITLES = 2
+MAX_CANDIDATES = 400
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=1 << 20)
+def stem(word: str) -> str:
+    """Snowball stem of a case-folded word (memoised: catalogs repeat their words a lot)."""
+    return _stemmer().stemWord(word)
+
+
+def english_stems(text: str) -> list[str]:
+    """Content-word stems of English text ("Pre-Training" -> ["pre", "train"])."""
+    words = [w.casefold() for w in LATIN_TOKEN.findall(text)]
+    return [stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
+
+
+@dataclass(frozen=True)
+class TermTable:
+    """Foreign term (case-folded) -> the English stems it can stand for, per alternative."""
+
+    terms: dict[str, tuple[tuple[str, ...], ...]]
+    longest: int  # characters, for CJK segmentation
+    longest_words: int  # words, for multi-word terms in alphabetic languages
+
+
+def load_term_tables(folder: Path) -> dict[str, TermTable]:
+    """One table per ``<language>.csv`` (columns term, english; alternatives split by "|")."""
+    tables: dict[str, TermTable] = {}
+    if not folder.is_dir():
+        return tables
+    for path in sorted(folder.glob("*.csv")):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        terms: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for term, english in zip(frame["term"], frame["english"], strict=True):
+            key = term.strip().casefold()
+            for alternative in english.split("|"):
+                stems = tuple(english_stems(alternative))
+                if key and stems and stems not in terms[key]:
+                    terms[key].append(stems)
+        longest = max((len(t) for t in terms), default=0)
+        longest_words = max((len(t.split()) for t in terms), default=0)
+        tables[path.stem] = TermTable(
+            {k: tuple(v) for k, v in terms.items()}, longest, longest_words
+        )
+    return tables
+
+
+Unit = frozenset[str]
+
+
+def _lookup(table: TermTable | None, word: str, language: str) -> tuple[tuple[str, ...], ...]:
+    if table is None:
+        return ()
+    found = table.terms.get(word)
+    if found is None and language == "de":
+        found = next(
+            (
+                table.terms[word[: -len(s)]]
+                for s in GERMAN_SUFFIXES
+                if word.endswith(s) and word[: -len(s)] in table.terms
+            ),
+            None,
+        )
+    return found or ()
+
+
+def _units_for(alternatives: tuple[tuple[str, ...], ...]) -> list[Unit]:
+    """One unit per English word; alternatives of single words share one unit."""
+    if all(len(a) == 1 for a in alternatives):
+        return [frozenset(a[0] for a in alternatives)]
+    return [frozenset([stem]) for stem in alternatives[0]]
+
+
+def _cjk_units(text: str, table: TermTable | None) -> list[Unit]:
+    """Greedy longest-match segmentation of CJK runs against the term table."""
+    units: list[Unit] = []
+    i = 0
+    while i < len(text):
+        if not CJK.match(text[i]):
+            latin = LATIN_TOKEN.match(text, i)
+            if latin:
+                word = latin.group().casefold()
+                if word not in STOPWORDS and len(word) > 1:
+                    units.append(frozenset([stem(word)]))
+                i = latin.end()
+            else:
+                i += 1
+            continue
+        for size in range(min(table.longest if table else 0, len(text) - i), 0, -1):
+            alternatives = _lookup(table, text[i : i + size], "zh")
+            if alternatives:
+                units += _units_for(alternatives)
+                i += size
+                break
+        else:
+            i += 1
+    return units
+
+
+@lru_cache(maxsize=32)
+def foreign_stopwords(language: str) -> frozenset[str]:
+    """Function words of a language ("des", "durch", "daripada"): never evidence."""
+    return (
+        frozenset(stopwordsiso.stopwords(language))
+        if stopwordsiso.has_lang(language)
+        else (frozenset())
+    )
+
+
+def translate(text: str, language: str, tables: dict[str, TermTable]) -> list[Unit]:
+    """English stem units for foreign text; each unit is the set of stems one word may mean."""
+    table = tables.get(language)
+    if language in ("zh", "ja", "ko"):
+        return _cjk_units(text, table)
+    words = [w.casefold() for w in LATIN_TOKEN.findall(text)]
+    stopwords = foreign_stopwords(language)
+    longest = table.longest_words if table else 1
+    units: list[Unit] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(longest, len(words) - i), 0, -1):
+            alternatives = _lookup(table, " ".join(words[i : i + size]), language)
+            if alternatives:
+                units += _units_for(alternatives)
+                i += size
+                break
+        else:
+            word = words[i]
+            if word not in STOPWORDS and word not in stopwords and len(word) > 1:
+                units.append(frozenset([stem(word)]))
+            i += 1
+    return units
+
+
+@dataclass(frozen=True)
+class ConceptMatch:
+    paper_id: str
+    recall: float  # share of the title's (idf-weighted) stems found in the text
+    precision: float  # share of the text's (idf-weighted) units found in the title
+    matched: int  # distinct title stems found
+    title_stems: int  # distinct stems in the title
+    distinctive: bool  # whether a found stem is rare in the catalog
+
+
+class ConceptIndex:
+    """Catalog titles and aliases as stem sets, with inverse document frequencies.
+
+    ``titles`` are the papers' titles (entry i is paper i); ``aliases`` are extra (paper_id,
+    name) entries after them, used for translated names but not for descriptions.
+    """
+
+    def __init__(
+        self, paper_ids: list[str], titles: list[str], aliases: list[tuple[str, str]] = ()
+    ) -> None:
+        self.n_titles = len(titles)
+        self.paper_ids = paper_ids + [p for p, _ in aliases]
+        self.title_index = {p: i for i, p in enumerate(paper_ids)}
+        texts = titles + [a for _, a in aliases]
+        self.stems = [frozenset(english_stems(t)) for t in texts]
+        postings: dict[str, list[int]] = defaultdict(list)
+        for index, stems in enumerate(self.stems):
+            for stem in stems:
+                postings[stem].append(index)
+        self.postings = dict(postings)
+        total = max(len(texts), 1)
+        self.idf = {s: math.log((total + 1) / (len(p) + 0.5)) for s, p in postings.items()}
+        self.unseen_idf = math.log((total + 1) / 0.5)
+
+    def weight(self, stem: str) -> float:
+        return self.idf.get(stem, self.unseen_idf)
+
+    def distinctive(self, stem: str) -> bool:
+        """A word found in only a handful of catalog titles (relative to catalog size, and
+        always when at most two titles have it)."""
+        rare = len(self.postings.get(stem, ())) <= DISTINCTIVE_MAX_TITLES
+        return rare or self.weight(stem) >= DISTINCTIVE_IDF_SHARE * self.unseen_idf
+
+    def _candidates(self, units: list[Unit]) -> set[int]:
+        stems = sorted(
+            {s for u in units for s in u if s in self.postings}, key=self.weight, reverse=True
+        )
+        found: set[int] = set()
+        for stem in stems[:CANDIDATE_STEMS]:
+            found.update(self.postings[stem][:MAX_CANDIDATES])
+        return found
+
+    def title_stems(self, paper_id: str) -> frozenset[str]:
+        return self.stems[self.title_index[paper_id]]
+
+    def rank(
+        self, units: list[Unit], limit: int = 3, titles_only: bool = False, by_recall: bool = False
+    ) -> list[ConceptMatch]:
+        """Best papers for the units, by F-score of recall and precision (or by recall of
+        the title alone), one entry each."""
+        if not units:
+            return []
+        unit_weights = [max(self.weight(s) for s in u) for u in units]
+        total_units = sum(unit_weights)
+        best: dict[str, ConceptMatch] = {}
+        for index in self._candidates(units):
+            stems = self.stems[index]
+            if not stems or (titles_only and index >= self.n_titles):
+                continue
+            hit_stems = {s for u in units for s in u if s in stems}
+            recall = sum(self.weight(s) for s in hit_stems) / sum(self.weight(s) for s in stems)
+            covered = sum(w for u, w in zip(units, unit_weights, strict=True) if u & stems)
+            match = ConceptMatch(
+                self.paper_ids[index],
+                recall,
+                covered / total_units,
+                len(hit_stems),
+                len(stems),
+                any(self.distinctive(s) for s in hit_stems),
+            )
+            current = best.get(match.paper_id)
+            if current is None or f_score(match) > f_score(current):
+                best[match.paper_id] = match
+        key = (
+            (lambda m: (-m.recall, m.paper_id))
+            if by_recall
+            else (lambda m: (-f_score(m), m.paper_id))
+        )
+        return sorted(best.values(), key=key)[:limit]
+
+
+def f_score(match: ConceptMatch) -> float:
+    total = match.recall + match.precision
+    return 2 * match.recall * match.precision / total if total else 0.0
+
+
+AUTHOR_REFERENCE = re.compile(
+    r"(?<![A-Za-z])(?P<name>[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?)"
+    r"\s?(?:et\.? al\.?|等人|等|dkk\.?|u\.\s?a\.)"
+)
+YEAR_NEAR = re.compile(r"^\D{0,8}?((?:19|20)\d{2})(?!\d)")
+
+
+def find_author_references(text: str, start: int, end: int) -> Iterable[tuple[int, int, str]]:
+    """(start, end, "surname|year") for every "Surname et al." written in text[start:end]."""
+    for m in AUTHOR_REFERENCE.finditer(text, start, end):
+        year = YEAR_NEAR.match(text[m.end() : min(m.end() + 16, end)])
+        surname = m.group("name").split()[-1]
+        yield m.start(), m.end(), f"{surname}|{year.group(1) if year else ''}"
+
+
+def first_author_surnames(authors: Iterable[str]) -> list[str]:
+    """Case-folded surname of each catalog row's first author ("" when unknown)."""
+    surnames = []
+    for names in authors:
+        first = str(names).split(";")[0].split(",")[0].strip()
+        first = re.sub(r"\bet al\.?$", "", first).strip()
+        surnames.append(first.split()[-1].casefold() if first else "")
+    return surnames

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.catalog import load_catalog
+from pipeline.config import MatchThresholds
+from pipeline.crosslingual import (
+    ConceptIndex,
+    english_stems,
+    find_author_references,
+    first_author_surnames,
+    load_term_tables,
+    translate,
+)
+from pipeline.match import Matcher
+
+HEADER = "paper_id,arxiv_id,title,year,authors,aliases\n"
+CATALOG_ROWS = [
+    "arxiv:2303.15772,2303.15772,Ecosystem Graphs: The Social Footprint of Foundation Models,"
+    "2023,Rishi Bommasani; et al.,",
+    "arxiv:2303.01469,2303.01469,Consistency Models,2023,Yang Song; et al.,",
+    "arxiv:2304.09848,2304.09848,Evaluating Verifiability in Generative Search Engines,2023,"
+    "Nelson F. Liu; et al.,",
+    "arxiv:2206.14858,2206.14858,Solving Quantitative Reasoning Problems with Language Models,"
+    "2022,Aitor Lewkowycz; et al.,Minerva",
+    "arxiv:1811.06965,1811.06965,GPipe: Efficient Training of Giant Neural Networks using "
+    "Pipeline Parallelism,2018,Yanping Huang; et al.,GPipe",
+    "arxiv:1608.06993,1608.06993,Densely Connected Convolutional Networks,2016,Gao Huang; et al.,"
+    "DenseNet",
+    "arxiv:1709.01507,1709.01507,Squeeze-and-Excitation Networks,2017,Jie Hu; et al.,SENet",
+    "arxiv:2005.14165,2005.14165,Language Models are Few-Shot Learners,2020,Tom B. Brown; et al.,"
+    "GPT-3",
+]
+TERMS = {
+    "ms.csv": "term,english\ngraf,graph\nekosistem,ecosystem\njejak,footprint\nsosial,social\n"
+    "model,model\nasas,foundation\nkonsistensi,consistency\n",
+    "zh.csv": "term,english\n生成式,generative\n搜索引擎,search engines\n评估,evaluation\n"
+    "人工评估,human evaluation\n语言模型,language models\n并行,parallelism\n",
+    "de.csv": "term,english\nsprachmodell,language model\nlerner,learners\n",
+}
+
+
+@pytest.fixture
+def matcher(tmp_path: Path) -> Matcher:
+    catalog_dir = tmp_path / "catalog"
+    catalog_dir.mkdir()
+    (catalog_dir / "papers.csv").write_text(HEADER + "\n".join(CATALOG_ROWS) + "\n", "utf-8")
+    terms_dir = tmp_path / "terms"
+    terms_dir.mkdir()
+    for name, text in TERMS.items():
+        (terms_dir / name).write_text(text, "utf-8")
+    return Matcher(load_catalog(catalog_dir), MatchThresholds(), load_term_tables(terms_dir))
+
+
+def test_english_stems_drop_stopwords_and_single_letters() -> None:
+    assert english_stems("Let's Evaluate the Engines of Pre-Training") == [
+        "evalu",
+        "engin",
+        "pre",
+        "train",
+    ]
+
+
+def test_translate_latin_uses_the_table_and_keeps_unknown_names(matcher: Matcher) -> None:
+    units = translate("Graf Ekosistem: Jejak Sosial Model Asas", "ms", matcher.term_tables)
+    stems = {s for u in units for s in u}
+    assert {"graph", "ecosystem", "footprint", "social", "model", "foundat"} <= stems
+    names = translate("Sprachmodelle wie PaLM", "de", matcher.term_tables)
+    assert frozenset(["palm"]) in names and frozenset(["languag"]) in names
+
+
+def test_translate_cjk_takes_the_longest_known_term(matcher: Matcher) -> None:
+    units = translate("对生成式搜索引擎进行了人工评估", "zh", matcher.term_tables)
+    stems = [s for u in units for s in u]
+    assert stems == ["generat", "search", "engin", "human", "evalu"]
+
+
+def test_rare_words_weigh_more() -> None:
+    index = ConceptIndex(
+        ["a", "b", "c"],
+        ["Language Models", "Language Models of Code", "Verifiability of Language Models"],
+    )
+    assert index.weight("verifi") > index.weight("model")
+    assert index.rank([frozenset(["verifi"]), frozenset(["model"])])[0].paper_id == "c"
+
+
+def test_translated_title_links_through_the_term_table(matcher: Matcher) -> None:
+    decision = matcher.decide_translated("Graf Ekosistem: Jejak Sosial Model Asas", "ms")
+    assert decision is not None and decision.status == "matched"
+    assert decision.paper_id == "arxiv:2303.15772"
+    two_words = matcher.decide_translated("Model Konsistensi", "ms")
+    assert two_words is not None and two_words.paper_id == "arxiv:2303.01469"
+    assert matcher.decide_translated("Jejak Sosial", "ms") is None
+
+
+def test_description_needs_most_of_a_title(matcher: Matcher) -> None:
+    text = "研究人员对四种流行的生成式搜索引擎进行了人工评估"
+    decision = matcher.decide_description(text, "zh")
+    assert decision is not None and decision.paper_id == "arxiv:2304.09848"
+    assert matcher.decide_description("研究人员对语言模型进行了人工评估", "zh") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("Lewkowycz等人[44]的工作", "Lewkowycz|"),
+        ("由Huang等人在2019年提出的pipeline并行", "Huang|2019"),
+        ("as shown by Rae et al. (2021), scale helps", "Rae|2021"),
+        ("kajian oleh Hu dkk. 2017", "Hu|2017"),
+        ("von Vaswani u. a.", "Vaswani|"),
+    ],
+)
+def test_author_references(text: str, evidence: str) -> None:
+    found = list(find_author_references(text, 0, len(text)))
+    assert [e for _, _, e in found] == [evidence]
+    start, end, _ = found[0]
+    assert text[start:end].startswith(evidence.split("|")[0])
+
+
+def test_no_author_reference_without_et_al() -> None:
+    assert list(find_author_references("Huang and Vaswani wrote", 0, 24)) == []
+
+
+def test_first_author_surnames() -> None:
+    assert first_author_surnames(["Aitor Lewkowycz; et al.", "Tom B. Brown, Ben Mann", ""]) == [
+        "lewkowycz",
+        "brown",
+        "",
+    ]
+
+
+def test_author_decisions(matcher: Matcher) -> None:
+    unique = matcher.decide_author("Lewkowycz|", "Lewkowycz等人的工作", "zh")
+    assert (unique.status, unique.paper_id, unique.method) == (
+        "matched",
+        "arxiv:2206.14858",
+        "author",
+    )
+    by_year = matcher.decide_author("Huang|2019", "Huang等人在2019年", "zh")
+    assert by_year.paper_id == "arxiv:1811.06965" and by_year.method == "author_year"
+    by_context = matcher.decide_author("Huang|", "由Huang等人提出的pipeline并行", "zh")
+    assert by_context.paper_id == "arxiv:1811.06965" and by_context.method == "author_context"
+    unclear = matcher.decide_author("Huang|", "Huang等人的工作", "zh")
+    assert unclear.status == "ambiguous"
+    assert set(unclear.candidates) == {"arxiv:1811.06965", "arxiv:1608.06993"}
+    unknown = matcher.decide_author("Nobody|", "Nobody等人", "zh")
+    assert unknown.status == "unmatched"
