@@ -305,12 +305,18 @@ def translated_spans(text: str, segment: Segment, line: int) -> Iterator[Candida
 
 
 def description_spans(text: str, segment: Segment, line: int) -> Iterator[Candidate]:
-    """Sentences of non-English text, which may describe a paper without naming it."""
+    """Sentences and paragraphs of non-English text, which may describe a paper without
+    naming it."""
     if segment.language == "en":
         return
     pattern = CJK_SENTENCE if segment.language in CJK_LANGUAGES else LATIN_SENTENCE
-    for m in pattern.finditer(text, segment.start, segment.end):
-        start, end = _trimmed(text, m.start(), m.end())
+    spans = {
+        _trimmed(text, m.start(), m.end())
+        for m in pattern.finditer(text, segment.start, segment.end)
+    }
+    # The whole paragraph too: a description often spreads over several sentences.
+    spans.add(_trimmed(text, segment.start, segment.end))
+    for start, end in sorted(spans):
         if end - start >= MIN_DESCRIPTION_CHARS:
             yield Candidate(line, start, end, "description", None, False)
 
