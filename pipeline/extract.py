@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.crosslingual import find_author_references
-from pipeline.language import Segment, segment_language
+from pipeline.language import URL_HINT, Segment, segment_language
 
 NEW_ID = r"\d{4}\.\d{4,5}"
 OLD_ID = r"[a-z][a-z-]{1,15}(?:\.[A-Z]{2})?/\d{7}"
@@ -33,7 +33,7 @@ ARXIV_PATTERNS = (
 # Runs of Latin-script text: letters, digits and the punctuation titles use.
 LATIN_RUN = re.compile(r"[A-Za-z0-9\u00c0-\u024f'’.,:;!?&+/()\[\] \t-]+")
 LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’-]*")
-URL_LIKE = re.compile(r"(?:https?://|www\.)\S*|\S+\.(?:com|org|net|io|pdf|html?)\S*|\S*/\S*")
+TOKEN = re.compile(r"\S+")
 # Where a title ends: list separators and citation tails.
 SEPARATORS = re.compile(
     r"\s+[-~–—]+\s+|\s*~\s*|\.\s+arxiv preprint.*|\s*arxiv[:\s]\s*\S+.*|\s\d{4}$", re.IGNORECASE
@@ -44,6 +44,8 @@ QUOTES = re.compile(
 )
 # "2015 Fast R-CNN": a timeline's year is not part of the title.
 LEADING_YEAR = re.compile(r"(?:19|20)\d{2}\s+(?=[A-Za-z])")
+ONLY_TRIM = re.compile(r"[\s.,;:\-–—~'’\"()\[\]]*")
+SEPARATOR_LOOKBACK = 16
 TITLE_FOLLOWERS = ("-", "~", "–", "http", "arXiv", "arxiv")
 LIST_MARKER = re.compile(r"^[\s\-*•·>#\d.)]*")
 TRIM = " \t.,;:-–—~'’\"()[]"
@@ -51,6 +53,8 @@ CJK_LANGUAGES = ("zh", "ja", "ko")
 
 MIN_TITLE_WORDS = 3
 MIN_DESCRIPTION_CHARS = 12
+# Longer text describes more than one paper (and would cost time for nothing).
+MAX_DESCRIPTION_CHARS = 2000
 # Two-word spans ("Segment Anything") are candidates too, but link only on an exact title.
 MIN_CANDIDATE_WORDS = 2
 MAX_TITLE_WORDS = 30
@@ -81,14 +85,24 @@ class Candidate:
 
 
 def find_arxiv_ids(text: str, offset: int = 0) -> Iterator[tuple[int, int, str]]:
-    """(start, end, normalised id) for every arXiv id written in ``text``."""
-    taken: list[tuple[int, int]] = []
-    for pattern in ARXIV_PATTERNS:
-        for m in pattern.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            yield offset + m.start(), offset + m.end(), m.group("id")
+    """(start, end, normalised id) for every arXiv id written in ``text``; where two written
+    forms overlap (an "arXiv:" inside a URL), the earlier pattern's wins."""
+    found = [
+        (m.start(), rank, m.end(), m.group("id"))
+        for rank, pattern in enumerate(ARXIV_PATTERNS)
+        for m in pattern.finditer(text)
+    ]
+    taken_until = -1
+    for start, _, end, arxiv_id in sorted(found):
+        if start < taken_until:
+            continue
+        taken_until = end
+        yield offset + start, offset + end, arxiv_id
+
+
+def url_tokens(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+    """Whitespace-separated tokens that look like URLs or paths (linear: no backtracking)."""
+    return (m for m in TOKEN.finditer(text, start, end) if URL_HINT.search(m.group()))
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -107,7 +121,7 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Split a run at URLs and title separators into trimmed pieces."""
-    cuts = [(m.start() + start, m.end() + start) for m in URL_LIKE.finditer(text[start:end])]
+    cuts = [(m.start(), m.end()) for m in url_tokens(text, start, end)]
     cuts += [(m.start() + start, m.end() + start) for m in SEPARATORS.finditer(text[start:end])]
     year = LEADING_YEAR.match(text, start, end)
     position = year.end() if year else start
@@ -131,11 +145,22 @@ def _looks_like_title(text: str) -> bool:
     return MIN_TITLE_WORDS <= len(words) <= MAX_TITLE_WORDS
 
 
-def _separated(text: str) -> bool:
-    """True when ``text`` (what stands between a span and its line's edge) is empty or ends in
-    a list separator, so the span stands on its own."""
-    stripped = text.rstrip()
-    return not stripped.strip(TRIM) or stripped.endswith(("-", "~", "–", "—", "》", "：", ":"))
+def _stands_after(text: str, edge: int, start: int) -> bool:
+    """True when only separators stand between the line's edge and ``start``, or the text
+    before ``start`` ends in a list separator. Looks only near both ends: linear overall."""
+    if ONLY_TRIM.fullmatch(text, edge, start):
+        return True
+    before = text[max(edge, start - SEPARATOR_LOOKBACK) : start].rstrip()
+    return before.endswith(("-", "~", "–", "—", "》", "：", ":"))
+
+
+def _stands_before(text: str, end: int, region_end: int) -> bool:
+    """True when nothing but separators follows ``end`` up to the region's end, or what
+    follows starts with a list separator, a link or a citation."""
+    if ONLY_TRIM.fullmatch(text, end, region_end):
+        return True
+    after = text[end : min(region_end, end + SEPARATOR_LOOKBACK)].strip()
+    return after.startswith(TITLE_FOLLOWERS)
 
 
 def _english(text: str, segment: Segment) -> bool:
@@ -172,10 +197,7 @@ def title_spans(text: str, segment: Segment, line: int) -> Iterator[Candidate]:
                 if in_quotes and not _english(surface, segment):
                     continue
                 seen.add((start, end))
-                after = text[end:region_end].strip()
-                alone = _separated(text[edge:start]) and (
-                    not after.strip(TRIM) or after.startswith(TITLE_FOLLOWERS)
-                )
+                alone = _stands_after(text, edge, start) and _stands_before(text, end, region_end)
                 yield Candidate(
                     line, start, end, "english_title", None, alone and _looks_like_title(surface)
                 )
@@ -317,7 +339,7 @@ def description_spans(text: str, segment: Segment, line: int) -> Iterator[Candid
     # The whole paragraph too: a description often spreads over several sentences.
     spans.add(_trimmed(text, segment.start, segment.end))
     for start, end in sorted(spans):
-        if end - start >= MIN_DESCRIPTION_CHARS:
+        if MIN_DESCRIPTION_CHARS <= end - start <= MAX_DESCRIPTION_CHARS:
             yield Candidate(line, start, end, "description", None, False)
 
 

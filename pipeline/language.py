@@ -17,11 +17,12 @@ from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 DetectorFactory.seed = 0
 
+URL_HINT = re.compile(r"https?://|www\.|/|\.(?:com|org|net|io|pdf|html?)(?:\W|$)", re.IGNORECASE)
+
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 KANA = re.compile(r"[\u3040-\u30ff]")
 HANGUL = re.compile(r"[\uac00-\ud7af]")
 LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]{2,}")
-URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:pdf|html?)\b|\S+/\S+", re.IGNORECASE)
 
 # About how many Latin letters one CJK character stands for, so that scripts can be compared
 # by "words" rather than by characters (a Han character is roughly a third of an English word).
@@ -101,6 +102,11 @@ def _script_language(text: str, min_share: float) -> str | None:
     return "zh"
 
 
+def _without_urls(text: str) -> str:
+    """Text with URL-like tokens removed (they are no language)."""
+    return " ".join(m.group() for m in re.finditer(r"\S+", text) if not URL_HINT.search(m.group()))
+
+
 def _malay_or_indonesian(text: str) -> str:
     words = set(re.findall(r"[a-z]+", text.lower()))
     return "id" if len(words & INDONESIAN_MARKERS) > len(words & MALAY_MARKERS) else "ms"
@@ -118,7 +124,7 @@ def document_language(text: str) -> str:
     script = _script_language(text, CJK_SHARE_FOR_DOCUMENT)
     if script:
         return script
-    prose = URL.sub(" ", text)
+    prose = _without_urls(text)
     if not LATIN_WORD.search(prose):
         return "und"
     try:
@@ -132,7 +138,7 @@ def segment_language(text: str, document_lang: str) -> str:
     script = _script_language(text, CJK_SHARE_FOR_LINE)
     if script:
         return script
-    prose = URL.sub(" ", text)
+    prose = _without_urls(text)
     if len(LATIN_WORD.findall(prose)) < MIN_LATIN_WORDS_FOR_LINE_MODEL:
         return document_lang
     confidences = _line_detector().compute_language_confidence_values(prose)
