@@ -60,6 +60,7 @@ class ImportSummary:
     imported: int = 0
     curated: int = 0
     replaced_by_curated: int = 0
+    without_year: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
     curated_errors: list[str] = field(default_factory=list)
     sha256: str = ""
@@ -73,6 +74,7 @@ class ImportSummary:
         lines = [
             f"snapshot {self.snapshot}: {self.records} records read in {self.seconds:.1f} s",
             f"  imported {self.imported}",
+            f"  of which without a usable first-version year: {self.without_year}",
             f"  replaced by the curated entry (same arXiv id): {self.replaced_by_curated}",
             f"  dropped {sum(self.dropped.values())}",
             *(f"    {reason}: {count}" for reason, count in sorted(self.dropped.items())),
@@ -122,7 +124,8 @@ def snapshot_authors(record: dict) -> str:
 
 
 def parse_record(line: bytes, max_year: int) -> tuple[dict | None, str | None]:
-    """One catalog row, or None and the reason the record was dropped."""
+    """One catalog row, or None and the reason the record was dropped. A missing or
+    impossible first-version date leaves the year empty rather than losing the paper."""
     try:
         record = json.loads(line)
     except (ValueError, UnicodeDecodeError):
@@ -139,7 +142,7 @@ def parse_record(line: bytes, max_year: int) -> tuple[dict | None, str | None]:
         return None, "empty title"
     year = first_version_year(record)
     if year is not None and not MIN_YEAR <= year <= max_year:
-        return None, f"year outside {MIN_YEAR}-{max_year}"
+        year = None  # the paper is real even when its date is not (cs/9301111: 1989)
     return {
         "paper_id": f"arxiv:{arxiv_id}",
         "arxiv_id": arxiv_id,
@@ -236,6 +239,7 @@ def import_snapshot(
                     summary.dropped["duplicate id (first kept)"] += 1
                     continue
                 seen.add(row["arxiv_id"])
+                summary.without_year += row["year"] is None
                 batch.append(row)
                 if len(batch) >= batch_rows:
                     summary.imported += _write_batch(writer, _frame(batch), summary)

@@ -83,6 +83,16 @@ def _catalog_parser(commands: argparse._SubParsersAction) -> None:
     imports.add_argument(
         "--no-curated", action="store_true", help="import the snapshot alone, without merging"
     )
+    enrich = actions.add_parser(
+        "enrich",
+        help="look up the dataset's arXiv ids missing from the catalog (arXiv API, online)",
+        description="Ask arXiv's Atom API (one request every 3 s, answers cached) for the "
+        "papers of a published dataset that are not in the catalog, and write them as catalog "
+        "rows (curated CSV format) to review before adding them to the catalog.",
+    )
+    enrich.add_argument("--dataset", type=Path, required=True, help="published dataset folder")
+    enrich.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    enrich.add_argument("--cache", type=Path, help="answer cache (default: .state/arxiv-api/)")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -128,6 +138,18 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _catalog(args: argparse.Namespace) -> int:
+    if args.catalog_command == "enrich":
+        from pipeline.arxiv_api import ArxivApiError, ArxivClient, enrich
+
+        client = ArxivClient(args.cache or load_settings().arxiv_cache_dir)
+        try:
+            looked_up, written = enrich(args.dataset, args.out, client)
+        except ArxivApiError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"{looked_up} ids looked up ({client.requests_made} requests), {written} found")
+        print(f"catalog rows to review: {args.out}")
+        return 0
     from pipeline.catalog_import import import_snapshot
 
     curated = None if args.no_curated else (args.curated or load_settings().catalog_path)

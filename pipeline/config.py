@@ -30,6 +30,8 @@ class Settings:
     thresholds: MatchThresholds = field(default_factory=MatchThresholds)
     # Title indexes of large catalogs, one file per catalog sha256 (safe npz, no pickle).
     index_cache_dir: Path = PROJECT_ROOT / ".state" / "title-index"
+    # Answers of the arXiv API (``catalog enrich``), one JSON file per id.
+    arxiv_cache_dir: Path = PROJECT_ROOT / ".state" / "arxiv-api"
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Copy with the given non-None values replaced."""
