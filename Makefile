@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/python -m pipeline run $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/ruff check pipeline schemas tests
+	$(BIN)/ruff check pipeline schemas tests benchmarks
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 evaluate: $(STAMP)

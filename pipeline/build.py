@@ -27,6 +27,7 @@ from pipeline.ingest import documents_table, ingest
 from pipeline.language import detect_languages
 from pipeline.match import Matcher, match_all
 from pipeline.report import build_report, render
+from pipeline.title_index import TitleIndex
 from pipeline.validate import validate_tables
 from pipeline.write import publish, read_published, write_failed_run
 from schemas import SCHEMA_VERSION
@@ -81,7 +82,14 @@ class BuildResult:
 
 
 def build_matcher(catalog: Any, settings: Settings) -> Matcher:
-    return Matcher(catalog, settings.thresholds, load_term_tables(settings.terms_dir))
+    papers = catalog.papers
+    titles = TitleIndex(
+        papers["paper_id"].tolist(),
+        papers["title"].tolist(),
+        catalog_sha256=catalog.sha256,
+        cache_dir=settings.index_cache_dir,
+    )
+    return Matcher(catalog, settings.thresholds, load_term_tables(settings.terms_dir), titles)
 
 
 def build_dataset(settings: Settings, step: Step = call) -> BuildResult:

@@ -61,7 +61,38 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--gold", type=Path, required=True, help="folder of gold CSV files")
     evaluate.add_argument("--out", type=Path, help="dataset folder to score (default: clean/)")
     evaluate.add_argument("--json", type=Path, help="also write the scores to this JSON file")
+    _catalog_parser(commands)
     return parser
+
+
+def _catalog_parser(commands: argparse._SubParsersAction) -> None:
+    catalog = commands.add_parser("catalog", help="import or enrich a paper catalog")
+    actions = catalog.add_subparsers(dest="catalog_command", required=True)
+    imports = actions.add_parser(
+        "import",
+        help="import the arXiv metadata snapshot as a Parquet catalog",
+        description="Stream SNAPSHOT (arxiv-metadata-oai-snapshot.json, plain or gzipped JSON "
+        "lines), merge it with the curated catalog (curated entries win) and write "
+        "OUT/catalog.parquet and its sha256; use it with `run --catalog OUT`.",
+    )
+    imports.add_argument("snapshot", type=Path, help="the snapshot file")
+    imports.add_argument("--out", type=Path, required=True, help="folder for catalog.parquet")
+    imports.add_argument(
+        "--curated", type=Path, help="curated catalog to merge (default: raw/catalog/)"
+    )
+    imports.add_argument(
+        "--no-curated", action="store_true", help="import the snapshot alone, without merging"
+    )
+    enrich = actions.add_parser(
+        "enrich",
+        help="look up the dataset's arXiv ids missing from the catalog (arXiv API, online)",
+        description="Ask arXiv's Atom API (one request every 3 s, answers cached) for the "
+        "papers of a published dataset that are not in the catalog, and write them as catalog "
+        "rows (curated CSV format) to review before adding them to the catalog.",
+    )
+    enrich.add_argument("--dataset", type=Path, required=True, help="published dataset folder")
+    enrich.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    enrich.add_argument("--cache", type=Path, help="answer cache (default: .state/arxiv-api/)")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -106,10 +137,32 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _catalog(args: argparse.Namespace) -> int:
+    if args.catalog_command == "enrich":
+        from pipeline.arxiv_api import ArxivApiError, ArxivClient, enrich
+
+        client = ArxivClient(args.cache or load_settings().arxiv_cache_dir)
+        try:
+            looked_up, written = enrich(args.dataset, args.out, client)
+        except ArxivApiError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"{looked_up} ids looked up ({client.requests_made} requests), {written} found")
+        print(f"catalog rows to review: {args.out}")
+        return 0
+    from pipeline.catalog_import import import_snapshot
+
+    curated = None if args.no_curated else (args.curated or load_settings().catalog_path)
+    summary = import_snapshot(args.snapshot, args.out, curated)
+    print(summary.text())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    commands = {"run": _run, "evaluate": _evaluate, "catalog": _catalog}
     try:
-        return _run(args) if args.command == "run" else _evaluate(args)
+        return commands[args.command](args)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

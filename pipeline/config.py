@@ -30,6 +30,10 @@ class Settings:
     # Files above this size are rejected rather than read (bounded time and memory).
     max_file_bytes: int = 20 * 1024 * 1024
     thresholds: MatchThresholds = field(default_factory=MatchThresholds)
+    # Title indexes of large catalogs, one file per catalog sha256 (safe npz, no pickle).
+    index_cache_dir: Path = PROJECT_ROOT / ".state" / "title-index"
+    # Answers of the arXiv API (``catalog enrich``), one JSON file per id.
+    arxiv_cache_dir: Path = PROJECT_ROOT / ".state" / "arxiv-api"
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Copy with the given non-None values replaced."""

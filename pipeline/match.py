@@ -107,7 +107,10 @@ class Matcher:
         catalog: Catalog,
         thresholds: MatchThresholds,
         term_tables: dict[str, TermTable] | None = None,
+        titles: TitleIndex | None = None,
     ) -> None:
+        """``titles`` is a ready (e.g. cached) index of the catalog's titles; built here when
+        not given."""
         papers = catalog.papers
         self.thresholds = thresholds
         self.term_tables = term_tables or {}
@@ -123,7 +126,9 @@ class Matcher:
             for pid, aid in zip(papers["paper_id"], papers["arxiv_id"], strict=True)
         }
         self.title_by_paper = dict(zip(papers["paper_id"], papers["title"], strict=True))
-        self.titles = TitleIndex(papers["paper_id"].tolist(), papers["title"].tolist())
+        if titles is None:
+            titles = TitleIndex(papers["paper_id"].tolist(), papers["title"].tolist())
+        self.titles = titles
         self.aliases = {
             pid: split_aliases(aliases)
             for pid, aliases in zip(papers["paper_id"], papers["aliases"], strict=True)

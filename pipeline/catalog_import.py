@@ -1,0 +1,255 @@
+"""Import the arXiv metadata snapshot (one JSON object per line) as a Parquet catalog.
+
+The snapshot is streamed in batches, so memory holds one batch plus the set of ids seen (for
+deduplication), never the whole file. Every record that cannot become a catalog row is
+counted under its reason. Curated entries win over snapshot records with the same arXiv id
+(their titles were checked by hand and they carry aliases).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import gzip
+import hashlib
+import json
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors as pa_errors
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.catalog import CATALOG_COLUMNS, load_catalog
+from schemas import ARXIV_ID_PATTERN, CatalogModel
+from schemas.models import MIN_YEAR
+
+CATALOG_FILE = "catalog.parquet"
+BATCH_ROWS = 50_000
+GZIP_MAGIC = b"\x1f\x8b"
+ARXIV_ID = re.compile(ARXIV_ID_PATTERN)
+# "arXiv:", "https://arxiv.org/abs/", "arxiv.org/pdf/" ... in front of an id; "v2", ".pdf" after.
+ID_PREFIX = re.compile(
+    r"^(?:arxiv:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.I
+)
+ID_SUFFIX = re.compile(r"(?:v\d+)?(?:\.pdf)?$", re.I)
+AUTHOR_SEPARATOR = re.compile(r"\s*,\s*|\s+and\s+")
+PARQUET_SCHEMA = pa.schema(
+    [
+        ("paper_id", pa.string()),
+        ("arxiv_id", pa.string()),
+        ("title", pa.string()),
+        ("year", pa.int64()),
+        ("authors", pa.string()),
+        ("aliases", pa.string()),
+    ]
+)
+
+
+@dataclass
+class ImportSummary:
+    snapshot: Path
+    out_file: Path
+    records: int = 0
+    imported: int = 0
+    curated: int = 0
+    replaced_by_curated: int = 0
+    without_year: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    curated_errors: list[str] = field(default_factory=list)
+    sha256: str = ""
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return self.imported + self.curated
+
+    def text(self) -> str:
+        lines = [
+            f"snapshot {self.snapshot}: {self.records} records read in {self.seconds:.1f} s",
+            f"  imported {self.imported}",
+            f"  of which without a usable first-version year: {self.without_year}",
+            f"  replaced by the curated entry (same arXiv id): {self.replaced_by_curated}",
+            f"  dropped {sum(self.dropped.values())}",
+            *(f"    {reason}: {count}" for reason, count in sorted(self.dropped.items())),
+            f"curated entries: {self.curated} ({len(self.curated_errors)} malformed rows dropped)",
+            *(f"  {error}" for error in self.curated_errors[:20]),
+            f"catalog: {self.out_file} ({self.rows} papers, sha256 {self.sha256})",
+        ]
+        return "\n".join(lines)
+
+
+def normalize_arxiv_id(raw: object) -> str | None:
+    """The bare id (``2304.09848``, ``cs/0406056``), or None when it is not an arXiv id."""
+    if not isinstance(raw, str):
+        return None
+    text = ID_SUFFIX.sub("", ID_PREFIX.sub("", raw.strip()))
+    return text if ARXIV_ID.match(text) else None
+
+
+def normalize_title(raw: object) -> str:
+    """Line breaks and runs of spaces collapsed; TeX and capitalisation left as written."""
+    return " ".join(raw.split()) if isinstance(raw, str) else ""
+
+
+def first_version_year(record: dict) -> int | None:
+    """Year of the first version ("Mon, 2 Apr 2007 19:18:42 GMT"), None when unknown."""
+    versions = record.get("versions")
+    if not isinstance(versions, list) or not versions or not isinstance(versions[0], dict):
+        return None
+    created = versions[0].get("created")
+    parsed = email.utils.parsedate(created) if isinstance(created, str) else None
+    return parsed[0] if parsed else None
+
+
+def snapshot_authors(record: dict) -> str:
+    """Authors in the curated format ("First Last; First Last")."""
+    parsed = record.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        names = [
+            " ".join(p for p in (str(a[1]) if len(a) > 1 else "", str(a[0])) if p)
+            for a in parsed
+            if isinstance(a, list) and a
+        ]
+    else:
+        raw = normalize_title(record.get("authors"))
+        names = [n for n in AUTHOR_SEPARATOR.split(raw) if n]
+    return "; ".join(names)
+
+
+def parse_record(line: bytes, max_year: int) -> tuple[dict | None, str | None]:
+    """One catalog row, or None and the reason the record was dropped. A missing or
+    impossible first-version date leaves the year empty rather than losing the paper."""
+    try:
+        record = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return None, "not valid JSON"
+    if not isinstance(record, dict):
+        return None, "not a JSON object"
+    if record.get("id") in (None, ""):
+        return None, "missing id"
+    arxiv_id = normalize_arxiv_id(record["id"])
+    if arxiv_id is None:
+        return None, "malformed id"
+    title = normalize_title(record.get("title"))
+    if not title:
+        return None, "empty title"
+    year = first_version_year(record)
+    if year is not None and not MIN_YEAR <= year <= max_year:
+        year = None  # the paper is real even when its date is not (cs/9301111: 1989)
+    return {
+        "paper_id": f"arxiv:{arxiv_id}",
+        "arxiv_id": arxiv_id,
+        "title": title,
+        "year": year,
+        "authors": snapshot_authors(record),
+        "aliases": "",
+    }, None
+
+
+def snapshot_lines(path: Path) -> Iterator[bytes]:
+    """Non-blank lines of a plain or gzipped snapshot (recognised by content, not by name)."""
+    with path.open("rb") as probe:
+        gzipped = probe.read(2) == GZIP_MAGIC
+    with gzip.open(path, "rb") if gzipped else path.open("rb") as fh:
+        for line in fh:
+            if line.strip():
+                yield line
+
+
+def _schema_failures(frame: pd.DataFrame) -> dict[int, str]:
+    """Row position -> first failed check, from one lazy validation of a batch."""
+    try:
+        CatalogModel.validate(frame, lazy=True)
+    except pa_errors.SchemaErrors as exc:
+        failures: dict[int, str] = {}
+        for _, case in exc.failure_cases.iterrows():
+            if pd.isna(case["index"]):
+                raise ValueError(f"catalog batch is malformed: {case['check']}") from exc
+            failures.setdefault(int(case["index"]), f"schema check {case['check']}")
+        return failures
+    return {}
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=CATALOG_COLUMNS)
+    frame["year"] = frame["year"].astype("Int64")
+    return frame
+
+
+def _write_batch(writer: pq.ParquetWriter, frame: pd.DataFrame, summary: ImportSummary) -> int:
+    failures = _schema_failures(frame)
+    for reason in failures.values():
+        summary.dropped[reason] += 1
+    frame = frame.drop(index=list(failures))
+    writer.write_table(pa.Table.from_pandas(frame, schema=PARQUET_SCHEMA, preserve_index=False))
+    return len(frame)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_snapshot(
+    snapshot: Path, out_dir: Path, curated: Path | None = None, batch_rows: int = BATCH_ROWS
+) -> ImportSummary:
+    """Write ``out_dir/catalog.parquet`` (curated entries, then the snapshot's) and its sha256.
+
+    The file is written under a temporary name and renamed, so a failed import leaves any
+    previous catalog in place.
+    """
+    started = time.perf_counter()
+    if not snapshot.is_file():
+        raise FileNotFoundError(f"snapshot not found: {snapshot}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_file = out_dir / CATALOG_FILE
+    summary = ImportSummary(snapshot=snapshot, out_file=out_file)
+    max_year = dt.datetime.now(dt.UTC).year
+    seen: set[str] = set()
+    curated_ids: set[str] = set()
+    tmp = out_dir / f".{CATALOG_FILE}.tmp"
+    try:
+        with pq.ParquetWriter(tmp, PARQUET_SCHEMA) as writer:
+            if curated is not None:
+                catalog = load_catalog(curated)
+                summary.curated_errors = catalog.errors
+                summary.curated = _write_batch(writer, catalog.papers[CATALOG_COLUMNS], summary)
+                curated_ids.update(catalog.papers["arxiv_id"].dropna())
+            batch: list[dict] = []
+            for line in snapshot_lines(snapshot):
+                summary.records += 1
+                row, reason = parse_record(line, max_year)
+                if row is None:
+                    summary.dropped[reason] += 1
+                    continue
+                if row["arxiv_id"] in curated_ids:
+                    summary.replaced_by_curated += 1
+                    continue
+                if row["arxiv_id"] in seen:
+                    summary.dropped["duplicate id (first kept)"] += 1
+                    continue
+                seen.add(row["arxiv_id"])
+                summary.without_year += row["year"] is None
+                batch.append(row)
+                if len(batch) >= batch_rows:
+                    summary.imported += _write_batch(writer, _frame(batch), summary)
+                    batch = []
+            if batch:
+                summary.imported += _write_batch(writer, _frame(batch), summary)
+        os.replace(tmp, out_file)
+    finally:
+        tmp.unlink(missing_ok=True)
+    summary.sha256 = file_sha256(out_file)
+    (out_dir / f"{CATALOG_FILE}.sha256").write_text(f"{summary.sha256}  {CATALOG_FILE}\n")
+    summary.seconds = time.perf_counter() - started
+    return summary

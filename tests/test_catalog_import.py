@@ -1,0 +1,211 @@
+"""Snapshot import on small hand-made files in the layout of arxiv-metadata-oai-snapshot.json."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.catalog import load_catalog
+from pipeline.catalog_import import (
+    import_snapshot,
+    normalize_arxiv_id,
+    normalize_title,
+    parse_record,
+)
+from pipeline.cli import main
+from tests.conftest import CATALOG, SHARED
+
+SNAPSHOT = SHARED / "data" / "arxiv" / "arxiv-metadata-oai-snapshot.cs-subset.json.gz"
+
+
+def _record(arxiv_id: object, title: object, created: str = "Mon, 12 Jun 2017 17:57:34 GMT"):
+    return {
+        "id": arxiv_id,
+        "submitter": None,
+        "authors": "Ashish Vaswani, Noam Shazeer and Niki Parmar",
+        "title": title,
+        "comments": None,
+        "categories": "cs.CL cs.LG",
+        "abstract": "The dominant sequence transduction models ...",
+        "versions": [{"version": "v1", "created": created}],
+        "update_date": "2023-08-02",
+        "authors_parsed": None,
+    }
+
+
+LINES = [
+    json.dumps(_record("1706.03762", "Attention Is All You Need")),
+    json.dumps(_record(None, "No id at all")),
+    json.dumps(_record("not-an-id", "A bad id")),
+    json.dumps(_record("1810.04805", "   ")),
+    "{this is not json",
+    "",
+    json.dumps(["a", "list"]),
+    json.dumps(_record("1706.03762", "Attention Is All You Need (again)")),
+    json.dumps(
+        _record(
+            "arXiv:1810.04805v2",
+            "BERT: Pre-training of Deep Bidirectional Transformers\n  for Language Understanding",
+            "Thu, 11 Oct 2018 00:50:01 GMT",
+        )
+    ),
+    json.dumps(_record("cs/9301111", "Nested satisfiability", "Sun, 31 Dec 1989 00:00:00 GMT")),
+]
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    data = ("\n".join(lines) + "\n").encode()
+    path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+    return path
+
+
+@pytest.mark.parametrize("name", ["snapshot.json", "snapshot.json.gz"])
+def test_import_counts_every_dropped_record_by_reason(tmp_path: Path, name: str) -> None:
+    summary = import_snapshot(_write(tmp_path / name, LINES), tmp_path / "out")
+    assert summary.records == 9
+    assert summary.imported == 3
+    assert dict(summary.dropped) == {
+        "missing id": 1,
+        "malformed id": 1,
+        "empty title": 1,
+        "not valid JSON": 1,
+        "not a JSON object": 1,
+        "duplicate id (first kept)": 1,
+    }
+    assert summary.without_year == 1
+    catalog = pd.read_parquet(tmp_path / "out" / "catalog.parquet")
+    assert catalog.to_dict("records")[:2] == [
+        {
+            "paper_id": "arxiv:1706.03762",
+            "arxiv_id": "1706.03762",
+            "title": "Attention Is All You Need",
+            "year": 2017,
+            "authors": "Ashish Vaswani; Noam Shazeer; Niki Parmar",
+            "aliases": "",
+        },
+        {
+            "paper_id": "arxiv:1810.04805",
+            "arxiv_id": "1810.04805",
+            "title": "BERT: Pre-training of Deep Bidirectional Transformers for Language "
+            "Understanding",
+            "year": 2018,
+            "authors": "Ashish Vaswani; Noam Shazeer; Niki Parmar",
+            "aliases": "",
+        },
+    ]
+    assert pd.isna(catalog.loc[2, "year"])
+
+
+def test_import_writes_the_sha256_of_the_catalog(tmp_path: Path) -> None:
+    summary = import_snapshot(_write(tmp_path / "s.json", LINES), tmp_path / "out")
+    written = (tmp_path / "out" / "catalog.parquet").read_bytes()
+    expected = hashlib.sha256(written).hexdigest()
+    assert summary.sha256 == expected
+    assert (tmp_path / "out" / "catalog.parquet.sha256").read_text() == (
+        f"{expected}  catalog.parquet\n"
+    )
+
+
+def test_curated_entries_win_and_keep_their_aliases(tmp_path: Path) -> None:
+    curated = tmp_path / "curated"
+    curated.mkdir()
+    pd.DataFrame(
+        [
+            ["arxiv:1810.04805", "1810.04805", "BERT (curated title)", "2018", "J. Devlin", "BERT"],
+            [
+                "ref:radford2019-gpt2",
+                "",
+                "Language Models are Unsupervised Multitask Learners",
+                "2019",
+                "Alec Radford",
+                "GPT-2",
+            ],
+        ],
+        columns=["paper_id", "arxiv_id", "title", "year", "authors", "aliases"],
+    ).to_csv(curated / "papers.csv", index=False)
+    summary = import_snapshot(_write(tmp_path / "s.json", LINES), tmp_path / "out", curated)
+    assert (summary.curated, summary.imported, summary.replaced_by_curated) == (2, 2, 1)
+    catalog = load_catalog(tmp_path / "out")
+    bert = catalog.papers.set_index("paper_id").loc["arxiv:1810.04805"]
+    assert (bert["title"], bert["aliases"]) == ("BERT (curated title)", "BERT")
+    assert len(catalog) == 4 and catalog.errors == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("arXiv:2304.09848v2", "2304.09848"),
+        ("https://arxiv.org/abs/2304.09848", "2304.09848"),
+        ("arxiv.org/pdf/2304.09848v1.pdf", "2304.09848"),
+        ("cs/0406056v3", "cs/0406056"),
+        ("math.GT/0309136", "math.GT/0309136"),
+        ("0704.0001", "0704.0001"),
+        ("2304.098", None),
+        ("hello", None),
+        (1706.03762, None),
+    ],
+)
+def test_normalize_arxiv_id(raw: object, expected: str | None) -> None:
+    assert normalize_arxiv_id(raw) == expected
+
+
+def test_normalize_title_collapses_breaks_and_keeps_tex() -> None:
+    assert normalize_title("On the $\\ell_1$\n   norm  of\tthings ") == (
+        "On the $\\ell_1$ norm of things"
+    )
+
+
+def test_parse_record_takes_the_year_of_the_first_version() -> None:
+    record = _record("1706.03762", "Attention Is All You Need")
+    record["versions"] = [
+        {"version": "v1", "created": "Mon, 12 Jun 2017 17:57:34 GMT"},
+        {"version": "v7", "created": "Wed, 2 Aug 2023 00:41:18 GMT"},
+    ]
+    record["authors_parsed"] = [["Vaswani", "Ashish", ""], ["Shazeer", "Noam", ""]]
+    row, reason = parse_record(json.dumps(record).encode(), 2026)
+    assert reason is None
+    assert (row["year"], row["authors"]) == (2017, "Ashish Vaswani; Noam Shazeer")
+
+
+def test_cli_import_writes_a_catalog_that_loads(tmp_path: Path, capsys) -> None:
+    snapshot = _write(tmp_path / "s.json.gz", LINES)
+    assert (
+        main(
+            [
+                "catalog",
+                "import",
+                str(snapshot),
+                "--out",
+                str(tmp_path / "cat"),
+                "--curated",
+                str(CATALOG),
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "not valid JSON: 1" in printed and "replaced by the curated entry" in printed
+    catalog = load_catalog(tmp_path / "cat")
+    assert catalog.errors == []
+    assert len(catalog) == len(load_catalog(CATALOG)) + 1  # only cs/9301111 is not curated
+
+
+def test_cli_import_reports_a_missing_snapshot(tmp_path: Path, capsys) -> None:
+    assert main(["catalog", "import", str(tmp_path / "none.json"), "--out", str(tmp_path)]) == 2
+    assert "snapshot not found" in capsys.readouterr().err
+
+
+@pytest.mark.shared
+def test_import_of_the_real_snapshot_subset(tmp_path: Path) -> None:
+    summary = import_snapshot(SNAPSHOT, tmp_path, None)
+    assert summary.records == 311_653
+    assert summary.imported + sum(summary.dropped.values()) == summary.records
+    catalog = load_catalog(tmp_path)
+    assert catalog.errors == []
+    title = catalog.papers.set_index("arxiv_id").loc["1706.03762", "title"]
+    assert title == "Attention Is All You Need"
