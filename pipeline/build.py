@@ -47,9 +47,10 @@ def call(function: Callable[..., Any], *args: Any) -> Any:
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
-    """Sortable by time, unique across machines."""
+    """Sortable by time (to the microsecond: runs of one folder sort in the order they ran,
+    which history and pruning rely on), unique across machines."""
     now = now or dt.datetime.now(dt.UTC)
-    return f"{now:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
+    return f"{now:%Y%m%dT%H%M%S.%f}Z-{uuid.uuid4().hex[:8]}"
 
 
 @dataclass

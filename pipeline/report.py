@@ -301,7 +301,11 @@ def _run_blocks(run: Mapping[str, Any]) -> list[Block]:
         ("h2", "Run"),
         ("table", [{"key": k, "value": v} for k, v in plain.items()], ["key", "value"]),
         ("h3", "Versions"),
-        ("table", _count_rows(run.get("versions", {}), "package"), ["package", "count"]),
+        (
+            "table",
+            [{"package": k, "version": v} for k, v in run.get("versions", {}).items()],
+            ["package", "version"],
+        ),
         ("h3", "Seconds per stage"),
         ("bars", "seconds per stage", list(stages.items())),
         ("table", [{"stage": k, "seconds": v} for k, v in stages.items()], ["stage", "seconds"]),

@@ -23,7 +23,10 @@ METADATA_KEYS = {b"schema_version", b"run_id", b"pipeline_version", b"catalog_sh
 
 
 def _settings(raw: Path, out: Path):
-    return load_settings(environ={}, raw_dir=raw, out_dir=out, catalog_path=CATALOG)
+    return load_settings(
+        environ={}, raw_dir=raw, out_dir=out, catalog_path=CATALOG,
+        cache_dir=out.with_name(f"{out.name}-cache"),
+    )
 
 
 @pytest.fixture(scope="module")
