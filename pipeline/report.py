@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import platform
+import re
 from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
@@ -427,8 +428,13 @@ def report_blocks(report: dict) -> list[Block]:
     ]
 
 
+def _text(value: object) -> str:
+    """A table cell's text: lists (candidates) as comma-separated ids."""
+    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+
+
 def _md_cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return _text(value).replace("|", "\\|").replace("\n", " ")
 
 
 def _md_block(block: Block) -> str:
@@ -477,10 +483,16 @@ def _svg_bars(label: str, items: list[tuple[str, float]]) -> str:
     )
 
 
+def _anchor(heading: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
+
+
 def _html_block(block: Block) -> str:
     esc = html.escape
     kind = block[0]
-    if kind in ("h1", "h2", "h3", "p"):
+    if kind == "h2":
+        return f'<h2 id="{_anchor(block[1])}">{esc(block[1])}</h2>'
+    if kind in ("h1", "h3", "p"):
         return f"<{kind}>{esc(str(block[1]))}</{kind}>"
     if kind == "list":
         items = "".join(f"<li>{esc(str(item))}</li>" for item in block[1])
@@ -491,7 +503,7 @@ def _html_block(block: Block) -> str:
             return "<p><em>none</em></p>"
         head = "".join(f"<th>{esc(c)}</th>" for c in columns)
         body = "".join(
-            "<tr>" + "".join(f"<td>{esc(str(r.get(c, '')))}</td>" for c in columns) + "</tr>"
+            "<tr>" + "".join(f"<td>{esc(_text(r.get(c, '')))}</td>" for c in columns) + "</tr>"
             for r in rows
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -511,7 +523,14 @@ STYLE = (
 
 def to_html(report: dict) -> str:
     run_id = html.escape(str(report["run"].get("run_id")))
-    body = "".join(_html_block(b) for b in report_blocks(report))
+    blocks = report_blocks(report)
+    contents = "".join(
+        f'<li><a href="#{_anchor(b[1])}">{html.escape(b[1])}</a></li>'
+        for b in blocks
+        if b[0] == "h2"
+    )
+    body = _html_block(blocks[0]) + f"<nav><ul>{contents}</ul></nav>"
+    body += "".join(_html_block(b) for b in blocks[1:])
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>paper-mentions report {run_id}</title>"
