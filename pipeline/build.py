@@ -8,6 +8,7 @@ stages is written once, and every stage stays testable as a plain function.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -18,22 +19,29 @@ from typing import Any
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.catalog import load_catalog
+from pipeline.catalog import files_sha256, load_catalog
 from pipeline.config import Settings
-from pipeline.crosslingual import load_term_tables
+from pipeline.crosslingual import load_term_tables, term_files
 from pipeline.dedupe import dedupe
 from pipeline.extract import extract_all
+from pipeline.incremental import load_cached, normalise_mentions, run_fingerprint, store
 from pipeline.ingest import documents_table, ingest
 from pipeline.language import detect_languages
+from pipeline.lock import run_lock
+from pipeline.margins import RUNNER_UP_COLUMNS, runner_up_scores
 from pipeline.match import Matcher, match_all
-from pipeline.report import build_report, render
+from pipeline.progress import StageProgress, show_progress
+from pipeline.report import build_report, package_versions, render
 from pipeline.title_index import TitleIndex
 from pipeline.validate import validate_tables
 from pipeline.write import publish, read_published, write_failed_run
 from schemas import SCHEMA_VERSION
 
 Step = Callable[..., Any]
-KEEP_RUNS = 30
+LOGGER = logging.getLogger("pipeline")
+# A fuzzy title link counts as narrow when its lead over the runner-up is below this multiple
+# of the margin the matcher requires.
+NARROW_MARGIN_FACTOR = 2.0
 
 
 def call(function: Callable[..., Any], *args: Any) -> Any:
@@ -41,9 +49,10 @@ def call(function: Callable[..., Any], *args: Any) -> Any:
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
-    """Sortable by time, unique across machines."""
+    """Sortable by time (to the microsecond: runs of one folder sort in the order they ran,
+    which history and pruning rely on), unique across machines."""
     now = now or dt.datetime.now(dt.UTC)
-    return f"{now:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
+    return f"{now:%Y%m%dT%H%M%S.%f}Z-{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
@@ -92,33 +101,140 @@ def build_matcher(catalog: Any, settings: Settings) -> Matcher:
     return Matcher(catalog, settings.thresholds, load_term_tables(settings.terms_dir), titles)
 
 
-def build_dataset(settings: Settings, step: Step = call) -> BuildResult:
-    """Read, link, validate and publish; never replaces a good dataset with a bad one."""
+def _source_counts(sources: pd.DataFrame) -> str:
+    rejected = int(sources["error"].notna().sum())
+    return f"{len(sources)} files, {len(sources) - rejected} readable, {rejected} rejected"
+
+
+def _mention_counts(mentions: pd.DataFrame) -> str:
+    by_status = mentions["status"].value_counts().sort_index().to_dict()
+    return f"{len(mentions)} mentions {by_status}"
+
+
+def _empty_mentions() -> pd.DataFrame:
+    return normalise_mentions([])
+
+
+def build_dataset(
+    settings: Settings, step: Step = call, log: Callable[[str], None] | None = None
+) -> BuildResult:
+    """Read, link, validate and publish; never replaces a good dataset with a bad one.
+
+    Only one run at a time writes to an output folder (``RunLockedError`` otherwise); ``log``
+    receives one line per stage with its counts.
+    """
+    with run_lock(settings.out_dir, settings.lock_wait_seconds):
+        return _build(settings, step, log or LOGGER.info)
+
+
+def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildResult:
     run_id = new_run_id()
     started = dt.datetime.now(dt.UTC)
     durations: dict[str, float] = {}
+    progress = StageProgress(show_progress(settings.quiet))
 
-    def timed(name: str, function: Callable[..., Any], *args: Any) -> Any:
+    def timed(
+        name: str, counts: Callable[[Any], str], function: Callable[..., Any], *args: Any
+    ) -> Any:
         t0 = time.perf_counter()
         result = step(function, *args)
         durations[name] = round(time.perf_counter() - t0, 3)
+        log(f"{name}: {counts(result)} in {durations[name]:.2f} s")
         return result
 
-    sources = timed("ingest", ingest, settings.raw_dir, settings.max_file_bytes)
-    catalog = timed("catalog", load_catalog, settings.catalog_path)
-    sources = timed("language", detect_languages, sources)
-    matcher = timed("index", build_matcher, catalog, settings)
-    candidates = timed("extract", extract_all, sources, matcher.all_aliases())
-    mentions = timed("match", match_all, candidates, matcher)
-    papers = timed("dedupe", dedupe, mentions, catalog)
+    sources = timed("ingest", _source_counts, ingest, settings.raw_dir, settings.max_file_bytes)
+    catalog = timed(
+        "catalog",
+        lambda c: f"{len(c)} papers, {len(c.errors)} rows rejected",
+        load_catalog,
+        settings.catalog_path,
+    )
+    terms_sha256 = files_sha256(term_files(settings.terms_dir))
+    fingerprint = run_fingerprint(catalog.sha256, terms_sha256, settings.thresholds)
+    cached = timed(
+        "cache",
+        lambda c: f"{len(c.files)} unchanged documents reused",
+        load_cached,
+        sources,
+        settings.cache_dir if settings.incremental else None,
+        fingerprint,
+    )
+    fresh = sources[~sources["source_file"].isin(cached.files)]
+    with progress:
+        fresh = timed(
+            "language",
+            lambda f: f"{len(f)} documents detected {f['language'].value_counts().to_dict()}",
+            progress.by_document(detect_languages, "language", keep_index=True),
+            fresh,
+        )
+        fresh_mentions = _empty_mentions()
+        fresh_runner_up = pd.DataFrame(columns=RUNNER_UP_COLUMNS)
+        if fresh["text"].map(lambda t: isinstance(t, str)).any():
+            matcher = timed(
+                "index",
+                lambda m: f"{len(m.title_by_paper)} titles",
+                build_matcher,
+                catalog,
+                settings,
+            )
+            candidates = timed(
+                "extract",
+                lambda c: f"{len(c)} candidates",
+                progress.by_document(extract_all, "extract", keep_index=False),
+                fresh,
+                matcher.all_aliases(),
+            )
+            fresh_mentions = timed(
+                "match",
+                _mention_counts,
+                progress.by_document(match_all, "match", keep_index=False),
+                candidates,
+                matcher,
+            )
+            fresh_runner_up = timed(
+                "margins",
+                lambda r: f"{len(r)} fuzzy title links",
+                runner_up_scores,
+                fresh_mentions,
+                matcher,
+            )
+    timed(
+        "cache_store",
+        lambda n: f"{n} documents cached",
+        store,
+        settings.cache_dir,
+        fingerprint,
+        fresh,
+        fresh_mentions,
+        fresh_runner_up,
+    )
+    mentions = normalise_mentions([cached.mentions, fresh_mentions])
+    runner_up = pd.concat(
+        [f for f in (cached.runner_up, fresh_runner_up) if not f.empty] or [cached.runner_up],
+        ignore_index=True,
+    )
+    languages = {
+        **cached.languages,
+        **dict(zip(fresh["source_file"], fresh["language"], strict=True)),
+    }
+    sources = sources.assign(language=sources["source_file"].map(languages))
+    papers = timed("dedupe", lambda p: f"{len(p)} papers", dedupe, mentions, catalog)
     documents = documents_table(sources, mentions)
     texts = {r.source_file: r.text for r in sources.itertuples() if isinstance(r.text, str)}
-    failures = timed("validate", validate_tables, documents, mentions, papers, texts)
+    failures = timed(
+        "validate",
+        lambda f: f"{len(f)} failures",
+        validate_tables,
+        documents,
+        mentions,
+        papers,
+        texts,
+    )
     if not texts:
         failures = [*failures, f"no readable source documents under {settings.raw_dir}"]
 
     tables = {"documents": documents, "mentions": mentions, "papers": papers}
-    previous, _, previous_error = read_published(settings.out_dir)
+    previous, previous_report, previous_error = read_published(settings.out_dir)
     metadata = {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
@@ -131,16 +247,35 @@ def build_dataset(settings: Settings, step: Step = call) -> BuildResult:
         "raw_dir": str(settings.raw_dir),
         "catalog_path": str(settings.catalog_path),
         "catalog_entries": len(catalog),
-        "pandas_version": pd.__version__,
+        "versions": package_versions(),
+        "documents_reused": len(cached.files),
         "stage_seconds": durations,
     }
     report = build_report(
-        run_info, tables, texts, failures, catalog.errors, previous, previous_error
+        run_info,
+        tables,
+        texts,
+        failures,
+        catalog.errors,
+        previous,
+        previous_error,
+        runner_up=runner_up,
+        previous_report=previous_report,
+        narrow_margin=NARROW_MARGIN_FACTOR * settings.thresholds.margin,
     )
     if failures:
         folder = write_failed_run(settings.out_dir, run_id, render(report))
+        log(f"nothing published: {len(failures)} validation failures; report in {folder}")
         return BuildResult(run_id, False, settings.out_dir, folder, report, failures)
     folder = timed(
-        "write", publish, settings.out_dir, run_id, tables, render(report), metadata, KEEP_RUNS
+        "write",
+        lambda f: f"published {f}",
+        publish,
+        settings.out_dir,
+        run_id,
+        tables,
+        render(report),
+        metadata,
+        settings.keep_runs,
     )
     return BuildResult(run_id, True, settings.out_dir, folder, report)

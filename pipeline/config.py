@@ -34,6 +34,18 @@ class Settings:
     index_cache_dir: Path = PROJECT_ROOT / ".state" / "title-index"
     # Answers of the arXiv API (``catalog enrich``), one JSON file per id.
     arxiv_cache_dir: Path = PROJECT_ROOT / ".state" / "arxiv-api"
+    # Published runs kept under OUT/runs/ (the current one is never deleted).
+    keep_runs: int = 30
+    # Per-document results of the costly stages, reused while file, catalog and code are unchanged.
+    cache_dir: Path = PROJECT_ROOT / ".state" / "cache"
+    incremental: bool = True
+    # How long a run waits for another run on the same output folder before giving up.
+    lock_wait_seconds: float = 0.0
+    # The served deployment's schedule: nightly at 02:00 in the given IANA time zone.
+    schedule_cron: str = "0 2 * * *"
+    schedule_timezone: str = "UTC"
+    # No progress bar and no informational logs on the console (cron jobs).
+    quiet: bool = False
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Copy with the given non-None values replaced."""
@@ -41,13 +53,36 @@ class Settings:
         return dataclasses.replace(self, **values)
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def _parse(name: str, default: object, raw: str) -> object:
+    """An environment value converted to the type of the setting's default."""
+    if isinstance(default, Path):
+        return Path(raw)
+    if isinstance(default, bool):
+        if raw.strip().lower() not in TRUE_WORDS + FALSE_WORDS:
+            raise ValueError(
+                f"{ENV_PREFIX}{name.upper()} must be one of {TRUE_WORDS + FALSE_WORDS}"
+            )
+        return raw.strip().lower() in TRUE_WORDS
+    if isinstance(default, int | float):
+        try:
+            return type(default)(raw)
+        except ValueError:
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a number, got {raw!r}") from None
+    return raw
+
+
 def _from_env(environ: dict[str, str]) -> dict[str, object]:
     values: dict[str, object] = {}
+    defaults = Settings()
     for f in fields(Settings):
         raw = environ.get(ENV_PREFIX + f.name.upper())
         if raw is None or f.name == "thresholds":
             continue
-        values[f.name] = Path(raw) if f.name.endswith(("_dir", "_path")) else int(raw)
+        values[f.name] = _parse(f.name, getattr(defaults, f.name), raw)
     threshold_values = {
         t.name: float(environ[ENV_PREFIX + t.name.upper() + "_SCORE"])
         for t in fields(MatchThresholds)

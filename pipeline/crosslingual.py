@@ -117,12 +117,14 @@ class TermTable:
     longest_words: int  # words, for multi-word terms in alphabetic languages
 
 
+def term_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.csv")) if folder.is_dir() else []
+
+
 def load_term_tables(folder: Path) -> dict[str, TermTable]:
     """One table per ``<language>.csv`` (columns term, english; alternatives split by "|")."""
     tables: dict[str, TermTable] = {}
-    if not folder.is_dir():
-        return tables
-    for path in sorted(folder.glob("*.csv")):
+    for path in term_files(folder):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         terms: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for term, english in zip(frame["term"], frame["english"], strict=True):

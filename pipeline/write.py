@@ -132,7 +132,8 @@ def current_run(out_dir: Path) -> str | None:
 
 
 def prune_runs(out_dir: Path, keep: int) -> None:
-    """Delete the oldest runs beyond ``keep`` and leftovers of interrupted runs."""
+    """Delete the oldest runs beyond ``keep`` (likewise the reports of failed runs) and
+    leftovers of interrupted runs."""
     current = current_run(out_dir)
     runs = out_dir / RUNS
     for leftover in runs.glob(f"{STAGING_PREFIX}*"):
@@ -140,6 +141,11 @@ def prune_runs(out_dir: Path, keep: int) -> None:
     old = [r for r in published_runs(out_dir) if r != current]
     for run_id in old[: max(0, len(old) - max(keep - 1, 0))]:
         shutil.rmtree(runs / run_id, ignore_errors=True)
+    failed = out_dir / FAILED
+    if failed.is_dir():
+        reports = sorted(p for p in failed.iterdir() if p.is_dir())
+        for folder in reports[: max(0, len(reports) - keep)]:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def read_published(out_dir: Path) -> tuple[dict[str, pd.DataFrame], dict | None, str | None]:

@@ -23,6 +23,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs started through the environment (CLI, flows) cache into the test's own folder."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PAPER_MENTIONS_CACHE_DIR", str(cache))
+    return cache
+
+
 @pytest.fixture
 def small_raw(tmp_path: Path) -> Path:
     """A raw folder with two short real snippets (German and Chinese) of the seed articles."""

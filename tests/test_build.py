@@ -28,7 +28,10 @@ METADATA_KEYS = {
 
 
 def _settings(raw: Path, out: Path):
-    return load_settings(environ={}, raw_dir=raw, out_dir=out, catalog_path=CATALOG)
+    return load_settings(
+        environ={}, raw_dir=raw, out_dir=out, catalog_path=CATALOG,
+        cache_dir=out.with_name(f"{out.name}-cache"),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,27 @@
-"""The Prefect flow runs the same stages as tasks (one harness for the whole session)."""
+"""The Prefect flow runs the same stages as tasks (one harness for the whole session), and
+the served deployment runs on a real Prefect server."""
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 
+from pipeline.config import PROJECT_ROOT, load_settings
 from tests.conftest import CATALOG
 
 pytestmark = pytest.mark.prefect
+
+ARTIFACT_KEY = re.compile(r"^[a-z0-9-]+$")
 
 
 @pytest.fixture(scope="session")
@@ -20,8 +32,12 @@ def prefect_harness():
         yield
 
 
-def test_flow_publishes_the_dataset(prefect_harness, small_raw: Path, tmp_path: Path) -> None:
-    from pipeline.flows import build_dataset_flow
+def test_flow_publishes_the_dataset_and_its_report_as_artifacts(
+    prefect_harness, small_raw: Path, tmp_path: Path
+) -> None:
+    from prefect.artifacts import Artifact
+
+    from pipeline.flows import LANGUAGE_ARTIFACT_KEY, REPORT_ARTIFACT_KEY, build_dataset_flow
 
     out = tmp_path / "out"
     summary = build_dataset_flow(str(small_raw), str(out), str(CATALOG))
@@ -29,3 +45,148 @@ def test_flow_publishes_the_dataset(prefect_harness, small_raw: Path, tmp_path: 
     assert "documents: 2 read" in summary["text"]
     papers = pd.read_parquet(out / "papers.parquet")
     assert "arxiv:1706.03762" in set(papers["paper_id"])
+    for key in (REPORT_ARTIFACT_KEY, LANGUAGE_ARTIFACT_KEY):
+        assert ARTIFACT_KEY.match(key)
+    report = Artifact.get(REPORT_ARTIFACT_KEY)
+    assert report is not None and summary["run_id"] in report.data
+    assert Artifact.get(LANGUAGE_ARTIFACT_KEY).type == "table"
+
+
+def test_deployment_parameters_are_absolute_paths(tmp_path: Path) -> None:
+    from pipeline.flows import deployment_parameters
+
+    settings = load_settings(environ={}, out_dir=Path("relative-out"), keep_runs=3)
+    parameters = deployment_parameters(settings)
+    assert Path(parameters["out_dir"]).is_absolute() and parameters["keep_runs"] == 3
+    assert parameters["full"] is False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    """SIGTERM to the process group we started (the process and its children), then kill."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _wait_until(check, timeout: float, what: str, process: subprocess.Popen, log: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{what}: process exited {process.returncode}\n{log.read_text()[-3000:]}")
+        result = check()
+        if result:
+            return result
+        time.sleep(0.5)
+    pytest.fail(f"{what}: not ready after {timeout} s\n{log.read_text()[-3000:]}")
+
+
+@pytest.mark.prefect_server
+def test_served_deployment_runs_on_a_real_server(small_raw: Path, tmp_path: Path) -> None:
+    """Start `prefect server start` on a free loopback port, serve the deployment, trigger one
+    run, check the dataset, and check that stopping serve left the schedule active."""
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    base_env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    base_env.pop("PREFECT_API_URL", None)
+    out = tmp_path / "out"
+    server_log, serve_log = tmp_path / "server.log", tmp_path / "serve.log"
+    server = serve = None
+    try:
+        with server_log.open("w") as log:
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "prefect",
+                    "server",
+                    "start",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                env=base_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+        def healthy() -> bool:
+            try:
+                return httpx.get(f"{api}/health", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        _wait_until(healthy, 90, "prefect server", server, server_log)
+        with serve_log.open("w") as log:
+            serve = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "pipeline",
+                    "serve",
+                    "--raw",
+                    str(small_raw),
+                    "--out",
+                    str(out),
+                    "--catalog",
+                    str(CATALOG),
+                    "--cron",
+                    "0 2 * * *",
+                    "--timezone",
+                    "Europe/Berlin",
+                    "--name",
+                    "integration",
+                ],
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**base_env, "PREFECT_API_URL": api, "PREFECT_RUNNER_POLL_FREQUENCY": "2"},
+            )
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            name = "build-dataset/integration"
+
+            def registered():
+                with get_client(sync_client=True) as client:
+                    try:
+                        return client.read_deployment_by_name(name)
+                    except Exception:  # not registered yet
+                        return None
+
+            deployment = _wait_until(registered, 60, "deployment", serve, serve_log)
+            assert deployment.schedules[0].schedule.cron == "0 2 * * *"
+            assert deployment.schedules[0].schedule.timezone == "Europe/Berlin"
+            flow_run = run_deployment(name, timeout=120)
+            assert flow_run.state.is_completed(), serve_log.read_text()[-3000:]
+            papers = pd.read_parquet(out / "papers.parquet")
+            assert "arxiv:1706.03762" in set(papers["paper_id"])
+
+            _stop(serve)
+            with get_client(sync_client=True) as client:
+                after = client.read_deployment_by_name(name)
+            assert not after.paused and after.schedules[0].active
+    finally:
+        _stop(serve)
+        _stop(server)
