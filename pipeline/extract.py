@@ -32,7 +32,11 @@ ARXIV_PATTERNS = (
 # Runs of Latin-script text: letters, digits and the punctuation titles use.
 LATIN_RUN = re.compile(r"[A-Za-z0-9\u00c0-\u024f'’.,:;!?&+/()\[\] \t-]+")
 LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’-]*")
-URL_LIKE = re.compile(r"(?:https?://|www\.)\S*|\S+\.(?:com|org|net|io|pdf|html?)\S*|\S*/\S*")
+# The last two forms start at a token's start only: unanchored, they rescan a long token from
+# every position (quadratic); anchored, they match the same spans.
+URL_LIKE = re.compile(
+    r"(?:https?://|www\.)\S*|(?<!\S)\S+\.(?:com|org|net|io|pdf|html?)\S*|(?<!\S)\S*/\S*"
+)
 # Where a title ends: list separators and citation tails.
 SEPARATORS = re.compile(
     r"\s+[-~–—]+\s+|\s*~\s*|\.\s+arxiv preprint.*|\s*arxiv[:\s]\s*\S+.*|\s\d{4}$", re.IGNORECASE
