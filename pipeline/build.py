@@ -22,7 +22,7 @@ from pipeline.catalog import load_catalog
 from pipeline.config import Settings
 from pipeline.dedupe import dedupe
 from pipeline.extract import extract_all
-from pipeline.ingest import documents_table, ingest
+from pipeline.ingest import documents_table, ingest, read_manifest
 from pipeline.language import detect_languages
 from pipeline.match import Matcher, match_all
 from pipeline.report import build_report, render
@@ -96,6 +96,7 @@ def build_dataset(settings: Settings, step: Step = call) -> BuildResult:
         return result
 
     sources = timed("ingest", ingest, settings.raw_dir, settings.max_file_bytes)
+    _, manifest_errors = timed("manifest", read_manifest, settings.raw_dir)
     catalog = timed("catalog", load_catalog, settings.catalog_path)
     sources = timed("language", detect_languages, sources)
     matcher = timed("index", build_matcher, catalog, settings)
@@ -126,7 +127,14 @@ def build_dataset(settings: Settings, step: Step = call) -> BuildResult:
         "stage_seconds": durations,
     }
     report = build_report(
-        run_info, tables, texts, failures, catalog.errors, previous, previous_error
+        run_info,
+        tables,
+        texts,
+        failures,
+        catalog.errors,
+        previous,
+        previous_error,
+        manifest_errors=manifest_errors,
     )
     if failures:
         folder = write_failed_run(settings.out_dir, run_id, render(report))

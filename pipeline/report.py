@@ -103,6 +103,7 @@ def build_report(
     catalog_errors: list[str],
     previous: Mapping[str, pd.DataFrame],
     previous_error: str | None,
+    manifest_errors: list[str] | None = None,
 ) -> dict:
     documents, mentions, papers = tables["documents"], tables["mentions"], tables["papers"]
     rejected = documents[documents["status"] == "rejected"]
@@ -140,6 +141,7 @@ def build_report(
         },
         "schema_failures": schema_failures,
         "catalog_errors": catalog_errors,
+        "manifest_errors": list(manifest_errors or []),
         "changes": _changes(tables, previous, previous_error),
     }
 
@@ -212,6 +214,8 @@ def to_markdown(report: dict) -> str:
         "".join(f"- {f}\n" for f in report["schema_failures"]) or "_none_\n",
         "\n## Catalog errors\n\n",
         "".join(f"- {e}\n" for e in report["catalog_errors"]) or "_none_\n",
+        "\n## Manifest errors\n\n",
+        "".join(f"- {e}\n" for e in report.get("manifest_errors", [])) or "_none_\n",
         "\n## Change against the previous run\n\n```json\n",
         json.dumps(report["changes"], ensure_ascii=False, indent=2),
         "\n```\n",
@@ -298,6 +302,8 @@ def to_html(report: dict) -> str:
         "<ul>" + "".join(f"<li>{esc(f)}</li>" for f in report["schema_failures"]) + "</ul>",
         "<h2>Catalog errors</h2>",
         "<ul>" + "".join(f"<li>{esc(e)}</li>" for e in report["catalog_errors"]) + "</ul>",
+        "<h2>Manifest errors</h2>",
+        "<ul>" + "".join(f"<li>{esc(e)}</li>" for e in report.get("manifest_errors", [])) + "</ul>",
         "<h2>Change against the previous run</h2><pre>"
         + esc(json.dumps(report["changes"], ensure_ascii=False, indent=2))
         + "</pre>",
