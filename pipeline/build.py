@@ -25,7 +25,7 @@ from pipeline.crosslingual import load_term_tables, term_files
 from pipeline.dedupe import dedupe
 from pipeline.extract import extract_all
 from pipeline.incremental import load_cached, normalise_mentions, run_fingerprint, store
-from pipeline.ingest import documents_table, ingest
+from pipeline.ingest import documents_table, ingest, read_manifest
 from pipeline.language import detect_languages
 from pipeline.lock import run_lock
 from pipeline.margins import RUNNER_UP_COLUMNS, runner_up_scores
@@ -143,6 +143,9 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         return result
 
     sources = timed("ingest", _source_counts, ingest, settings.raw_dir, settings.max_file_bytes)
+    _, manifest_errors = timed(
+        "manifest", lambda m: f"{len(m[1])} manifest errors", read_manifest, settings.raw_dir
+    )
     catalog = timed(
         "catalog",
         lambda c: f"{len(c)} papers, {len(c.errors)} rows rejected",
@@ -262,6 +265,7 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         runner_up=runner_up,
         previous_report=previous_report,
         narrow_margin=NARROW_MARGIN_FACTOR * settings.thresholds.margin,
+        manifest_errors=manifest_errors,
     )
     if failures:
         folder = write_failed_run(settings.out_dir, run_id, render(report))

@@ -34,6 +34,10 @@ CJK_SHARE_FOR_LINE = 0.5
 CJK_SHARE_FOR_DOCUMENT = 1 / 3
 MIN_LATIN_WORDS_FOR_LINE_MODEL = 3
 MIN_LINE_CONFIDENCE = 0.6
+# Lines longer than this are cut into several segments (at a space where there is one), so
+# that per-line work stays bounded on a file that is one huge line. Real article lines are
+# far shorter (the longest seen is about 1,300 characters).
+MAX_SEGMENT_CHARS = 5000
 
 # Words common in Malay but not in Indonesian (and the reverse): both models confuse the two.
 MALAY_MARKERS = frozenset(
@@ -151,15 +155,29 @@ def segment_language(text: str, document_lang: str) -> str:
     return code.name.lower()
 
 
+def _line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` cut into pieces of at most MAX_SEGMENT_CHARS, each ending after the
+    last space before the limit when there is one (a word is cut only inside a huge token)."""
+    pieces = []
+    while end - start > MAX_SEGMENT_CHARS:
+        limit = start + MAX_SEGMENT_CHARS
+        space = text.rfind(" ", start + MAX_SEGMENT_CHARS // 2, limit)
+        cut = space + 1 if space >= 0 else limit
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
+
+
 def segment_lines(text: str, document_lang: str) -> list[Segment]:
-    """One segment per non-empty line, with offsets into ``text``."""
+    """One segment per non-empty line (per piece of an over-long line), with offsets into
+    ``text``."""
     segments = []
     for match in re.finditer(r"[^\r\n]+", text):
-        line = match.group()
-        if line.strip():
-            segments.append(
-                Segment(match.start(), match.end(), segment_language(line, document_lang))
-            )
+        for start, end in _line_pieces(text, match.start(), match.end()):
+            piece = text[start:end]
+            if piece.strip():
+                segments.append(Segment(start, end, segment_language(piece, document_lang)))
     return segments
 
 

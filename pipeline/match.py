@@ -330,9 +330,18 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
             title_spans.append((row["start"], row["end"]))
         if decision.status == "matched":
             matched_titles.append((row["line"], row["start"], decision.paper_id, row["surface"]))
+    titles_by_line: dict[int, list[tuple[int, int, str, str]]] = {}
+    for title in matched_titles:
+        titles_by_line.setdefault(title[0], []).append(title)
     for index, row in candidates[candidates["kind"] == "arxiv_id"].iterrows():
         decision = matcher.decide_arxiv(row["evidence"])
-        decisions[index] = _conflict(matcher, decision, row["line"], row["start"], matched_titles)
+        line = row["line"]
+        nearby = [
+            t
+            for n in range(line - CONFLICT_WINDOW_LINES, line + 1)
+            for t in titles_by_line.get(n, [])
+        ]
+        decisions[index] = _conflict(matcher, decision, line, row["start"], nearby)
     decisions.update(_soft_decisions(candidates, matcher, list(title_spans), title_spans))
     for index, row in candidates[candidates["kind"] == "name"].iterrows():
         if not _covered(title_spans, row["start"], row["end"]):

@@ -187,6 +187,7 @@ def build_report(
     runner_up: pd.DataFrame | None = None,
     previous_report: Mapping[str, Any] | None = None,
     narrow_margin: float = 10.0,
+    manifest_errors: list[str] | None = None,
 ) -> dict:
     """Everything a reader checks after a run; ``runner_up`` holds the second-best title of
     each fuzzy title link (see ``pipeline.margins``)."""
@@ -243,6 +244,7 @@ def build_report(
         },
         "schema_failures": schema_failures,
         "catalog_errors": catalog_errors,
+        "manifest_errors": list(manifest_errors or []),
         "changes": _changes(tables, previous, previous_error, previous_report),
     }
 
@@ -424,6 +426,8 @@ def report_blocks(report: dict) -> list[Block]:
         ("list", report["schema_failures"]),
         ("h2", "Catalog errors"),
         ("list", report["catalog_errors"]),
+        ("h2", "Manifest errors"),
+        ("list", report["manifest_errors"]),
         *_change_blocks(report["changes"]),
     ]
 

@@ -102,9 +102,12 @@ def publish(
     final = runs / run_id
     os.replace(staging, final)
     _fsync_dir(runs)
-    _replace_link(out_dir / CURRENT, f"{RUNS}/{run_id}")
+    # The top-level names always point through ``current``: they are put in place first, so
+    # that switching ``current`` is the one step that publishes, on a first run too.
     for name in [f"{t}.parquet" for t in TABLES] + list(REPORTS):
         _replace_link(out_dir / name, f"{CURRENT}/{name}")
+    _fsync_dir(out_dir)
+    _replace_link(out_dir / CURRENT, f"{RUNS}/{run_id}")
     _fsync_dir(out_dir)
     prune_runs(out_dir, keep_runs)
     return final

@@ -29,7 +29,10 @@ METADATA_KEYS = {
 
 def _settings(raw: Path, out: Path):
     return load_settings(
-        environ={}, raw_dir=raw, out_dir=out, catalog_path=CATALOG,
+        environ={},
+        raw_dir=raw,
+        out_dir=out,
+        catalog_path=CATALOG,
         cache_dir=out.with_name(f"{out.name}-cache"),
     )
 

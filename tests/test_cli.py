@@ -80,11 +80,22 @@ def test_nothing_published_exits_non_zero(
     assert "NOTHING PUBLISHED" in capsys.readouterr().out
 
 
-def test_quiet_run_prints_nothing_and_history_lists_it(small_raw: Path, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_quiet_run_prints_nothing_and_history_lists_it(
+    small_raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
-    args = ["run", "--engine", "local", "--raw", str(small_raw), "--out", str(out),
-            "--catalog", str(CATALOG), "--quiet"]
+    args = [
+        "run",
+        "--engine",
+        "local",
+        "--raw",
+        str(small_raw),
+        "--out",
+        str(out),
+        "--catalog",
+        str(CATALOG),
+        "--quiet",
+    ]
     assert main(args) == 0 and main(args) == 0
     assert capsys.readouterr().out == ""
     assert main(["history", "--out", str(out)]) == 0
@@ -93,7 +104,8 @@ def test_quiet_run_prints_nothing_and_history_lists_it(small_raw: Path, tmp_path
 
 
 def test_serve_without_a_server_explains_what_to_start(
-        small_raw: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    small_raw: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
@@ -101,8 +113,20 @@ def test_serve_without_a_server_explains_what_to_start(
     assert "prefect server start --host 127.0.0.1" in capsys.readouterr().err
 
 
-def test_keep_runs_must_keep_one(small_raw: Path, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["run", "--engine", "local", "--raw", str(small_raw), "--keep-runs", "0",
-                 "--out", str(tmp_path / "out")])
+def test_keep_runs_must_keep_one(
+    small_raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "run",
+            "--engine",
+            "local",
+            "--raw",
+            str(small_raw),
+            "--keep-runs",
+            "0",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 2 and "keep_runs must be at least 1" in capsys.readouterr().err

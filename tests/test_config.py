@@ -22,9 +22,14 @@ def test_defaults_then_environment_then_flags() -> None:
 
 
 def test_environment_values_take_the_type_of_their_setting() -> None:
-    env = {"PAPER_MENTIONS_KEEP_RUNS": "7", "PAPER_MENTIONS_LOCK_WAIT_SECONDS": "2.5",
-           "PAPER_MENTIONS_INCREMENTAL": "no", "PAPER_MENTIONS_QUIET": "1",
-           "PAPER_MENTIONS_SCHEDULE_CRON": "*/5 * * * *", "PAPER_MENTIONS_CACHE_DIR": "/c"}
+    env = {
+        "PAPER_MENTIONS_KEEP_RUNS": "7",
+        "PAPER_MENTIONS_LOCK_WAIT_SECONDS": "2.5",
+        "PAPER_MENTIONS_INCREMENTAL": "no",
+        "PAPER_MENTIONS_QUIET": "1",
+        "PAPER_MENTIONS_SCHEDULE_CRON": "*/5 * * * *",
+        "PAPER_MENTIONS_CACHE_DIR": "/c",
+    }
     settings = load_settings(environ=env)
     assert settings.keep_runs == 7 and settings.lock_wait_seconds == 2.5
     assert settings.incremental is False and settings.quiet is True

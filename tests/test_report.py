@@ -93,14 +93,17 @@ def test_changes_against_a_previous_run() -> None:
 def test_narrow_matches_show_the_runner_up() -> None:
     tables = _tables()
     tables["mentions"].loc[1, ["method", "kind", "score"]] = ["title_fuzzy", "english_title", 96.0]
-    runner_up = pd.DataFrame({"mention_id": ["b"], "runner_up": ["arxiv:1706.03762"],
-                              "runner_up_score": [91.5]})
-    report = build_report({"run_id": "r1"}, tables, {}, [], [], {}, None, runner_up=runner_up,
-                          narrow_margin=10.0)
+    runner_up = pd.DataFrame(
+        {"mention_id": ["b"], "runner_up": ["arxiv:1706.03762"], "runner_up_score": [91.5]}
+    )
+    report = build_report(
+        {"run_id": "r1"}, tables, {}, [], [], {}, None, runner_up=runner_up, narrow_margin=10.0
+    )
     [narrow] = report["narrow_matches"]
     assert narrow["runner_up"] == "arxiv:1706.03762" and narrow["lead"] == 4.5
-    wide = build_report({"run_id": "r1"}, tables, {}, [], [], {}, None, runner_up=runner_up,
-                        narrow_margin=3.0)
+    wide = build_report(
+        {"run_id": "r1"}, tables, {}, [], [], {}, None, runner_up=runner_up, narrow_margin=3.0
+    )
     assert wide["narrow_matches"] == []
 
 
@@ -109,8 +112,16 @@ def test_changes_name_the_previous_run_and_changed_documents() -> None:
     previous = {k: v.copy() for k, v in tables.items()}
     previous["documents"].loc[0, "sha256"] = "1" * 64
     previous["mentions"] = previous["mentions"].iloc[:1]
-    report = build_report({"run_id": "r2"}, tables, {}, [], [], previous, None,
-                          previous_report={"run": {"run_id": "r1"}})
+    report = build_report(
+        {"run_id": "r2"},
+        tables,
+        {},
+        [],
+        [],
+        previous,
+        None,
+        previous_report={"run": {"run_id": "r1"}},
+    )
     changes = report["changes"]
     assert changes["previous_run_id"] == "r1"
     assert changes["documents"] == {"added": [], "removed": [], "changed": ["doc.txt"]}
@@ -126,8 +137,15 @@ def test_report_covers_versions_stages_languages_and_rejections() -> None:
     report = build_report(run, _tables(), {}, [], [], {}, None)
     assert report["documents"]["rejected_by_reason"] == {"binary content": 1}
     assert report["mentions"]["by_language_and_status"] == [
-        {"language": "zh", "mentions": 2, "matched": 1, "ambiguous": 0, "unmatched": 1,
-         "match_rate": 0.5}]
+        {
+            "language": "zh",
+            "mentions": 2,
+            "matched": 1,
+            "ambiguous": 0,
+            "unmatched": 1,
+            "match_rate": 0.5,
+        }
+    ]
     page = render(report)["report.html"]
     assert "&lt;b&gt;" in page and "<b>" not in page
     assert page.count("<svg") >= 2

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
+from pipeline import write
 from pipeline.write import current_run, publish, published_runs, read_published
 
 METADATA = {
@@ -58,3 +60,32 @@ def test_read_published_reports_an_unreadable_dataset(tmp_path: Path) -> None:
     (tmp_path / "runs" / "r1" / "papers.parquet").write_bytes(b"garbage")
     tables, _, error = read_published(tmp_path)
     assert tables == {} and "unreadable" in error
+
+
+def test_a_crash_while_linking_never_shows_part_of_a_dataset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whichever link the crash interrupts, the folder shows all three tables or none."""
+    real_replace = os.replace
+    for step in ["documents.parquet", "mentions.parquet", "papers.parquet", "current"]:
+        out = tmp_path / step
+
+        def crash_at(src, dst, step=step):
+            if Path(dst).name == step:
+                raise OSError("simulated crash")
+            real_replace(src, dst)
+
+        monkeypatch.setattr(write.os, "replace", crash_at)
+        with pytest.raises(OSError, match="simulated crash"):
+            publish(out, "r1", _tables(1), REPORTS, METADATA, keep_runs=5)
+        monkeypatch.setattr(write.os, "replace", real_replace)
+        readable = [t for t in ("documents", "mentions", "papers") if _readable(out, t)]
+        assert readable == [], f"crash at {step} left {readable} visible"
+
+
+def _readable(out: Path, table: str) -> bool:
+    try:
+        pd.read_parquet(out / f"{table}.parquet")
+    except (OSError, ValueError):
+        return False
+    return True

@@ -1,0 +1,50 @@
+"""Time language detection, extraction and matching on 2 MB single-line texts of several
+shapes (dense mentions, one huge token, runs of punctuation...): every stage must stay linear.
+
+    python benchmarks/long_lines.py [--bytes N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from pipeline.catalog import load_catalog
+from pipeline.config import MatchThresholds, load_settings
+from pipeline.extract import build_alias_pattern, extract_mentions
+from pipeline.language import document_language, segment_lines
+from pipeline.match import Matcher, match_all
+
+SHAPES = {
+    "titles and links": "Attention Is All You Need - https://arxiv.org/abs/1706.03762 ~ ",
+    "chinese and english": "论文《Language Models are Few-Shot Learners》 arXiv:2005.14165 ，",
+    "one token": "x",
+    "spaces": " ",
+    "dots": ".",
+    "quotes": '"',
+    "han": "论",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bytes", type=int, default=2 * 1024 * 1024)
+    size = parser.parse_args().bytes
+    matcher = Matcher(load_catalog(load_settings().catalog_path), MatchThresholds())
+    pattern = build_alias_pattern(matcher.all_aliases())
+    print(f"{'shape':22s} {'chars':>9s} {'mentions':>9s} language  extract   match")
+    for name, unit in SHAPES.items():
+        text = (unit * (size // len(unit.encode()) + 1)).encode()[:size].decode("utf-8", "ignore")
+        t0 = time.perf_counter()
+        segments = segment_lines(text, document_language(text))
+        t1 = time.perf_counter()
+        candidates = extract_mentions("bench.txt", text, segments, pattern)
+        t2 = time.perf_counter()
+        mentions = match_all(candidates, matcher)
+        t3 = time.perf_counter()
+        timings = f"{t1 - t0:7.2f}s {t2 - t1:7.2f}s {t3 - t2:6.2f}s"
+        print(f"{name:22s} {len(text):9d} {len(mentions):9d} {timings}")
+
+
+if __name__ == "__main__":
+    main()
