@@ -26,7 +26,7 @@ ARXIV_PATTERNS = (
     ),
     # "arXiv:2205.01068", "arXiv preprint arXiv:2205.01068", "arXiv 2205.01068".
     re.compile(
-        rf"(?<![\w/])arxiv(?: preprint)?(?: arxiv)?\s?[:：]?\s?{ARXIV_ID}(?![\w.])", re.IGNORECASE
+        rf"(?<![\w/])arxiv(?: preprint)?(?: arxiv)?\s?[:：]?\s?{ARXIV_ID}(?!\w|\.\d)", re.IGNORECASE
     ),
 )
 

@@ -277,3 +277,8 @@ def test_extract_mentions_finds_arxiv_and_titles_in_chinese_seed(alias_pattern) 
     titles = set(mentions.loc[mentions["kind"] == "english_title", "surface"])
     assert "Training language models to follow instructions with human feedback" in titles
     assert "Proximal Policy Optimization Algorithms" in titles
+
+
+def test_arxiv_id_at_the_end_of_a_sentence() -> None:
+    text = "siehe arXiv:2106.09685. Danach arXiv:2106.096851 nicht."
+    assert [i for _, _, i in find_arxiv_ids(text)] == ["2106.09685"]
