@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
-from bs4 import BeautifulSoup
 from charset_normalizer import from_bytes
 
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
@@ -127,6 +126,9 @@ def html_to_text(markup: str) -> str:
     """The visible prose of an HTML page: one line per block element (line breaks kept inside
     ``pre``), runs of spaces collapsed as a browser does; scripts, styles, comments and the
     head are left out. Mention offsets of an HTML source refer to this text."""
+    # Imported here: it takes a tenth of a second and most raw folders hold no HTML.
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(markup, "html.parser")
     for element in soup(HTML_IGNORED):
         element.decompose()
