@@ -78,6 +78,8 @@ STOPWORDS = frozenset(
         "let",
     ]
 )
+# "pretraining"/"pre-training", "finetuning"/"fine-tuning": one spelling for both.
+SOLID_PREFIX = re.compile(r"\b(pre|fine)(train|tun)", re.IGNORECASE)
 LATIN_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f]*|\d+[A-Za-z]*")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 GERMAN_SUFFIXES = ("ungen", "en", "es", "er", "em", "e", "n", "s")
@@ -89,6 +91,8 @@ CANDIDATE_STEMS = 4
 DISTINCTIVE_IDF_SHARE = 0.75
 DISTINCTIVE_MAX_TITLES = 2
 MAX_CANDIDATES = 400
+# Entries read from the rarest words' postings before choosing the candidates.
+CANDIDATE_POOL = 20_000
 
 
 @lru_cache(maxsize=1)
@@ -103,8 +107,9 @@ def stem(word: str) -> str:
 
 
 def english_stems(text: str) -> list[str]:
-    """Content-word stems of English text ("Pre-Training" -> ["pre", "train"])."""
-    words = [w.casefold() for w in LATIN_TOKEN.findall(text)]
+    """Content-word stems of English text ("Pre-Training" -> ["pre", "train"]; written
+    solid, "pretraining" and "finetuning" give the same stems)."""
+    words = [w.casefold() for w in LATIN_TOKEN.findall(SOLID_PREFIX.sub(r"\1 \2", text))]
     return [stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
 
 
@@ -271,14 +276,20 @@ class ConceptIndex:
         rare = len(self.postings.get(stem, ())) <= DISTINCTIVE_MAX_TITLES
         return rare or self.weight(stem) >= DISTINCTIVE_IDF_SHARE * self.unseen_idf
 
-    def _candidates(self, units: list[Unit]) -> set[int]:
-        stems = sorted(
-            {s for u in units for s in u if s in self.postings}, key=self.weight, reverse=True
-        )
-        found: set[int] = set()
-        for stem in stems[:CANDIDATE_STEMS]:
-            found.update(self.postings[stem][:MAX_CANDIDATES])
-        return found
+    def _candidates(self, units: list[Unit]) -> list[int]:
+        """The entries sharing the most (idf-weighted) words with the query, drawn from the
+        postings of its rarest words: all of them, up to a budget, so that no entry is missed
+        because of where it stands in a long postings list."""
+        query = {s for u in units for s in u if s in self.postings}
+        rarest = sorted(query, key=self.weight, reverse=True)[:CANDIDATE_STEMS]
+        pool: set[int] = set()
+        for stem in rarest:
+            postings = self.postings[stem]
+            if pool and len(pool) + len(postings) > CANDIDATE_POOL:
+                break
+            pool.update(postings[:CANDIDATE_POOL])
+        shared = {i: sum(self.weight(s) for s in self.stems[i] & query) for i in pool}
+        return sorted(pool, key=lambda i: (-shared[i], i))[:MAX_CANDIDATES]
 
     def title_stems(self, paper_id: str) -> frozenset[str]:
         return self.stems[self.title_index[paper_id]]

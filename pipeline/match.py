@@ -286,7 +286,8 @@ def _soft_decisions(
     title_spans: list[tuple[int, int]],
 ) -> dict[int, Decision]:
     """Translated titles and descriptions: only those that resemble a catalog paper are
-    mentions, and of overlapping ones the strongest is kept."""
+    mentions, and of overlapping ones a matched one is kept, the longest (it holds all the
+    evidence of the shorter: "QLoRA: ..." rather than the part after the colon)."""
     soft = candidates[
         candidates["kind"].isin(["translated_title", "description"]) & candidates["evidence"].isna()
     ]
@@ -299,11 +300,19 @@ def _soft_decisions(
         )
         decision = decide(row["surface"], row["language"])
         if decision is not None:
+            span = row["end"] - row["start"]
             found.append(
-                (decision.status != "matched", -decision.score, row["start"], index, decision)
+                (
+                    decision.status != "matched",
+                    -span,
+                    -decision.score,
+                    row["start"],
+                    index,
+                    decision,
+                )
             )
     decisions = {}
-    for _, _, _, index, decision in sorted(found):
+    for *_, index, decision in sorted(found):
         start, end = candidates.at[index, "start"], candidates.at[index, "end"]
         if any(s < end and start < e for s, e in taken):
             continue
