@@ -92,7 +92,7 @@ DISTINCTIVE_IDF_SHARE = 0.75
 DISTINCTIVE_MAX_TITLES = 2
 MAX_CANDIDATES = 400
 # Entries read from the rarest words' postings before choosing the candidates.
-CANDIDATE_POOL = 20_000
+CANDIDATE_POOL = 5_000
 
 
 @lru_cache(maxsize=1)
