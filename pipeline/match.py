@@ -286,8 +286,9 @@ def _soft_decisions(
     title_spans: list[tuple[int, int]],
 ) -> dict[int, Decision]:
     """Translated titles and descriptions: only those that resemble a catalog paper are
-    mentions, and of overlapping ones a matched one is kept, the longest (it holds all the
-    evidence of the shorter: "QLoRA: ..." rather than the part after the colon)."""
+    mentions. Of overlapping ones a matched one is kept, a title before a description (the
+    paragraph around a title is vaguer evidence than the title), then the longest (it holds
+    all the evidence of the shorter: "QLoRA: ..." rather than the part after the colon)."""
     soft = candidates[
         candidates["kind"].isin(["translated_title", "description"]) & candidates["evidence"].isna()
     ]
@@ -304,6 +305,7 @@ def _soft_decisions(
             found.append(
                 (
                     decision.status != "matched",
+                    row["kind"] == "description",
                     -span,
                     -decision.score,
                     row["start"],
