@@ -143,6 +143,8 @@ class _Postings:
     def candidates(self, key: str, key_lengths: np.ndarray) -> np.ndarray:
         """Positions of the titles sharing most of the query's rarest grams; among titles
         sharing as many, those closest in length (``ratio`` punishes length differences)."""
+        if not len(self.vocab):
+            return np.zeros(0, dtype=np.int32)
         codes = _sorted_unique(_gram_hashes(_code_points(_padded(key))))
         grams = np.minimum(np.searchsorted(self.vocab, codes), len(self.vocab) - 1)
         grams = grams[self.vocab[grams] == codes]
