@@ -13,12 +13,13 @@ The index is a handful of numpy arrays, so it is cached as an ``.npz`` file (loa
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,8 @@ MIN_QUERY_GRAMS = 4
 POSTINGS_BUDGET = 20_000
 # Titles (those sharing most looked-up grams) scored with ``ratio`` per query.
 CANDIDATES = 64
-BUILD_CHUNK = 100_000
+# Titles handled at once while building: bounds the build's temporary arrays (~40 MB).
+BUILD_CHUNK = 20_000
 _PAD = "\x00"  # never part of a compact title: NON_WORD removes control characters
 _HASH_BASE = np.uint64(1_000_003)
 
@@ -54,7 +56,7 @@ def compact_title(title: str) -> str:
 
 
 def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
 def _gram_hashes(chars: np.ndarray) -> np.ndarray:
@@ -62,7 +64,8 @@ def _gram_hashes(chars: np.ndarray) -> np.ndarray:
     count = len(chars) - GRAM + 1
     codes = np.zeros(max(count, 0), dtype=np.uint64)
     for offset in range(GRAM):
-        codes = codes * _HASH_BASE + chars[offset : offset + count]
+        codes *= _HASH_BASE
+        codes += chars[offset : offset + count]
     return codes
 
 
@@ -98,9 +101,10 @@ def _merge_counts(
     return merged, totals.astype(np.int64)
 
 
-def _chunks(keys: Sequence[str]) -> Iterator[tuple[int, Sequence[str]]]:
+def _chunks(keys: _PackedStrings) -> Iterator[tuple[int, list[str]]]:
+    """Keys a chunk at a time: only one chunk is ever held as Python strings."""
     for start in range(0, len(keys), BUILD_CHUNK):
-        yield start, keys[start : start + BUILD_CHUNK]
+        yield start, keys.take(range(start, min(start + BUILD_CHUNK, len(keys))))
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ class _Postings:
     postings: np.ndarray  # int32 title positions
 
     @classmethod
-    def build(cls, keys: Sequence[str]) -> _Postings:
+    def build(cls, keys: _PackedStrings) -> _Postings:
         """Two passes over chunks (count, then place), so memory stays near the final size."""
         vocab = np.zeros(0, dtype=np.uint64)
         counts = np.zeros(0, dtype=np.int64)
@@ -139,6 +143,8 @@ class _Postings:
     def candidates(self, key: str, key_lengths: np.ndarray) -> np.ndarray:
         """Positions of the titles sharing most of the query's rarest grams; among titles
         sharing as many, those closest in length (``ratio`` punishes length differences)."""
+        if not len(self.vocab):
+            return np.zeros(0, dtype=np.int32)
         codes = _sorted_unique(_gram_hashes(_code_points(_padded(key))))
         grams = np.minimum(np.searchsorted(self.vocab, codes), len(self.vocab) - 1)
         grams = grams[self.vocab[grams] == codes]
@@ -162,28 +168,42 @@ class _Postings:
         return titles[best]
 
 
-def _pack(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Strings as one UTF-8 byte array plus offsets: compact, and safe to store in an npz."""
-    encoded = [s.encode() for s in strings]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
-    return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
-
-
 class _PackedStrings:
-    def __init__(self, data: np.ndarray, offsets: np.ndarray) -> None:
-        self.data = data
+    """Strings as one UTF-8 buffer plus offsets: a fraction of the memory of a list of
+    ``str`` (2.5M titles), and safe to store in an npz. The buffer is held once: ``data`` is
+    a numpy view of the same bytes that ``take`` slices."""
+
+    def __init__(self, buffer: bytes | bytearray, offsets: np.ndarray) -> None:
+        self._buffer = buffer
+        self.data = np.frombuffer(buffer, dtype=np.uint8)
         self.offsets = offsets
-        self._bytes = data.tobytes()
         self.lengths = np.diff(offsets)
+
+    @classmethod
+    def pack(cls, strings: Iterable[str]) -> _PackedStrings:
+        """Encoded a chunk at a time, so no second list of all the strings is ever made."""
+        buffer = bytearray()
+        lengths: list[int] = []
+        strings = iter(strings)
+        while encoded := [s.encode() for s in itertools.islice(strings, BUILD_CHUNK)]:
+            lengths.extend(map(len, encoded))
+            buffer += b"".join(encoded)
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return cls(buffer, offsets)
+
+    @classmethod
+    def from_arrays(cls, data: np.ndarray, offsets: np.ndarray) -> _PackedStrings:
+        return cls(data.tobytes(), offsets)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
     def take(self, positions: Sequence[int]) -> list[str]:
+        positions = np.asarray(positions, dtype=np.int64)
         starts = self.offsets[positions].tolist()
-        ends = self.offsets[np.asarray(positions) + 1].tolist()
-        return [self._bytes[s:e].decode() for s, e in zip(starts, ends, strict=True)]
+        ends = self.offsets[positions + 1].tolist()
+        return [self._buffer[s:e].decode() for s, e in zip(starts, ends, strict=True)]
 
 
 def cache_file(cache_dir: Path, catalog_sha256: str) -> Path:
@@ -229,12 +249,8 @@ class TitleIndex:
 
     def _build(self) -> tuple[_Postings, _PackedStrings, _PackedStrings]:
         paper_ids, titles = self._source
-        keys = [compact_title(t) for t in titles]
-        index = (
-            _Postings.build(keys),
-            _PackedStrings(*_pack(keys)),
-            _PackedStrings(*_pack(paper_ids)),
-        )
+        keys = _PackedStrings.pack(compact_title(t) for t in titles)
+        index = (_Postings.build(keys), keys, _PackedStrings.pack(paper_ids))
         if self._cache:
             try:
                 self._write_cache(self._cache, index)
@@ -255,8 +271,8 @@ class TitleIndex:
         try:
             return (
                 _Postings(arrays["vocab"], arrays["offsets"], arrays["postings"]),
-                _PackedStrings(arrays["keys"], arrays["key_offsets"]),
-                _PackedStrings(arrays["paper_ids"], arrays["paper_id_offsets"]),
+                _PackedStrings.from_arrays(arrays.pop("keys"), arrays["key_offsets"]),
+                _PackedStrings.from_arrays(arrays.pop("paper_ids"), arrays["paper_id_offsets"]),
             )
         except KeyError:
             return None

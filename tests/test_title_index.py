@@ -124,3 +124,7 @@ def test_an_unwritable_cache_does_not_stop_search(tmp_path: Path) -> None:
     blocker.write_text("")
     index = TitleIndex(["p:x"], ["A Title"], catalog_sha256="e" * 64, cache_dir=blocker / "sub")
     assert index.search("A Title") == [("p:x", 100.0)]
+
+
+def test_empty_catalog_finds_nothing() -> None:
+    assert TitleIndex([], []).search("Attention Is All You Need") == []
