@@ -246,6 +246,10 @@ class ConceptMatch:
 class ConceptIndex:
     """Catalog titles and aliases as stem sets, with inverse document frequencies.
 
+    Stems live in sets, whose order changes between processes (string hashing is salted), so
+    every sum over them is ``math.fsum`` (exactly rounded, the same in any order) and every
+    choice among them breaks ties by the stem itself: same inputs, same links.
+
     ``titles`` are the papers' titles (entry i is paper i); ``aliases`` are extra (paper_id,
     name) entries after them, used for translated names but not for descriptions.
     """
@@ -281,14 +285,14 @@ class ConceptIndex:
         postings of its rarest words: all of them, up to a budget, so that no entry is missed
         because of where it stands in a long postings list."""
         query = {s for u in units for s in u if s in self.postings}
-        rarest = sorted(query, key=self.weight, reverse=True)[:CANDIDATE_STEMS]
+        rarest = sorted(query, key=lambda s: (-self.weight(s), s))[:CANDIDATE_STEMS]
         pool: set[int] = set()
         for stem in rarest:
             postings = self.postings[stem]
             if pool and len(pool) + len(postings) > CANDIDATE_POOL:
                 break
             pool.update(postings[:CANDIDATE_POOL])
-        shared = {i: sum(self.weight(s) for s in self.stems[i] & query) for i in pool}
+        shared = {i: math.fsum(self.weight(s) for s in self.stems[i] & query) for i in pool}
         return sorted(pool, key=lambda i: (-shared[i], i))[:MAX_CANDIDATES]
 
     def title_stems(self, paper_id: str) -> frozenset[str]:
@@ -302,15 +306,17 @@ class ConceptIndex:
         if not units:
             return []
         unit_weights = [max(self.weight(s) for s in u) for u in units]
-        total_units = sum(unit_weights)
+        total_units = math.fsum(unit_weights)
         best: dict[str, ConceptMatch] = {}
         for index in self._candidates(units):
             stems = self.stems[index]
             if not stems or (titles_only and index >= self.n_titles):
                 continue
             hit_stems = {s for u in units for s in u if s in stems}
-            recall = sum(self.weight(s) for s in hit_stems) / sum(self.weight(s) for s in stems)
-            covered = sum(w for u, w in zip(units, unit_weights, strict=True) if u & stems)
+            recall = math.fsum(self.weight(s) for s in hit_stems) / math.fsum(
+                self.weight(s) for s in stems
+            )
+            covered = math.fsum(w for u, w in zip(units, unit_weights, strict=True) if u & stems)
             match = ConceptMatch(
                 self.paper_ids[index],
                 recall,

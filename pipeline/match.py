@@ -8,6 +8,7 @@ every downstream user, an unmatched mention is honest.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -228,7 +229,7 @@ class Matcher:
 
     def _overlap(self, paper_id: str, units: list[frozenset[str]]) -> float:
         stems = self.concepts.title_stems(paper_id)
-        return sum(self.concepts.weight(s) for s in stems if any(s in u for u in units))
+        return math.fsum(self.concepts.weight(s) for s in stems if any(s in u for u in units))
 
     def title_agrees(self, paper_id: str, written_title: str) -> bool:
         catalog_title = self.title_by_paper.get(paper_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +15,7 @@ import pytest
 
 from pipeline import build
 from pipeline.build import build_dataset
-from pipeline.config import load_settings
+from pipeline.config import PROJECT_ROOT, load_settings
 from pipeline.write import TABLES
 from schemas import DocumentsModel, MentionsModel, PapersModel
 from tests.conftest import CATALOG, RAW
@@ -163,3 +165,36 @@ def test_the_raw_folder_may_be_anywhere(tmp_path: Path) -> None:
     result = build_dataset(_settings(raw, tmp_path / "out"))
     assert result.published
     assert result.report["documents"]["read"] == 1
+
+
+def test_runs_in_separate_processes_give_identical_tables(tmp_path: Path) -> None:
+    """String hashing is salted per process: no decision may depend on set order."""
+    outs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"out-{hash_seed}"
+        command = [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--engine",
+            "local",
+            "--full",
+            "--quiet",
+            "--raw",
+            str(RAW),
+            "--out",
+            str(out),
+            "--catalog",
+            str(CATALOG),
+            "--cache",
+            str(tmp_path / f"cache-{hash_seed}"),
+        ]
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run(command, check=True, env=env, cwd=PROJECT_ROOT, timeout=300)
+        outs.append(out)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(outs[0] / f"{table}.parquet"),
+            pd.read_parquet(outs[1] / f"{table}.parquet"),
+        )
