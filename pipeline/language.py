@@ -39,7 +39,10 @@ MIN_LINE_CONFIDENCE = 0.6
 # far shorter (the longest seen is about 1,300 characters).
 MAX_SEGMENT_CHARS = 5000
 
-# Words common in Malay but not in Indonesian (and the reverse): both models confuse the two.
+# Pairs that differ between the two standards (Malay / Indonesian): bahawa/bahwa,
+# kerana/karena, sahaja/saja, iaitu/yaitu, boleh/bisa, penyelidikan/penelitian,
+# kenderaan/kendaraan, sebarang/sembarang, pantas/cepat; "ialah" and "daripada" are far more
+# frequent in Malay; "makalah" is the Indonesian word for a paper.
 MALAY_MARKERS = frozenset(
     [
         "ialah",
@@ -48,20 +51,15 @@ MALAY_MARKERS = frozenset(
         "sahaja",
         "kerana",
         "iaitu",
-        "semasa",
-        "sebarang",
-        "kenderaan",
         "boleh",
-        "mereka",
-        "kertas",
         "penyelidikan",
+        "kenderaan",
+        "sebarang",
         "pantas",
-        "sedia",
-        "kita",
     ]
 )
 INDONESIAN_MARKERS = frozenset(
-    ["bahwa", "karena", "saja", "yaitu", "bisa", "sangat", "tetapi", "makalah"]
+    ["bahwa", "karena", "saja", "yaitu", "bisa", "penelitian", "kendaraan", "sembarang", "makalah"]
 )
 
 LINE_CANDIDATES = (
