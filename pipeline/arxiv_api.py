@@ -59,6 +59,7 @@ class ArxivEntry:
             "year": self.year,
             "authors": "; ".join(self.authors),
             "aliases": "",
+            "keywords": "",
         }
 
 

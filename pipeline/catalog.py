@@ -16,8 +16,11 @@ import pandera.errors as pa_errors
 
 from schemas import CatalogModel
 
-CATALOG_COLUMNS = ["paper_id", "arxiv_id", "title", "year", "authors", "aliases"]
+CATALOG_COLUMNS = ["paper_id", "arxiv_id", "title", "year", "authors", "aliases", "keywords"]
+# Columns a catalog file may leave out (catalogs written before they existed still load).
+OPTIONAL_COLUMNS = ("keywords",)
 ALIAS_SEPARATOR = "|"
+KEYWORD_SEPARATOR = ";"
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ def _read_file(file: Path) -> pd.DataFrame:
     else:
         frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
         labels = [f"{file.name} line {i + 2}" for i in range(len(frame))]
+    for column in OPTIONAL_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = ""
     missing = [c for c in CATALOG_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"catalog file {file.name} lacks columns: {', '.join(missing)}")
@@ -68,11 +74,12 @@ def _read_file(file: Path) -> pd.DataFrame:
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    for column in ("paper_id", "arxiv_id", "title", "authors", "aliases"):
+    for column in ("paper_id", "arxiv_id", "title", "authors", "aliases", "keywords"):
         frame[column] = frame[column].astype("string").str.strip()
     frame["title"] = frame["title"].fillna("").str.replace(r"\s+", " ", regex=True)
     frame["authors"] = frame["authors"].fillna("")
     frame["aliases"] = frame["aliases"].fillna("")
+    frame["keywords"] = frame["keywords"].fillna("")
     frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
     frame["arxiv_id"] = frame["arxiv_id"].replace("", pd.NA)
     frame["paper_id"] = frame["paper_id"].fillna("")
@@ -124,3 +131,7 @@ def load_catalog(path: Path) -> Catalog:
 
 def split_aliases(aliases: str) -> list[str]:
     return [a.strip() for a in aliases.split(ALIAS_SEPARATOR) if a.strip()]
+
+
+def split_keywords(keywords: str) -> list[str]:
+    return [k.strip() for k in keywords.split(KEYWORD_SEPARATOR) if k.strip()]

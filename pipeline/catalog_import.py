@@ -48,6 +48,7 @@ PARQUET_SCHEMA = pa.schema(
         ("year", pa.int64()),
         ("authors", pa.string()),
         ("aliases", pa.string()),
+        ("keywords", pa.string()),
     ]
 )
 
@@ -150,6 +151,7 @@ def parse_record(line: bytes, max_year: int) -> tuple[dict | None, str | None]:
         "year": year,
         "authors": snapshot_authors(record),
         "aliases": "",
+        "keywords": "",
     }, None
 
 

@@ -240,7 +240,7 @@ class ConceptMatch:
     precision: float  # share of the text's (idf-weighted) units found in the title
     matched: int  # distinct title stems found
     title_stems: int  # distinct stems in the title
-    distinctive: bool  # whether a found stem is rare in the catalog
+    distinctive: int  # how many found stems are rare in the catalog
 
 
 class ConceptIndex:
@@ -255,13 +255,22 @@ class ConceptIndex:
     """
 
     def __init__(
-        self, paper_ids: list[str], titles: list[str], aliases: list[tuple[str, str]] = ()
+        self,
+        paper_ids: list[str],
+        titles: list[str],
+        aliases: list[tuple[str, str]] = (),
+        extra_stems: list[frozenset[str]] | None = None,
     ) -> None:
+        """``extra_stems`` (one set per title) join the title's own stems: keywords."""
         self.n_titles = len(titles)
         self.paper_ids = paper_ids + [p for p, _ in aliases]
         self.title_index = {p: i for i, p in enumerate(paper_ids)}
         texts = titles + [a for _, a in aliases]
         self.stems = [frozenset(english_stems(t)) for t in texts]
+        if extra_stems is not None:
+            self.stems[: self.n_titles] = [
+                stems | extra for stems, extra in zip(self.stems, extra_stems, strict=False)
+            ]
         postings: dict[str, list[int]] = defaultdict(list)
         for index, stems in enumerate(self.stems):
             for stem in stems:
@@ -305,26 +314,12 @@ class ConceptIndex:
         the title alone), one entry each."""
         if not units:
             return []
-        unit_weights = [max(self.weight(s) for s in u) for u in units]
-        total_units = math.fsum(unit_weights)
+        weights = self._unit_weights(units)
         best: dict[str, ConceptMatch] = {}
         for index in self._candidates(units):
-            stems = self.stems[index]
-            if not stems or (titles_only and index >= self.n_titles):
+            if not self.stems[index] or (titles_only and index >= self.n_titles):
                 continue
-            hit_stems = {s for u in units for s in u if s in stems}
-            recall = math.fsum(self.weight(s) for s in hit_stems) / math.fsum(
-                self.weight(s) for s in stems
-            )
-            covered = math.fsum(w for u, w in zip(units, unit_weights, strict=True) if u & stems)
-            match = ConceptMatch(
-                self.paper_ids[index],
-                recall,
-                covered / total_units,
-                len(hit_stems),
-                len(stems),
-                any(self.distinctive(s) for s in hit_stems),
-            )
+            match = self._match(index, units, weights)
             current = best.get(match.paper_id)
             if current is None or f_score(match) > f_score(current):
                 best[match.paper_id] = match
@@ -334,6 +329,40 @@ class ConceptIndex:
             else (lambda m: (-f_score(m), m.paper_id))
         )
         return sorted(best.values(), key=key)[:limit]
+
+    def _unit_weights(self, units: list[Unit]) -> list[float]:
+        return [max(self.weight(s) for s in u) for u in units]
+
+    def _match(self, index: int, units: list[Unit], unit_weights: list[float]) -> ConceptMatch:
+        stems = self.stems[index]
+        hit_stems = {s for u in units for s in u if s in stems}
+        recall = math.fsum(self.weight(s) for s in hit_stems) / math.fsum(
+            self.weight(s) for s in stems
+        )
+        covered = math.fsum(w for u, w in zip(units, unit_weights, strict=True) if u & stems)
+        return ConceptMatch(
+            self.paper_ids[index],
+            recall,
+            covered / math.fsum(unit_weights),
+            len(hit_stems),
+            len(stems),
+            sum(self.distinctive(s) for s in hit_stems),
+        )
+
+
+NAME_WORD = re.compile(r"[A-Z0-9]")
+
+
+def keyword_stems(keywords: Iterable[str]) -> frozenset[str]:
+    """Stems of a paper's keywords; a name of several words also counts written solid
+    ("Bing Chat" as "bingchat"), as articles often write it."""
+    stems: set[str] = set()
+    for keyword in keywords:
+        stems.update(english_stems(keyword))
+        words = keyword.split()
+        if 1 < len(words) <= 3 and all(NAME_WORD.match(w) for w in words):
+            stems.add(stem("".join(words).casefold()))
+    return frozenset(stems)
 
 
 def f_score(match: ConceptMatch) -> float:

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 import pandas as pd
 from rapidfuzz import fuzz
 
-from pipeline.catalog import Catalog, split_aliases
+from pipeline.catalog import Catalog, split_aliases, split_keywords
 from pipeline.config import MatchThresholds
 from pipeline.crosslingual import (
     ConceptIndex,
     TermTable,
+    Unit,
     f_score,
     first_author_surnames,
+    keyword_stems,
     translate,
 )
 from pipeline.extract import alias_lookup
@@ -52,7 +54,17 @@ TRANSLATED_MARGIN = 0.15
 TRANSLATED_MIN_RECALL = 0.6
 DESCRIPTION_MIN_RECALL = 0.75
 DESCRIPTION_MIN_STEMS = 3
+# Descriptions against a paper's title and keywords (recall/precision of idf-weighted stems).
+KEYWORDS_MIN_RECALL = 0.4
+KEYWORDS_MIN_PRECISION = 0.5
+KEYWORDS_MIN_STEMS = 5
+KEYWORDS_MARGIN = 0.15
+# A description by title words must also have this many of the paper's keyword words.
+KEYWORDS_PRESENT_STEMS = 2
 AUTHOR_SCORE = 80.0
+# The words around "Surname et al." single out one of the author's papers when they weigh this
+# many times more for it than for the next one.
+AUTHOR_CONTEXT_RATIO = 1.5
 MAX_CANDIDATES = 10
 
 
@@ -140,6 +152,12 @@ class Matcher:
             papers["title"].tolist(),
             [(pid, alias) for pid, aliases in self.aliases.items() for alias in aliases],
         )
+        described = papers[papers["keywords"] != ""]
+        self.profiles = ConceptIndex(
+            described["paper_id"].tolist(),
+            described["title"].tolist(),
+            extra_stems=[keyword_stems(split_keywords(k)) for k in described["keywords"]],
+        )
         self.papers_by_surname: dict[str, list[str]] = {}
         for paper_id, surname in zip(
             papers["paper_id"], first_author_surnames(papers["authors"]), strict=True
@@ -184,10 +202,40 @@ class Matcher:
         return None
 
     def decide_description(self, surface: str, language: str) -> Decision | None:
-        """A sentence that covers most of one title's words, including a distinctive one, and
-        clearly more than any other title's; None otherwise (most sentences describe no
-        paper, and titles made of common words cannot be recognised from a description)."""
+        """A passage that describes one paper: by most of its title's words, or by its title
+        and keywords; None when it resembles no paper (most passages describe none).
+
+        When the two disagree, keywords decide if both papers have them (they are the
+        richer evidence: "Emergent Abilities of Large Language Models" is all inside a
+        description of "Are Emergent Abilities of Large Language Models a Mirage?"); if the
+        title's paper has none, the two cannot be weighed and the passage is ambiguous."""
         units = translate(surface, language, self.term_tables)
+        by_title = self._decide_by_title_words(units)
+        by_keywords = self._decide_by_keywords(units)
+        if by_title is not None and not self._keywords_present(by_title.paper_id, units):
+            by_title = None
+        if by_title is None or by_keywords is None:
+            return by_title or by_keywords
+        if by_keywords.status != "matched" or by_keywords.paper_id == by_title.paper_id:
+            return by_title
+        if by_title.paper_id in self.profiles.title_index:
+            return by_keywords
+        papers = tuple(sorted({by_title.paper_id, by_keywords.paper_id}))
+        return Decision("ambiguous", None, by_keywords.score, "description_conflict", papers)
+
+    def _keywords_present(self, paper_id: str, units: list[Unit]) -> bool:
+        """Whether a passage also has some of a paper's keywords beyond its title words: one
+        with a title's words but nothing else the paper is about is on another topic
+        ("energy-based" in a text on power grids). True for papers without keywords."""
+        if paper_id not in self.profiles.title_index:
+            return True
+        beyond_title = self.profiles.title_stems(paper_id) - self.concepts.title_stems(paper_id)
+        found = {s for u in units for s in u} & beyond_title
+        return len(found) >= min(KEYWORDS_PRESENT_STEMS, len(beyond_title))
+
+    def _decide_by_title_words(self, units: list[Unit]) -> Decision | None:
+        """Most of one title's words, including a distinctive one, and clearly more than any
+        other title's (titles of common words cannot be recognised from a description)."""
         ranked = self.concepts.rank(units, limit=5, titles_only=True, by_recall=True)
         if not ranked:
             return None
@@ -203,6 +251,25 @@ class Matcher:
             return Decision("matched", top.paper_id, 100 * top.recall, "description_terms")
         return None
 
+    def _decide_by_keywords(self, units: list[Unit]) -> Decision | None:
+        """A passage that covers much of one paper's title and keywords, is mostly about them
+        (few of its rare words are unexplained), and clearly more so than for any other paper.
+        Close runners-up make it ``ambiguous``: a reviewer can tell, the pipeline cannot."""
+        ranked = self.profiles.rank(units, limit=MAX_CANDIDATES, by_recall=True)
+        if not ranked:
+            return None
+        top = ranked[0]
+        if (
+            top.recall < KEYWORDS_MIN_RECALL
+            or top.precision < KEYWORDS_MIN_PRECISION
+            or top.matched < KEYWORDS_MIN_STEMS
+        ):
+            return None
+        close = tuple(m.paper_id for m in ranked if top.recall - m.recall < KEYWORDS_MARGIN)
+        if len(close) == 1:
+            return Decision("matched", top.paper_id, 100 * top.recall, "description_keywords")
+        return Decision("ambiguous", None, 100 * top.recall, "description_keywords", close)
+
     def decide_author(self, evidence: str, context: str, language: str) -> Decision:
         """ "Surname et al. (year)": the catalog's papers by that first author, narrowed by the
         year and then by the words around the reference."""
@@ -215,10 +282,13 @@ class Matcher:
         if len(papers) == 1:
             method = "author_year" if year else "author"
             return Decision("matched", papers[0], AUTHOR_SCORE, method)
-        units = translate(context, language, self.term_tables)
-        overlap = sorted(((self._overlap(p, units), p) for p in papers), reverse=True)
-        if overlap[0][0] > 0 and overlap[1][0] == 0:
-            return Decision("matched", overlap[0][1], AUTHOR_SCORE, "author_context")
+        units = [u for u in translate(context, language, self.term_tables) if not _numeric(u)]
+        overlap = sorted(((*self._overlap(p, units), p) for p in papers), reverse=True)
+        (top, top_words, top_paper), (runner_up, *_) = overlap[0], overlap[1]
+        if top > 0 and (
+            runner_up == 0 or (top_words >= 2 and top >= AUTHOR_CONTEXT_RATIO * runner_up)
+        ):
+            return Decision("matched", top_paper, AUTHOR_SCORE, "author_context")
         return Decision(
             "ambiguous",
             None,
@@ -227,9 +297,13 @@ class Matcher:
             tuple(sorted(papers)[:MAX_CANDIDATES]),
         )
 
-    def _overlap(self, paper_id: str, units: list[frozenset[str]]) -> float:
+    def _overlap(self, paper_id: str, units: list[Unit]) -> tuple[float, int]:
+        """Weight and number of the paper's title and keyword stems found in the units."""
         stems = self.concepts.title_stems(paper_id)
-        return math.fsum(self.concepts.weight(s) for s in stems if any(s in u for u in units))
+        if paper_id in self.profiles.title_index:
+            stems |= self.profiles.title_stems(paper_id)
+        found = [s for s in stems if any(s in u for u in units)]
+        return math.fsum(self.concepts.weight(s) for s in found), len(found)
 
     def title_agrees(self, paper_id: str, written_title: str) -> bool:
         catalog_title = self.title_by_paper.get(paper_id)
@@ -237,6 +311,11 @@ class Matcher:
             return False
         score = fuzz.ratio(compact_title(catalog_title), compact_title(written_title))
         return score >= self.thresholds.review
+
+
+def _numeric(unit: Unit) -> bool:
+    """Years and counts: "2019" beside "Huang et al." says nothing about the topic."""
+    return all(stem.isdigit() for stem in unit)
 
 
 def _year_close(year: object, written: int) -> bool:

@@ -37,6 +37,7 @@ class CatalogModel(pa.DataFrameModel):
     year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=MIN_YEAR)
     authors: Series[str]
     aliases: Series[str]
+    keywords: Series[str]
 
     @pa.check("year", name="year_not_in_future")
     def year_not_in_future(cls, year: Series[pd.Int64Dtype]) -> Series[bool]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.catalog import catalog_files, load_catalog, split_aliases
+from pipeline.catalog import catalog_files, load_catalog, split_aliases, split_keywords
 
 HEADER = "paper_id,arxiv_id,title,year,authors,aliases\n"
 GOOD_1 = "arxiv:1706.03762,1706.03762,Attention Is All You Need,2017,Ashish Vaswani,Transformer\n"
@@ -116,6 +116,25 @@ def test_missing_column_raises(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="aliases"):
         load_catalog(tmp_path)
+
+
+def test_keywords_column_is_optional(tmp_path: Path) -> None:
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "papers.csv").write_text(
+        "paper_id,arxiv_id,title,year,authors,aliases\n"
+        "arxiv:1706.03762,1706.03762,Attention Is All You Need,2017,A,Transformer\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "papers.csv").write_text(
+        "paper_id,arxiv_id,title,year,authors,aliases,keywords\n"
+        "arxiv:1706.03762,1706.03762,Attention Is All You Need,2017,A,Transformer,"
+        '" self-attention ; WMT 2014 ;;"\n',
+        encoding="utf-8",
+    )
+    assert load_catalog(tmp_path / "old").papers.at[0, "keywords"] == ""
+    keywords = load_catalog(tmp_path / "new").papers.at[0, "keywords"]
+    assert split_keywords(keywords) == ["self-attention", "WMT 2014"]
 
 
 def test_empty_folder_raises(tmp_path: Path) -> None:

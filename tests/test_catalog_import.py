@@ -87,6 +87,7 @@ def test_import_counts_every_dropped_record_by_reason(tmp_path: Path, name: str)
             "year": 2017,
             "authors": "Ashish Vaswani; Noam Shazeer; Niki Parmar",
             "aliases": "",
+            "keywords": "",
         },
         {
             "paper_id": "arxiv:1810.04805",
@@ -96,6 +97,7 @@ def test_import_counts_every_dropped_record_by_reason(tmp_path: Path, name: str)
             "year": 2018,
             "authors": "Ashish Vaswani; Noam Shazeer; Niki Parmar",
             "aliases": "",
+            "keywords": "",
         },
     ]
     assert pd.isna(catalog.loc[2, "year"])

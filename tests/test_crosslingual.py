@@ -11,6 +11,7 @@ from pipeline.crosslingual import (
     english_stems,
     find_author_references,
     first_author_surnames,
+    keyword_stems,
     load_term_tables,
     translate,
 )
@@ -147,3 +148,100 @@ def test_author_decisions(matcher: Matcher) -> None:
     assert set(unclear.candidates) == {"arxiv:1811.06965", "arxiv:1608.06993"}
     unknown = matcher.decide_author("Nobody|", "Nobody等人", "zh")
     assert unknown.status == "unmatched"
+
+
+KEYWORD_HEADER = "paper_id,arxiv_id,title,year,authors,aliases,keywords\n"
+KEYWORD_ROWS = [
+    "arxiv:2304.15004,2304.15004,Are Emergent Abilities of Large Language Models a Mirage?,2023,"
+    "Rylan Schaeffer,,InstructGPT; GPT-3; BIG-Bench; emergent abilities; metric choice; "
+    "nonlinear metrics; smooth predictable scaling; vision tasks",
+    "arxiv:2206.07682,2206.07682,Emergent Abilities of Large Language Models,2022,Jason Wei,,"
+    "emergent abilities; model scale; unpredictable phenomenon; smaller models",
+    "arxiv:2304.09848,2304.09848,Evaluating Verifiability in Generative Search Engines,2023,"
+    "Nelson F. Liu,,Bing Chat; NeevaAI; perplexity.ai; YouChat; citation recall; "
+    "citation precision; human evaluation audit",
+    "arxiv:1609.03126,1609.03126,Energy-based Generative Adversarial Network,2016,Junbo Zhao,"
+    "EBGAN,EBGAN; energy function discriminator; auto-encoder discriminator; "
+    "reconstruction error",
+    "arxiv:1811.06965,1811.06965,GPipe: Efficient Training of Giant Neural Networks using "
+    "Pipeline Parallelism,2018,Yanping Huang,GPipe,GPipe; model parallelism; batch-splitting",
+    "arxiv:1811.09620,1811.09620,TimbreTron: A WaveNet Pipeline for Musical Timbre Transfer,2018,"
+    "Sicong Huang,,",
+    "arxiv:1904.00001,1904.00001,Parallel Corpora for Speech,2019,Wei Huang,,",
+]
+KEYWORD_TERMS = (
+    "term,english\n涌现能力,emergent abilities\n大型语言模型,large language models\n"
+    "指标,metrics\n非线性,nonlinear\n平滑,smooth\n可预测,predictable\n模型,model\n"
+    "能量,energy\n生成,generative\n对抗,adversarial\n网络,network\n电网,power grid\n"
+    "负荷,load\n预测,forecasting\n并行,parallelism\n生成式,generative\n搜索引擎,search engines\n"
+)
+
+
+@pytest.fixture
+def keyword_matcher(tmp_path: Path) -> Matcher:
+    catalog_dir = tmp_path / "catalog"
+    catalog_dir.mkdir()
+    (catalog_dir / "papers.csv").write_text(
+        KEYWORD_HEADER + "\n".join(KEYWORD_ROWS) + "\n", "utf-8"
+    )
+    terms_dir = tmp_path / "terms"
+    terms_dir.mkdir()
+    (terms_dir / "zh.csv").write_text(KEYWORD_TERMS, "utf-8")
+    return Matcher(load_catalog(catalog_dir), MatchThresholds(), load_term_tables(terms_dir))
+
+
+def test_keyword_stems_also_hold_names_written_solid() -> None:
+    stems = keyword_stems(["Bing Chat", "citation recall", "perplexity.ai", "GPT-3"])
+    assert {"bing", "chat", "bingchat", "citat", "recal", "perplex", "ai", "gpt"} <= stems
+    assert "citationrecal" not in stems and "citationrecall" not in stems
+
+
+def test_description_links_through_keywords(keyword_matcher: Matcher) -> None:
+    text = (
+        "研究人员对生成式搜索引擎BingChat、NeevaAI和YouChat进行了审计,"
+        "衡量citation recall与citation precision"
+    )
+    decision = keyword_matcher.decide_description(text, "zh")
+    assert decision is not None
+    assert (decision.status, decision.paper_id, decision.method) == (
+        "matched",
+        "arxiv:2304.09848",
+        "description_keywords",
+    )
+    assert keyword_matcher.decide_description("研究人员进行了审计,结果很好", "zh") is None
+
+
+def test_keywords_outweigh_a_title_contained_in_another(keyword_matcher: Matcher) -> None:
+    """All of "Emergent Abilities of Large Language Models" is inside a description of the
+    Mirage paper; its keywords (metrics, BIG-Bench, InstructGPT) tell them apart."""
+    text = (
+        "大型语言模型的涌现能力可能是指标选择的结果:非线性指标让能力看起来突然出现,"
+        "换成平滑指标后性能可预测。作者在InstructGPT、GPT-3和BIG-Bench上验证了这一点"
+    )
+    decision = keyword_matcher.decide_description(text, "zh")
+    assert decision is not None
+    assert (decision.status, decision.paper_id) == ("matched", "arxiv:2304.15004")
+
+
+def test_title_words_without_keywords_are_another_topic(keyword_matcher: Matcher) -> None:
+    """EBGAN's title words in a text on power grids: its keywords are absent, no link."""
+    grid = "基于能量的生成对抗网络用于电网负荷预测"
+    assert keyword_matcher.decide_description(grid, "zh") is None
+    gan = "基于能量的生成对抗网络:判别器是energy function,用auto-encoder的reconstruction error"
+    decision = keyword_matcher.decide_description(gan, "zh")
+    assert decision is not None and decision.paper_id == "arxiv:1609.03126"
+
+
+def test_author_context_decides_by_a_clear_ratio(keyword_matcher: Matcher) -> None:
+    """Three Huang papers near 2019: "pipeline" and "parallel" together single out GPipe,
+    though each word alone is in another title; the year is no topic word."""
+    decision = keyword_matcher.decide_author(
+        "Huang|2019", "由Huang等人在2019年提出的pipeline并行", "zh"
+    )
+    assert (decision.status, decision.paper_id, decision.method) == (
+        "matched",
+        "arxiv:1811.06965",
+        "author_context",
+    )
+    unclear = keyword_matcher.decide_author("Huang|2019", "由Huang等人在2019年提出的方法", "zh")
+    assert unclear.status == "ambiguous"
