@@ -83,15 +83,13 @@ SOLID_PREFIX = re.compile(r"\b(pre|fine)(train|tun)", re.IGNORECASE)
 LATIN_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f]*|\d+[A-Za-z]*")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 GERMAN_SUFFIXES = ("ungen", "en", "es", "er", "em", "e", "n", "s")
-# Candidates come from the query's rarest stems only, which bounds the work per query even
-# against a catalog of millions of titles.
-CANDIDATE_STEMS = 4
 # How rare a word must be to count as distinctive evidence: its idf as a share of the idf of
 # a word no title contains (0.75 means at most about 3 titles of 800, 14 of 300,000).
 DISTINCTIVE_IDF_SHARE = 0.75
 DISTINCTIVE_MAX_TITLES = 2
 MAX_CANDIDATES = 400
-# Entries read from the rarest words' postings before choosing the candidates.
+# Entries read from the postings of the query's words, rarest first, before choosing the
+# candidates: this bounds the work per query even against a catalog of millions of titles.
 CANDIDATE_POOL = 5_000
 
 
@@ -279,6 +277,8 @@ class ConceptIndex:
         total = max(len(texts), 1)
         self.idf = {s: math.log((total + 1) / (len(p) + 0.5)) for s, p in postings.items()}
         self.unseen_idf = math.log((total + 1) / 0.5)
+        self._entry_weights: dict[int, float] = {}
+        self.rare_stems = frozenset(s for s in self.postings if self.distinctive(s))
 
     def weight(self, stem: str) -> float:
         return self.idf.get(stem, self.unseen_idf)
@@ -289,20 +289,20 @@ class ConceptIndex:
         rare = len(self.postings.get(stem, ())) <= DISTINCTIVE_MAX_TITLES
         return rare or self.weight(stem) >= DISTINCTIVE_IDF_SHARE * self.unseen_idf
 
-    def _candidates(self, units: list[Unit]) -> list[int]:
-        """The entries sharing the most (idf-weighted) words with the query, drawn from the
-        postings of its rarest words: all of them, up to a budget, so that no entry is missed
-        because of where it stands in a long postings list."""
-        query = {s for u in units for s in u if s in self.postings}
-        rarest = sorted(query, key=lambda s: (-self.weight(s), s))[:CANDIDATE_STEMS]
+    def _candidates(self, query: _Query) -> list[tuple[int, float]]:
+        """The entries sharing the most (idf-weighted) words with the query, with that shared
+        weight, drawn from the postings of its words, rarest first: all of them, up to a
+        budget, so that no entry is missed because of where it stands in a postings list."""
+        known = [s for s in query.stems if s in self.postings]
         pool: set[int] = set()
-        for stem in rarest:
+        for stem in sorted(known, key=lambda s: (-self.weight(s), s)):
             postings = self.postings[stem]
             if pool and len(pool) + len(postings) > CANDIDATE_POOL:
                 break
             pool.update(postings[:CANDIDATE_POOL])
-        shared = {i: math.fsum(self.weight(s) for s in self.stems[i] & query) for i in pool}
-        return sorted(pool, key=lambda i: (-shared[i], i))[:MAX_CANDIDATES]
+        shared = {i: math.fsum(self.weight(s) for s in self.stems[i] & query.stems) for i in pool}
+        best = sorted(pool, key=lambda i: (-shared[i], i))[:MAX_CANDIDATES]
+        return [(i, shared[i]) for i in best]
 
     def title_stems(self, paper_id: str) -> frozenset[str]:
         return self.stems[self.title_index[paper_id]]
@@ -314,12 +314,12 @@ class ConceptIndex:
         the title alone), one entry each."""
         if not units:
             return []
-        weights = self._unit_weights(units)
+        query = _Query(units, [max(self.weight(s) for s in u) for u in units])
         best: dict[str, ConceptMatch] = {}
-        for index in self._candidates(units):
+        for index, shared in self._candidates(query):
             if not self.stems[index] or (titles_only and index >= self.n_titles):
                 continue
-            match = self._match(index, units, weights)
+            match = self._match(index, shared, query)
             current = best.get(match.paper_id)
             if current is None or f_score(match) > f_score(current):
                 best[match.paper_id] = match
@@ -330,24 +330,40 @@ class ConceptIndex:
         )
         return sorted(best.values(), key=key)[:limit]
 
-    def _unit_weights(self, units: list[Unit]) -> list[float]:
-        return [max(self.weight(s) for s in u) for u in units]
+    def _entry_weight(self, index: int) -> float:
+        weight = self._entry_weights.get(index)
+        if weight is None:
+            weight = self._entry_weights[index] = math.fsum(
+                self.weight(s) for s in self.stems[index]
+            )
+        return weight
 
-    def _match(self, index: int, units: list[Unit], unit_weights: list[float]) -> ConceptMatch:
+    def _match(self, index: int, shared: float, query: _Query) -> ConceptMatch:
         stems = self.stems[index]
-        hit_stems = {s for u in units for s in u if s in stems}
-        recall = math.fsum(self.weight(s) for s in hit_stems) / math.fsum(
-            self.weight(s) for s in stems
-        )
-        covered = math.fsum(w for u, w in zip(units, unit_weights, strict=True) if u & stems)
+        hit_stems = stems & query.stems
+        covered = set().union(*(query.units_of[s] for s in hit_stems))
         return ConceptMatch(
             self.paper_ids[index],
-            recall,
-            covered / math.fsum(unit_weights),
+            shared / self._entry_weight(index),
+            math.fsum(query.unit_weights[u] for u in covered) / query.total_weight,
             len(hit_stems),
             len(stems),
-            sum(self.distinctive(s) for s in hit_stems),
+            len(hit_stems & self.rare_stems),
         )
+
+
+class _Query:
+    """Units of a text with their weights, and which units each stem occurs in."""
+
+    def __init__(self, units: list[Unit], unit_weights: list[float]) -> None:
+        self.unit_weights = unit_weights
+        self.total_weight = math.fsum(unit_weights)
+        units_of: dict[str, list[int]] = defaultdict(list)
+        for position, unit in enumerate(units):
+            for stem in unit:
+                units_of[stem].append(position)
+        self.units_of = dict(units_of)
+        self.stems = frozenset(units_of)
 
 
 NAME_WORD = re.compile(r"[A-Z0-9]")

@@ -55,8 +55,8 @@ TRANSLATED_MIN_RECALL = 0.6
 DESCRIPTION_MIN_RECALL = 0.75
 DESCRIPTION_MIN_STEMS = 3
 # Descriptions against a paper's title and keywords (recall/precision of idf-weighted stems).
-KEYWORDS_MIN_RECALL = 0.4
-KEYWORDS_MIN_PRECISION = 0.5
+KEYWORDS_MIN_RECALL = 0.5
+KEYWORDS_MIN_PRECISION = 0.3
 KEYWORDS_MIN_STEMS = 5
 KEYWORDS_MARGIN = 0.15
 # A description by title words must also have this many of the paper's keyword words.

@@ -87,6 +87,20 @@ def test_rare_words_weigh_more() -> None:
     assert index.rank([frozenset(["verifi"]), frozenset(["model"])])[0].paper_id == "c"
 
 
+def test_rank_reads_beyond_the_rarest_words() -> None:
+    """A long passage holds many rare words of other titles; the paper it covers best must
+    still be a candidate although none of its own words is among the query's rarest."""
+    titles = [
+        "Adam Instability Divergence Revisited: Theory",
+        "Adam Instability Divergence Revisited",
+    ]
+    titles += [f"Study of {word}" for word in ("zebra", "yak", "xerus", "wombat", "vole")]
+    index = ConceptIndex([f"p{i}" for i in range(len(titles))], titles)
+    words = ["zebra", "yak", "xerus", "wombat", "vole", "adam", "instabl", "diverg", "revisit"]
+    ranked = index.rank([frozenset([w]) for w in words], by_recall=True)
+    assert ranked[0].paper_id == "p1"
+
+
 def test_translated_title_links_through_the_term_table(matcher: Matcher) -> None:
     decision = matcher.decide_translated("Graf Ekosistem: Jejak Sosial Model Asas", "ms")
     assert decision is not None and decision.status == "matched"
