@@ -191,17 +191,19 @@ KEYWORD_TERMS = (
 )
 
 
-@pytest.fixture
-def keyword_matcher(tmp_path: Path) -> Matcher:
-    catalog_dir = tmp_path / "catalog"
+def _keyword_matcher(folder: Path, rows: list[str]) -> Matcher:
+    catalog_dir = folder / "catalog"
     catalog_dir.mkdir()
-    (catalog_dir / "papers.csv").write_text(
-        KEYWORD_HEADER + "\n".join(KEYWORD_ROWS) + "\n", "utf-8"
-    )
-    terms_dir = tmp_path / "terms"
+    (catalog_dir / "papers.csv").write_text(KEYWORD_HEADER + "\n".join(rows) + "\n", "utf-8")
+    terms_dir = folder / "terms"
     terms_dir.mkdir()
     (terms_dir / "zh.csv").write_text(KEYWORD_TERMS, "utf-8")
     return Matcher(load_catalog(catalog_dir), MatchThresholds(), load_term_tables(terms_dir))
+
+
+@pytest.fixture
+def keyword_matcher(tmp_path: Path) -> Matcher:
+    return _keyword_matcher(tmp_path, KEYWORD_ROWS)
 
 
 def test_keyword_stems_also_hold_names_written_solid() -> None:
@@ -235,6 +237,23 @@ def test_keywords_outweigh_a_title_contained_in_another(keyword_matcher: Matcher
     decision = keyword_matcher.decide_description(text, "zh")
     assert decision is not None
     assert (decision.status, decision.paper_id) == ("matched", "arxiv:2304.15004")
+
+
+def test_title_and_keywords_that_disagree_without_keywords_to_weigh(tmp_path: Path) -> None:
+    """The same passage when the contained title's paper has no keywords: the two kinds of
+    evidence cannot be weighed against each other, so neither paper is linked."""
+    rows = [
+        r if not r.startswith("arxiv:2206.07682") else r.split(",,")[0] + ",," for r in KEYWORD_ROWS
+    ]
+    matcher = _keyword_matcher(tmp_path, rows)
+    text = (
+        "大型语言模型的涌现能力可能是指标选择的结果:非线性指标让能力看起来突然出现,"
+        "换成平滑指标后性能可预测。作者在InstructGPT、GPT-3和BIG-Bench上验证了这一点"
+    )
+    decision = matcher.decide_description(text, "zh")
+    assert decision is not None
+    assert (decision.status, decision.method) == ("ambiguous", "description_conflict")
+    assert decision.candidates == ("arxiv:2206.07682", "arxiv:2304.15004")
 
 
 def test_title_words_without_keywords_are_another_topic(keyword_matcher: Matcher) -> None:
