@@ -59,8 +59,6 @@ KEYWORDS_MIN_RECALL = 0.5
 KEYWORDS_MIN_PRECISION = 0.3
 KEYWORDS_MIN_STEMS = 5
 KEYWORDS_MARGIN = 0.15
-# A description by title words must also have this many of the paper's keyword words.
-KEYWORDS_PRESENT_STEMS = 2
 AUTHOR_SCORE = 80.0
 # The words around "Surname et al." single out one of the author's papers when they weigh this
 # many times more for it than for the next one.
@@ -202,36 +200,25 @@ class Matcher:
         return None
 
     def decide_description(self, surface: str, language: str) -> Decision | None:
-        """A passage that describes one paper: by most of its title's words, or by its title
-        and keywords; None when it resembles no paper (most passages describe none).
+        """A passage that describes one paper; None when it resembles no paper (most passages
+        describe none).
 
-        When the two disagree, keywords decide if both papers have them (they are the
-        richer evidence: "Emergent Abilities of Large Language Models" is all inside a
-        description of "Are Emergent Abilities of Large Language Models a Mirage?"); if the
-        title's paper has none, the two cannot be weighed and the passage is ambiguous."""
+        A paper with keywords is recognised by its title and keywords together, never by its
+        title words alone: a passage with a title's words but nothing else the paper is about
+        is on its topic, not about it ("Emergent Abilities of Large Language Models" in any
+        text on emergence). A paper without keywords has only its title words; when they point
+        to it and keywords to another paper, the two cannot be weighed: ambiguous."""
         units = translate(surface, language, self.term_tables)
         by_title = self._decide_by_title_words(units)
-        by_keywords = self._decide_by_keywords(units)
-        if by_title is not None and not self._keywords_present(by_title.paper_id, units):
+        if by_title is not None and by_title.paper_id in self.profiles.title_index:
             by_title = None
+        by_keywords = self._decide_by_keywords(units)
         if by_title is None or by_keywords is None:
             return by_title or by_keywords
-        if by_keywords.status != "matched" or by_keywords.paper_id == by_title.paper_id:
+        if by_keywords.status != "matched":
             return by_title
-        if by_title.paper_id in self.profiles.title_index:
-            return by_keywords
         papers = tuple(sorted({by_title.paper_id, by_keywords.paper_id}))
         return Decision("ambiguous", None, by_keywords.score, "description_conflict", papers)
-
-    def _keywords_present(self, paper_id: str, units: list[Unit]) -> bool:
-        """Whether a passage also has some of a paper's keywords beyond its title words: one
-        with a title's words but nothing else the paper is about is on another topic
-        ("energy-based" in a text on power grids). True for papers without keywords."""
-        if paper_id not in self.profiles.title_index:
-            return True
-        beyond_title = self.profiles.title_stems(paper_id) - self.concepts.title_stems(paper_id)
-        found = {s for u in units for s in u} & beyond_title
-        return len(found) >= min(KEYWORDS_PRESENT_STEMS, len(beyond_title))
 
     def _decide_by_title_words(self, units: list[Unit]) -> Decision | None:
         """Most of one title's words, including a distinctive one, and clearly more than any
