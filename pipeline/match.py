@@ -54,6 +54,7 @@ TRANSLATED_MARGIN = 0.15
 TRANSLATED_MIN_RECALL = 0.6
 DESCRIPTION_MIN_RECALL = 0.75
 DESCRIPTION_MIN_STEMS = 3
+DESCRIPTION_MIN_DISTINCTIVE = 2
 # Descriptions against a paper's title and keywords (recall/precision of idf-weighted stems).
 KEYWORDS_MIN_RECALL = 0.5
 KEYWORDS_MIN_PRECISION = 0.3
@@ -221,7 +222,7 @@ class Matcher:
         return Decision("ambiguous", None, by_keywords.score, "description_conflict", papers)
 
     def _decide_by_title_words(self, units: list[Unit]) -> Decision | None:
-        """Most of one title's words, including a distinctive one, and clearly more than any
+        """Most of one title's words, including two distinctive ones, and clearly more than any
         other title's (titles of common words cannot be recognised from a description)."""
         ranked = self.concepts.rank(units, limit=5, titles_only=True, by_recall=True)
         if not ranked:
@@ -232,7 +233,7 @@ class Matcher:
             top.recall >= DESCRIPTION_MIN_RECALL
             and top.matched >= DESCRIPTION_MIN_STEMS
             and top.title_stems > DESCRIPTION_MIN_STEMS
-            and top.distinctive
+            and top.distinctive >= DESCRIPTION_MIN_DISTINCTIVE
             and top.recall - runner_up >= TRANSLATED_MARGIN
         ):
             return Decision("matched", top.paper_id, 100 * top.recall, "description_terms")
