@@ -52,6 +52,8 @@ TRANSLATED_ACCEPT = 0.75
 TRANSLATED_REVIEW = 0.7
 TRANSLATED_MARGIN = 0.15
 TRANSLATED_MIN_RECALL = 0.6
+# Recall of a title all of whose words were found (floating point sums stay below 1.0).
+WHOLE_TITLE = 0.999
 DESCRIPTION_MIN_RECALL = 0.75
 DESCRIPTION_MIN_STEMS = 3
 DESCRIPTION_MIN_DISTINCTIVE = 2
@@ -182,7 +184,9 @@ class Matcher:
 
     def decide_translated(self, surface: str, language: str) -> Decision | None:
         """A title written in another language, through the term tables; None when it
-        resembles no catalog title or alias (then it is not a mention)."""
+        resembles no catalog title or alias (then it is not a mention). Two words link only to
+        a whole title or alias ("Model Konsistensi"): a heading such as "Transformer 架構" is
+        part of many titles."""
         ranked = self.concepts.rank(translate(surface, language, self.term_tables))
         if not ranked:
             return None
@@ -193,6 +197,7 @@ class Matcher:
             and f - runner_up >= TRANSLATED_MARGIN
             and top.matched >= 2
             and top.recall >= TRANSLATED_MIN_RECALL
+            and (top.matched > 2 or top.recall >= WHOLE_TITLE)
         ):
             return Decision("matched", top.paper_id, 100 * f, "translated_title_terms")
         if f >= TRANSLATED_REVIEW and top.matched >= 2:

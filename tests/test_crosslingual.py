@@ -187,7 +187,8 @@ KEYWORD_TERMS = (
     "term,english\n涌现能力,emergent abilities\n大型语言模型,large language models\n"
     "指标,metrics\n非线性,nonlinear\n平滑,smooth\n可预测,predictable\n模型,model\n"
     "能量,energy\n生成,generative\n对抗,adversarial\n网络,network\n电网,power grid\n"
-    "负荷,load\n预测,forecasting\n并行,parallelism\n生成式,generative\n搜索引擎,search engines\n"
+    "负荷,load\n架構,architecture\n局限,limitations\n预测,forecasting\n并行,parallelism\n"
+    "生成式,generative\n搜索引擎,search engines\n"
 )
 
 
@@ -237,6 +238,16 @@ def test_keywords_outweigh_a_title_contained_in_another(keyword_matcher: Matcher
     decision = keyword_matcher.decide_description(text, "zh")
     assert decision is not None
     assert (decision.status, decision.paper_id) == ("matched", "arxiv:2304.15004")
+
+
+def test_two_translated_words_link_only_to_a_whole_title(tmp_path: Path) -> None:
+    row = "arxiv:2402.08164,2402.08164,On Limitations of the Transformer Architecture,2024,B P,,"
+    matcher = _keyword_matcher(tmp_path, [*KEYWORD_ROWS, row])
+    heading = matcher.decide_translated("Transformer 架構", "zh")
+    assert heading is None or heading.status != "matched"
+    title = matcher.decide_translated("Transformer 架構的局限", "zh")
+    assert title is not None
+    assert (title.status, title.paper_id) == ("matched", "arxiv:2402.08164")
 
 
 def test_title_and_keywords_that_disagree_without_keywords_to_weigh(tmp_path: Path) -> None:
