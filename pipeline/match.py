@@ -46,7 +46,7 @@ MENTION_COLUMNS = [
 NAME_SCORE = 95.0
 # How many lines before an arXiv link count as "beside it" for the title-conflict check.
 CONFLICT_WINDOW_LINES = 2
-MIN_WORDS_FOR_FUZZY_TITLE = 3
+MIN_WORDS_FOR_FUZZY_TITLE = 4
 # Translated titles and descriptions (scores are 0-1 F-scores / recalls of rare title words).
 TRANSLATED_ACCEPT = 0.75
 TRANSLATED_REVIEW = 0.7
@@ -94,7 +94,8 @@ def decide_title(
 
     A title in the review band is still linked when it starts with the same model name as the
     written one ("ChatDoctor: ..."), since titles are revised between arXiv versions but
-    their model name rarely is. Two-word spans link only on an exact title.
+    their model name rarely is. Spans of up to three words link only on an exact title ("Large
+    Language Model" in running text is a term, not the paper "Large Language Models").
     """
     if not ranked:
         return Decision("unmatched", None, 0.0, "title_fuzzy")

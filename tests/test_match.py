@@ -41,6 +41,7 @@ ROWS = [
         "OPT",
     ),
     ("ref:segment-anything", "", "Segment Anything", "2023", "SAM"),
+    ("arxiv:2307.05782", "2307.05782", "Large Language Models", "2023", ""),
     ("arxiv:2001.08361", "2001.08361", "Scaling Laws for Neural Language Models", "2020", ""),
     ("arxiv:2001.00002", "2001.00002", "Scaling Laws for Neural Language Model", "2020", ""),
     (
@@ -138,12 +139,16 @@ def test_decide_title_near_identical_titles_are_ambiguous(matcher: Matcher) -> N
     assert decision.method == "title_fuzzy_low_margin"
 
 
-def test_decide_title_two_words_only_exact(matcher: Matcher) -> None:
+def test_decide_title_short_spans_only_exact(matcher: Matcher) -> None:
+    """Up to three words, only an exact title: "Large Language Model" in running text is a
+    term, not the paper titled "Large Language Models"."""
     exact = _decide(matcher, "Segment Anything")
     assert (exact.status, exact.paper_id) == ("matched", "ref:segment-anything")
     near = _decide(matcher, "Segment Anythin")
     assert near.status == "unmatched"
     assert near.paper_id is None
+    assert _decide(matcher, "Large Language Models").paper_id == "arxiv:2307.05782"
+    assert _decide(matcher, "Large Language Model").status == "unmatched"
 
 
 def test_decide_title_review_band_with_name_prefix(matcher: Matcher) -> None:
