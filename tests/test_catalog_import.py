@@ -113,12 +113,20 @@ def test_import_writes_the_sha256_of_the_catalog(tmp_path: Path) -> None:
     )
 
 
-def test_curated_entries_win_and_keep_their_aliases(tmp_path: Path) -> None:
+def test_curated_entries_win_and_keep_their_aliases_and_keywords(tmp_path: Path) -> None:
     curated = tmp_path / "curated"
     curated.mkdir()
     pd.DataFrame(
         [
-            ["arxiv:1810.04805", "1810.04805", "BERT (curated title)", "2018", "J. Devlin", "BERT"],
+            [
+                "arxiv:1810.04805",
+                "1810.04805",
+                "BERT (curated title)",
+                "2018",
+                "J. Devlin",
+                "BERT",
+                "masked language model; GLUE",
+            ],
             [
                 "ref:radford2019-gpt2",
                 "",
@@ -126,15 +134,20 @@ def test_curated_entries_win_and_keep_their_aliases(tmp_path: Path) -> None:
                 "2019",
                 "Alec Radford",
                 "GPT-2",
+                "",
             ],
         ],
-        columns=["paper_id", "arxiv_id", "title", "year", "authors", "aliases"],
+        columns=["paper_id", "arxiv_id", "title", "year", "authors", "aliases", "keywords"],
     ).to_csv(curated / "papers.csv", index=False)
     summary = import_snapshot(_write(tmp_path / "s.json", LINES), tmp_path / "out", curated)
     assert (summary.curated, summary.imported, summary.replaced_by_curated) == (2, 2, 1)
     catalog = load_catalog(tmp_path / "out")
     bert = catalog.papers.set_index("paper_id").loc["arxiv:1810.04805"]
-    assert (bert["title"], bert["aliases"]) == ("BERT (curated title)", "BERT")
+    assert (bert["title"], bert["aliases"], bert["keywords"]) == (
+        "BERT (curated title)",
+        "BERT",
+        "masked language model; GLUE",
+    )
     assert len(catalog) == 4 and catalog.errors == []
 
 

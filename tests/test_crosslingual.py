@@ -182,6 +182,7 @@ KEYWORD_ROWS = [
     "arxiv:1811.09620,1811.09620,TimbreTron: A WaveNet Pipeline for Musical Timbre Transfer,2018,"
     "Sicong Huang,,",
     "arxiv:1904.00001,1904.00001,Parallel Corpora for Speech,2019,Wei Huang,,",
+    "arxiv:1905.09157,1905.09157,Team Description Paper for RoboCup 2019,2019,Ning Huang,,",
 ]
 KEYWORD_TERMS = (
     "term,english\n涌现能力,emergent abilities\n大型语言模型,large language models\n"
@@ -277,8 +278,8 @@ def test_title_words_without_keywords_are_another_topic(keyword_matcher: Matcher
 
 
 def test_author_context_decides_by_a_clear_ratio(keyword_matcher: Matcher) -> None:
-    """Three Huang papers near 2019: "pipeline" and "parallel" together single out GPipe,
-    though each word alone is in another title; the year is no topic word."""
+    """Four Huang papers near 2019: "pipeline" and "parallel" together single out GPipe,
+    though each word alone is in another title; the year is no topic word (RoboCup 2019)."""
     decision = keyword_matcher.decide_author(
         "Huang|2019", "由Huang等人在2019年提出的pipeline并行", "zh"
     )
