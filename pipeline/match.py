@@ -127,31 +127,26 @@ class Matcher:
         """``titles`` is a ready (e.g. cached) index of the catalog's titles; built here when
         not given."""
         papers = catalog.papers
+        # Plain lists: iterating pandas' Arrow-backed columns value by value is slow at scale.
+        paper_ids = papers["paper_id"].tolist()
+        paper_titles = papers["title"].tolist()
+        arxiv_ids = [a if isinstance(a, str) else None for a in papers["arxiv_id"].tolist()]
         self.thresholds = thresholds
         self.term_tables = term_tables or {}
-        self.paper_by_arxiv = dict(
-            zip(
-                papers["arxiv_id"].dropna(),
-                papers.loc[papers["arxiv_id"].notna(), "paper_id"],
-                strict=True,
-            )
-        )
-        self.arxiv_by_paper = {
-            pid: (aid if isinstance(aid, str) else None)
-            for pid, aid in zip(papers["paper_id"], papers["arxiv_id"], strict=True)
-        }
-        self.title_by_paper = dict(zip(papers["paper_id"], papers["title"], strict=True))
+        self.paper_by_arxiv = {a: p for p, a in zip(paper_ids, arxiv_ids, strict=True) if a}
+        self.arxiv_by_paper = dict(zip(paper_ids, arxiv_ids, strict=True))
+        self.title_by_paper = dict(zip(paper_ids, paper_titles, strict=True))
         if titles is None:
-            titles = TitleIndex(papers["paper_id"].tolist(), papers["title"].tolist())
+            titles = TitleIndex(paper_ids, paper_titles)
         self.titles = titles
         self.aliases = {
             pid: split_aliases(aliases)
-            for pid, aliases in zip(papers["paper_id"], papers["aliases"], strict=True)
+            for pid, aliases in zip(paper_ids, papers["aliases"].tolist(), strict=True)
         }
         self.papers_by_alias = alias_lookup(self.aliases)
         self.concepts = ConceptIndex(
-            papers["paper_id"].tolist(),
-            papers["title"].tolist(),
+            paper_ids,
+            paper_titles,
             [(pid, alias) for pid, aliases in self.aliases.items() for alias in aliases],
         )
         described = papers[papers["keywords"] != ""]
@@ -161,12 +156,11 @@ class Matcher:
             extra_stems=[keyword_stems(split_keywords(k)) for k in described["keywords"]],
         )
         self.papers_by_surname: dict[str, list[str]] = {}
-        for paper_id, surname in zip(
-            papers["paper_id"], first_author_surnames(papers["authors"]), strict=True
-        ):
+        surnames = first_author_surnames(papers["authors"].tolist())
+        for paper_id, surname in zip(paper_ids, surnames, strict=True):
             if surname:
                 self.papers_by_surname.setdefault(surname, []).append(paper_id)
-        self.year_by_paper = dict(zip(papers["paper_id"], papers["year"], strict=True))
+        self.year_by_paper = dict(zip(paper_ids, papers["year"].tolist(), strict=True))
 
     def all_aliases(self) -> list[str]:
         return sorted({a for aliases in self.aliases.values() for a in aliases})
