@@ -29,18 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_catalog import DEFAULT_SNAPSHOT
+
 from pipeline.catalog import load_catalog
-from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.config import Settings
 from pipeline.crosslingual import load_term_tables
 from pipeline.match import Matcher
 
-DEFAULT_SNAPSHOT = (
-    PROJECT_ROOT.parent
-    / "shared"
-    / "data"
-    / "arxiv"
-    / "arxiv-metadata-oai-snapshot.cs-subset.json.gz"
-)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 

@@ -203,6 +203,14 @@ def _keyword_matcher(folder: Path, rows: list[str]) -> Matcher:
     return Matcher(load_catalog(catalog_dir), MatchThresholds(), load_term_tables(terms_dir))
 
 
+# A description of "Are Emergent Abilities of Large Language Models a Mirage?" that holds all
+# the words of "Emergent Abilities of Large Language Models".
+MIRAGE_DESCRIPTION = (
+    "大型语言模型的涌现能力可能是指标选择的结果:非线性指标让能力看起来突然出现,"
+    "换成平滑指标后性能可预测。作者在InstructGPT、GPT-3和BIG-Bench上验证了这一点"
+)
+
+
 @pytest.fixture
 def keyword_matcher(tmp_path: Path) -> Matcher:
     return _keyword_matcher(tmp_path, KEYWORD_ROWS)
@@ -232,11 +240,7 @@ def test_description_links_through_keywords(keyword_matcher: Matcher) -> None:
 def test_keywords_outweigh_a_title_contained_in_another(keyword_matcher: Matcher) -> None:
     """All of "Emergent Abilities of Large Language Models" is inside a description of the
     Mirage paper; its keywords (metrics, BIG-Bench, InstructGPT) tell them apart."""
-    text = (
-        "大型语言模型的涌现能力可能是指标选择的结果:非线性指标让能力看起来突然出现,"
-        "换成平滑指标后性能可预测。作者在InstructGPT、GPT-3和BIG-Bench上验证了这一点"
-    )
-    decision = keyword_matcher.decide_description(text, "zh")
+    decision = keyword_matcher.decide_description(MIRAGE_DESCRIPTION, "zh")
     assert decision is not None
     assert (decision.status, decision.paper_id) == ("matched", "arxiv:2304.15004")
 
@@ -258,11 +262,7 @@ def test_title_and_keywords_that_disagree_without_keywords_to_weigh(tmp_path: Pa
         r if not r.startswith("arxiv:2206.07682") else r.split(",,")[0] + ",," for r in KEYWORD_ROWS
     ]
     matcher = _keyword_matcher(tmp_path, rows)
-    text = (
-        "大型语言模型的涌现能力可能是指标选择的结果:非线性指标让能力看起来突然出现,"
-        "换成平滑指标后性能可预测。作者在InstructGPT、GPT-3和BIG-Bench上验证了这一点"
-    )
-    decision = matcher.decide_description(text, "zh")
+    decision = matcher.decide_description(MIRAGE_DESCRIPTION, "zh")
     assert decision is not None
     assert (decision.status, decision.method) == ("ambiguous", "description_conflict")
     assert decision.candidates == ("arxiv:2206.07682", "arxiv:2304.15004")
