@@ -242,11 +242,23 @@ def build_alias_pattern(aliases: list[str]) -> re.Pattern[str] | None:
     )
 
 
+# Words that make a name into a description of a use or a size ("BERT-based", "LoRA-tuned",
+# "T5-base", Malay "Transformer-nya"); any other word after a hyphen makes another name
+# ("LoRA-drop", "Transformer-XL").
+USAGE_SUFFIX = re.compile(
+    r"based|style|like|type|sized|scale|level|specific|only|free|compatible|tuned|finetuned"
+    r"|trained|pretrained|enhanced|powered|driven|guided|inspired|aware|augmented|generated"
+    r"|derived|family|series|base|large|small|tiny|mini|medium|nya"
+)
+FOLLOWING_WORD = re.compile(r"[\w.]+")
+
+
 def _name_continues(text: str, end: int, language: str) -> bool:
-    """True when a hyphen after an alias leads into a different name ("Transformer-XL")."""
+    """True when a hyphen after an alias leads into a different name ("Transformer-XL",
+    "LoRA-drop") rather than a use of it ("LoRA-based", German "BERT-Modelle")."""
     if end >= len(text) or text[end] != "-":
         return False
-    following = re.match(r"[\w.]+", text[end + 1 :])
+    following = FOLLOWING_WORD.match(text, end + 1)
     if not following:
         return False
     word = following.group()
@@ -254,7 +266,7 @@ def _name_continues(text: str, end: int, language: str) -> bool:
         return False
     if language == "de" and NAME_SUFFIX_WORD.fullmatch(word):
         return False
-    return not re.fullmatch(r"[a-zäöüß]{3,}", word)
+    return not USAGE_SUFFIX.fullmatch(word)
 
 
 def name_spans(

@@ -190,6 +190,12 @@ def test_alias_not_inside_longer_word() -> None:
 
 def test_alias_followed_by_a_different_name() -> None:
     assert _names("Transformer-XL handles long context", ["Transformer"], "en") == []
+    assert _names("LoRA-drop prunes adapters", ["LoRA"], "en") == []
+
+
+@pytest.mark.parametrize("written", ["LoRA-based tuning", "LoRA-style adapters", "LoRA-nya"])
+def test_alias_used_with_a_suffix(written: str) -> None:
+    assert _names(written, ["LoRA"], "en") == [("LoRA", "LoRA")]
 
 
 def test_alias_with_german_compound_suffix() -> None:
