@@ -237,7 +237,7 @@ class ConceptMatch:
     recall: float  # share of the title's (idf-weighted) stems found in the text
     precision: float  # share of the text's (idf-weighted) units found in the title
     matched: int  # distinct title stems found
-    title_stems: int  # distinct stems in the title
+    title_stems: int  # distinct stems in the title (and keywords, in a keyword index)
     distinctive: int  # how many found stems are rare in the catalog
 
 
@@ -267,7 +267,8 @@ class ConceptIndex:
         self.stems = [frozenset(english_stems(t)) for t in texts]
         if extra_stems is not None:
             self.stems[: self.n_titles] = [
-                stems | extra for stems, extra in zip(self.stems, extra_stems, strict=False)
+                stems | extra
+                for stems, extra in zip(self.stems[: self.n_titles], extra_stems, strict=True)
             ]
         postings: dict[str, list[int]] = defaultdict(list)
         for index, stems in enumerate(self.stems):
