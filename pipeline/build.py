@@ -26,6 +26,7 @@ from pipeline.dedupe import dedupe
 from pipeline.extract import extract_all
 from pipeline.incremental import load_cached, normalise_mentions, run_fingerprint, store
 from pipeline.ingest import documents_table, ingest, read_manifest
+from pipeline.isolation import DocumentFailures
 from pipeline.language import detect_languages
 from pipeline.lock import run_lock
 from pipeline.margins import RUNNER_UP_COLUMNS, runner_up_scores
@@ -121,17 +122,20 @@ def build_dataset(
     """Read, link, validate and publish; never replaces a good dataset with a bad one.
 
     Only one run at a time writes to an output folder (``RunLockedError`` otherwise); ``log``
-    receives one line per stage with its counts.
+    receives one line per stage with its counts, and the traceback of each document whose
+    processing raised (that document is rejected, the others go on: ``pipeline.isolation``).
     """
     with run_lock(settings.out_dir, settings.lock_wait_seconds):
-        return _build(settings, step, log or LOGGER.info)
+        return _build(settings, step, log or LOGGER.info, DocumentFailures(log or LOGGER.error))
 
 
-def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildResult:
+def _build(
+    settings: Settings, step: Step, log: Callable[[str], None], failed: DocumentFailures
+) -> BuildResult:
     run_id = new_run_id()
     started = dt.datetime.now(dt.UTC)
     durations: dict[str, float] = {}
-    progress = StageProgress(show_progress(settings.quiet))
+    progress = StageProgress(show_progress(settings.quiet), failed)
 
     def timed(
         name: str, counts: Callable[[Any], str], function: Callable[..., Any], *args: Any
@@ -142,7 +146,9 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         log(f"{name}: {counts(result)} in {durations[name]:.2f} s")
         return result
 
-    sources = timed("ingest", _source_counts, ingest, settings.raw_dir, settings.max_file_bytes)
+    sources = timed(
+        "ingest", _source_counts, ingest, settings.raw_dir, settings.max_file_bytes, failed.record
+    )
     _, manifest_errors = timed(
         "manifest", lambda m: f"{len(m[1])} manifest errors", read_manifest, settings.raw_dir
     )
@@ -201,6 +207,8 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
                 fresh_mentions,
                 matcher,
             )
+    # A document that failed in a stage has no trustworthy results: not cached, rejected.
+    fresh = fresh[~fresh["source_file"].isin(failed.reasons)]
     timed(
         "cache_store",
         lambda n: f"{n} documents cached",
@@ -220,7 +228,10 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         **cached.languages,
         **dict(zip(fresh["source_file"], fresh["language"], strict=True)),
     }
-    sources = sources.assign(language=sources["source_file"].map(languages))
+    sources = failed.reject(sources)
+    sources = sources.assign(
+        language=sources["source_file"].map(languages).where(sources["error"].isna(), None)
+    )
     papers = timed("dedupe", lambda p: f"{len(p)} papers", dedupe, mentions, catalog)
     documents = documents_table(sources, mentions)
     texts = {r.source_file: r.text for r in sources.itertuples() if isinstance(r.text, str)}
