@@ -35,6 +35,9 @@ LETTERS_PER_CJK_CHAR = 3.0
 # A legacy reading in a non-Latin script must give that script at least this share of the
 # letters: a real Cyrillic or Chinese text is written in it, mojibake scatters a few letters.
 MIN_OTHER_SCRIPT_SHARE = 0.2
+APOSTROPHES = "\u2018\u2019\u02bc"
+# Scripts with punctuation of their own (an Arabic comma is no Latin text's punctuation).
+SCRIPTS_WITH_MARKS = ("ARABIC", "ARMENIAN", "CJK", "CYRILLIC", "GREEK", "HEBREW", "SYRIAC", "THAI")
 ErrorSink = Callable[[str, Exception], str]
 
 # Byte-order marks, longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
@@ -92,8 +95,8 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
     corrupted download), and is rejected with the offset of the first bad byte rather than
     guessed at: any other reading would silently garble its non-ASCII text. Only text with
     more invalid than valid UTF-8 sequences is handed to charset-normalizer, which recognises
-    the legacy encodings (GBK, Big5, Latin-1...); its guess is kept only when it reads as text
-    (see ``_reads_as_text``), else the bytes count as damaged UTF-8.
+    the legacy encodings (GBK, Big5, Latin-1...); its best reading is kept only when it reads
+    as text (``_reads_as_text``), else the bytes count as damaged UTF-8.
     """
     for bom, encoding in BOMS:
         if data.startswith(bom):
@@ -127,10 +130,9 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
             f"undecodable: not UTF-8 (invalid byte at offset {first_bad}) "
             "and no other text encoding fits"
         )
-    legacy = str(best)
-    if not _reads_as_text(legacy):
-        return None, damaged + f"; read as {best.encoding} it would be garbled)"
-    return _unless_binary(legacy)
+    if not _reads_as_text(str(best)):
+        return None, damaged + "; no other text encoding reads it as text)"
+    return _unless_binary(str(best))
 
 
 def _script(char: str) -> str:
@@ -143,46 +145,57 @@ def _script(char: str) -> str:
 def _reads_as_text(text: str) -> bool:
     """Whether a legacy code page's reading of some bytes is text rather than mojibake.
 
-    On text that is almost all ASCII a few stray bytes give charset-normalizer nothing to go
-    on, and some code page always "fits" them: as box drawing, Arabic presentation forms,
-    isolated letters, a Cyrillic letter inside a Latin word. A reading is kept only when its
-    non-ASCII characters look like prose: punctuation and symbols, letters inside words of
-    their own script (or CJK beside Latin, as in ``Transformer模型``), a non-Latin script only
-    when it is a real share of the text, and isolated accented letters (``à la``) only beside
-    other accented letters inside words.
+    On text that is almost all ASCII a few stray bytes give charset-normalizer little to go
+    on, and some code page always "fits" them: as box drawing, Arabic presentation forms, a
+    Cyrillic letter inside a Latin word, a symbol or a capital inside a lower-case word. A
+    reading is kept only when every non-ASCII character is in place (``_out_of_place``) and
+    isolated accented letters (``à la``) come with accented letters inside words.
     """
     weights: dict[str, float] = {}
     for char in text:
         if char.isalpha():
             script = _script(char)
-            weights[script] = weights.get(script, 0.0) + (
-                LETTERS_PER_CJK_CHAR if script == "CJK" else 1.0
-            )
-    total = sum(weights.values())
+            weight = LETTERS_PER_CJK_CHAR if script == "CJK" else 1.0
+            weights[script] = weights.get(script, 0.0) + weight
+    shares = {script: weight / sum(weights.values()) for script, weight in weights.items()}
     inside_words = isolated = 0
     for index, char in enumerate(text):
         if char <= "\x7f":
             continue
-        code = ord(char)
-        if unicodedata.category(char)[0] == "C" or any(
-            low <= code <= high for low, high in MOJIBAKE_BLOCKS
-        ):
-            return False
-        if not char.isalpha():
-            continue
-        script = _script(char)
-        if script != "LATIN" and weights[script] < MIN_OTHER_SCRIPT_SHARE * total:
-            return False
         before, after = text[index - 1 : index] if index else "", text[index + 1 : index + 2]
-        neighbours = [c for c in (before, after) if c.isalpha()]
-        scripts = {_script(c) for c in neighbours}
-        if scripts - {script} and "CJK" not in scripts | {script}:
+        if _out_of_place(char, before, after, shares):
             return False
-        if neighbours:
-            inside_words += 1
-        else:
-            isolated += 1
+        if char.isalpha():
+            inside_words += before.isalpha() or after.isalpha()
+            isolated += not (before.isalpha() or after.isalpha())
     return isolated == 0 or inside_words > 0
+
+
+def _out_of_place(char: str, before: str, after: str, shares: dict[str, float]) -> bool:
+    """A non-ASCII character that prose does not put where it stands: a control or
+    private-use character, a mojibake block, a symbol inside a Latin word, a letter or mark of
+    a script that is not a real share of the text, a letter inside a word of another script
+    (CJK beside Latin excepted: ``Transformer模型``), a capital after a lower-case letter, or
+    two accented letters in a row that are not both lower-case."""
+    code = ord(char)
+    if unicodedata.category(char)[0] == "C" or any(
+        low <= code <= high for low, high in MOJIBAKE_BLOCKS
+    ):
+        return True
+    script = _script(char)
+    foreign = script != "LATIN" and (char.isalpha() or script in SCRIPTS_WITH_MARKS)
+    if foreign and shares.get(script, 0.0) < MIN_OTHER_SCRIPT_SHARE:
+        return True  # a letter or mark of a script the text is hardly written in
+    if not char.isalpha():
+        in_latin_word = all(c.isalpha() and _script(c) == "LATIN" for c in (before, after))
+        return in_latin_word and unicodedata.category(char) != "Pd" and char not in APOSTROPHES
+    scripts = {_script(c) for c in (before, after) if c.isalpha()}
+    if scripts - {script} and "CJK" not in scripts | {script}:
+        return True
+    if script == "LATIN" and char.isupper() and before.isalpha() and before.islower():
+        return True
+    accented_pair = before > "\x7f" and before.isalpha() and _script(before) == "LATIN"
+    return script == "LATIN" and accented_pair and not (before.islower() and char.islower())
 
 
 def _unless_binary(text: str) -> tuple[str | None, str | None]:
