@@ -25,6 +25,8 @@ from pipeline.isolation import log_internal_error
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
 MANIFEST_NAME = "sources.csv"
+# A manifest value quoted in an error is cut after this many characters.
+MAX_SHOWN_CHARS = 80
 READ_CHUNK_BYTES = 1 << 20
 # Blocks that prose never uses but a wrong code page produces: box drawing, block elements and
 # geometric shapes, private use, Arabic presentation forms.
@@ -354,22 +356,36 @@ def ingest(raw_dir: Path, max_bytes: int, on_error: ErrorSink = log_internal_err
     )
 
 
+def _shown(value: str) -> str:
+    """A manifest value as quoted in an error, cut short when it is long."""
+    if len(value) <= MAX_SHOWN_CHARS:
+        return repr(value)
+    return f"{value[:MAX_SHOWN_CHARS]!r}... ({len(value)} characters)"
+
+
 def _manifest_entry_error(value: str, raw_dir: Path, real_raw: Path) -> str | None:
     if not value:
         return "source_file is empty"
+    shown = _shown(value)
+    if "\x00" in value:
+        return f"source_file {shown} holds a NUL byte"
     if (
         PurePosixPath(value).is_absolute()
         or PureWindowsPath(value).is_absolute()
         or (PureWindowsPath(value).drive)
     ):
-        return f"source_file {value!r} is an absolute path; it must be relative to the raw folder"
+        return f"source_file {shown} is an absolute path; it must be relative to the raw folder"
     if ".." in PurePosixPath(value.replace("\\", "/")).parts:
-        return f"source_file {value!r} leaves the raw folder"
+        return f"source_file {shown} leaves the raw folder"
     target = raw_dir / value
-    if not Path(os.path.realpath(target)).is_relative_to(real_raw):
-        return f"source_file {value!r} leads outside the raw folder through a link"
-    if not target.is_file():
-        return f"source_file {value!r} is not a file in the raw folder"
+    try:
+        if not Path(os.path.realpath(target)).is_relative_to(real_raw):
+            return f"source_file {shown} leads outside the raw folder through a link"
+        if not target.is_file():
+            return f"source_file {shown} is not a file in the raw folder"
+    except (OSError, ValueError) as exc:  # a name too long for the file system, ...
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        return f"source_file {shown} cannot name a file: {reason}"
     return None
 
 
