@@ -8,6 +8,7 @@ stages is written once, and every stage stays testable as a plain function.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 import uuid
@@ -19,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.catalog import files_sha256, load_catalog
+from pipeline.catalog import check_catalog_size, files_sha256, load_catalog
 from pipeline.config import Settings
 from pipeline.crosslingual import load_term_tables, term_files
 from pipeline.dedupe import dedupe
@@ -102,6 +103,15 @@ def build_matcher(catalog: Any, settings: Settings) -> Matcher:
     return Matcher(catalog, settings.thresholds, load_term_tables(settings.terms_dir), titles)
 
 
+def _published_catalog_entries(out_dir: Path) -> int | None:
+    """The catalog size of the run published in ``out_dir`` (None when there is none)."""
+    try:
+        report = json.loads((out_dir / "report.json").read_text("utf-8"))
+        return int(report["run"]["catalog_entries"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _source_counts(sources: pd.DataFrame) -> str:
     rejected = int(sources["error"].notna().sum())
     return f"{len(sources)} files, {len(sources) - rejected} readable, {rejected} rejected"
@@ -154,9 +164,12 @@ def _build(
     )
     catalog = timed(
         "catalog",
-        lambda c: f"{len(c)} papers, {len(c.errors)} rows rejected",
+        lambda c: f"{len(c)} papers, {c.rejected_rows} rows rejected",
         load_catalog,
         settings.catalog_path,
+    )
+    check_catalog_size(
+        len(catalog), _published_catalog_entries(settings.out_dir), settings.allow_catalog_shrink
     )
     terms_sha256 = files_sha256(term_files(settings.terms_dir))
     fingerprint = run_fingerprint(catalog.sha256, terms_sha256, settings.thresholds)

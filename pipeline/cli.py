@@ -153,6 +153,13 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="print only errors: no progress bar, logs or summary (for cron)",
     )
+    parser.add_argument(
+        "--allow-catalog-shrink",
+        action="store_true",
+        default=None,
+        help="accept a catalog with fewer than half the entries of the last published run "
+        "(refused by default: a truncated catalog would silently unlink mentions)",
+    )
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -166,6 +173,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         incremental=False if args.full else None,
         lock_wait_seconds=args.wait,
         quiet=args.quiet,
+        allow_catalog_shrink=args.allow_catalog_shrink,
         schedule_cron=getattr(args, "cron", None),
         schedule_timezone=getattr(args, "timezone", None),
     )

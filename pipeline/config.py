@@ -46,6 +46,8 @@ class Settings:
     schedule_timezone: str = "UTC"
     # No progress bar and no informational logs on the console (cron jobs).
     quiet: bool = False
+    # Accept a catalog with fewer than half the entries of the last published run's.
+    allow_catalog_shrink: bool = False
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Copy with the given non-None values replaced."""
