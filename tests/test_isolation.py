@@ -118,3 +118,24 @@ def test_rejecting_failed_documents_drops_their_text_and_keeps_their_hash() -> N
     assert rejected["error"].tolist()[1] == "internal error: RuntimeError: boom"
     assert pd.isna(rejected["error"].tolist()[0]) and rejected["text"].tolist()[0] == "alpha"
     assert pd.isna(rejected["text"].tolist()[1]) and rejected["sha256"].tolist()[1] == "2" * 64
+
+
+@pytest.mark.prefect
+def test_the_prefect_flow_rejects_the_failed_document_and_publishes_the_others(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.testing.utilities import prefect_test_harness
+
+    from pipeline.flows import build_dataset_flow
+
+    monkeypatch.setattr(build, "extract_all", _failing_for_one_document(build.extract_all))
+    out = tmp_path / "out"
+    with prefect_test_harness(server_startup_timeout=180):
+        state = build_dataset_flow(str(small_raw), str(out), str(CATALOG), return_state=True)
+    assert state.is_completed()
+    assert state.result()["published"]
+    documents = pd.read_parquet(out / "documents.parquet").set_index("source_file")
+    assert documents.loc[FAILING, "error"] == (
+        "internal error: RuntimeError: boom in extract_all second line"
+    )
+    assert documents.loc[HEALTHY, "status"] == "ok"
