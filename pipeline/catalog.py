@@ -229,7 +229,7 @@ def load_catalog(path: Path) -> Catalog:
     if papers.empty:
         raise EmptyCatalogError(
             f"catalog {path} has no valid entry ({rejected} rows rejected): every mention "
-            "would go unmatched; nothing was read or published"
+            "would go unmatched; nothing is published"
         )
     return Catalog(papers=papers, sha256=files_sha256(files), errors=errors, rejected_rows=rejected)
 
