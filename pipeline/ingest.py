@@ -8,11 +8,13 @@ rejection whose reason names what was wrong (and where, for bad bytes).
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import os
 import re
 import stat
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -39,6 +41,9 @@ LETTERS_PER_CJK_CHAR = 3.0
 MIN_OTHER_SCRIPT_SHARE = 0.2
 APOSTROPHES = "\u2018\u2019\u02bc"
 # Scripts with punctuation of their own (an Arabic comma is no Latin text's punctuation).
+# Every non-ASCII character with the characters around it (the text is padded with spaces).
+NON_ASCII_IN_CONTEXT = re.compile(r"(?=(.)([^\x00-\x7f])(.))", re.DOTALL)
+ASCII_LETTER = re.compile(r"[A-Za-z]")
 SCRIPTS_WITH_MARKS = ("ARABIC", "ARMENIAN", "CJK", "CYRILLIC", "GREEK", "HEBREW", "SYRIAC", "THAI")
 ErrorSink = Callable[[str, Exception], str]
 
@@ -137,6 +142,7 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
     return _unless_binary(str(best))
 
 
+@functools.lru_cache(maxsize=4096)
 def _script(char: str) -> str:
     """The script of a letter: the first word of its Unicode name, CJK for Chinese, Japanese
     and Korean (LATIN, CJK, CYRILLIC, ARABIC, GREEK...)."""
@@ -151,25 +157,27 @@ def _reads_as_text(text: str) -> bool:
     on, and some code page always "fits" them: as box drawing, Arabic presentation forms, a
     Cyrillic letter inside a Latin word, a symbol or a capital inside a lower-case word. A
     reading is kept only when every non-ASCII character is in place (``_out_of_place``) and
-    isolated accented letters (``à la``) come with accented letters inside words.
+    isolated accented letters (``à la``) come with accented letters inside words. Each
+    distinct (previous, character, next) triple is judged once, so a long Chinese text costs
+    about as much as a short one per distinct context.
     """
-    weights: dict[str, float] = {}
-    for char in text:
+    contexts = Counter(NON_ASCII_IN_CONTEXT.findall(f" {text} "))
+    weights = {"LATIN": float(len(text) - len(ASCII_LETTER.sub("", text)))}
+    for (_, char, _), count in contexts.items():
         if char.isalpha():
             script = _script(char)
             weight = LETTERS_PER_CJK_CHAR if script == "CJK" else 1.0
-            weights[script] = weights.get(script, 0.0) + weight
-    shares = {script: weight / sum(weights.values()) for script, weight in weights.items()}
+            weights[script] = weights.get(script, 0.0) + weight * count
+    total = sum(weights.values()) or 1.0
+    shares = {script: weight / total for script, weight in weights.items()}
     inside_words = isolated = 0
-    for index, char in enumerate(text):
-        if char <= "\x7f":
-            continue
-        before, after = text[index - 1 : index] if index else "", text[index + 1 : index + 2]
+    for (before, char, after), count in contexts.items():
         if _out_of_place(char, before, after, shares):
             return False
         if char.isalpha():
-            inside_words += before.isalpha() or after.isalpha()
-            isolated += not (before.isalpha() or after.isalpha())
+            in_word = before.isalpha() or after.isalpha()
+            inside_words += count if in_word else 0
+            isolated += 0 if in_word else count
     return isolated == 0 or inside_words > 0
 
 
