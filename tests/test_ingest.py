@@ -297,3 +297,26 @@ def test_html_the_parser_rejects_is_refused_with_the_parsers_message() -> None:
     else:
         assert text is None
         assert error == f"HTML the parser rejects: {reason}"
+
+
+def test_ingest_rejects_a_file_whose_reading_raises_and_reads_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline import ingest as ingest_module
+
+    (tmp_path / "a.txt").write_text("alpha", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("beta", encoding="utf-8")
+    read_bounded = ingest_module._read_bounded
+
+    def failing(path: Path, max_bytes: int) -> tuple[bytes | None, str, int]:
+        if path.name == "a.txt":
+            raise RuntimeError("disk says no")
+        return read_bounded(path, max_bytes)
+
+    monkeypatch.setattr(ingest_module, "_read_bounded", failing)
+    reasons: list[str] = []
+    table = ingest(tmp_path, 1000, lambda name, exc: reasons.append(name) or f"failed {exc}")
+    by_name = table.set_index("source_file")
+    assert by_name.at["a.txt", "error"] == "failed disk says no"
+    assert pd.isna(by_name.at["a.txt", "sha256"]) and pd.isna(by_name.at["a.txt", "text"])
+    assert by_name.at["b.txt", "text"] == "beta" and reasons == ["a.txt"]
