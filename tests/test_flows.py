@@ -16,8 +16,8 @@ import httpx
 import pandas as pd
 import pytest
 
-from pipeline.config import PROJECT_ROOT, load_settings
-from tests.conftest import CATALOG
+from pipeline.config import load_settings
+from tests.conftest import CATALOG, PROJECT_ROOT
 
 pytestmark = pytest.mark.prefect
 
