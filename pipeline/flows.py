@@ -6,7 +6,8 @@ Prefect's task cache keys on inputs and cannot hash DataFrames usefully, so cach
 between tasks either (they pass small frames in memory).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a served run builds the flow's parameter
+# model from its annotations, which must be real classes (``Settings``), not strings.
 
 from collections.abc import Callable
 from typing import Any
