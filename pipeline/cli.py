@@ -11,8 +11,8 @@ from pathlib import Path
 from pipeline.config import (
     Settings,
     env_name,
-    extra,
     load_settings,
+    setting_info,
     shown_default,
     valid_values,
 )
@@ -127,7 +127,7 @@ def _add_settings_options(parser: argparse.ArgumentParser, command: str) -> None
     """One flag per setting that ``command`` takes; ``Settings`` validates the values, so a
     flag and its environment variable accept the same values and fail with the same range."""
     for name, field in Settings.model_fields.items():
-        info = extra(name)
+        info = setting_info(name)
         if command not in info["commands"]:
             continue
         flag = str(info["flag"])

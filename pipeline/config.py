@@ -10,7 +10,6 @@ the package.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -90,7 +89,7 @@ class Settings(BaseModel):
     )
     review_score: float = _setting(
         80.0,
-        "title review threshold (ambiguous at or above it)",
+        "title review threshold: ambiguous at or above it",
         "--review-score",
         valid="a number from 0 to 100, at most the title link threshold",
         ge=0,
@@ -124,7 +123,7 @@ class Settings(BaseModel):
     )
     lock_wait_seconds: float = _setting(
         0.0,
-        "seconds to wait for another run on the same output folder (0: give up at once)",
+        "seconds to wait for another run on the same output folder; 0 gives up at once",
         "--wait",
         ge=0,
         le=86_400,
@@ -205,25 +204,25 @@ def env_name(name: str) -> str:
     return ENV_PREFIX + name.upper()
 
 
-def extra(name: str) -> dict[str, Any]:
+def setting_info(name: str) -> dict[str, Any]:
     return dict(Settings.model_fields[name].json_schema_extra or {})
 
 
 def flag_name(name: str) -> str:
     """The flag as typed (``--wait``; ``catalog enrich --cache`` outside ``run``/``serve``)."""
-    info = extra(name)
+    info = setting_info(name)
     commands = info["commands"]
     return info["flag"] if commands == list(RUN_COMMANDS) else f"{commands[0]} {info['flag']}"
 
 
 def _number(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) and not math.isnan(value) else str(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def valid_values(name: str) -> str:
     """What the setting accepts, in words (derived from its type and bounds)."""
     field = Settings.model_fields[name]
-    info = extra(name)
+    info = setting_info(name)
     if "valid" in info:
         return info["valid"]
     if field.annotation is bool:
@@ -241,7 +240,7 @@ def valid_values(name: str) -> str:
 
 
 def shown_default(name: str) -> str:
-    info = extra(name)
+    info = setting_info(name)
     if "shown_default" in info:
         return info["shown_default"]
     default = Settings.model_fields[name].default
@@ -270,15 +269,15 @@ def _describe(exc: ValidationError, origins: Mapping[str, str], values: Mapping[
             continue
         origin = origins.get(name, name)
         if name not in values:
-            given = origin
+            given = f"{env_name(name)} (unset, default {shown_default(name)})"
         elif origin.startswith(ENV_PREFIX):
             given = f"{origin}={values[name]!r}"
         else:
             given = f"{origin} {values[name]!r}"
         reason = error["msg"].removeprefix("Value error, ")
         lines.append(
-            f"invalid {given} ({Settings.model_fields[name].description}): "
-            f"must be {valid_values(name)}; {reason[:1].lower()}{reason[1:]}"
+            f"invalid {given}: must be {valid_values(name)} "
+            f"({Settings.model_fields[name].description}); {reason[:1].lower()}{reason[1:]}"
         )
     return "\n".join(lines)
 
@@ -290,7 +289,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     given = {name: value for name, value in overrides.items() if value is not None}
     origins = {name: env_name(name) for name in from_env}
     for name in given:
-        known = name in Settings.model_fields and extra(name)["flag"]
+        known = name in Settings.model_fields and setting_info(name)["flag"]
         origins[name] = flag_name(name) if known else name
     values = {**from_env, **given}
     try:

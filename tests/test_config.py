@@ -14,9 +14,9 @@ from pipeline.config import (
     Settings,
     SettingsError,
     env_name,
-    extra,
     flag_name,
     load_settings,
+    setting_info,
     shown_default,
     valid_values,
 )
@@ -174,7 +174,7 @@ def _configuration_table(readme: str) -> list[list[str]]:
 
 def _flag_cell(name: str) -> str:
     cell = f"`{flag_name(name)}`"
-    return cell if extra(name)["flag_sets"] else f"{cell} turns it off"
+    return cell if setting_info(name)["flag_sets"] else f"{cell} turns it off"
 
 
 def test_the_readme_documents_every_setting_exactly() -> None:

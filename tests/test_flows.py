@@ -19,7 +19,13 @@ import pandas as pd
 import pytest
 
 from pipeline.cli import main
-from pipeline.config import DEFAULT_TERMS, Settings, extra, flag_name, load_settings
+from pipeline.config import (
+    DEFAULT_TERMS,
+    Settings,
+    flag_name,
+    load_settings,
+    setting_info,
+)
 from pipeline.flows import deployment_parameters
 from tests.conftest import CATALOG, PROJECT_ROOT
 
@@ -79,7 +85,9 @@ def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Setting
         "--allow-catalog-shrink": None,
         "--max-quarantine-share": "0.05",
     }
-    run_flags = {flag_name(n) for n in Settings.model_fields if "run" in extra(n)["commands"]}
+    run_flags = {
+        flag_name(n) for n in Settings.model_fields if "run" in setting_info(n)["commands"]
+    }
     assert set(flags) == run_flags, "a setting of `run` is missing from this test"
     expected = Settings(
         raw_dir=small_raw,
@@ -135,7 +143,7 @@ def test_every_setting_reaches_both_engines_and_the_deployment(
     assert expected != Settings() and all(
         getattr(expected, n) != getattr(Settings(), n)
         for n in Settings.model_fields
-        if "run" in extra(n)["commands"]
+        if "run" in setting_info(n)["commands"]
     )
 
     assert main(["run", "--engine", "local", *argv]) == 0
