@@ -125,6 +125,7 @@ def test_every_setting_reaches_both_engines_and_the_deployment(
     from pipeline.cli import PREFECT_DEFAULTS
     from pipeline.flows import build_dataset_flow
 
+    # The CLI writes these into os.environ; set through monkeypatch first, they are restored.
     for key in [*PREFECT_DEFAULTS, "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"]:
         monkeypatch.setenv(key, os.environ.get(key, PREFECT_DEFAULTS.get(key, "INFO")))
     seen: dict[str, Settings] = {}
