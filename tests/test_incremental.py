@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -175,6 +176,18 @@ def _unwritable_by_mode(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.skip("the file mode does not stop this user (root) from writing")
 
 
+def _read_only_file_system(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a read-only mount answers, whoever asks (root included)."""
+    make_temporary = tempfile.mkstemp
+
+    def read_only_below_cache(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir).is_relative_to(cache):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(dir))
+        return make_temporary(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only_below_cache)
+
+
 def _path_is_a_file(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache.write_text("not a folder", "utf-8")
 
@@ -186,7 +199,9 @@ def _disk_full(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(incremental, "_write_atomically", no_space)
 
 
-@pytest.mark.parametrize("break_cache", [_unwritable_by_mode, _path_is_a_file, _disk_full])
+@pytest.mark.parametrize(
+    "break_cache", [_unwritable_by_mode, _read_only_file_system, _path_is_a_file, _disk_full]
+)
 def test_an_unwritable_cache_warns_once_and_the_run_publishes(
     break_cache,
     small_raw: Path,
