@@ -154,3 +154,22 @@ def test_missing_inputs_exit_2_with_one_message_under_every_engine(
 def test_serve_refuses_missing_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--raw", str(tmp_path / "nowhere")]) == 2
     assert "raw folder not found" in capsys.readouterr().err
+
+
+def test_catalog_enrich_takes_its_cache_from_the_environment_or_the_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.arxiv_api
+
+    caches: list[Path] = []
+
+    def offline_enrich(dataset: Path, out: Path, client) -> tuple[int, int]:
+        caches.append(client.cache_dir)
+        return 0, 0
+
+    monkeypatch.setattr(pipeline.arxiv_api, "enrich", offline_enrich)
+    monkeypatch.setenv("PAPER_MENTIONS_ARXIV_CACHE_DIR", str(tmp_path / "from-env"))
+    command = ["catalog", "enrich", "--dataset", str(tmp_path), "--out", str(tmp_path / "n.csv")]
+    assert main(command) == 0
+    assert main([*command, "--cache", str(tmp_path / "from-flag")]) == 0
+    assert caches == [tmp_path / "from-env", tmp_path / "from-flag"]
