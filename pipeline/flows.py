@@ -42,7 +42,7 @@ def build_dataset_flow(settings: Settings | None = None) -> dict:
     ``settings`` travel whole, as one validated object: from the CLI, or stored in the served
     deployment; without them the flow reads its process's environment.
     """
-    settings = settings or load_settings()
+    settings = load_settings() if settings is None else settings
     logger = get_run_logger()
     info = logger.debug if settings.quiet else logger.info
     result: BuildResult = build_dataset(settings, step=run_as_task, log=info)
