@@ -22,9 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.config import PROJECT_ROOT
+from pipeline.config import DEFAULT_CATALOG
 
-CURATED = PROJECT_ROOT / "raw" / "catalog" / "papers.csv"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CURATED = DEFAULT_CATALOG / "papers.csv"
 
 MEASURE = """
 import json, resource, sys, time
