@@ -29,11 +29,15 @@ KEYWORD_SEPARATOR = ";"
 MAX_LISTED_ERRORS = 100
 
 
-class EmptyCatalogError(ValueError):
+class CatalogRefusedError(ValueError):
+    """A catalog the run must not link against: it stops before publishing (exit 2)."""
+
+
+class EmptyCatalogError(CatalogRefusedError):
     """A catalog with no valid entry: every mention would go unmatched."""
 
 
-class CatalogShrankError(ValueError):
+class CatalogShrankError(CatalogRefusedError):
     """A catalog far smaller than the last published run's, without leave to shrink."""
 
 

@@ -248,12 +248,20 @@ def _run(raw: Path, out: Path, catalog: Path, *flags: str) -> int:
     return main(["run", "--engine", "local", *options, *flags])
 
 
-def test_run_refuses_an_empty_catalog_with_exit_2(
+@pytest.mark.prefect
+def test_run_refuses_an_empty_catalog_with_exit_2_under_every_engine(
     small_raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     _write(tmp_path / "empty", "papers.csv", "")
-    assert _run(small_raw, tmp_path / "out", tmp_path / "empty") == 2
-    assert "has no valid entry" in capsys.readouterr().err
+    options = ["--raw", str(small_raw), "--out", str(tmp_path / "out")]
+    errors = []
+    for engine in ("local", "prefect"):
+        catalog = ["--catalog", str(tmp_path / "empty")]
+        assert main(["run", "--engine", engine, *options, *catalog]) == 2
+        errors.append(capsys.readouterr().err)
+    message = errors[0].strip()
+    assert message.startswith("error: catalog ") and "has no valid entry" in message
+    assert errors[1].strip().splitlines()[-1] == message  # after Prefect's own log lines
     assert not (tmp_path / "out" / "papers.parquet").exists()
 
 
