@@ -29,11 +29,15 @@ def internal_error(error: BaseException) -> str:
     return f"{INTERNAL_ERROR_PREFIX}{kind}: {message}" if message else INTERNAL_ERROR_PREFIX + kind
 
 
+def _log_line(source_file: str, reason: str, error: BaseException) -> str:
+    trace = "".join(traceback.format_exception(error)).rstrip()
+    return f"{source_file}: rejected, {reason}\n{trace}"
+
+
 def log_internal_error(source_file: str, error: BaseException) -> str:
     """Log the traceback of a document's failure; return the reason for its row."""
     reason = internal_error(error)
-    trace = "".join(traceback.format_exception(error)).rstrip()
-    LOGGER.error("%s: rejected, %s\n%s", source_file, reason, trace)
+    LOGGER.error("%s", _log_line(source_file, reason, error))
     return reason
 
 
@@ -48,8 +52,7 @@ class DocumentFailures:
         """Remember the first failure of ``source_file``, log its traceback, return the reason."""
         reason = internal_error(error)
         self.reasons.setdefault(source_file, reason)
-        trace = "".join(traceback.format_exception(error)).rstrip()
-        self.log(f"{source_file}: rejected, {reason}\n{trace}")
+        self.log(_log_line(source_file, reason, error))
         return reason
 
     def reject(self, sources: pd.DataFrame) -> pd.DataFrame:

@@ -126,12 +126,14 @@ def test_the_prefect_flow_rejects_the_failed_document_and_publishes_the_others(
 ) -> None:
     from prefect.testing.utilities import prefect_test_harness
 
+    from pipeline.config import load_settings
     from pipeline.flows import build_dataset_flow
 
     monkeypatch.setattr(build, "extract_all", _failing_for_one_document(build.extract_all))
     out = tmp_path / "out"
+    settings = load_settings(raw_dir=small_raw, out_dir=out, catalog_path=CATALOG)
     with prefect_test_harness(server_startup_timeout=180):
-        state = build_dataset_flow(str(small_raw), str(out), str(CATALOG), return_state=True)
+        state = build_dataset_flow(settings, return_state=True)
     assert state.is_completed()
     assert state.result()["published"]
     documents = pd.read_parquet(out / "documents.parquet").set_index("source_file")
