@@ -46,6 +46,16 @@ class Settings:
     schedule_timezone: str = "UTC"
     # No progress bar and no informational logs on the console (cron jobs).
     quiet: bool = False
+    # Drift rules of the report (a breach is a warning, never blocks publishing): largest drop
+    # of a source's or language's mentions (share), of a match rate (points), papers added or
+    # removed (share), documents gone; baseline the median of the last N runs; smaller groups
+    # are not judged.
+    drift_max_drop_share: float = 0.10
+    drift_max_rate_drop: float = 0.05
+    drift_max_papers_change_share: float = 0.10
+    drift_max_documents_removed: int = 0
+    drift_history_runs: int = 7
+    drift_min_mentions: int = 20
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Copy with the given non-None values replaced."""
