@@ -31,6 +31,7 @@ from pipeline.language import detect_languages
 from pipeline.lock import run_lock
 from pipeline.margins import RUNNER_UP_COLUMNS, runner_up_scores
 from pipeline.match import Matcher, match_all
+from pipeline.overrides import apply_overrides, read_overrides
 from pipeline.progress import StageProgress, show_progress
 from pipeline.report import DriftPolicy, build_report, load_history, package_versions, render
 from pipeline.title_index import TitleIndex
@@ -213,6 +214,8 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         fresh_runner_up,
     )
     mentions = normalise_mentions([cached.mentions, fresh_mentions])
+    overrides, override_errors = read_overrides(settings.raw_dir)
+    mentions, not_applied = apply_overrides(mentions, overrides, catalog.papers)
     runner_up = pd.concat(
         [f for f in (cached.runner_up, fresh_runner_up) if not f.empty] or [cached.runner_up],
         ignore_index=True,
@@ -272,6 +275,7 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         titles=catalog.papers.set_index("paper_id")["title"],
         history=load_history(settings.out_dir),
         drift=DriftPolicy.from_settings(settings),
+        override_errors=override_errors + not_applied,
     )
     if failures:
         folder = write_failed_run(settings.out_dir, run_id, render(report))

@@ -64,7 +64,7 @@ def duplicate_of(texts: Mapping[str, str], threshold: float = NEAR_DUPLICATE_JAC
                 break
         else:
             originals.append((name, shingles))
-    return result
+    return result.where(result.notna(), None)
 
 
 def mark_duplicates(documents: pd.DataFrame, texts: Mapping[str, str]) -> pd.DataFrame:

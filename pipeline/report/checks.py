@@ -183,6 +183,19 @@ def duplicates_check(duplicates: list[dict]) -> dict:
     )
 
 
+def overrides_check(applied: int, errors: list[str]) -> dict:
+    return check(
+        "reviewed decisions (overrides.csv) all applied",
+        "overrides",
+        not errors,
+        severity="warn",
+        observed=f"{applied} applied, {len(errors)} not",
+        threshold="0 not applied",
+        message="; ".join(errors[:5]) + (f" and {len(errors) - 5} more" if len(errors) > 5 else ""),
+        failure_cases=[{"error": e} for e in errors],
+    )
+
+
 def all_failure_cases(checks: Iterable[Mapping[str, Any]]) -> list[dict]:
     """Every failure case of every check, for the CSV beside the report."""
     return [

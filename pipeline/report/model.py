@@ -16,8 +16,10 @@ from typing import Any
 import pandas as pd
 
 from pipeline.duplicates import duplicate_of
+from pipeline.overrides import LINK_METHOD, REJECT_METHOD
 from pipeline.report.checks import (
     duplicates_check,
+    overrides_check,
     quarantine_check,
     schema_checks,
     validation_checks,
@@ -266,6 +268,7 @@ def build_report(
     history: list[dict[str, Any]] | None = None,
     drift: DriftPolicy | None = None,
     quarantine_max_share: float = DEFAULT_QUARANTINE_SHARE,
+    override_errors: list[str] | None = None,
 ) -> dict:
     """Everything a reader checks after a run.
 
@@ -294,6 +297,10 @@ def build_report(
         *validation_checks(schema_failures),
         quarantine_check(0, len(mentions), quarantine_max_share),
         duplicates_check(duplicates),
+        overrides_check(
+            int(mentions["method"].isin([LINK_METHOD, REJECT_METHOD]).sum()),
+            list(override_errors or []),
+        ),
         *drift_checks(tables, previous, history, drift or DriftPolicy()),
     ]
     return {
