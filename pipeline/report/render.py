@@ -114,7 +114,10 @@ def line_chart(
     """Lines over runs (x: run order). Missing values break nothing: they are skipped."""
     width, height, left, bottom = 320, 110, 44, 18
     values = [v for s in series.values() for v in s if v is not None]
-    low, high = (0.0, 1.0) if percent_axis else (0.0, max([*values, 1.0]))
+    if percent_axis:  # from the lowest rate rounded down to 10 %, so that changes show
+        low, high = min(math.floor(10 * min([*values, 1.0])) / 10, 0.9), 1.0
+    else:
+        low, high = 0.0, max([*values, 1e-9])
     span = (high - low) or 1.0
     step = (width - left - 8) / max(len(labels) - 1, 1)
 
@@ -134,12 +137,14 @@ def line_chart(
             }
         )
     top_label = "100 %" if percent_axis else cell(high)
+    bottom_label = percent(low) if percent_axis else "0"
     return {
         "width": width,
         "height": height,
         "left": left,
         "bottom": height - bottom,
         "top_label": top_label,
+        "bottom_label": bottom_label,
         "lines": lines,
         "first": labels[0] if labels else "",
         "last": labels[-1] if labels else "",
@@ -147,7 +152,7 @@ def line_chart(
 
 
 def trend_charts(points: Sequence[Mapping[str, Any]]) -> list[dict]:
-    labels = [str(p.get("created_at") or p["run_id"])[:10] for p in points]
+    labels = [str(p.get("created_at") or p["run_id"])[:16].replace("T", " ") for p in points]
     languages = sorted({k for p in points for k in p["match_rate_by_language"]})
     return [
         {
