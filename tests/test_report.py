@@ -93,7 +93,7 @@ def test_review_rows_lead_to_the_mention_and_name_candidate_titles() -> None:
     report = _report()
     [unmatched] = report["review"]["unmatched"]
     assert unmatched["mention_id"] == "a" and (unmatched["start"], unmatched["end"]) == (0, 37)
-    assert unmatched["surface"] == HOSTILE and unmatched["context_after"].startswith("GPT-9")
+    assert unmatched["surface"] == HOSTILE and unmatched["context_after"].startswith(" GPT-9")
     [ambiguous] = report["review"]["ambiguous"]
     assert ambiguous["candidates"] == [
         {"paper_id": "arxiv:1706.03762", "title": "Attention Is All You Need"},

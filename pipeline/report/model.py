@@ -84,7 +84,12 @@ def clip(text: str, width: int, *, keep_end: bool) -> str:
             break
         kept.append(char)
     clipped = "".join(reversed(kept) if keep_end else kept)
-    return " ".join(clipped.split()) if clipped.strip() else ""
+    if not clipped.strip():
+        return ""
+    # Runs of whitespace become one space; the space next to the surface stays.
+    lead = " " if clipped[0].isspace() else ""
+    trail = " " if clipped[-1].isspace() else ""
+    return lead + " ".join(clipped.split()) + trail
 
 
 def status_rows(mentions: pd.DataFrame, column: str) -> list[dict]:

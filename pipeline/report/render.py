@@ -228,6 +228,11 @@ def _context(report: dict) -> dict:
             (r["language"], r["mentions"]) for r in final["mentions"]["by_language_and_status"]
         ],
         "score_rows": _score_rows(final["mentions"]["score_histogram_by_status"]),
+        "fuzzy_score_bars": [
+            (f"{b['from']:g} to {b['to']:g}", b["count"])
+            for b in final["mentions"]["score_histogram_by_status"]["matched"]
+            if b["from"] < 100
+        ],
         "trend_charts": trend_charts(final["trends"]) if len(final["trends"]) > 1 else [],
         "matched_share": (
             final["mentions"]["by_status"].get("matched", 0) / final["mentions"]["total"]
@@ -239,7 +244,7 @@ def _context(report: dict) -> dict:
 
 def to_json(report: dict) -> str:
     return (
-        json.dumps(finalize(report), ensure_ascii=False, indent=2, sort_keys=True, default=str)
+        json.dumps(finalize(report), ensure_ascii=False, indent=2, default=str)
         + "\n"
     )
 
