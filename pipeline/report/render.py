@@ -243,10 +243,7 @@ def _context(report: dict) -> dict:
 
 
 def to_json(report: dict) -> str:
-    return (
-        json.dumps(finalize(report), ensure_ascii=False, indent=2, default=str)
-        + "\n"
-    )
+    return json.dumps(finalize(report), ensure_ascii=False, indent=2, default=str) + "\n"
 
 
 def to_markdown(report: dict) -> str:
