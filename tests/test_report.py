@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from pipeline.report import build_report, render, to_markdown
+from pipeline.report.render import md
 
 HOSTILE = "<script>alert('x')</script> Attention"
 TITLES = pd.Series(
@@ -23,7 +24,7 @@ TITLES = pd.Series(
 SCHEMA = json.loads(files("pipeline.report").joinpath("report.schema.json").read_text("utf-8"))
 
 
-def _tables() -> dict[str, pd.DataFrame]:
+def _review_tables() -> dict[str, pd.DataFrame]:
     mentions = pd.DataFrame(
         {
             "mention_id": ["a", "b", "c"],
@@ -68,13 +69,22 @@ def _tables() -> dict[str, pd.DataFrame]:
     return {"documents": documents, "mentions": mentions, "papers": papers}
 
 
+def _tables() -> dict[str, pd.DataFrame]:
+    """Two mentions (one hostile) in one document; also the fixture of ``test_validate``."""
+    tables = _review_tables()
+    mentions = tables["mentions"].iloc[:2].copy()
+    mentions.loc[1, ["start", "end"]] = [40, 45]
+    documents = tables["documents"].assign(n_mentions=[2, 0], n_chars=[50, 0])
+    return {"documents": documents, "mentions": mentions, "papers": tables["papers"]}
+
+
 TEXT = HOSTILE + " " * 10 + "GPT-9 is here, BERT too"
 
 
 def _report(**kwargs) -> dict:
     return build_report(
         {"run_id": "r1"},
-        _tables(),
+        _review_tables(),
         {"doc.txt": TEXT},
         [],
         ["papers.csv line 3: bad"],
@@ -119,7 +129,7 @@ def test_a_clean_run_is_published_and_says_so_first() -> None:
 
 
 def test_validation_failures_give_not_published_and_failed_checks() -> None:
-    tables = _tables()
+    tables = _review_tables()
     tables["mentions"].loc[1, "score"] = 150.0
     messages = ["mentions: text[start:end] != surface for ['b']", "something new broke"]
     report = build_report({"run_id": "r1"}, tables, {"doc.txt": TEXT}, messages, [], {}, None)
@@ -157,7 +167,7 @@ def test_the_builds_verdict_and_quarantine_are_shown_as_given() -> None:
 
 
 def test_html_escapes_text_from_sources_and_fetches_nothing() -> None:
-    tables = _tables()
+    tables = _review_tables()
     tables["documents"].loc[1, "source_file"] = "<img src=x onerror=alert(1)>.txt"
     run = {"run_id": "r1", "stage_seconds": {"<b>": 1.5}}
     report = build_report(run, tables, {"doc.txt": TEXT}, [], [], {}, None)
@@ -172,16 +182,17 @@ def test_html_escapes_text_from_sources_and_fetches_nothing() -> None:
 
 
 def test_markdown_escapes_raw_html_and_markdown_syntax() -> None:
-    report = _report()
+    report = build_report({"run_id": "r1"}, _tables(), {"doc.txt": TEXT}, [], [], {}, None)
     report["catalog_errors"] = ["<img src=x onerror=alert(1)> | [link](javascript:x)"]
     markdown = to_markdown(report)
     assert "<script>" not in markdown and "<img" not in markdown
     assert "&lt;script&gt;" in markdown
     assert "\\[link\\](javascript:x)" in markdown and "\\|" in markdown
+    assert "latin1-\\xe9.txt" in md("latin1-\\xe9.txt") and md("a\\*b") == "a\\\\\\*b"
 
 
 def test_no_nan_or_none_cells_and_empty_sections_say_what_is_empty() -> None:
-    tables = _tables()
+    tables = _review_tables()
     tables["mentions"].loc[1, ["method", "kind", "score"]] = ["title_fuzzy", "english_title", 91.0]
     report = build_report({"run_id": "r1"}, tables, {}, [], [], {}, None)
     [narrow] = report["review"]["narrow"]
@@ -195,7 +206,7 @@ def test_no_nan_or_none_cells_and_empty_sections_say_what_is_empty() -> None:
 def test_long_surfaces_are_shortened_in_the_pages_but_whole_in_csv() -> None:
     passage = "检索增强" * 100
     text = "前文" + passage + "后文"
-    tables = _tables()
+    tables = _review_tables()
     tables["mentions"].loc[0, ["surface", "start", "end", "kind"]] = [
         passage,
         2,
@@ -210,7 +221,7 @@ def test_long_surfaces_are_shortened_in_the_pages_but_whole_in_csv() -> None:
 
 
 def test_review_csvs_hold_every_row_and_neutralise_formulas() -> None:
-    tables = _tables()
+    tables = _review_tables()
     tables["mentions"].loc[0, "surface"] = "=HYPERLINK(1)"
     report = build_report({"run_id": "r1"}, tables, {}, [], [], {}, None)
     rendered = render(report)
@@ -221,7 +232,7 @@ def test_review_csvs_hold_every_row_and_neutralise_formulas() -> None:
 
 @pytest.mark.parametrize("with_previous", [False, True])
 def test_report_json_follows_its_schema(with_previous: bool) -> None:
-    tables = _tables()
+    tables = _review_tables()
     previous = {k: v.copy() for k, v in tables.items()} if with_previous else {}
     report = build_report(
         {"run_id": "r2", "stage_seconds": {"ingest": 0.5}, "versions": {"pandas": "3"}},
@@ -240,7 +251,7 @@ def test_report_json_follows_its_schema(with_previous: bool) -> None:
 
 
 def test_changes_against_a_previous_run() -> None:
-    tables = _tables()
+    tables = _review_tables()
     previous = {k: v.copy() for k, v in tables.items()}
     previous["papers"] = previous["papers"].assign(paper_id=["arxiv:1706.03762"])
     previous["documents"].loc[0, "sha256"] = "1" * 64
@@ -265,7 +276,7 @@ def test_changes_against_a_previous_run() -> None:
 
 
 def test_narrow_matches_show_the_runner_up_and_its_title() -> None:
-    tables = _tables()
+    tables = _review_tables()
     tables["mentions"].loc[1, ["method", "kind", "score"]] = ["title_fuzzy", "english_title", 96.0]
     runner_up = pd.DataFrame(
         {"mention_id": ["b"], "runner_up": ["arxiv:1706.03762"], "runner_up_score": [91.5]}

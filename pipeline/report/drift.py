@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 
 from pipeline.report.checks import check
+from pipeline.write import RUNS
 
-RUNS_FOLDER = "runs"
 STATUSES = ("matched", "ambiguous", "unmatched")
 
 
@@ -116,7 +116,7 @@ def report_summary(report: Mapping[str, Any]) -> dict[str, Any] | None:
 def load_history(out_dir: Path) -> list[dict[str, Any]]:
     """Summaries of the published runs kept in ``out_dir``, oldest first; unreadable ones are
     left out."""
-    runs = out_dir / RUNS_FOLDER
+    runs = out_dir / RUNS
     if not runs.is_dir():
         return []
     summaries = []

@@ -46,7 +46,8 @@ REVIEW_CSV_COLUMNS = [
 ]
 # Display columns of a surface shown in a queue (whole in the CSV and report.json).
 SURFACE_WIDTH = 120
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# Markdown syntax characters, and a backslash where it would escape the next character.
+MARKDOWN_SPECIAL = re.compile(r"[`*_\[\]|~]|\\(?=[!-/:-@\[-`{-~])")
 
 
 def review_csv_name(queue: str) -> str:
@@ -76,7 +77,7 @@ def md(value: Any) -> str:
     """Text safe inside Markdown: HTML as entities, Markdown syntax escaped, one line."""
     text = " ".join(cell(value).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
 
 
 def short(text: str, width: int = SURFACE_WIDTH) -> str:
