@@ -283,7 +283,7 @@ def build_report(
     """
     documents, mentions, papers = tables["documents"], tables["mentions"], tables["papers"]
     rejected = documents[documents["status"] == "rejected"]
-    outside = papers[~papers["in_catalog"]]
+    outside = papers.loc[~papers["in_catalog"].astype(bool)]
     previous_run_id = (previous_report or {}).get("run", {}).get("run_id")
     duplicates = _duplicates(documents, texts)
     history = list(history or [])
