@@ -324,3 +324,14 @@ def test_report_covers_versions_languages_sources_and_rejections() -> None:
     ]
     report["run"]["versions"] = {"pandas": "3.1.1"}
     assert "| pandas | 3.1.1 |" in render(report)["report.md"]
+
+
+def test_a_run_without_mentions_is_reported() -> None:
+    tables = _review_tables()
+    tables["mentions"] = tables["mentions"].iloc[0:0]
+    tables["papers"] = tables["papers"].iloc[0:0].astype({"in_catalog": object})
+    report = build_report({"run_id": "r1"}, tables, {"doc.txt": TEXT}, [], [], {}, None)
+    rendered = render(report)
+    assert report["papers"]["not_in_catalog"] == [] and report["review"]["unmatched"] == []
+    assert "mentions: 0, – matched" in rendered["report.md"]
+    jsonschema.validate(json.loads(rendered["report.json"]), SCHEMA)
