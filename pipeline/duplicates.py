@@ -71,5 +71,5 @@ def mark_duplicates(documents: pd.DataFrame, texts: Mapping[str, str]) -> pd.Dat
     """``documents`` with its ``duplicate_of`` column (schema version 2) filled from ``texts``."""
     if "duplicate_of" not in documents:
         return documents
-    found = duplicate_of(texts)
-    return documents.assign(duplicate_of=documents["source_file"].map(found.dropna()))
+    found = documents["source_file"].map(duplicate_of(texts).dropna()).astype(object)
+    return documents.assign(duplicate_of=found.where(found.notna(), None))
