@@ -307,6 +307,16 @@ def test_score_histogram_gives_exact_scores_a_bin_of_their_own() -> None:
     matched = report["mentions"]["score_histogram_by_status"]["matched"]
     assert matched[-1] == {"from": 100.0, "to": 100.0, "count": 0}
     assert sum(b["count"] for b in matched) == 1 and matched[-2]["to"] == 100.0
+    by_method = {r["method"]: r for r in report["mentions"]["score_by_method"]}
+    assert by_method["alias"] == {
+        "method": "alias",
+        "mentions": 1,
+        "min": 95.0,
+        "median": 95.0,
+        "max": 95.0,
+    }
+    # One fixed score (alias) is left out of the chart of varying scores.
+    assert sum(b["count"] for b in report["mentions"]["varying_score_histogram"]) == 0
 
 
 def test_report_covers_versions_languages_sources_and_rejections() -> None:

@@ -185,6 +185,30 @@ def _score_histogram(mentions: pd.DataFrame, status: str) -> list[dict]:
     return [*bins, {"from": 100.0, "to": 100.0, "count": int((scores >= 100).sum())}]
 
 
+def _score_by_method(mentions: pd.DataFrame) -> list[dict]:
+    """Per method: how many mentions and the spread of their scores (many methods give one
+    fixed score, which would swamp a histogram)."""
+    rows = []
+    for method, scores in mentions.groupby("method", sort=True)["score"]:
+        rows.append(
+            {
+                "method": str(method),
+                "mentions": len(scores),
+                "min": round(float(scores.min()), 2),
+                "median": round(float(scores.median()), 2),
+                "max": round(float(scores.max()), 2),
+            }
+        )
+    return rows
+
+
+def _varying_score_histogram(mentions: pd.DataFrame) -> list[dict]:
+    """Matched mentions below 100 from methods whose scores vary: where thresholds matter."""
+    spread = mentions.groupby("method")["score"].agg(lambda s: s.max() > s.min())
+    varying = mentions[mentions["method"].map(spread).astype(bool)]
+    return _score_histogram(varying, "matched")[:-1]
+
+
 def _totals(tables: Mapping[str, pd.DataFrame]) -> dict[str, int]:
     mentions = tables["mentions"]
     return {
@@ -341,6 +365,8 @@ def build_report(
                 status: _score_histogram(mentions, status) for status in STATUSES
             },
             "by_language_and_status": language_rows(mentions),
+            "score_by_method": _score_by_method(mentions),
+            "varying_score_histogram": _varying_score_histogram(mentions),
             "by_source": status_rows(mentions, "source_file"),
         },
         "papers": {

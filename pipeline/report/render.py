@@ -231,8 +231,7 @@ def _context(report: dict) -> dict:
         "score_rows": _score_rows(final["mentions"]["score_histogram_by_status"]),
         "fuzzy_score_bars": [
             (f"{b['from']:g} to {b['to']:g}", b["count"])
-            for b in final["mentions"]["score_histogram_by_status"]["matched"]
-            if b["from"] < 100
+            for b in final["mentions"]["varying_score_histogram"]
         ],
         "trend_charts": trend_charts(final["trends"]) if len(final["trends"]) > 1 else [],
         "matched_share": (
