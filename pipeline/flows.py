@@ -15,18 +15,21 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
 from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 
 from pipeline import __version__
 from pipeline.build import BuildResult, build_dataset
 from pipeline.config import Settings, load_settings
-from pipeline.report import to_markdown
+from pipeline.report import finalize, to_markdown
 
 DEPLOYMENT_NAME = "nightly"
 # Prefect artifact keys: lowercase letters, digits and dashes.
 REPORT_ARTIFACT_KEY = "data-quality-report"
 LANGUAGE_ARTIFACT_KEY = "mentions-by-language"
+# Emitted once per run whose report has warnings (drift rules), for Prefect automations.
+WARNING_EVENT = "paper-mentions.report.warning"
 
 
 def run_as_task(function: Callable[..., Any], *args: Any) -> Any:
@@ -47,11 +50,20 @@ def build_dataset_flow(settings: Settings | None = None) -> dict:
     info = logger.debug if settings.quiet else logger.info
     result: BuildResult = build_dataset(settings, step=run_as_task, log=info)
     report = result.report
+    verdict = finalize(report)["verdict"]
     create_markdown_artifact(
         to_markdown(report),
         key=REPORT_ARTIFACT_KEY,
-        description=f"Data-quality report of run {result.run_id}",
+        description=f"{verdict['status']}: data-quality report of run {result.run_id}",
     )
+    for warning in verdict["warnings"]:
+        logger.warning("data-quality warning: %s", warning)
+    if verdict["warnings"]:
+        emit_event(
+            event=WARNING_EVENT,
+            resource={"prefect.resource.id": f"paper-mentions.{settings.out_dir.resolve()}"},
+            payload={"run_id": result.run_id, "status": verdict["status"], **verdict},
+        )
     create_table_artifact(
         report["mentions"]["by_language_and_status"],
         key=LANGUAGE_ARTIFACT_KEY,

@@ -84,6 +84,12 @@ def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Setting
         "--quiet": None,
         "--allow-catalog-shrink": None,
         "--max-quarantine-share": "0.05",
+        "--drift-max-drop-share": "0.2",
+        "--drift-max-rate-drop": "0.1",
+        "--drift-max-papers-change-share": "0.3",
+        "--drift-max-documents-removed": "2",
+        "--drift-history-runs": "3",
+        "--drift-min-mentions": "5",
     }
     run_flags = {
         flag_name(n) for n in Settings.model_fields if "run" in setting_info(n)["commands"]
@@ -106,6 +112,12 @@ def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Setting
         quiet=True,
         allow_catalog_shrink=True,
         max_quarantine_share=0.05,
+        drift_max_drop_share=0.2,
+        drift_max_rate_drop=0.1,
+        drift_max_papers_change_share=0.3,
+        drift_max_documents_removed=2,
+        drift_history_runs=3,
+        drift_min_mentions=5,
     )
     argv = [part for flag, value in flags.items() for part in (flag, value) if part is not None]
     return argv, expected
