@@ -174,12 +174,13 @@ def _run(args: argparse.Namespace) -> int:
     _require_inputs(settings)
     if args.engine == "prefect":
         _prefect_environment(settings.quiet)
+        from pipeline.catalog import CatalogRefusedError
         from pipeline.flows import build_dataset_flow
 
         state = build_dataset_flow(settings, return_state=True)
         summary = state.result(raise_on_failure=False)
-        if isinstance(summary, RunLockedError):
-            raise summary
+        if isinstance(summary, RunLockedError | CatalogRefusedError):
+            raise summary  # the same message and exit code as under --engine local
         if not isinstance(summary, dict):
             print(f"error: the flow failed: {state.message}", file=sys.stderr)
             return 1
