@@ -33,8 +33,8 @@ from pipeline.match import Matcher, match_all
 from pipeline.progress import StageProgress, show_progress
 from pipeline.report import build_report, package_versions, render
 from pipeline.title_index import TitleIndex
-from pipeline.validate import validate_tables
-from pipeline.write import publish, read_published, write_failed_run
+from pipeline.validate import Screening, screen_tables
+from pipeline.write import check_output_folder, publish, read_published, write_failed_run
 from schemas import SCHEMA_VERSION
 
 Step = Callable[..., Any]
@@ -42,6 +42,8 @@ LOGGER = logging.getLogger("pipeline")
 # A fuzzy title link counts as narrow when its lead over the runner-up is below this multiple
 # of the margin the matcher requires.
 NARROW_MARGIN_FACTOR = 2.0
+# Documents rejected with this error hit a bug, not bad input: the run is degraded.
+INTERNAL_ERROR_PREFIX = "internal error:"
 
 
 def call(function: Callable[..., Any], *args: Any) -> Any:
@@ -63,6 +65,7 @@ class BuildResult:
     run_folder: Path | None
     report: dict
     failures: list[str] = field(default_factory=list)
+    verdict: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         """A few lines for the terminal: what was read, linked and published where."""
@@ -70,6 +73,7 @@ class BuildResult:
         mentions = report["mentions"]
         lines = [
             f"run {self.run_id}",
+            verdict_line(self.verdict),
             f"documents: {report['documents']['read']} read, "
             f"{len(report['documents']['rejected'])} rejected",
             *(
@@ -115,14 +119,49 @@ def _empty_mentions() -> pd.DataFrame:
     return normalise_mentions([])
 
 
+def decide_verdict(
+    screening: Screening, blocking: list[str], max_quarantine_share: float
+) -> dict:
+    """``published``, ``published, degraded`` (rows quarantined, or documents rejected by an
+    internal error) or ``not published``, with the reasons."""
+    quarantined, share = screening.quarantined_mentions, screening.quarantined_share
+    rows = len(screening.quarantine)
+    limit = f"limit {max_quarantine_share:.2%} (max_quarantine_share)"
+    reasons = list(blocking)
+    if share > max_quarantine_share:
+        reasons.append(
+            f"{quarantined} of {screening.mentions_screened} mentions quarantined "
+            f"({share:.2%}), above the {limit}"
+        )
+    if reasons:
+        return {"status": "not published", "success": False, "reasons": reasons, "warnings": []}
+    errors = screening.documents["error"].dropna().astype(str)
+    internal = int(errors.str.startswith(INTERNAL_ERROR_PREFIX).sum())
+    if rows:
+        reasons.append(
+            f"{rows} rows quarantined ({quarantined} mentions, {share:.2%} of mentions; {limit})"
+        )
+    if internal:
+        reasons.append(f"{internal} documents rejected with an internal error")
+    status = "published, degraded" if reasons else "published"
+    return {"status": status, "success": True, "reasons": reasons, "warnings": []}
+
+
+def verdict_line(verdict: dict) -> str:
+    reasons = "; ".join(verdict.get("reasons", []))
+    return f"Verdict: {verdict.get('status', 'unknown')}" + (f": {reasons}" if reasons else "")
+
+
 def build_dataset(
     settings: Settings, step: Step = call, log: Callable[[str], None] | None = None
 ) -> BuildResult:
     """Read, link, validate and publish; never replaces a good dataset with a bad one.
 
-    Only one run at a time writes to an output folder (``RunLockedError`` otherwise); ``log``
+    Only one run at a time writes to an output folder (``RunLockedError`` otherwise); an
+    output folder that cannot be written raises ``OutputFolderError`` before any work. ``log``
     receives one line per stage with its counts.
     """
+    check_output_folder(settings.out_dir)
     with run_lock(settings.out_dir, settings.lock_wait_seconds):
         return _build(settings, step, log or LOGGER.info)
 
@@ -224,19 +263,22 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
     papers = timed("dedupe", lambda p: f"{len(p)} papers", dedupe, mentions, catalog)
     documents = documents_table(sources, mentions)
     texts = {r.source_file: r.text for r in sources.itertuples() if isinstance(r.text, str)}
-    failures = timed(
+    screening = timed(
         "validate",
-        lambda f: f"{len(f)} failures",
-        validate_tables,
+        lambda s: f"{len(s.quarantine)} rows quarantined, {len(s.failures)} blocking failures",
+        screen_tables,
         documents,
         mentions,
         papers,
         texts,
+        run_id,
     )
+    failures = list(screening.failures)
     if not texts:
-        failures = [*failures, f"no readable source documents under {settings.raw_dir}"]
+        failures.append(f"no readable source documents under {settings.raw_dir}")
+    verdict = decide_verdict(screening, failures, settings.max_quarantine_share)
 
-    tables = {"documents": documents, "mentions": mentions, "papers": papers}
+    tables = screening.tables()
     previous, previous_report, previous_error = read_published(settings.out_dir)
     metadata = {
         "schema_version": SCHEMA_VERSION,
@@ -266,11 +308,15 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         previous_report=previous_report,
         narrow_margin=NARROW_MARGIN_FACTOR * settings.thresholds.margin,
         manifest_errors=manifest_errors,
+        verdict=verdict,
+        quarantine=screening.quarantine,
     )
-    if failures:
+    if not verdict["success"]:
         folder = write_failed_run(settings.out_dir, run_id, render(report))
-        log(f"nothing published: {len(failures)} validation failures; report in {folder}")
-        return BuildResult(run_id, False, settings.out_dir, folder, report, failures)
+        log(f"nothing published: {'; '.join(verdict['reasons'][:3])}; report in {folder}")
+        return BuildResult(
+            run_id, False, settings.out_dir, folder, report, verdict["reasons"], verdict
+        )
     folder = timed(
         "write",
         lambda f: f"published {f}",
@@ -282,4 +328,5 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         metadata,
         settings.keep_runs,
     )
-    return BuildResult(run_id, True, settings.out_dir, folder, report)
+    log(verdict_line(verdict))
+    return BuildResult(run_id, True, settings.out_dir, folder, report, [], verdict)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from pipeline.config import Settings, load_settings
+from pipeline.errors import OutputFolderError
 from pipeline.lock import RunLockedError
 
 EXIT_LOCKED = 3
@@ -153,6 +154,12 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="print only errors: no progress bar, logs or summary (for cron)",
     )
+    parser.add_argument(
+        "--max-quarantine-share",
+        type=float,
+        metavar="SHARE",
+        help="publish while at most this share of the mentions is quarantined (default: 0.01)",
+    )
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -166,11 +173,14 @@ def _settings(args: argparse.Namespace) -> Settings:
         incremental=False if args.full else None,
         lock_wait_seconds=args.wait,
         quiet=args.quiet,
+        max_quarantine_share=args.max_quarantine_share,
         schedule_cron=getattr(args, "cron", None),
         schedule_timezone=getattr(args, "timezone", None),
     )
     if settings.keep_runs < 1:
         raise ValueError(f"keep_runs must be at least 1, got {settings.keep_runs}")
+    if not 0 <= settings.max_quarantine_share <= 1:
+        raise ValueError(f"max_quarantine_share must be 0 to 1: {settings.max_quarantine_share}")
     return settings
 
 
@@ -185,7 +195,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.engine == "prefect":
         _prefect_environment(settings.quiet)
-        from pipeline.flows import build_dataset_flow
+        from pipeline.flows import NothingPublishedError, build_dataset_flow
 
         state = build_dataset_flow(
             str(settings.raw_dir),
@@ -198,8 +208,10 @@ def _run(args: argparse.Namespace) -> int:
             return_state=True,
         )
         summary = state.result(raise_on_failure=False)
-        if isinstance(summary, RunLockedError):
-            raise summary
+        if isinstance(summary, NothingPublishedError):
+            summary = summary.summary
+        elif isinstance(summary, RunLockedError | OutputFolderError):
+            return _exit_code(summary)  # the flow logged it, in one line
         if not isinstance(summary, dict):
             print(f"error: the flow failed: {state.message}", file=sys.stderr)
             return 1
@@ -277,6 +289,10 @@ def _catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_code(error: RunLockedError | OutputFolderError) -> int:
+    return EXIT_LOCKED if isinstance(error, RunLockedError) else error.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
@@ -288,9 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         return commands[args.command](args)
-    except RunLockedError as exc:
+    except (RunLockedError, OutputFolderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
+        return _exit_code(exc)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

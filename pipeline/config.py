@@ -46,6 +46,8 @@ class Settings:
     schedule_timezone: str = "UTC"
     # No progress bar and no informational logs on the console (cron jobs).
     quiet: bool = False
+    # A run publishes while at most this share of its mentions is quarantined (0 to 1).
+    max_quarantine_share: float = 0.01
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Copy with the given non-None values replaced."""

@@ -4,6 +4,11 @@ the flow served on a schedule.
 Prefect's task cache keys on inputs and cannot hash DataFrames usefully, so caching is off
 (unchanged documents are skipped by ``pipeline.incremental`` instead); nothing is persisted
 between tasks either (they pass small frames in memory).
+
+A run that publishes nothing ends in Prefect's ``Failed`` state (after its artifacts are
+written), so automations and the UI see a failed night as one; a degraded run stays
+``Completed`` and its artifacts say so. A run that finds the output folder locked or unusable
+logs one line and ends ``Failed`` without a traceback.
 """
 
 from __future__ import annotations
@@ -16,17 +21,31 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.schedules import Cron
+from prefect.states import Failed, State
 from prefect.types.entrypoint import EntrypointType
 
 from pipeline import __version__
-from pipeline.build import BuildResult, build_dataset
+from pipeline.build import BuildResult, build_dataset, verdict_line
 from pipeline.config import Settings, load_settings
+from pipeline.errors import OutputFolderError
+from pipeline.lock import RunLockedError
 from pipeline.report import to_markdown
 
 DEPLOYMENT_NAME = "nightly"
 # Prefect artifact keys: lowercase letters, digits and dashes.
 REPORT_ARTIFACT_KEY = "data-quality-report"
 LANGUAGE_ARTIFACT_KEY = "mentions-by-language"
+
+
+class NothingPublishedError(RuntimeError):
+    """The data of a flow run that published nothing: the run's summary, for the CLI."""
+
+    def __init__(self, summary: dict) -> None:
+        super().__init__(summary)
+        self.summary = summary
+
+    def __str__(self) -> str:
+        return f"nothing published: {'; '.join(self.summary.get('reasons', []))}"
 
 
 def run_as_task(function: Callable[..., Any], *args: Any) -> Any:
@@ -47,10 +66,11 @@ def build_dataset_flow(
     cache_dir: str | None = None,
     lock_wait_seconds: float | None = None,
     full: bool = False,
-) -> dict:
-    """Build and publish the dataset; returns the run's summary (``published`` false when
-    validation failed and the previous dataset was kept). ``full`` re-processes every
-    document instead of reusing unchanged ones."""
+) -> dict | State:
+    """Build and publish the dataset; returns the run's summary. A run that published nothing
+    (the previous dataset kept) ends ``Failed`` with a ``NothingPublishedError`` holding the
+    summary; a locked or unusable output folder ends ``Failed`` with its error. ``full``
+    re-processes every document instead of reusing unchanged ones."""
     settings = load_settings(
         raw_dir=_path(raw_dir),
         out_dir=_path(out_dir),
@@ -61,12 +81,16 @@ def build_dataset_flow(
         incremental=False if full else None,
     )
     logger = get_run_logger()
-    result: BuildResult = build_dataset(settings, step=run_as_task, log=logger.info)
+    try:
+        result: BuildResult = build_dataset(settings, step=run_as_task, log=logger.info)
+    except (RunLockedError, OutputFolderError) as exc:
+        logger.error("%s", exc)
+        return Failed(message=str(exc), data=exc)
     report = result.report
     create_markdown_artifact(
         to_markdown(report),
         key=REPORT_ARTIFACT_KEY,
-        description=f"Data-quality report of run {result.run_id}",
+        description=f"Data-quality report of run {result.run_id}: {result.verdict['status']}",
     )
     create_table_artifact(
         report["mentions"]["by_language_and_status"],
@@ -83,9 +107,20 @@ def build_dataset_flow(
         mentions["by_status"],
         report["papers"]["total"],
     )
+    summary = {
+        "run_id": result.run_id,
+        "published": result.published,
+        "verdict": result.verdict,
+        "reasons": result.verdict["reasons"],
+        "text": result.summary(),
+    }
     if not result.published:
-        logger.error("nothing published: %s", "; ".join(result.failures[:5]))
-    return {"run_id": result.run_id, "published": result.published, "text": result.summary()}
+        logger.error("%s", verdict_line(result.verdict))
+        error = NothingPublishedError(summary)
+        return Failed(message=str(error), data=error)
+    if result.verdict["reasons"]:
+        logger.warning("%s", verdict_line(result.verdict))
+    return summary
 
 
 def deployment_parameters(settings: Settings) -> dict[str, Any]:

@@ -188,13 +188,26 @@ def build_report(
     previous_report: Mapping[str, Any] | None = None,
     narrow_margin: float = 10.0,
     manifest_errors: list[str] | None = None,
+    verdict: Mapping[str, Any] | None = None,
+    quarantine: pd.DataFrame | None = None,
 ) -> dict:
     """Everything a reader checks after a run; ``runner_up`` holds the second-best title of
-    each fuzzy title link (see ``pipeline.margins``)."""
+    each fuzzy title link (see ``pipeline.margins``); ``verdict`` says whether the run was
+    published, ``quarantine`` holds the rows set aside (see ``pipeline.validate``)."""
     documents, mentions, papers = tables["documents"], tables["mentions"], tables["papers"]
     rejected = documents[documents["status"] == "rejected"]
     outside = papers[~papers["in_catalog"]]
+    quarantined = quarantine if quarantine is not None else pd.DataFrame(columns=["table"])
     return {
+        "verdict": dict(verdict or {}),
+        "quarantine": {
+            "total": len(quarantined),
+            "by_table": _counts(quarantined, "table"),
+            "rows": [
+                {"table": r.table, "checks": list(r.checks), "row": r.row}
+                for r in quarantined.head(MAX_REVIEW_ROWS).itertuples()
+            ],
+        },
         "run": dict(run),
         "documents": {
             "read": int((documents["status"] == "ok").sum()),
@@ -374,7 +387,11 @@ def report_blocks(report: dict) -> list[Block]:
         report["papers"],
     )
     by_language = ments["by_language_and_status"]
+    verdict = report.get("verdict") or {}
+    reasons = "; ".join(verdict.get("reasons", []))
+    quarantine = report.get("quarantine") or {"total": 0, "rows": []}
     return [
+        ("p", f"Verdict: {verdict.get('status', 'unknown')}" + (f": {reasons}" if reasons else "")),
         ("h1", f"Data-quality report, run {run.get('run_id')}"),
         *_run_blocks(run),
         ("h2", "Documents"),
@@ -424,6 +441,9 @@ def report_blocks(report: dict) -> list[Block]:
         ),
         ("h2", "Schema failures"),
         ("list", report["schema_failures"]),
+        ("h2", "Quarantined rows"),
+        ("p", f"{quarantine['total']} rows quarantined."),
+        ("table", quarantine["rows"], ["table", "checks", "row"]),
         ("h2", "Catalog errors"),
         ("list", report["catalog_errors"]),
         ("h2", "Manifest errors"),
@@ -533,8 +553,8 @@ def to_html(report: dict) -> str:
         for b in blocks
         if b[0] == "h2"
     )
-    body = _html_block(blocks[0]) + f"<nav><ul>{contents}</ul></nav>"
-    body += "".join(_html_block(b) for b in blocks[1:])
+    body = _html_block(blocks[0]) + _html_block(blocks[1]) + f"<nav><ul>{contents}</ul></nav>"
+    body += "".join(_html_block(b) for b in blocks[2:])
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>paper-mentions report {run_id}</title>"
