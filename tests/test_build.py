@@ -3,6 +3,7 @@ follows the contract, and two runs give identical tables."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,8 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import build
-from pipeline.build import build_dataset
+from pipeline.build import build_dataset, decide_verdict
 from pipeline.config import PROJECT_ROOT, load_settings
+from pipeline.validate import screen_tables, validate_tables
 from pipeline.write import TABLES
 from schemas import DocumentsModel, MentionsModel, PapersModel
 from tests.conftest import CATALOG, RAW
@@ -29,13 +31,14 @@ METADATA_KEYS = {
 }
 
 
-def _settings(raw: Path, out: Path):
+def _settings(raw: Path, out: Path, **overrides):
     return load_settings(
         environ={},
         raw_dir=raw,
         out_dir=out,
         catalog_path=CATALOG,
         cache_dir=out.with_name(f"{out.name}-cache"),
+        **overrides,
     )
 
 
@@ -122,7 +125,13 @@ def test_failed_validation_publishes_nothing_and_keeps_the_previous_dataset(
     monkeypatch.setattr(build, "dedupe", broken_dedupe)
     bad = build_dataset(_settings(small_raw, out))
     assert not bad.published
-    assert any("n_mentions" in failure for failure in bad.failures)
+    assert bad.verdict["status"] == "not published" and not bad.verdict["success"]
+    assert any("above the limit" in failure for failure in bad.failures)
+    report = json.loads((bad.run_folder / "report.json").read_text("utf-8"))
+    assert report["quarantine"]["total"] == len(report["quarantine"]["rows"]) > 0
+    assert {tuple(r["checks"]) for r in report["quarantine"]["rows"] if r["table"] == "papers"} == {
+        ("n_mentions_equals_matched_mentions",)
+    }
     assert (out / "papers.parquet").read_bytes() == before
     assert os.readlink(out / "current") == f"runs/{good.run_id}"
     assert (bad.run_folder / "report.json").is_file()
@@ -198,3 +207,106 @@ def test_runs_in_separate_processes_give_identical_tables(tmp_path: Path) -> Non
             pd.read_parquet(outs[0] / f"{table}.parquet"),
             pd.read_parquet(outs[1] / f"{table}.parquet"),
         )
+
+
+def _ambiguous_without_candidates(monkeypatch: pytest.MonkeyPatch, how_many: int) -> list[str]:
+    """Make the match stage emit its first ``how_many`` matched mentions as ``ambiguous``
+    with no candidates (the bug of issue 10); returns their mention ids."""
+    real_match_all = build.match_all
+    spoiled: list[str] = []
+
+    def spoiling_match_all(*args):
+        mentions = real_match_all(*args).copy()  # called once per document
+        rows = mentions.index[mentions["status"] == "matched"][: how_many - len(spoiled)]
+        mentions.loc[rows, ["status", "paper_id", "arxiv_id"]] = ["ambiguous", None, None]
+        mentions.loc[rows, "candidates"] = pd.Series([[] for _ in rows], index=rows)
+        spoiled.extend(mentions.loc[rows, "mention_id"])
+        return mentions
+
+    monkeypatch.setattr(build, "match_all", spoiling_match_all)
+    return spoiled
+
+
+def test_a_row_that_breaks_its_schema_is_quarantined_and_the_rest_published(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spoiled = _ambiguous_without_candidates(monkeypatch, 1)
+    out = tmp_path / "out"
+    result = build_dataset(_settings(small_raw, out, max_quarantine_share=0.1))
+    assert result.published, result.failures
+    assert result.verdict["status"] == "published, degraded" and result.verdict["success"]
+    quarantine = pd.read_parquet(out / "quarantine.parquet")
+    assert list(quarantine["table"]) == ["mentions"]
+    assert list(quarantine["checks"][0]) == ["at_least_two_candidates_when_ambiguous"]
+    row = json.loads(quarantine["row"][0])
+    assert row["mention_id"] == spoiled[0] and row["status"] == "ambiguous"
+    assert set(quarantine["run_id"]) == {result.run_id}
+    tables = {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES}
+    assert spoiled[0] not in set(tables["mentions"]["mention_id"])
+    assert len(tables["mentions"]) == 19  # the 20 mentions of the fixture, less one
+    texts = {f.name: f.read_text("utf-8") for f in small_raw.iterdir()}
+    assert validate_tables(tables["documents"], tables["mentions"], tables["papers"], texts) == []
+    report = json.loads((out / "report.json").read_text("utf-8"))
+    assert report["verdict"] == result.verdict
+    assert report["quarantine"]["total"] == 1
+    first_line = (out / "report.md").read_text("utf-8").splitlines()[0]
+    assert first_line.startswith("Verdict: published, degraded: 1 rows quarantined")
+
+
+def test_too_many_quarantined_rows_publish_nothing(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    good = build_dataset(_settings(small_raw, out))
+    assert good.verdict == {
+        "status": "published", "success": True, "reasons": [], "warnings": []
+    }  # fmt: skip
+    _ambiguous_without_candidates(monkeypatch, 1)
+    bad = build_dataset(_settings(small_raw, out, max_quarantine_share=0.01, incremental=False))
+    assert not bad.published
+    assert bad.verdict["reasons"] == [
+        "1 of 20 mentions quarantined (5.00%), above the limit 1.00% (max_quarantine_share)"
+    ]
+    assert os.readlink(out / "current") == f"runs/{good.run_id}"
+    assert pd.read_parquet(out / "quarantine.parquet").empty
+    first_line = (bad.run_folder / "report.md").read_text("utf-8").splitlines()[0]
+    assert first_line == f"Verdict: not published: {bad.verdict['reasons'][0]}"
+
+
+def test_documents_rejected_by_an_internal_error_degrade_the_run() -> None:
+    documents = pd.DataFrame(
+        {
+            "source_file": ["a.txt", "b.txt"],
+            "language": ["de", None],
+            "sha256": ["0" * 64, "1" * 64],
+            "n_chars": [10, 0],
+            "n_mentions": [0, 0],
+            "status": ["ok", "rejected"],
+            "duplicate_of": [None, None],
+            "error": [None, "internal error: ValueError: boom"],
+        }
+    )
+    mentions = build.normalise_mentions([])
+    papers = build.dedupe(mentions, build.load_catalog(CATALOG))
+    screening = screen_tables(documents, mentions, papers, {"a.txt": "0123456789"}, "r1")
+    verdict = decide_verdict(screening, [], 0.01)
+    assert verdict["status"] == "published, degraded" and verdict["success"]
+    assert verdict["reasons"] == ["1 documents rejected with an internal error"]
+
+
+def test_a_folder_whose_documents_mention_no_paper_publishes_with_no_mentions(
+    tmp_path: Path,
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "wetter.txt").write_text(
+        "Morgen wird es in Berlin sonnig und warm, am Abend zieht Regen auf.", "utf-8"
+    )
+    out = tmp_path / "out"
+    result = build_dataset(_settings(raw, out))
+    assert result.published and result.verdict["status"] == "published", result.failures
+    mentions = pd.read_parquet(out / "mentions.parquet")
+    assert mentions.empty and list(mentions.columns) == list(MentionsModel.to_schema().columns)
+    assert pd.read_parquet(out / "papers.parquet").empty
+    assert pd.read_parquet(out / "documents.parquet")["n_mentions"].tolist() == [0]
+    assert pq.read_schema(out / "mentions.parquet").field("start").type == "int64"
