@@ -202,3 +202,58 @@ def test_an_output_folder_that_cannot_be_written_is_a_usage_error(
         out.chmod(0o755)
     assert error.value.exit_code == 2
     assert list(out.iterdir()) == []
+
+
+def _read_only(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out.mkdir()
+    if os.geteuid() == 0:  # root writes through permissions: make the probe meet a read-only FS
+
+        def read_only(*args, **kwargs):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(out))
+
+        monkeypatch.setattr(write.tempfile, "TemporaryFile", read_only)
+    else:
+        out.chmod(0o555)
+
+
+def _disk_full(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_space(table, where, **kwargs):
+        Path(where).write_bytes(b"PAR1")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(where))
+
+    monkeypatch.setattr(write.pq, "write_table", no_space)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "exit_code", "message"),
+    [
+        (lambda out, mp: out.write_text("a file"), 2, "is not a folder"),
+        (_read_only, 2, "cannot be written"),
+        (_disk_full, 1, "No space left on device"),
+    ],
+    ids=["output-path-is-a-file", "read-only-output-folder", "full-output-filesystem"],
+)
+def test_an_unwritable_output_ends_the_run_in_one_line(
+    spoil, exit_code, message, small_raw: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from pipeline.cli import main
+    from tests.conftest import CATALOG
+
+    out = tmp_path / "out"
+    spoil(out, monkeypatch)
+    try:
+        code = main(
+            ["run", "--engine", "local", "--quiet", "--raw", str(small_raw), "--out", str(out),
+             "--catalog", str(CATALOG)]
+        )  # fmt: skip
+    finally:
+        if out.is_dir():
+            out.chmod(0o755)
+    captured = capsys.readouterr()
+    assert code == exit_code
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
+    assert captured.out == ""
+    if out.is_dir():
+        assert not list(out.glob(f"{RUNS}/*")), "nothing may be left in runs/"
+        assert not (out / "current").exists()
