@@ -312,9 +312,15 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         previous_report=previous_report,
         narrow_margin=NARROW_MARGIN_FACTOR * settings.thresholds.margin,
         manifest_errors=manifest_errors,
-        verdict=verdict,
-        quarantine=screening.quarantine,
     )
+    report |= {
+        "verdict": verdict,
+        "quarantine": [
+            {"table": r.table, "checks": list(r.checks), "row": r.row}
+            for r in screening.quarantine.itertuples()
+        ],
+        "quarantine_max_share": settings.max_quarantine_share,
+    }
     if not verdict["success"]:
         folder = write_failed_run(settings.out_dir, run_id, render(report))
         log(f"nothing published: {'; '.join(verdict['reasons'][:3])}; report in {folder}")

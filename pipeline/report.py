@@ -188,26 +188,13 @@ def build_report(
     previous_report: Mapping[str, Any] | None = None,
     narrow_margin: float = 10.0,
     manifest_errors: list[str] | None = None,
-    verdict: Mapping[str, Any] | None = None,
-    quarantine: pd.DataFrame | None = None,
 ) -> dict:
     """Everything a reader checks after a run; ``runner_up`` holds the second-best title of
-    each fuzzy title link (see ``pipeline.margins``); ``verdict`` says whether the run was
-    published, ``quarantine`` holds the rows set aside (see ``pipeline.validate``)."""
+    each fuzzy title link (see ``pipeline.margins``)."""
     documents, mentions, papers = tables["documents"], tables["mentions"], tables["papers"]
     rejected = documents[documents["status"] == "rejected"]
     outside = papers[~papers["in_catalog"]]
-    quarantined = quarantine if quarantine is not None else pd.DataFrame(columns=["table"])
     return {
-        "verdict": dict(verdict or {}),
-        "quarantine": {
-            "total": len(quarantined),
-            "by_table": _counts(quarantined, "table"),
-            "rows": [
-                {"table": r.table, "checks": list(r.checks), "row": r.row}
-                for r in quarantined.head(MAX_REVIEW_ROWS).itertuples()
-            ],
-        },
         "run": dict(run),
         "documents": {
             "read": int((documents["status"] == "ok").sum()),
@@ -389,7 +376,7 @@ def report_blocks(report: dict) -> list[Block]:
     by_language = ments["by_language_and_status"]
     verdict = report.get("verdict") or {}
     reasons = "; ".join(verdict.get("reasons", []))
-    quarantine = report.get("quarantine") or {"total": 0, "rows": []}
+    quarantine = report.get("quarantine") or []
     return [
         ("p", f"Verdict: {verdict.get('status', 'unknown')}" + (f": {reasons}" if reasons else "")),
         ("h1", f"Data-quality report, run {run.get('run_id')}"),
@@ -442,8 +429,8 @@ def report_blocks(report: dict) -> list[Block]:
         ("h2", "Schema failures"),
         ("list", report["schema_failures"]),
         ("h2", "Quarantined rows"),
-        ("p", f"{quarantine['total']} rows quarantined."),
-        ("table", quarantine["rows"], ["table", "checks", "row"]),
+        ("p", f"{len(quarantine)} rows quarantined."),
+        ("table", quarantine[:MAX_REVIEW_ROWS], ["table", "checks", "row"]),
         ("h2", "Catalog errors"),
         ("list", report["catalog_errors"]),
         ("h2", "Manifest errors"),
