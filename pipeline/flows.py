@@ -11,10 +11,10 @@ written), so automations and the UI see a failed night as one; a degraded run st
 logs one line and ends ``Failed`` without a traceback.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a served run builds the flow's parameter
+# model from its annotations, which must be real classes (``Settings``), not strings.
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -53,36 +53,20 @@ def run_as_task(function: Callable[..., Any], *args: Any) -> Any:
     return task(function, name=name, cache_policy=NO_CACHE, persist_result=False)(*args)
 
 
-def _path(value: str | None) -> Path | None:
-    return Path(value) if value else None
-
-
 @flow(name="build-dataset", log_prints=False)
-def build_dataset_flow(
-    raw_dir: str | None = None,
-    out_dir: str | None = None,
-    catalog_path: str | None = None,
-    keep_runs: int | None = None,
-    cache_dir: str | None = None,
-    lock_wait_seconds: float | None = None,
-    full: bool = False,
-) -> dict | State:
+def build_dataset_flow(settings: Settings | None = None) -> dict | State:
     """Build and publish the dataset; returns the run's summary. A run that published nothing
     (the previous dataset kept) ends ``Failed`` with a ``NothingPublishedError`` holding the
-    summary; a locked or unusable output folder ends ``Failed`` with its error. ``full``
-    re-processes every document instead of reusing unchanged ones."""
-    settings = load_settings(
-        raw_dir=_path(raw_dir),
-        out_dir=_path(out_dir),
-        catalog_path=_path(catalog_path),
-        keep_runs=keep_runs,
-        cache_dir=_path(cache_dir),
-        lock_wait_seconds=lock_wait_seconds,
-        incremental=False if full else None,
-    )
+    summary; a locked or unusable output folder ends ``Failed`` with its error, logged once.
+
+    ``settings`` travel whole, as one validated object: from the CLI, or stored in the served
+    deployment; without them the flow reads its process's environment.
+    """
+    settings = load_settings() if settings is None else settings
     logger = get_run_logger()
+    info = logger.debug if settings.quiet else logger.info
     try:
-        result: BuildResult = build_dataset(settings, step=run_as_task, log=logger.info)
+        result: BuildResult = build_dataset(settings, step=run_as_task, log=info)
     except (RunLockedError, OutputFolderError) as exc:
         logger.error("%s", exc)
         return Failed(message=str(exc), data=exc)
@@ -98,7 +82,7 @@ def build_dataset_flow(
         description=f"Mentions by language and status, run {result.run_id}",
     )
     mentions = report["mentions"]
-    logger.info(
+    info(
         "run %s: %d documents (%d reused), %d mentions %s, %d papers",
         result.run_id,
         report["documents"]["read"],
@@ -124,17 +108,9 @@ def build_dataset_flow(
 
 
 def deployment_parameters(settings: Settings) -> dict[str, Any]:
-    """The served deployment's parameters: absolute paths, since scheduled runs may start in
-    another working directory."""
-    return {
-        "raw_dir": str(settings.raw_dir.resolve()),
-        "out_dir": str(settings.out_dir.resolve()),
-        "catalog_path": str(settings.catalog_path.resolve()),
-        "keep_runs": settings.keep_runs,
-        "cache_dir": str(settings.cache_dir.resolve()),
-        "lock_wait_seconds": settings.lock_wait_seconds,
-        "full": not settings.incremental,
-    }
+    """The served deployment's parameters: every setting, with absolute paths, since scheduled
+    runs may start in another working directory."""
+    return {"settings": settings.resolved().model_dump(mode="json")}
 
 
 def serve(settings: Settings, name: str = DEPLOYMENT_NAME) -> None:

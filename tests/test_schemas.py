@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.build import build_dataset
-from pipeline.config import PROJECT_ROOT
 from pipeline.write import TABLES
 from schemas import SCHEMA_VERSION, TABLE_MODELS, arrow_schema
 from schemas.arrow import schema_document, type_name
+from tests.conftest import PROJECT_ROOT
 from tests.test_build import _settings
 
 CONTRACT = PROJECT_ROOT / "docs" / "CONTRACT.md"
