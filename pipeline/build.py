@@ -23,6 +23,7 @@ from pipeline.catalog import files_sha256, load_catalog
 from pipeline.config import Settings
 from pipeline.crosslingual import load_term_tables, term_files
 from pipeline.dedupe import dedupe
+from pipeline.duplicates import mark_duplicates
 from pipeline.extract import extract_all
 from pipeline.incremental import load_cached, normalise_mentions, run_fingerprint, store
 from pipeline.ingest import documents_table, ingest, read_manifest
@@ -30,8 +31,9 @@ from pipeline.language import detect_languages
 from pipeline.lock import run_lock
 from pipeline.margins import RUNNER_UP_COLUMNS, runner_up_scores
 from pipeline.match import Matcher, match_all
+from pipeline.overrides import apply_overrides, read_overrides
 from pipeline.progress import StageProgress, show_progress
-from pipeline.report import build_report, package_versions, render
+from pipeline.report import DriftPolicy, build_report, load_history, package_versions, render
 from pipeline.title_index import TitleIndex
 from pipeline.validate import Screening, screen_tables
 from pipeline.write import check_output_folder, publish, read_published, write_failed_run
@@ -255,6 +257,8 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         fresh_runner_up,
     )
     mentions = normalise_mentions([cached.mentions, fresh_mentions])
+    overrides, override_errors = read_overrides(settings.raw_dir)
+    mentions, not_applied = apply_overrides(mentions, overrides, catalog.papers)
     runner_up = pd.concat(
         [f for f in (cached.runner_up, fresh_runner_up) if not f.empty] or [cached.runner_up],
         ignore_index=True,
@@ -267,6 +271,7 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
     papers = timed("dedupe", lambda p: f"{len(p)} papers", dedupe, mentions, catalog)
     documents = documents_table(sources, mentions)
     texts = {r.source_file: r.text for r in sources.itertuples() if isinstance(r.text, str)}
+    documents = mark_duplicates(documents, texts)
     screening = timed(
         "validate",
         lambda s: f"{len(s.quarantine)} rows quarantined, {len(s.failures)} blocking failures",
@@ -295,6 +300,7 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         **metadata,
         "raw_dir": str(settings.raw_dir),
         "catalog_path": str(settings.catalog_path),
+        "out_dir": str(settings.out_dir),
         "catalog_entries": len(catalog),
         "versions": package_versions(),
         "documents_reused": len(cached.files),
@@ -312,6 +318,10 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         previous_report=previous_report,
         narrow_margin=NARROW_MARGIN_FACTOR * settings.thresholds.margin,
         manifest_errors=manifest_errors,
+        titles=catalog.papers.set_index("paper_id")["title"],
+        history=load_history(settings.out_dir),
+        drift=DriftPolicy.from_settings(settings),
+        override_errors=override_errors + not_applied,
     )
     report |= {
         "verdict": verdict,

@@ -157,6 +157,41 @@ class Settings(BaseModel):
         commands=("serve",),
         valid="an IANA time zone name such as Europe/Berlin",
     )
+    # Drift rules of the report: a breach is a warning, never blocks publishing. Baseline: the
+    # previous run and the median of the last N runs; smaller groups are not judged.
+    drift_max_drop_share: float = _setting(
+        0.10,
+        "drift: largest drop of a source's or language's mentions, as a share",
+        "--drift-max-drop-share",
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+    )
+    drift_max_rate_drop: float = _setting(
+        0.05,
+        "drift: largest drop of a match rate, as a share (0.05 = 5 points)",
+        "--drift-max-rate-drop",
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+    )
+    drift_max_papers_change_share: float = _setting(
+        0.10,
+        "drift: largest share of papers added or removed",
+        "--drift-max-papers-change-share",
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+    )
+    drift_max_documents_removed: int = _setting(
+        0, "drift: documents that may disappear between runs", "--drift-max-documents-removed", ge=0
+    )
+    drift_history_runs: int = _setting(
+        7, "drift: runs whose median is the baseline", "--drift-history-runs", ge=1, le=1000
+    )
+    drift_min_mentions: int = _setting(
+        20, "drift: smallest group (mentions) judged", "--drift-min-mentions", ge=0
+    )
 
     @field_validator("review_score")
     @classmethod

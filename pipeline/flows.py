@@ -20,6 +20,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
 from prefect.schedules import Cron
 from prefect.states import Failed, State
 from prefect.types.entrypoint import EntrypointType
@@ -29,12 +30,14 @@ from pipeline.build import BuildResult, build_dataset, verdict_line
 from pipeline.config import Settings, load_settings
 from pipeline.errors import OutputFolderError
 from pipeline.lock import RunLockedError
-from pipeline.report import to_markdown
+from pipeline.report import finalize, to_markdown
 
 DEPLOYMENT_NAME = "nightly"
 # Prefect artifact keys: lowercase letters, digits and dashes.
 REPORT_ARTIFACT_KEY = "data-quality-report"
 LANGUAGE_ARTIFACT_KEY = "mentions-by-language"
+# Emitted once per run whose report has warnings (drift rules), for Prefect automations.
+WARNING_EVENT = "paper-mentions.report.warning"
 
 
 class NothingPublishedError(RuntimeError):
@@ -71,11 +74,20 @@ def build_dataset_flow(settings: Settings | None = None) -> dict | State:
         logger.error("%s", exc)
         return Failed(message=str(exc), data=exc)
     report = result.report
+    verdict = finalize(report)["verdict"]
     create_markdown_artifact(
         to_markdown(report),
         key=REPORT_ARTIFACT_KEY,
-        description=f"Data-quality report of run {result.run_id}: {result.verdict['status']}",
+        description=f"{verdict['status']}: data-quality report of run {result.run_id}",
     )
+    for warning in verdict["warnings"]:
+        logger.warning("data-quality warning: %s", warning)
+    if verdict["warnings"]:
+        emit_event(
+            event=WARNING_EVENT,
+            resource={"prefect.resource.id": f"paper-mentions.{settings.out_dir.resolve()}"},
+            payload={"run_id": result.run_id, "status": verdict["status"], **verdict},
+        )
     create_table_artifact(
         report["mentions"]["by_language_and_status"],
         key=LANGUAGE_ARTIFACT_KEY,

@@ -42,6 +42,12 @@ ENV_SAMPLES: dict[str, tuple[str, object]] = {
     "quiet": ("1", True),
     "allow_catalog_shrink": ("yes", True),
     "max_quarantine_share": ("0.05", 0.05),
+    "drift_max_drop_share": ("0.2", 0.2),
+    "drift_max_rate_drop": ("0.1", 0.1),
+    "drift_max_papers_change_share": ("0.3", 0.3),
+    "drift_max_documents_removed": ("2", 2),
+    "drift_history_runs": ("3", 3),
+    "drift_min_mentions": ("5", 5),
     "schedule_cron": ("*/5 * * * *", "*/5 * * * *"),
     "schedule_timezone": ("Europe/Berlin", "Europe/Berlin"),
 }

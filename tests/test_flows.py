@@ -84,7 +84,7 @@ def test_a_flow_run_that_publishes_nothing_ends_failed(
     assert not error.summary["published"] and "above the limit" in error.summary["reasons"][0]
     assert "nothing published" in state.message
     report = Artifact.get(REPORT_ARTIFACT_KEY)
-    assert report.data.startswith("Verdict: not published")
+    assert "Verdict: not published" in report.data.split("## ", 1)[0]
     assert error.summary["run_id"] in report.data
     assert not (tmp_path / "out" / "papers.parquet").exists()
 
@@ -103,7 +103,8 @@ def test_a_degraded_flow_run_stays_completed_and_its_artifact_says_so(
     summary = state.result()
     assert summary["published"] and summary["verdict"]["status"] == "published, degraded"
     report = Artifact.get(REPORT_ARTIFACT_KEY)
-    assert report.data.startswith("Verdict: published, degraded: 1 rows quarantined")
+    head = report.data.split("## ", 1)[0]
+    assert "Verdict: published, degraded" in head and "1 rows quarantined" in head
     assert "published, degraded" in report.description
     assert len(pd.read_parquet(tmp_path / "out" / "quarantine.parquet")) == 1
 
@@ -197,6 +198,12 @@ def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Setting
         "--quiet": None,
         "--allow-catalog-shrink": None,
         "--max-quarantine-share": "0.05",
+        "--drift-max-drop-share": "0.2",
+        "--drift-max-rate-drop": "0.1",
+        "--drift-max-papers-change-share": "0.3",
+        "--drift-max-documents-removed": "2",
+        "--drift-history-runs": "3",
+        "--drift-min-mentions": "5",
     }
     run_flags = {
         flag_name(n) for n in Settings.model_fields if "run" in setting_info(n)["commands"]
@@ -219,6 +226,12 @@ def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Setting
         quiet=True,
         allow_catalog_shrink=True,
         max_quarantine_share=0.05,
+        drift_max_drop_share=0.2,
+        drift_max_rate_drop=0.1,
+        drift_max_papers_change_share=0.3,
+        drift_max_documents_removed=2,
+        drift_history_runs=3,
+        drift_min_mentions=5,
     )
     argv = [part for flag, value in flags.items() for part in (flag, value) if part is not None]
     return argv, expected

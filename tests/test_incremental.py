@@ -60,7 +60,7 @@ def test_a_rerun_reuses_every_document_and_equals_a_full_run(
     assert second.report["run"]["documents_reused"] == 2
     assert {"index", "extract", "match"}.isdisjoint(second.report["run"]["stage_seconds"])
     assert second.report["mentions"] == first.report["mentions"]
-    assert second.report["narrow_matches"] == first.report["narrow_matches"]
+    assert second.report["review"] == first.report["review"]
     _run(small_raw, tmp_path / "full", tmp_path / "cache-b", incremental=False)
     _assert_same_tables(tmp_path / "incremental", tmp_path / "full")
 
