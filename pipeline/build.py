@@ -8,6 +8,7 @@ stages is written once, and every stage stays testable as a plain function.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 import uuid
@@ -19,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.catalog import files_sha256, load_catalog
+from pipeline.catalog import check_catalog_size, files_sha256, load_catalog
 from pipeline.config import Settings
 from pipeline.crosslingual import load_term_tables, term_files
 from pipeline.dedupe import dedupe
@@ -27,6 +28,7 @@ from pipeline.duplicates import mark_duplicates
 from pipeline.extract import extract_all
 from pipeline.incremental import load_cached, normalise_mentions, run_fingerprint, store
 from pipeline.ingest import documents_table, ingest, read_manifest
+from pipeline.isolation import INTERNAL_ERROR_PREFIX, DocumentFailures
 from pipeline.language import detect_languages
 from pipeline.lock import run_lock
 from pipeline.margins import RUNNER_UP_COLUMNS, runner_up_scores
@@ -44,8 +46,6 @@ LOGGER = logging.getLogger("pipeline")
 # A fuzzy title link counts as narrow when its lead over the runner-up is below this multiple
 # of the margin the matcher requires.
 NARROW_MARGIN_FACTOR = 2.0
-# Documents rejected with this error hit a bug, not bad input: the run is degraded.
-INTERNAL_ERROR_PREFIX = "internal error:"
 
 
 def call(function: Callable[..., Any], *args: Any) -> Any:
@@ -107,6 +107,15 @@ def build_matcher(catalog: Any, settings: Settings) -> Matcher:
     return Matcher(catalog, settings.thresholds, load_term_tables(settings.terms_dir), titles)
 
 
+def _published_catalog_entries(out_dir: Path) -> int | None:
+    """The catalog size of the run published in ``out_dir`` (None when there is none)."""
+    try:
+        report = json.loads((out_dir / "report.json").read_text("utf-8"))
+        return int(report["run"]["catalog_entries"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _source_counts(sources: pd.DataFrame) -> str:
     rejected = int(sources["error"].notna().sum())
     return f"{len(sources)} files, {len(sources) - rejected} readable, {rejected} rejected"
@@ -137,7 +146,7 @@ def decide_verdict(
         )
     if reasons:
         return {"status": "not published", "success": False, "reasons": reasons, "warnings": []}
-    errors = screening.documents["error"].dropna().astype(str)
+    errors = screening.documents["error"].dropna().astype(str)  # a bug, not bad input
     internal = int(errors.str.startswith(INTERNAL_ERROR_PREFIX).sum())
     if rows:
         reasons.append(
@@ -161,18 +170,21 @@ def build_dataset(
 
     Only one run at a time writes to an output folder (``RunLockedError`` otherwise); an
     output folder that cannot be written raises ``OutputFolderError`` before any work. ``log``
-    receives one line per stage with its counts.
+    receives one line per stage with its counts, and the traceback of each document whose
+    processing raised (that document is rejected, the others go on: ``pipeline.isolation``).
     """
     check_output_folder(settings.out_dir)
     with run_lock(settings.out_dir, settings.lock_wait_seconds):
-        return _build(settings, step, log or LOGGER.info)
+        return _build(settings, step, log or LOGGER.info, DocumentFailures(log or LOGGER.error))
 
 
-def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildResult:
+def _build(
+    settings: Settings, step: Step, log: Callable[[str], None], failed: DocumentFailures
+) -> BuildResult:
     run_id = new_run_id()
     started = dt.datetime.now(dt.UTC)
     durations: dict[str, float] = {}
-    progress = StageProgress(show_progress(settings.quiet))
+    progress = StageProgress(show_progress(settings.quiet), failed)
 
     def timed(
         name: str,
@@ -187,15 +199,20 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         log(f"{name}: {counts(result)} in {durations[name]:.2f} s")
         return result
 
-    sources = timed("ingest", _source_counts, ingest, settings.raw_dir, settings.max_file_bytes)
+    sources = timed(
+        "ingest", _source_counts, ingest, settings.raw_dir, settings.max_file_bytes, failed.record
+    )
     _, manifest_errors = timed(
         "manifest", lambda m: f"{len(m[1])} manifest errors", read_manifest, settings.raw_dir
     )
     catalog = timed(
         "catalog",
-        lambda c: f"{len(c)} papers, {len(c.errors)} rows rejected",
+        lambda c: f"{len(c)} papers, {c.rejected_rows} rows rejected",
         load_catalog,
         settings.catalog_path,
+    )
+    check_catalog_size(
+        len(catalog), _published_catalog_entries(settings.out_dir), settings.allow_catalog_shrink
     )
     terms_sha256 = files_sha256(term_files(settings.terms_dir))
     fingerprint = run_fingerprint(catalog.sha256, terms_sha256, settings.thresholds)
@@ -246,6 +263,8 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
                 fresh_mentions,
                 matcher,
             )
+    # A document that failed in a stage has no trustworthy results: not cached, rejected.
+    fresh = fresh[~fresh["source_file"].isin(failed.reasons)]
     timed(
         "cache_store",
         lambda n: f"{n} documents cached",
@@ -267,7 +286,10 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         **cached.languages,
         **dict(zip(fresh["source_file"], fresh["language"], strict=True)),
     }
-    sources = sources.assign(language=sources["source_file"].map(languages))
+    sources = failed.reject(sources)
+    sources = sources.assign(
+        language=sources["source_file"].map(languages).where(sources["error"].isna(), None)
+    )
     papers = timed("dedupe", lambda p: f"{len(p)} papers", dedupe, mentions, catalog)
     documents = documents_table(sources, mentions)
     texts = {r.source_file: r.text for r in sources.itertuples() if isinstance(r.text, str)}

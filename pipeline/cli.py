@@ -175,6 +175,7 @@ def _run(args: argparse.Namespace) -> int:
     _require_inputs(settings)
     if args.engine == "prefect":
         _prefect_environment(settings.quiet)
+        from pipeline.catalog import CatalogRefusedError
         from pipeline.flows import NothingPublishedError, build_dataset_flow
 
         state = build_dataset_flow(settings, return_state=True)
@@ -183,6 +184,8 @@ def _run(args: argparse.Namespace) -> int:
             summary = summary.summary
         elif isinstance(summary, RunLockedError | OutputFolderError):
             return _exit_code(summary)  # the flow logged it, in one line
+        elif isinstance(summary, CatalogRefusedError):
+            raise summary  # the same message and exit code as under --engine local
         if not isinstance(summary, dict):
             print(f"error: the flow failed: {state.message}", file=sys.stderr)
             return 1
