@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from pipeline.build import build_dataset
-from pipeline.config import PROJECT_ROOT, load_settings
-from tests.conftest import CATALOG, RAW
+from pipeline.config import load_settings
+from tests.conftest import CATALOG, PROJECT_ROOT, RAW
 
 SCHEMA = json.loads(files("pipeline.report").joinpath("report.schema.json").read_text("utf-8"))
 SCREENSHOT = PROJECT_ROOT / ".state" / "report-first-screen.png"
