@@ -28,7 +28,7 @@ from pipeline.duplicates import mark_duplicates
 from pipeline.extract import extract_all
 from pipeline.incremental import load_cached, normalise_mentions, run_fingerprint, store
 from pipeline.ingest import documents_table, ingest, read_manifest
-from pipeline.isolation import DocumentFailures
+from pipeline.isolation import INTERNAL_ERROR_PREFIX, DocumentFailures
 from pipeline.language import detect_languages
 from pipeline.lock import run_lock
 from pipeline.margins import RUNNER_UP_COLUMNS, runner_up_scores
@@ -37,8 +37,8 @@ from pipeline.overrides import apply_overrides, read_overrides
 from pipeline.progress import StageProgress, show_progress
 from pipeline.report import DriftPolicy, build_report, load_history, package_versions, render
 from pipeline.title_index import TitleIndex
-from pipeline.validate import validate_tables
-from pipeline.write import publish, read_published, write_failed_run
+from pipeline.validate import Screening, screen_tables
+from pipeline.write import check_output_folder, publish, read_published, write_failed_run
 from schemas import SCHEMA_VERSION
 
 Step = Callable[..., Any]
@@ -67,6 +67,7 @@ class BuildResult:
     run_folder: Path | None
     report: dict
     failures: list[str] = field(default_factory=list)
+    verdict: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         """A few lines for the terminal: what was read, linked and published where."""
@@ -74,6 +75,7 @@ class BuildResult:
         mentions = report["mentions"]
         lines = [
             f"run {self.run_id}",
+            verdict_line(self.verdict),
             f"documents: {report['documents']['read']} read, "
             f"{len(report['documents']['rejected'])} rejected",
             *(
@@ -128,15 +130,50 @@ def _empty_mentions() -> pd.DataFrame:
     return normalise_mentions([])
 
 
+def decide_verdict(
+    screening: Screening, blocking: list[str], max_quarantine_share: float
+) -> dict:
+    """``published``, ``published, degraded`` (rows quarantined, or documents rejected by an
+    internal error) or ``not published``, with the reasons."""
+    quarantined, share = screening.quarantined_mentions, screening.quarantined_share
+    rows = len(screening.quarantine)
+    limit = f"limit {max_quarantine_share:.2%} (max_quarantine_share)"
+    reasons = list(blocking)
+    if share > max_quarantine_share:
+        reasons.append(
+            f"{quarantined} of {screening.mentions_screened} mentions quarantined "
+            f"({share:.2%}), above the {limit}"
+        )
+    if reasons:
+        return {"status": "not published", "success": False, "reasons": reasons, "warnings": []}
+    errors = screening.documents["error"].dropna().astype(str)  # a bug, not bad input
+    internal = int(errors.str.startswith(INTERNAL_ERROR_PREFIX).sum())
+    if rows:
+        reasons.append(
+            f"{rows} rows quarantined ({quarantined} mentions, {share:.2%} of mentions; {limit})"
+        )
+    if internal:
+        reasons.append(f"{internal} documents rejected with an internal error")
+    status = "published, degraded" if reasons else "published"
+    return {"status": status, "success": True, "reasons": reasons, "warnings": []}
+
+
+def verdict_line(verdict: dict) -> str:
+    reasons = "; ".join(verdict.get("reasons", []))
+    return f"Verdict: {verdict.get('status', 'unknown')}" + (f": {reasons}" if reasons else "")
+
+
 def build_dataset(
     settings: Settings, step: Step = call, log: Callable[[str], None] | None = None
 ) -> BuildResult:
     """Read, link, validate and publish; never replaces a good dataset with a bad one.
 
-    Only one run at a time writes to an output folder (``RunLockedError`` otherwise); ``log``
+    Only one run at a time writes to an output folder (``RunLockedError`` otherwise); an
+    output folder that cannot be written raises ``OutputFolderError`` before any work. ``log``
     receives one line per stage with its counts, and the traceback of each document whose
     processing raised (that document is rejected, the others go on: ``pipeline.isolation``).
     """
+    check_output_folder(settings.out_dir)
     with run_lock(settings.out_dir, settings.lock_wait_seconds):
         return _build(settings, step, log or LOGGER.info, DocumentFailures(log or LOGGER.error))
 
@@ -150,10 +187,14 @@ def _build(
     progress = StageProgress(show_progress(settings.quiet), failed)
 
     def timed(
-        name: str, counts: Callable[[Any], str], function: Callable[..., Any], *args: Any
+        name: str,
+        counts: Callable[[Any], str],
+        function: Callable[..., Any],
+        *args: Any,
+        runner: Step = step,
     ) -> Any:
         t0 = time.perf_counter()
-        result = step(function, *args)
+        result = runner(function, *args)
         durations[name] = round(time.perf_counter() - t0, 3)
         log(f"{name}: {counts(result)} in {durations[name]:.2f} s")
         return result
@@ -253,19 +294,22 @@ def _build(
     documents = documents_table(sources, mentions)
     texts = {r.source_file: r.text for r in sources.itertuples() if isinstance(r.text, str)}
     documents = mark_duplicates(documents, texts)
-    failures = timed(
+    screening = timed(
         "validate",
-        lambda f: f"{len(f)} failures",
-        validate_tables,
+        lambda s: f"{len(s.quarantine)} rows quarantined, {len(s.failures)} blocking failures",
+        screen_tables,
         documents,
         mentions,
         papers,
         texts,
+        run_id,
     )
+    failures = list(screening.failures)
     if not texts:
-        failures = [*failures, f"no readable source documents under {settings.raw_dir}"]
+        failures.append(f"no readable source documents under {settings.raw_dir}")
+    verdict = decide_verdict(screening, failures, settings.max_quarantine_share)
 
-    tables = {"documents": documents, "mentions": mentions, "papers": papers}
+    tables = screening.tables()
     previous, previous_report, previous_error = read_published(settings.out_dir)
     metadata = {
         "schema_version": SCHEMA_VERSION,
@@ -301,10 +345,20 @@ def _build(
         drift=DriftPolicy.from_settings(settings),
         override_errors=override_errors + not_applied,
     )
-    if failures:
+    report |= {
+        "verdict": verdict,
+        "quarantine": [
+            {"table": r.table, "checks": list(r.checks), "row": r.row}
+            for r in screening.quarantine.itertuples()
+        ],
+        "quarantine_max_share": settings.max_quarantine_share,
+    }
+    if not verdict["success"]:
         folder = write_failed_run(settings.out_dir, run_id, render(report))
-        log(f"nothing published: {len(failures)} validation failures; report in {folder}")
-        return BuildResult(run_id, False, settings.out_dir, folder, report, failures)
+        log(f"nothing published: {'; '.join(verdict['reasons'][:3])}; report in {folder}")
+        return BuildResult(
+            run_id, False, settings.out_dir, folder, report, verdict["reasons"], verdict
+        )
     folder = timed(
         "write",
         lambda f: f"published {f}",
@@ -315,5 +369,7 @@ def _build(
         render(report),
         metadata,
         settings.keep_runs,
+        runner=call,  # not a Prefect task: an unwritable output is one line, not a traceback
     )
-    return BuildResult(run_id, True, settings.out_dir, folder, report)
+    log(verdict_line(verdict))
+    return BuildResult(run_id, True, settings.out_dir, folder, report, [], verdict)

@@ -16,6 +16,7 @@ from pipeline.config import (
     shown_default,
     valid_values,
 )
+from pipeline.errors import OutputFolderError
 from pipeline.lock import RunLockedError
 
 EXIT_LOCKED = 3
@@ -175,11 +176,15 @@ def _run(args: argparse.Namespace) -> int:
     if args.engine == "prefect":
         _prefect_environment(settings.quiet)
         from pipeline.catalog import CatalogRefusedError
-        from pipeline.flows import build_dataset_flow
+        from pipeline.flows import NothingPublishedError, build_dataset_flow
 
         state = build_dataset_flow(settings, return_state=True)
         summary = state.result(raise_on_failure=False)
-        if isinstance(summary, RunLockedError | CatalogRefusedError):
+        if isinstance(summary, NothingPublishedError):
+            summary = summary.summary
+        elif isinstance(summary, RunLockedError | OutputFolderError):
+            return _exit_code(summary)  # the flow logged it, in one line
+        elif isinstance(summary, CatalogRefusedError):
             raise summary  # the same message and exit code as under --engine local
         if not isinstance(summary, dict):
             print(f"error: the flow failed: {state.message}", file=sys.stderr)
@@ -259,6 +264,10 @@ def _catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_code(error: RunLockedError | OutputFolderError) -> int:
+    return EXIT_LOCKED if isinstance(error, RunLockedError) else error.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
@@ -270,9 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         return commands[args.command](args)
-    except RunLockedError as exc:
+    except (RunLockedError, OutputFolderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
+        return _exit_code(exc)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -4,6 +4,11 @@ the flow served on a schedule.
 Prefect's task cache keys on inputs and cannot hash DataFrames usefully, so caching is off
 (unchanged documents are skipped by ``pipeline.incremental`` instead); nothing is persisted
 between tasks either (they pass small frames in memory).
+
+A run that publishes nothing ends in Prefect's ``Failed`` state (after its artifacts are
+written), so automations and the UI see a failed night as one; a degraded run stays
+``Completed`` and its artifacts say so. A run that finds the output folder locked or unusable
+logs one line and ends ``Failed`` without a traceback.
 """
 
 # No ``from __future__ import annotations`` here: a served run builds the flow's parameter
@@ -17,11 +22,14 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 from prefect.schedules import Cron
+from prefect.states import Failed, State
 from prefect.types.entrypoint import EntrypointType
 
 from pipeline import __version__
-from pipeline.build import BuildResult, build_dataset
+from pipeline.build import BuildResult, build_dataset, verdict_line
 from pipeline.config import Settings, load_settings
+from pipeline.errors import OutputFolderError
+from pipeline.lock import RunLockedError
 from pipeline.report import finalize, to_markdown
 
 DEPLOYMENT_NAME = "nightly"
@@ -32,15 +40,27 @@ LANGUAGE_ARTIFACT_KEY = "mentions-by-language"
 WARNING_EVENT = "paper-mentions.report.warning"
 
 
+class NothingPublishedError(RuntimeError):
+    """The data of a flow run that published nothing: the run's summary, for the CLI."""
+
+    def __init__(self, summary: dict) -> None:
+        super().__init__(summary)
+        self.summary = summary
+
+    def __str__(self) -> str:
+        return f"nothing published: {'; '.join(self.summary.get('reasons', []))}"
+
+
 def run_as_task(function: Callable[..., Any], *args: Any) -> Any:
     name = function.__name__.replace("_", "-")
     return task(function, name=name, cache_policy=NO_CACHE, persist_result=False)(*args)
 
 
 @flow(name="build-dataset", log_prints=False)
-def build_dataset_flow(settings: Settings | None = None) -> dict:
-    """Build and publish the dataset; returns the run's summary (``published`` false when
-    validation failed and the previous dataset was kept).
+def build_dataset_flow(settings: Settings | None = None) -> dict | State:
+    """Build and publish the dataset; returns the run's summary. A run that published nothing
+    (the previous dataset kept) ends ``Failed`` with a ``NothingPublishedError`` holding the
+    summary; a locked or unusable output folder ends ``Failed`` with its error, logged once.
 
     ``settings`` travel whole, as one validated object: from the CLI, or stored in the served
     deployment; without them the flow reads its process's environment.
@@ -48,7 +68,11 @@ def build_dataset_flow(settings: Settings | None = None) -> dict:
     settings = load_settings() if settings is None else settings
     logger = get_run_logger()
     info = logger.debug if settings.quiet else logger.info
-    result: BuildResult = build_dataset(settings, step=run_as_task, log=info)
+    try:
+        result: BuildResult = build_dataset(settings, step=run_as_task, log=info)
+    except (RunLockedError, OutputFolderError) as exc:
+        logger.error("%s", exc)
+        return Failed(message=str(exc), data=exc)
     report = result.report
     verdict = finalize(report)["verdict"]
     create_markdown_artifact(
@@ -79,9 +103,20 @@ def build_dataset_flow(settings: Settings | None = None) -> dict:
         mentions["by_status"],
         report["papers"]["total"],
     )
+    summary = {
+        "run_id": result.run_id,
+        "published": result.published,
+        "verdict": result.verdict,
+        "reasons": result.verdict["reasons"],
+        "text": result.summary(),
+    }
     if not result.published:
-        logger.error("nothing published: %s", "; ".join(result.failures[:5]))
-    return {"run_id": result.run_id, "published": result.published, "text": result.summary()}
+        logger.error("%s", verdict_line(result.verdict))
+        error = NothingPublishedError(summary)
+        return Failed(message=str(error), data=error)
+    if result.verdict["reasons"]:
+        logger.warning("%s", verdict_line(result.verdict))
+    return summary
 
 
 def deployment_parameters(settings: Settings) -> dict[str, Any]:

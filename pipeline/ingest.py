@@ -423,7 +423,9 @@ def read_manifest(raw_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     return frame[keep].reset_index(drop=True), errors
 
 
-DOCUMENT_COLUMNS = ["source_file", "language", "sha256", "n_chars", "n_mentions", "status", "error"]
+DOCUMENT_COLUMNS = [
+    "source_file", "language", "sha256", "n_chars", "n_mentions", "status", "duplicate_of", "error",
+]  # fmt: skip
 
 
 def documents_table(sources: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
@@ -437,6 +439,7 @@ def documents_table(sources: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFra
             "n_chars": sources["text"].map(lambda t: len(t) if isinstance(t, str) else 0),
             "n_mentions": sources["source_file"].map(counts).fillna(0),
             "status": sources["error"].isna().map({True: "ok", False: "rejected"}),
+            "duplicate_of": pd.Series(None, index=sources.index, dtype="str"),
             "error": sources["error"].astype(object).where(sources["error"].notna(), None),
         }
     )

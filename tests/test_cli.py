@@ -173,3 +173,20 @@ def test_catalog_enrich_takes_its_cache_from_the_environment_or_the_flag(
     assert main(command) == 0
     assert main([*command, "--cache", str(tmp_path / "from-flag")]) == 0
     assert caches == [tmp_path / "from-env", tmp_path / "from-flag"]
+
+
+def test_the_quarantine_share_is_a_flag_and_an_environment_variable(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from tests.test_build import _ambiguous_without_candidates
+
+    _ambiguous_without_candidates(monkeypatch, 1)  # 1 of 20 mentions quarantined: 5 %
+    command = ["run", "--engine", "local", "--raw", str(small_raw), "--catalog", str(CATALOG)]
+    assert main([*command, "--out", str(tmp_path / "a"), "--max-quarantine-share", "1.5"]) == 2
+    assert "--max-quarantine-share '1.5'" in capsys.readouterr().err
+    assert main([*command, "--out", str(tmp_path / "b"), "--full"]) == 1
+    assert "Verdict: not published" in capsys.readouterr().out
+    assert main([*command, "--out", str(tmp_path / "c"), "--max-quarantine-share", "0.1"]) == 0
+    assert "Verdict: published, degraded: 1 rows quarantined" in capsys.readouterr().out
+    monkeypatch.setenv("PAPER_MENTIONS_MAX_QUARANTINE_SHARE", "0.1")
+    assert main([*command, "--out", str(tmp_path / "d"), "--full"]) == 0

@@ -3,7 +3,9 @@ the served deployment runs on a real Prefect server."""
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
 import re
 import shutil
@@ -18,6 +20,7 @@ import httpx
 import pandas as pd
 import pytest
 
+from pipeline import write
 from pipeline.cli import main
 from pipeline.config import (
     DEFAULT_TERMS,
@@ -27,7 +30,9 @@ from pipeline.config import (
     setting_info,
 )
 from pipeline.flows import deployment_parameters
+from pipeline.lock import run_lock
 from tests.conftest import CATALOG, PROJECT_ROOT
+from tests.test_build import _ambiguous_without_candidates
 
 pytestmark = pytest.mark.prefect
 
@@ -60,6 +65,115 @@ def test_flow_publishes_the_dataset_and_its_report_as_artifacts(
     report = Artifact.get(REPORT_ARTIFACT_KEY)
     assert report is not None and summary["run_id"] in report.data
     assert Artifact.get(LANGUAGE_ARTIFACT_KEY).type == "table"
+
+
+def test_a_flow_run_that_publishes_nothing_ends_failed(
+    prefect_harness, small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.artifacts import Artifact
+
+    from pipeline.flows import REPORT_ARTIFACT_KEY, NothingPublishedError, build_dataset_flow
+
+    _ambiguous_without_candidates(monkeypatch, 1)  # 1 of 20 mentions: above the 1 % limit
+    state = build_dataset_flow(
+        load_settings(raw_dir=small_raw, out_dir=tmp_path / "out"), return_state=True
+    )
+    assert state.is_failed()
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, NothingPublishedError)
+    assert not error.summary["published"] and "above the limit" in error.summary["reasons"][0]
+    assert "nothing published" in state.message
+    report = Artifact.get(REPORT_ARTIFACT_KEY)
+    assert "Verdict: not published" in report.data.split("## ", 1)[0]
+    assert error.summary["run_id"] in report.data
+    assert not (tmp_path / "out" / "papers.parquet").exists()
+
+
+def test_a_degraded_flow_run_stays_completed_and_its_artifact_says_so(
+    prefect_harness, small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.artifacts import Artifact
+
+    from pipeline.flows import REPORT_ARTIFACT_KEY, build_dataset_flow
+
+    _ambiguous_without_candidates(monkeypatch, 1)
+    settings = load_settings(raw_dir=small_raw, out_dir=tmp_path / "out", max_quarantine_share=0.1)
+    state = build_dataset_flow(settings, return_state=True)
+    assert state.is_completed()
+    summary = state.result()
+    assert summary["published"] and summary["verdict"]["status"] == "published, degraded"
+    report = Artifact.get(REPORT_ARTIFACT_KEY)
+    head = report.data.split("## ", 1)[0]
+    assert "Verdict: published, degraded" in head and "1 rows quarantined" in head
+    assert "published, degraded" in report.description
+    assert len(pd.read_parquet(tmp_path / "out" / "quarantine.parquet")) == 1
+
+
+def test_a_locked_output_folder_ends_the_flow_in_one_log_line(
+    prefect_harness, small_raw: Path, tmp_path: Path
+) -> None:
+    """Under --quiet, through the CLI and the Prefect engine: exit 3, one line, no traceback."""
+    from prefect.settings import PREFECT_API_URL
+
+    from pipeline.flows import build_dataset_flow
+
+    out = tmp_path / "out"
+    with run_lock(out, 0):
+        state = build_dataset_flow(
+            load_settings(raw_dir=small_raw, out_dir=out), return_state=True
+        )
+        assert state.is_failed() and "another run is writing" in state.message
+        env = {
+            **os.environ,
+            "PREFECT_API_URL": PREFECT_API_URL.value(),
+            "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        }
+        command = [sys.executable, "-m", "pipeline", "run", "--quiet", "--raw", str(small_raw)]
+        command += ["--out", str(out), "--catalog", str(CATALOG)]
+        done = subprocess.run(
+            command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == ""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "another run is writing to" in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_full_disk_ends_the_flow_failed_with_one_error_line_and_no_traceback(
+    prefect_harness, small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.errors import OutputFolderError
+    from pipeline.flows import build_dataset_flow
+
+    def no_space(table, where, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(where))
+
+    monkeypatch.setattr(write.pq, "write_table", no_space)
+    handler = _Records()
+    logging.getLogger("prefect").addHandler(handler)
+    try:
+        state = build_dataset_flow(
+            load_settings(raw_dir=small_raw, out_dir=tmp_path / "out"), return_state=True
+        )
+    finally:
+        logging.getLogger("prefect").removeHandler(handler)
+    assert state.is_failed()
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, OutputFolderError) and error.exit_code == 1
+    errors = [r for r in handler.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "No space left on device" in errors[0].getMessage()
+    assert not any(r.exc_info for r in handler.records if r.levelno >= logging.WARNING)
+    assert not list((tmp_path / "out" / "runs").glob("*"))
 
 
 def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Settings]:

@@ -79,6 +79,8 @@ def test_a_document_that_raises_is_rejected_and_the_others_are_published(
     assert set(tables["mentions"]["source_file"]) == {HEALTHY}
     report = json.loads((out / "report.json").read_text("utf-8"))
     assert {"source_file": FAILING, "error": failed["error"]} in report["documents"]["rejected"]
+    assert report["verdict"]["status"] == "published, degraded"
+    assert "1 documents rejected with an internal error" in report["verdict"]["reasons"]
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Traceback (most recent call last)" in logged and f"boom in {stage}" in logged
 

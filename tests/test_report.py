@@ -50,6 +50,7 @@ def _review_tables() -> dict[str, pd.DataFrame]:
             "n_chars": [70, 0],
             "n_mentions": [3, 0],
             "status": ["ok", "rejected"],
+            "duplicate_of": [None, None],
             "error": [None, "binary content: NUL byte at offset 3"],
         }
     )
@@ -70,7 +71,7 @@ def _review_tables() -> dict[str, pd.DataFrame]:
 
 
 def _tables() -> dict[str, pd.DataFrame]:
-    """Two mentions (one hostile) in one document; also the fixture of ``test_validate``."""
+    """Two mentions (one hostile) in one document."""
     tables = _review_tables()
     mentions = tables["mentions"].iloc[:2].copy()
     mentions.loc[1, ["start", "end"]] = [40, 45]
