@@ -287,7 +287,7 @@ def test_curated_catalog_loads_cleanly() -> None:
     assert (decision.status, decision.paper_id) == ("matched", "arxiv:1706.03762")
 
 
-@pytest.mark.parametrize("catalog_path", [PROJECT_ROOT / "raw" / "catalog"])
+@pytest.mark.parametrize("catalog_path", [CATALOG])
 def test_ambiguous_always_has_two_candidates_malay_name(catalog_path: Path) -> None:
     """Regression: a name written solid ("StableDiffusion" for the alias "Stable Diffusion")
     once gave an ambiguous mention without candidates, which blocks publishing."""

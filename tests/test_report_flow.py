@@ -11,6 +11,7 @@ import pytest
 
 import pipeline.flows as flows
 from pipeline.build import call
+from pipeline.config import load_settings
 from tests.conftest import CATALOG
 
 
@@ -25,12 +26,12 @@ def test_a_drift_warning_is_logged_and_emitted_as_an_event(
     )
     monkeypatch.setattr(flows, "create_table_artifact", lambda rows, **kw: None)
     monkeypatch.setattr(flows, "emit_event", lambda **kw: events.append(kw))
-    out = tmp_path / "out"
-    flows.build_dataset_flow.fn(str(small_raw), str(out), str(CATALOG))
+    settings = load_settings(raw_dir=small_raw, out_dir=tmp_path / "out", catalog_path=CATALOG)
+    flows.build_dataset_flow.fn(settings)
     assert events == []
     (small_raw / "zh_snippet.txt").unlink()
     with caplog.at_level(logging.WARNING, logger="flow-under-test"):
-        summary = flows.build_dataset_flow.fn(str(small_raw), str(out), str(CATALOG))
+        summary = flows.build_dataset_flow.fn(settings)
     [event] = events
     assert event["event"] == flows.WARNING_EVENT
     assert event["payload"]["run_id"] == summary["run_id"]
