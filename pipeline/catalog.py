@@ -14,9 +14,19 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors as pa_errors
 
+from pipeline.mining import curated_sources
 from schemas import CatalogModel
 
-CATALOG_COLUMNS = ["paper_id", "arxiv_id", "title", "year", "authors", "aliases", "keywords"]
+CATALOG_COLUMNS = [
+    "paper_id",
+    "arxiv_id",
+    "title",
+    "year",
+    "authors",
+    "aliases",
+    "alias_sources",
+    "keywords",
+]
 # Columns a catalog file may leave out (catalogs written before they existed still load).
 OPTIONAL_COLUMNS = ("keywords",)
 ALIAS_SEPARATOR = "|"
@@ -64,6 +74,8 @@ def _read_file(file: Path) -> pd.DataFrame:
     for column in OPTIONAL_COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
+    if "alias_sources" not in frame.columns and "aliases" in frame.columns:
+        frame["alias_sources"] = frame["aliases"].fillna("").map(curated_sources)
     missing = [c for c in CATALOG_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"catalog file {file.name} lacks columns: {', '.join(missing)}")
@@ -74,11 +86,12 @@ def _read_file(file: Path) -> pd.DataFrame:
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    for column in ("paper_id", "arxiv_id", "title", "authors", "aliases", "keywords"):
+    for column in [c for c in CATALOG_COLUMNS if c != "year"]:
         frame[column] = frame[column].astype("string").str.strip()
     frame["title"] = frame["title"].fillna("").str.replace(r"\s+", " ", regex=True)
     frame["authors"] = frame["authors"].fillna("")
     frame["aliases"] = frame["aliases"].fillna("")
+    frame["alias_sources"] = frame["alias_sources"].fillna("")
     frame["keywords"] = frame["keywords"].fillna("")
     frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
     frame["arxiv_id"] = frame["arxiv_id"].replace("", pd.NA)

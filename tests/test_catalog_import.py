@@ -87,6 +87,7 @@ def test_import_counts_every_dropped_record_by_reason(tmp_path: Path, name: str)
             "year": 2017,
             "authors": "Ashish Vaswani; Noam Shazeer; Niki Parmar",
             "aliases": "",
+            "alias_sources": "",
             "keywords": "",
         },
         {
@@ -96,8 +97,9 @@ def test_import_counts_every_dropped_record_by_reason(tmp_path: Path, name: str)
             "Understanding",
             "year": 2018,
             "authors": "Ashish Vaswani; Noam Shazeer; Niki Parmar",
-            "aliases": "",
-            "keywords": "",
+            "aliases": "BERT",  # mined from the title
+            "alias_sources": "title",
+            "keywords": "",  # every word is in every abstract of this tiny corpus
         },
     ]
     assert pd.isna(catalog.loc[2, "year"])

@@ -1,0 +1,456 @@
+"""Knowledge learned from the catalog itself: paper names (aliases) and key phrases.
+
+Curated papers were given names and keywords by hand; imported papers have only a title, an
+abstract and authors. This module mines what a reader would call a paper from those texts:
+
+- **title** names: the part of a title before a colon or dash (``RoBERTa: A Robustly ...``,
+  ``LLaMA: Open and ...``), a title that is itself a name (``Mistral 7B``), a name followed
+  by ``Technical Report``;
+- **abstract** names: ``we present|introduce|propose X``, ``called|dubbed|named X``, an
+  appositive ``we propose a new method, X, ...`` and an acronym in brackets after ``we
+  propose ...``.
+
+A candidate is kept only when it looks like a name rather than a word of the language: it has
+a digit, an inner capital (``RoBERTa``, ``LSeg``), is an acronym, or is a word that is rare in
+English according to ``wordfreq`` (``Pythia``, ``Llemma``). Common words written with a capital
+(``Falcon``, ``Adam``) are lost: precision before recall.
+
+Several papers may claim one name. :func:`resolve_collisions` keeps the strongest claim
+(curated over title over abstract); when that strongest level has at most
+``MAX_CLAIMANTS`` papers they all keep the name (the linker then finds it ambiguous unless the
+context separates them); past that bound the name is dropped from all of them (it is a
+generic term or a popular baseline, not one paper's name). Curated claims are never dropped.
+
+Keywords for imported papers are key phrases of their abstract weighted by inverse document
+frequency over the imported corpus (:class:`KeyphraseExtractor`): runs of words between
+stop words and punctuation, scored by how often they occur in the abstract and how rare
+their words are in the corpus, names first, as the curated keywords are written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import stopwordsiso
+from wordfreq import zipf_frequency
+
+from schemas.models import ALIAS_SOURCES
+
+SOURCE_RANK = {source: rank for rank, source in enumerate(ALIAS_SOURCES)}
+ALIAS_SEPARATOR = "|"
+KEYWORD_SEPARATOR = "; "
+# A word at or above this Zipf frequency (about once per 10 million English words, e.g.
+# "mistral" 2.6, "pythia" 1.9, "falcon" 3.7, "gemini" 3.4) is a word of the language, not a
+# coined name, unless its spelling says otherwise (digits, inner capitals, acronym).
+COMMON_WORD_ZIPF = 3.0
+# A word of the language followed by a version number is a name below this frequency
+# ("gemma" 3.3, "falcon" 3.7), a reference to a part of the text above it ("table", "section").
+VERSIONED_WORD_ZIPF = 4.0
+# Names claimed (at their strongest level) by more papers than this are dropped.
+MAX_CLAIMANTS = 3
+MAX_NAME_WORDS = 3
+MAX_KEYWORDS = 8
+MAX_PHRASE_WORDS = 3
+# A word in more than this share of the corpus's abstracts ("proposed", "paper") cannot start
+# or end a key phrase.
+COMMON_IN_CORPUS = 0.08
+
+PART = r"[A-Za-z0-9](?:[A-Za-z0-9+]|\.(?=[A-Za-z0-9]))*"
+TOKEN = rf"{PART}(?:-{PART})*"
+NAME_TOKEN = re.compile(rf"^{TOKEN}$")
+# A size or version that belongs to the name before it: "7B", "2", "1.5", "v2", "XL".
+VERSION_TOKEN = re.compile(r"^(?:v?\d+(?:\.\d+)*[BMKbmk]?|[IVX]{1,4}|XL|XXL|[A-Z]\d*)$")
+DIMENSION = re.compile(r"^\d+(?:\.\d+)?[Dd]$")
+NUMERIC_VERSION = re.compile(r"^v?\d+(?:\.\d+)*[BMK]?$")
+TITLE_PREFIX = re.compile(r"^(?P<name>[^:–—]{1,40}?)\s*(?::|\s[-–—]{1,2})\s+\S")
+TITLE_SUFFIX = re.compile(
+    r"\s+(?:Technical Report|Tech(?:nical)? Report|System Card|Model Card)$", re.I
+)
+CANDIDATE = rf"(?P<name>{TOKEN}(?:\s+{TOKEN}){{0,{MAX_NAME_WORDS - 1}}})"
+VERBS = r"(?:present|introduce|propose|release|develop|describe|build|design|train)"
+NAMING_WORDS = ("called", "dubbed", "named", "termed", "coined")
+OWN_WORK_PATTERNS = (
+    # "we present LLaMA, a collection of ...", "We introduce Gopher", "we release Pythia"
+    re.compile(rf"[Ww]e\s+{VERBS}(?:\s+and\s+{VERBS})?\s+{CANDIDATE}"),
+    # "we propose a simple framework, SimCLR, for ..."
+    re.compile(rf"[Ww]e\s+{VERBS}\s[^.;:()]{{0,80}}?,\s+{CANDIDATE},"),
+    # "we propose a convolutional network for ... (DeepFoo)"
+    re.compile(rf"[Ww]e\s+{VERBS}\s[^.;:()]{{0,80}}?\((?P<name>{TOKEN})\)"),
+)
+# "a model called BERT", "dubbed Chinchilla", "which we name DeepFoo"
+NAMING = re.compile(rf"\b(?:{'|'.join(NAMING_WORDS)})\s+{CANDIDATE}")
+# "-based", "-like", "-style": a hyphen into a common lowercase word makes an adjective.
+ADJECTIVE_SUFFIX = re.compile(r"-[a-z]+$")
+TEX = re.compile(r"\$[^$]*\$|\\[A-Za-z]+|[{}]")
+PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]\"“”'`/]|\s[-–—]\s")
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+NAME_KEY_DROP = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=200_000)
+def english_zipf(word: str) -> float:
+    return zipf_frequency(word, "en")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    return frozenset(stopwordsiso.stopwords("en"))
+
+
+def name_key(name: str) -> str:
+    """The form two spellings of one name share: case-folded, only letters and digits
+    (``LLaMA-2``, ``Llama 2`` and ``llama2`` are one key; ``GPT-3.5`` stays apart from
+    ``GPT-3``)."""
+    return NAME_KEY_DROP.sub("", unicodedata.normalize("NFKC", name).casefold())
+
+
+def is_distinctive(token: str) -> bool:
+    """A token whose spelling marks it as a name (:func:`has_name_spelling`), or a
+    capitalised word rare in English (``Pythia``, ``Llemma``)."""
+    if has_name_spelling(token):
+        return True
+    parts = [p for p in re.split(r"[-.+]", token) if p]
+    return token[0].isupper() and all(english_zipf(p.lower()) < COMMON_WORD_ZIPF for p in parts)
+
+
+def has_name_spelling(token: str) -> bool:
+    """A part (between hyphens) with letters and a digit, a capital after its first letter
+    (``RoBERTa``, ``LSeg``, ``BLIP``; not ``Multi-Query``); not a dimension (``3D``)."""
+    if DIMENSION.match(token):
+        return False
+    for part in re.split(r"[-+]", token):
+        if any(c.isalpha() for c in part) and (
+            any(c.isdigit() for c in part) or any(c.isupper() for c in part[1:])
+        ):
+            return True
+    return False
+
+
+def is_versioned_word(tokens: Sequence[str]) -> bool:
+    """A capitalised word that is not too common followed by a version number: ``Gemma 3``,
+    ``Gemini 1.5`` (but not ``Table 3`` or ``Section 2``)."""
+    head = tokens[0]
+    return (
+        len(tokens) >= 2
+        and head[0].isupper()
+        and head[1:].islower()
+        and english_zipf(head.lower()) < VERSIONED_WORD_ZIPF
+        and NUMERIC_VERSION.match(tokens[1]) is not None
+    )
+
+
+def looks_like_name(candidate: str) -> bool:
+    """One to three tokens: a distinctive head (or a versioned word, ``Gemma 3``) followed
+    only by versions, sizes or name-spelled tokens (``Mistral 7B``, not ``NIPS 2016
+    Tutorial``); not an adjective such as ``BERT-based``."""
+    tokens = candidate.split()
+    if not 1 <= len(tokens) <= MAX_NAME_WORDS:
+        return False
+    if not all(NAME_TOKEN.match(t) for t in tokens) or len(name_key(candidate)) < 2:
+        return False
+    head = tokens[0]
+    if ADJECTIVE_SUFFIX.search(head) and english_zipf(head.rsplit("-", 1)[1]) >= COMMON_WORD_ZIPF:
+        return False
+    if not is_distinctive(head) and not is_versioned_word(tokens):
+        return False
+    return all(VERSION_TOKEN.match(t) or has_name_spelling(t) for t in tokens[1:])
+
+
+def title_names(title: str) -> list[str]:
+    """Names a title gives its paper: the part before a colon or dash, or the whole title
+    when it is itself a name (``Mistral 7B``, ``DeepSeek-V3 Technical Report``)."""
+    text = " ".join(title.split())
+    if text.isupper():
+        return []  # an all-capitals title says nothing about which words are names
+    found = []
+    prefix = TITLE_PREFIX.match(text)
+    if prefix:
+        found.append(prefix["name"].strip())
+    found.append(TITLE_SUFFIX.sub("", text))
+    return [name for name in dict.fromkeys(found) if looks_like_name(name)]
+
+
+def _trim_candidate(raw: str) -> str | None:
+    """The name at the head of a candidate: its first token and the versions and sizes that
+    follow it (``Llama 2`` from ``Llama 2 and Llama 2-Chat``). None when a capitalised word
+    follows: the head is then part of a longer title-case phrase (``Stochastic Gradient
+    Langevin Dynamics``), not a name."""
+    tokens = [t.rstrip(".") for t in raw.split()]
+    kept = [tokens[0]]
+    for token in tokens[1:]:
+        if VERSION_TOKEN.match(token) or has_name_spelling(token):
+            kept.append(token)
+            continue
+        if token[:1].isupper():
+            return None
+        break
+    return " ".join(kept)
+
+
+def abstract_names(abstract: str) -> list[str]:
+    """Names an abstract gives its own paper (``we introduce X``, ``called X``, ...)."""
+    text = " ".join(abstract.split())
+    matches = list(NAMING.finditer(text)) if any(w in text for w in NAMING_WORDS) else []
+    lowered = text.lower()
+    start = lowered.find("we ")
+    while start != -1:  # str.find is far faster than a regex scan for a word boundary
+        if start == 0 or not text[start - 1].isalnum():
+            matches += [m for p in OWN_WORK_PATTERNS if (m := p.match(text, start))]
+        start = lowered.find("we ", start + 1)
+    found = []
+    for match in sorted(matches, key=lambda m: m.start("name")):
+        name = _trim_candidate(match["name"])
+        if name is not None and looks_like_name(name):
+            found.append(name)
+    return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class MinedAlias:
+    name: str
+    source: str
+
+
+def mine_aliases(title: str, abstract: str = "") -> list[MinedAlias]:
+    """Names of one paper with their provenance, title names first, one per name key."""
+    mined: dict[str, MinedAlias] = {}
+    for source, names in (("title", title_names(title)), ("abstract", abstract_names(abstract))):
+        for name in names:
+            mined.setdefault(name_key(name), MinedAlias(name, source))
+    return list(mined.values())
+
+
+def split_field(value: str, separator: str = ALIAS_SEPARATOR) -> list[str]:
+    return [part.strip() for part in value.split(separator) if part.strip()]
+
+
+def curated_sources(aliases: str) -> str:
+    """``alias_sources`` for a catalog written before the column existed: its aliases were
+    written by hand."""
+    return ALIAS_SEPARATOR.join("curated" for _ in split_field(aliases))
+
+
+def curated_only(aliases: str, alias_sources: str) -> list[str]:
+    """The aliases of a row marked ``curated`` (mined ones are mined again, not kept)."""
+    names = split_field(aliases)
+    sources = split_field(alias_sources)
+    if len(sources) != len(names):
+        raise ValueError(f"aliases {aliases!r} and alias_sources {alias_sources!r} differ")
+    return [n for n, s in zip(names, sources, strict=True) if s == "curated"]
+
+
+@dataclass
+class CollisionTable:
+    """Name key -> the papers claiming it, by provenance; and what the rule decided."""
+
+    claims: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    kept: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    dropped: dict[str, list[str]] = field(default_factory=dict)
+
+    def shared(self) -> dict[str, tuple[str, list[str]]]:
+        """Names kept by more than one paper (the linker must separate them or say
+        ambiguous)."""
+        return {key: kept for key, kept in self.kept.items() if len(kept[1]) > 1}
+
+
+def resolve_collisions(
+    claims: Iterable[tuple[str, str, str]], max_claimants: int = MAX_CLAIMANTS
+) -> CollisionTable:
+    """Decide who keeps each name, from ``(paper_id, name, source)`` claims.
+
+    The strongest source present for a name wins (curated > title > abstract); weaker claims
+    on it are dropped. At that level the name is kept by every claimant when they are at
+    most ``max_claimants`` (or the level is curated), else dropped from all of them.
+    """
+    table = CollisionTable()
+    for paper_id, name, source in claims:
+        by_source = table.claims.setdefault(name_key(name), {})
+        papers = by_source.setdefault(source, [])
+        if paper_id not in papers:
+            papers.append(paper_id)
+    for key, by_source in table.claims.items():
+        best = min(by_source, key=SOURCE_RANK.__getitem__)
+        papers = sorted(by_source[best])
+        if best == "curated" or len(papers) <= max_claimants:
+            table.kept[key] = (best, papers)
+        else:
+            table.dropped[key] = papers
+    return table
+
+
+def kept_aliases(
+    paper_id: str, aliases: Sequence[MinedAlias], table: CollisionTable
+) -> list[MinedAlias]:
+    """The paper's aliases that the collision rule lets it keep."""
+    result = []
+    for alias in aliases:
+        kept = table.kept.get(name_key(alias.name))
+        if kept is not None and kept[0] == alias.source and paper_id in kept[1]:
+            result.append(alias)
+    return result
+
+
+def join_aliases(aliases: Sequence[MinedAlias]) -> tuple[str, str]:
+    """The catalog's ``aliases`` and parallel ``alias_sources`` fields."""
+    return (
+        ALIAS_SEPARATOR.join(a.name for a in aliases),
+        ALIAS_SEPARATOR.join(a.source for a in aliases),
+    )
+
+
+def with_curated(curated: Sequence[str], mined: Sequence[MinedAlias]) -> list[MinedAlias]:
+    """Curated names first, every spelling kept as written (``DALL-E`` and ``DALL·E``), then
+    mined ones whose key no curated name has."""
+    merged = [MinedAlias(name, "curated") for name in dict.fromkeys(curated)]
+    keys = {name_key(a.name) for a in merged}
+    for alias in mined:
+        if name_key(alias.name) not in keys:
+            merged.append(alias)
+            keys.add(name_key(alias.name))
+    return merged
+
+
+def mine_rows(
+    rows: Iterable[tuple[str, str, Sequence[str], str]],
+    max_claimants: int = MAX_CLAIMANTS,
+) -> tuple[dict[str, tuple[str, str]], CollisionTable]:
+    """``aliases``/``alias_sources`` for ``(paper_id, title, curated aliases, abstract)``
+    rows, after the collision rule; and the collision table."""
+    candidates: dict[str, list[MinedAlias]] = {}
+    for paper_id, title, curated, abstract in rows:
+        candidates[paper_id] = with_curated(curated, mine_aliases(title, abstract))
+    table = resolve_collisions(
+        (pid, a.name, a.source) for pid, aliases in candidates.items() for a in aliases
+    )
+    fields = {
+        pid: join_aliases(kept_aliases(pid, aliases, table)) for pid, aliases in candidates.items()
+    }
+    return fields, table
+
+
+def abstract_text(abstract: str) -> str:
+    """An abstract without TeX commands and maths, spaces collapsed."""
+    return " ".join(TEX.sub(" ", abstract).split())
+
+
+def abstract_words(abstract: str) -> set[str]:
+    """The distinct lower-case words of an abstract (for document frequencies)."""
+    return {w.lower() for w in WORD.findall(abstract_text(abstract))}
+
+
+class KeyphraseExtractor:
+    """Key phrases of abstracts, weighted by inverse document frequency over a corpus.
+
+    Feed every abstract of the corpus to :meth:`add` first, then call :meth:`keywords`.
+    Candidates are runs of up to three words between stop words (``stopwordsiso``) and
+    punctuation that neither start nor end with a word found in more than
+    ``COMMON_IN_CORPUS`` of the abstracts (``proposed``, ``paper``); a candidate scores its
+    count in the abstract times the summed idf of its words, so informative phrases beat
+    their words alone. A single word must occur twice or be spelled as a name (``SDP``):
+    one rare verb or adjective says little about a paper.
+    """
+
+    def __init__(self) -> None:
+        self.document_frequency: Counter[str] = Counter()
+        self.documents = 0
+        self._common_words: dict[str, bool] = {}
+
+    def add(self, abstract: str) -> None:
+        self.document_frequency.update(abstract_words(abstract))
+        self.documents += 1
+        self._common_words.clear()
+
+    def idf(self, word: str) -> float:
+        return math.log((1 + self.documents) / (1 + self.document_frequency[word.lower()]))
+
+    def _common(self, word: str) -> bool:
+        common = self._common_words.get(word)
+        if common is None:
+            lower = word.lower()
+            common = (
+                len(lower) < 3
+                or lower in stop_words()
+                or self.document_frequency[lower] > COMMON_IN_CORPUS * max(self.documents, 1)
+            )
+            self._common_words[word] = common
+        return common
+
+    def candidates(self, abstract: str) -> Counter[str]:
+        """Candidate phrases (first spelling kept) and their counts in the abstract."""
+        counts: Counter[str] = Counter()
+        spelling: dict[str, str] = {}
+        stops = stop_words()
+        for chunk in PHRASE_BREAK.split(abstract_text(abstract)):
+            run: list[str] = []
+            for word in [*WORD.findall(chunk), ""]:
+                if word and word.lower() not in stops:
+                    run.append(word)
+                    continue
+                for start in range(len(run)):
+                    if self._common(run[start]):
+                        continue
+                    for end in range(start + 1, min(start + MAX_PHRASE_WORDS, len(run)) + 1):
+                        if self._common(run[end - 1]):
+                            continue
+                        phrase = " ".join(run[start:end])
+                        counts[spelling.setdefault(phrase.lower(), phrase)] += 1
+                run = []
+        return counts
+
+    def keywords(self, abstract: str) -> list[str]:
+        """Up to ``MAX_KEYWORDS`` key phrases, best first, none sharing a word with one
+        already chosen (fewer when the abstract is short)."""
+        counts = self.candidates(abstract)
+        chosen: list[str] = []
+        taken: set[str] = set()
+
+        def score(phrase: str) -> float:
+            return counts[phrase] * sum(self.idf(w) for w in phrase.split())
+
+        eligible = [p for p in counts if " " in p or counts[p] > 1 or has_name_spelling(p)]
+        for phrase in sorted(eligible, key=lambda p: (-score(p), p)):
+            words = {w.lower() for w in phrase.split()}
+            if not words & taken:
+                chosen.append(phrase)
+                taken |= words
+            if len(chosen) == MAX_KEYWORDS:
+                break
+        return chosen
+
+    def keywords_field(self, abstract: str) -> str:
+        """The ``keywords`` field (``; ``-separated), empty without an abstract."""
+        return KEYWORD_SEPARATOR.join(self.keywords(abstract)) if abstract.strip() else ""
+
+
+def mine_curated_csv(path: Path) -> CollisionTable:
+    """Regenerate a curated catalog CSV's ``aliases`` and ``alias_sources`` in place.
+
+    Aliases marked ``curated`` (all of them when the column is missing) are kept as written;
+    the mined ones are mined again from the titles (the curated CSV has no abstracts), so
+    running it twice changes nothing. Every other column is written back unchanged.
+    """
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "alias_sources" not in frame.columns:
+        frame.insert(
+            frame.columns.get_loc("aliases") + 1,
+            "alias_sources",
+            frame["aliases"].map(curated_sources),
+        )
+    curated = [
+        curated_only(a, s) for a, s in zip(frame["aliases"], frame["alias_sources"], strict=True)
+    ]
+    fields, table = mine_rows(
+        zip(frame["paper_id"], frame["title"], curated, [""] * len(frame), strict=True)
+    )
+    frame["aliases"] = [fields[pid][0] for pid in frame["paper_id"]]
+    frame["alias_sources"] = [fields[pid][1] for pid in frame["paper_id"]]
+    frame.to_csv(path, index=False, lineterminator="\n")
+    return table
