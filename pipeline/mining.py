@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -68,6 +69,11 @@ TOKEN = rf"{PART}(?:-{PART})*"
 NAME_TOKEN = re.compile(rf"^{TOKEN}$")
 # A size or version that belongs to the name before it: "7B", "2", "1.5", "v2", "XL".
 VERSION_TOKEN = re.compile(r"^(?:v?\d+(?:\.\d+)*[BMKbmk]?|[IVX]{1,4}|XL|XXL|[A-Z]\d*)$")
+# In one part of a token (between "-" or "+"): a letter and a digit, or a capital after the
+# part's first character.
+NAME_SPELLING = re.compile(
+    r"(?:^|[-+])(?:[^-+]*[A-Za-z][^-+]*\d|[^-+]*\d[^-+]*[A-Za-z]|[^-+]+[A-Z])"
+)
 DIMENSION = re.compile(r"^\d+(?:\.\d+)?[Dd]$")
 NUMERIC_VERSION = re.compile(r"^v?\d+(?:\.\d+)*[BMK]?$")
 TITLE_PREFIX = re.compile(r"^(?P<name>[^:–—]{1,40}?)\s*(?::|\s[-–—]{1,2})\s+\S")
@@ -90,8 +96,10 @@ NAMING = re.compile(rf"\b(?:{'|'.join(NAMING_WORDS)})\s+{CANDIDATE}")
 # "-based", "-like", "-style": a hyphen into a common lowercase word makes an adjective.
 ADJECTIVE_SUFFIX = re.compile(r"-[a-z]+$")
 TEX = re.compile(r"\$[^$]*\$|\\[A-Za-z]+|[{}]")
-PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]\"“”'`/]|\s[-–—]\s")
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+WORD_PATTERN = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+# A word, or punctuation that ends a phrase.
+PHRASE_TOKEN = re.compile(rf"{WORD_PATTERN}|[.,;:!?()\[\]\"“”'`/]|\s[-–—]\s")
+WORD = re.compile(WORD_PATTERN)
 NAME_KEY_DROP = re.compile(r"[^0-9a-z]+")
 
 
@@ -124,14 +132,7 @@ def is_distinctive(token: str) -> bool:
 def has_name_spelling(token: str) -> bool:
     """A part (between hyphens) with letters and a digit, a capital after its first letter
     (``RoBERTa``, ``LSeg``, ``BLIP``; not ``Multi-Query``); not a dimension (``3D``)."""
-    if DIMENSION.match(token):
-        return False
-    for part in re.split(r"[-+]", token):
-        if any(c.isalpha() for c in part) and (
-            any(c.isdigit() for c in part) or any(c.isupper() for c in part[1:])
-        ):
-            return True
-    return False
+    return NAME_SPELLING.search(token) is not None and not DIMENSION.match(token)
 
 
 def is_versioned_word(tokens: Sequence[str]) -> bool:
@@ -346,6 +347,18 @@ def abstract_words(abstract: str) -> set[str]:
     return {w.lower() for w in WORD.findall(abstract_text(abstract))}
 
 
+@dataclass
+class Candidate:
+    words: tuple[str, ...]
+    count: int
+    idf: float
+    spelling: dict[str, str]
+
+    @property
+    def phrase(self) -> str:
+        return " ".join(self.spelling[w] for w in self.words)
+
+
 class KeyphraseExtractor:
     """Key phrases of abstracts, weighted by inverse document frequency over a corpus.
 
@@ -361,68 +374,67 @@ class KeyphraseExtractor:
     def __init__(self) -> None:
         self.document_frequency: Counter[str] = Counter()
         self.documents = 0
-        self._common_words: dict[str, bool] = {}
+        self._words: dict[str, tuple[bool, float]] = {}
 
     def add(self, abstract: str) -> None:
         self.document_frequency.update(abstract_words(abstract))
         self.documents += 1
-        self._common_words.clear()
+        self._words.clear()
 
     def idf(self, word: str) -> float:
         return math.log((1 + self.documents) / (1 + self.document_frequency[word.lower()]))
 
-    def _common(self, word: str) -> bool:
-        common = self._common_words.get(word)
-        if common is None:
-            lower = word.lower()
-            common = (
-                len(lower) < 3
-                or lower in stop_words()
-                or self.document_frequency[lower] > COMMON_IN_CORPUS * max(self.documents, 1)
-            )
-            self._common_words[word] = common
-        return common
+    def _word(self, lower: str) -> tuple[bool, float]:
+        """Whether the word may not start or end a phrase, and its idf (cached)."""
+        frequency = self.document_frequency[lower]
+        common = len(lower) < 3 or frequency > COMMON_IN_CORPUS * max(self.documents, 1)
+        known = (common, math.log((1 + self.documents) / (1 + frequency)))
+        self._words[lower] = known
+        return known
 
-    def candidates(self, abstract: str) -> Counter[str]:
-        """Candidate phrases (first spelling kept) and their counts in the abstract."""
-        counts: Counter[str] = Counter()
-        spelling: dict[str, str] = {}
+    def candidates(self, abstract: str) -> list[Candidate]:
+        """Candidate phrases (each word as first written), with their count in the abstract
+        and the summed idf of their words; a single word only when it occurs twice or is
+        spelled as a name."""
         stops = stop_words()
-        for chunk in PHRASE_BREAK.split(abstract_text(abstract)):
-            run: list[str] = []
-            for word in [*WORD.findall(chunk), ""]:
-                if word and word.lower() not in stops:
-                    run.append(word)
+        spelling: dict[str, str] = {}
+        counts: Counter[tuple[str, ...]] = Counter()
+        run: list[str] = []
+        for token in [*PHRASE_TOKEN.findall(abstract_text(abstract)), "."]:
+            if token[0].isalpha():
+                lower = token.lower()
+                if lower not in stops:
+                    spelling.setdefault(lower, token)
+                    run.append(lower)
                     continue
-                for start in range(len(run)):
-                    if self._common(run[start]):
-                        continue
-                    for end in range(start + 1, min(start + MAX_PHRASE_WORDS, len(run)) + 1):
-                        if self._common(run[end - 1]):
-                            continue
-                        phrase = " ".join(run[start:end])
-                        counts[spelling.setdefault(phrase.lower(), phrase)] += 1
+            if run:  # the n-grams of a run between stop words, counted in C
+                counts.update(zip(run))
+                counts.update(pairwise(run))
+                counts.update(zip(run, run[1:], run[2:], strict=False))
                 run = []
-        return counts
+        info = {w: self._words.get(w) or self._word(w) for w in spelling}
+        edge = {w for w, (common, _) in info.items() if not common}
+        idf = {w: value for w, (_, value) in info.items()}.__getitem__
+        return [
+            Candidate(words, count, sum(map(idf, words)), spelling)
+            for words, count in counts.items()
+            if words[0] in edge
+            and words[-1] in edge
+            and (len(words) > 1 or count > 1 or has_name_spelling(spelling[words[0]]))
+        ]
 
     def keywords(self, abstract: str) -> list[str]:
-        """Up to ``MAX_KEYWORDS`` key phrases, best first, none sharing a word with one
-        already chosen (fewer when the abstract is short)."""
-        counts = self.candidates(abstract)
+        """Up to ``MAX_KEYWORDS`` key phrases, best first (count times summed idf), none
+        sharing a word with one already chosen (fewer when the abstract is short)."""
+        ranked = sorted(self.candidates(abstract), key=lambda c: (-c.count * c.idf, c.words))
         chosen: list[str] = []
         taken: set[str] = set()
-
-        def score(phrase: str) -> float:
-            return counts[phrase] * sum(self.idf(w) for w in phrase.split())
-
-        eligible = [p for p in counts if " " in p or counts[p] > 1 or has_name_spelling(p)]
-        for phrase in sorted(eligible, key=lambda p: (-score(p), p)):
-            words = {w.lower() for w in phrase.split()}
-            if not words & taken:
-                chosen.append(phrase)
-                taken |= words
-            if len(chosen) == MAX_KEYWORDS:
-                break
+        for candidate in ranked:
+            if taken.isdisjoint(candidate.words):
+                chosen.append(candidate.phrase)
+                taken.update(candidate.words)
+                if len(chosen) == MAX_KEYWORDS:
+                    break
         return chosen
 
     def keywords_field(self, abstract: str) -> str:
