@@ -88,11 +88,20 @@ OWN_WORK_PATTERNS = (
     re.compile(rf"[Ww]e\s+{VERBS}(?:\s+and\s+{VERBS})?\s+{CANDIDATE}"),
     # "we propose a simple framework, SimCLR, for ..."
     re.compile(rf"[Ww]e\s+{VERBS}\s[^.;:()]{{0,80}}?,\s+{CANDIDATE},"),
-    # "we propose a convolutional network for ... (DeepFoo)"
-    re.compile(rf"[Ww]e\s+{VERBS}\s[^.;:()]{{0,80}}?\((?P<name>{TOKEN})\)"),
+    # "we propose Deep Q-Networks (DQN)": an acronym defined by the object of the verb
+    re.compile(
+        rf"[Ww]e\s+{VERBS}\s+(?:(?:a|an|the|new|novel|simple)\s+)*"
+        rf"(?P<expansion>[A-Za-z][^.;:()]{{2,60}}?)\s\((?P<name>{TOKEN})\)"
+    ),
+    # "We call our method R-CNN", "we name it DeepFoo", "which we term X"
+    re.compile(
+        rf"[Ww]e\s+(?:call|name|term|dub)\s+(?:[a-z]+\s+){{0,3}}?"
+        rf"(?=[A-Z0-9]|[a-z]+[A-Z0-9]){CANDIDATE}"
+    ),
 )
 # "a model called BERT", "dubbed Chinchilla", "which we name DeepFoo"
 NAMING = re.compile(rf"\b(?:{'|'.join(NAMING_WORDS)})\s+{CANDIDATE}")
+NEXT_WORD = re.compile(r"\s+([a-z][a-z-]*)\b")
 # "-based", "-like", "-style": a hyphen into a common lowercase word makes an adjective.
 ADJECTIVE_SUFFIX = re.compile(r"-[a-z]+$")
 TEX = re.compile(r"\$[^$]*\$|\\[A-Za-z]+|[{}]")
@@ -196,6 +205,21 @@ def _trim_candidate(raw: str) -> str | None:
     return " ".join(kept)
 
 
+def abbreviates(acronym: str, expansion: str) -> bool:
+    """An acronym's first letter is the first letter of the words it stands for, and its
+    other capitals appear in order among their initials and letters (``DQN`` for ``Deep
+    Q-Networks``, not ``mAP`` for ``a detection algorithm that improves mean average
+    precision``, whose expansion starts elsewhere)."""
+    words = expansion.split()
+    letters = [c.lower() for c in acronym if c.isalpha()]
+    if not letters or len(words) > 2 * len(letters) + 1:
+        return False
+    if words[0][0].lower() != letters[0]:
+        return False
+    initials = iter("".join(words).lower())
+    return all(letter in initials for letter in letters[1:])
+
+
 def abstract_names(abstract: str) -> list[str]:
     """Names an abstract gives its own paper (``we introduce X``, ``called X``, ...)."""
     text = " ".join(abstract.split())
@@ -209,9 +233,22 @@ def abstract_names(abstract: str) -> list[str]:
     found = []
     for match in sorted(matches, key=lambda m: m.start("name")):
         name = _trim_candidate(match["name"])
-        if name is not None and looks_like_name(name):
+        expansion = match.groupdict().get("expansion")
+        if expansion is not None and not abbreviates(name or "", expansion):
+            continue
+        if name is not None and looks_like_name(name) and _ends_there(text, match, name):
             found.append(name)
     return list(dict.fromkeys(found))
+
+
+def _ends_there(text: str, match: re.Match[str], name: str) -> bool:
+    """The name is a whole noun phrase: not cut at ``_`` (``WUDiff_RMF``) nor the modifier
+    of a noun after it (``called Faulhaber formulae``, ``we propose NM landscapes``)."""
+    end = match.start("name") + len(name)
+    if end < len(text) and (text[end].isalnum() or text[end] in "_'"):
+        return False
+    following = NEXT_WORD.match(text, end)
+    return following is None or following[1] in stop_words()
 
 
 @dataclass(frozen=True)
