@@ -60,8 +60,8 @@ MAX_CLAIMANTS = 3
 MAX_NAME_WORDS = 3
 MAX_KEYWORDS = 8
 MAX_PHRASE_WORDS = 3
-# A word in more than this share of the corpus's abstracts ("proposed", "paper") cannot start
-# or end a key phrase.
+# A word in more than this share of the corpus's abstracts ("proposed", "paper"; in a corpus
+# of under 13 abstracts, in more than one) cannot start or end a key phrase.
 COMMON_IN_CORPUS = 0.08
 
 PART = r"[A-Za-z0-9](?:[A-Za-z0-9+]|\.(?=[A-Za-z0-9]))*"
@@ -424,7 +424,7 @@ class KeyphraseExtractor:
     def _word(self, lower: str) -> tuple[bool, float]:
         """Whether the word may not start or end a phrase, and its idf (cached)."""
         frequency = self.document_frequency[lower]
-        common = len(lower) < 3 or frequency > COMMON_IN_CORPUS * max(self.documents, 1)
+        common = len(lower) < 3 or frequency > max(COMMON_IN_CORPUS * self.documents, 1)
         known = (common, math.log((1 + self.documents) / (1 + frequency)))
         self._words[lower] = known
         return known
