@@ -5,7 +5,8 @@ abstract and authors. This module mines what a reader would call a paper from th
 
 - **title** names: the part of a title before a colon or dash (``RoBERTa: A Robustly ...``,
   ``LLaMA: Open and ...``), a title that is itself a name (``Mistral 7B``), a name followed
-  by ``Technical Report``;
+  by ``Technical Report``; not when the title presents a library, toolkit or software
+  package (a page names ``PyTorch`` to say it used it, not to cite its paper);
 - **abstract** names: ``we present|introduce|propose X``, ``called|dubbed|named X``, an
   appositive ``we propose a new method, X, ...`` and an acronym in brackets after ``we
   propose ...``.
@@ -80,6 +81,9 @@ TITLE_PREFIX = re.compile(r"^(?P<name>[^:–—]{1,40}?)\s*(?::|\s[-–—]{1,2}
 TITLE_SUFFIX = re.compile(
     r"\s+(?:Technical Report|Tech(?:nical)? Report|System Card|Model Card)$", re.I
 )
+# A title that presents software: "PyTorch: An Imperative Style, High-Performance Deep
+# Learning Library".
+SOFTWARE_TITLE = re.compile(r"\b(?:librar(?:y|ies)|toolkit|toolbox|software|package)\b", re.I)
 CANDIDATE = rf"(?P<name>{TOKEN}(?:\s+{TOKEN}){{0,{MAX_NAME_WORDS - 1}}})"
 VERBS = r"(?:present|introduce|propose|release|develop|describe|build|design|train)"
 NAMING_WORDS = ("called", "dubbed", "named", "termed", "coined")
@@ -180,6 +184,8 @@ def title_names(title: str) -> list[str]:
     text = " ".join(title.split())
     if text.isupper():
         return []  # an all-capitals title says nothing about which words are names
+    if SOFTWARE_TITLE.search(text):
+        return []  # pages name a library to say they used it, not to cite its paper
     found = []
     prefix = TITLE_PREFIX.match(text)
     if prefix:

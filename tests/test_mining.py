@@ -49,6 +49,7 @@ from tests.conftest import CATALOG
         ("Adam: A Method for Stochastic Optimization", []),  # a common word: lost, not guessed
         ("NIPS 2016 Tutorial: Generative Adversarial Networks", []),
         ("BERT-based Ranking: a study", []),
+        ("PyTorch: An Imperative Style, High-Performance Deep Learning Library", []),
     ],
 )
 def test_title_names(title: str, names: list[str]) -> None:
