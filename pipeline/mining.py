@@ -390,18 +390,6 @@ def abstract_words(abstract: str) -> set[str]:
     return {w.lower() for w in WORD.findall(abstract_text(abstract))}
 
 
-@dataclass
-class Candidate:
-    words: tuple[str, ...]
-    count: int
-    idf: float
-    spelling: dict[str, str]
-
-    @property
-    def phrase(self) -> str:
-        return " ".join(self.spelling[w] for w in self.words)
-
-
 class KeyphraseExtractor:
     """Key phrases of abstracts, weighted by inverse document frequency over a corpus.
 
@@ -435,13 +423,14 @@ class KeyphraseExtractor:
         self._words[lower] = known
         return known
 
-    def candidates(self, abstract: str) -> list[Candidate]:
-        """Candidate phrases (each word as first written), with their count in the abstract
-        and the summed idf of their words; a single word only when it occurs twice or is
-        spelled as a name."""
+    def keywords(self, abstract: str) -> list[str]:
+        """Up to ``MAX_KEYWORDS`` key phrases, best first (count in the abstract times the
+        summed idf of the words), none sharing a word with one already chosen (fewer when the
+        abstract is short). A single word qualifies only when it occurs twice or is spelled
+        as a name; each word keeps its first spelling."""
         stops = stop_words()
         spelling: dict[str, str] = {}
-        counts: Counter[tuple[str, ...]] = Counter()
+        grams: list[tuple[str, ...]] = []
         run: list[str] = []
         for token in [*PHRASE_TOKEN.findall(abstract_text(abstract)), "."]:
             if token[0].isalpha():
@@ -450,32 +439,29 @@ class KeyphraseExtractor:
                     spelling.setdefault(lower, token)
                     run.append(lower)
                     continue
-            if run:  # the n-grams of a run between stop words, counted in C
-                counts.update(zip(run))
-                counts.update(pairwise(run))
-                counts.update(zip(run, run[1:], run[2:], strict=False))
+            if run:  # the n-grams of a run between stop words
+                grams += zip(run)
+                grams += pairwise(run)
+                grams += zip(run, run[1:], run[2:], strict=False)
                 run = []
-        info = {w: self._words.get(w) or self._word(w) for w in spelling}
+        counts = Counter(grams)
+        words_info = self._words
+        info = {w: words_info.get(w) or self._word(w) for w in spelling}
         edge = {w for w, (common, _) in info.items() if not common}
         idf = {w: value for w, (_, value) in info.items()}.__getitem__
-        return [
-            Candidate(words, count, sum(map(idf, words)), spelling)
+        ranked = sorted(
+            (-count * sum(map(idf, words)), words)
             for words, count in counts.items()
             if words[0] in edge
             and words[-1] in edge
             and (len(words) > 1 or count > 1 or has_name_spelling(spelling[words[0]]))
-        ]
-
-    def keywords(self, abstract: str) -> list[str]:
-        """Up to ``MAX_KEYWORDS`` key phrases, best first (count times summed idf), none
-        sharing a word with one already chosen (fewer when the abstract is short)."""
-        ranked = sorted(self.candidates(abstract), key=lambda c: (-c.count * c.idf, c.words))
+        )
         chosen: list[str] = []
         taken: set[str] = set()
-        for candidate in ranked:
-            if taken.isdisjoint(candidate.words):
-                chosen.append(candidate.phrase)
-                taken.update(candidate.words)
+        for _, words in ranked:
+            if taken.isdisjoint(words):
+                chosen.append(" ".join(spelling[w] for w in words))
+                taken.update(words)
                 if len(chosen) == MAX_KEYWORDS:
                     break
         return chosen
