@@ -254,3 +254,18 @@ def test_curated_catalog_is_what_catalog_mine_generates(tmp_path: Path) -> None:
     shutil.copy(CATALOG / "papers.csv", copy)
     mine_curated_csv(copy)
     assert copy.read_bytes() == (CATALOG / "papers.csv").read_bytes()
+
+
+def test_cli_catalog_mine_rewrites_the_csv(tmp_path: Path, capsys) -> None:
+    from pipeline.cli import main
+
+    path = tmp_path / "papers.csv"
+    path.write_text(
+        "paper_id,arxiv_id,title,year,authors,aliases\n"
+        "arxiv:1503.03578,1503.03578,LINE: Large-scale Information Network Embedding,2015,"
+        "Jian Tang,\n",
+        encoding="utf-8",
+    )
+    assert main(["catalog", "mine", str(path)]) == 0
+    assert "1 names kept" in capsys.readouterr().out
+    assert _rows(path)[0]["alias_sources"] == "title"
