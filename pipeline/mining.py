@@ -44,6 +44,7 @@ import pandas as pd
 import stopwordsiso
 from wordfreq import zipf_frequency
 
+from pipeline.catalog import curated_sources
 from schemas.models import ALIAS_SOURCES
 
 SOURCE_RANK = {source: rank for rank, source in enumerate(ALIAS_SOURCES)}
@@ -274,12 +275,6 @@ def mine_aliases(title: str, abstract: str = "") -> list[MinedAlias]:
 
 def split_field(value: str, separator: str = ALIAS_SEPARATOR) -> list[str]:
     return [part.strip() for part in value.split(separator) if part.strip()]
-
-
-def curated_sources(aliases: str) -> str:
-    """``alias_sources`` for a catalog written before the column existed: its aliases were
-    written by hand."""
-    return ALIAS_SEPARATOR.join("curated" for _ in split_field(aliases))
 
 
 def curated_only(aliases: str, alias_sources: str) -> list[str]:
