@@ -8,6 +8,7 @@ stages is written once, and every stage stays testable as a plain function.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 import uuid
@@ -19,19 +20,22 @@ from typing import Any
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.catalog import files_sha256, load_catalog
+from pipeline.catalog import check_catalog_size, files_sha256, load_catalog
 from pipeline.config import Settings
 from pipeline.crosslingual import load_term_tables, term_files
 from pipeline.dedupe import dedupe
+from pipeline.duplicates import mark_duplicates
 from pipeline.extract import extract_all
 from pipeline.incremental import load_cached, normalise_mentions, run_fingerprint, store
 from pipeline.ingest import documents_table, ingest, read_manifest
+from pipeline.isolation import DocumentFailures
 from pipeline.language import detect_languages
 from pipeline.lock import run_lock
 from pipeline.margins import RUNNER_UP_COLUMNS, runner_up_scores
 from pipeline.match import Matcher, match_all
+from pipeline.overrides import apply_overrides, read_overrides
 from pipeline.progress import StageProgress, show_progress
-from pipeline.report import build_report, package_versions, render
+from pipeline.report import DriftPolicy, build_report, load_history, package_versions, render
 from pipeline.title_index import TitleIndex
 from pipeline.validate import validate_tables
 from pipeline.write import publish, read_published, write_failed_run
@@ -101,6 +105,15 @@ def build_matcher(catalog: Any, settings: Settings) -> Matcher:
     return Matcher(catalog, settings.thresholds, load_term_tables(settings.terms_dir), titles)
 
 
+def _published_catalog_entries(out_dir: Path) -> int | None:
+    """The catalog size of the run published in ``out_dir`` (None when there is none)."""
+    try:
+        report = json.loads((out_dir / "report.json").read_text("utf-8"))
+        return int(report["run"]["catalog_entries"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _source_counts(sources: pd.DataFrame) -> str:
     rejected = int(sources["error"].notna().sum())
     return f"{len(sources)} files, {len(sources) - rejected} readable, {rejected} rejected"
@@ -121,17 +134,20 @@ def build_dataset(
     """Read, link, validate and publish; never replaces a good dataset with a bad one.
 
     Only one run at a time writes to an output folder (``RunLockedError`` otherwise); ``log``
-    receives one line per stage with its counts.
+    receives one line per stage with its counts, and the traceback of each document whose
+    processing raised (that document is rejected, the others go on: ``pipeline.isolation``).
     """
     with run_lock(settings.out_dir, settings.lock_wait_seconds):
-        return _build(settings, step, log or LOGGER.info)
+        return _build(settings, step, log or LOGGER.info, DocumentFailures(log or LOGGER.error))
 
 
-def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildResult:
+def _build(
+    settings: Settings, step: Step, log: Callable[[str], None], failed: DocumentFailures
+) -> BuildResult:
     run_id = new_run_id()
     started = dt.datetime.now(dt.UTC)
     durations: dict[str, float] = {}
-    progress = StageProgress(show_progress(settings.quiet))
+    progress = StageProgress(show_progress(settings.quiet), failed)
 
     def timed(
         name: str, counts: Callable[[Any], str], function: Callable[..., Any], *args: Any
@@ -142,15 +158,20 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         log(f"{name}: {counts(result)} in {durations[name]:.2f} s")
         return result
 
-    sources = timed("ingest", _source_counts, ingest, settings.raw_dir, settings.max_file_bytes)
+    sources = timed(
+        "ingest", _source_counts, ingest, settings.raw_dir, settings.max_file_bytes, failed.record
+    )
     _, manifest_errors = timed(
         "manifest", lambda m: f"{len(m[1])} manifest errors", read_manifest, settings.raw_dir
     )
     catalog = timed(
         "catalog",
-        lambda c: f"{len(c)} papers, {len(c.errors)} rows rejected",
+        lambda c: f"{len(c)} papers, {c.rejected_rows} rows rejected",
         load_catalog,
         settings.catalog_path,
+    )
+    check_catalog_size(
+        len(catalog), _published_catalog_entries(settings.out_dir), settings.allow_catalog_shrink
     )
     terms_sha256 = files_sha256(term_files(settings.terms_dir))
     fingerprint = run_fingerprint(catalog.sha256, terms_sha256, settings.thresholds)
@@ -201,6 +222,8 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
                 fresh_mentions,
                 matcher,
             )
+    # A document that failed in a stage has no trustworthy results: not cached, rejected.
+    fresh = fresh[~fresh["source_file"].isin(failed.reasons)]
     timed(
         "cache_store",
         lambda n: f"{n} documents cached",
@@ -212,6 +235,8 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         fresh_runner_up,
     )
     mentions = normalise_mentions([cached.mentions, fresh_mentions])
+    overrides, override_errors = read_overrides(settings.raw_dir)
+    mentions, not_applied = apply_overrides(mentions, overrides, catalog.papers)
     runner_up = pd.concat(
         [f for f in (cached.runner_up, fresh_runner_up) if not f.empty] or [cached.runner_up],
         ignore_index=True,
@@ -220,10 +245,14 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         **cached.languages,
         **dict(zip(fresh["source_file"], fresh["language"], strict=True)),
     }
-    sources = sources.assign(language=sources["source_file"].map(languages))
+    sources = failed.reject(sources)
+    sources = sources.assign(
+        language=sources["source_file"].map(languages).where(sources["error"].isna(), None)
+    )
     papers = timed("dedupe", lambda p: f"{len(p)} papers", dedupe, mentions, catalog)
     documents = documents_table(sources, mentions)
     texts = {r.source_file: r.text for r in sources.itertuples() if isinstance(r.text, str)}
+    documents = mark_duplicates(documents, texts)
     failures = timed(
         "validate",
         lambda f: f"{len(f)} failures",
@@ -249,6 +278,7 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         **metadata,
         "raw_dir": str(settings.raw_dir),
         "catalog_path": str(settings.catalog_path),
+        "out_dir": str(settings.out_dir),
         "catalog_entries": len(catalog),
         "versions": package_versions(),
         "documents_reused": len(cached.files),
@@ -266,6 +296,10 @@ def _build(settings: Settings, step: Step, log: Callable[[str], None]) -> BuildR
         previous_report=previous_report,
         narrow_margin=NARROW_MARGIN_FACTOR * settings.thresholds.margin,
         manifest_errors=manifest_errors,
+        titles=catalog.papers.set_index("paper_id")["title"],
+        history=load_history(settings.out_dir),
+        drift=DriftPolicy.from_settings(settings),
+        override_errors=override_errors + not_applied,
     )
     if failures:
         folder = write_failed_run(settings.out_dir, run_id, render(report))

@@ -78,8 +78,8 @@ class CatalogModel(pa.DataFrameModel):
 
 class DocumentsModel(pa.DataFrameModel):
     source_file: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
-    language: Series[str] = pa.Field(str_matches=LANGUAGE_PATTERN)
-    sha256: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+    language: Series[str] = pa.Field(nullable=True, str_matches=LANGUAGE_PATTERN)
+    sha256: Series[str] = pa.Field(nullable=True, str_matches=r"^[0-9a-f]{64}$")
     n_chars: Series[int] = pa.Field(ge=0)
     n_mentions: Series[int] = pa.Field(ge=0)
     status: Series[str] = pa.Field(isin=["ok", "rejected"])

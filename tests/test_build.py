@@ -15,10 +15,10 @@ import pytest
 
 from pipeline import build
 from pipeline.build import build_dataset
-from pipeline.config import PROJECT_ROOT, load_settings
+from pipeline.config import load_settings
 from pipeline.write import TABLES
 from schemas import DocumentsModel, MentionsModel, PapersModel
-from tests.conftest import CATALOG, RAW
+from tests.conftest import CATALOG, PROJECT_ROOT, RAW
 
 METADATA_KEYS = {
     b"schema_version",
@@ -161,7 +161,7 @@ def test_a_corrupted_previous_dataset_is_reported_and_replaced(
 
 def test_the_raw_folder_may_be_anywhere(tmp_path: Path) -> None:
     raw = tmp_path / "articles with spaces"
-    shutil.copytree(RAW, raw, ignore=shutil.ignore_patterns("catalog", "*.csv", "00[1-4]*"))
+    shutil.copytree(RAW, raw, ignore=shutil.ignore_patterns("*.csv", "00[1-4]*"))
     result = build_dataset(_settings(raw, tmp_path / "out"))
     assert result.published
     assert result.report["documents"]["read"] == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from pipeline.catalog import load_catalog, split_aliases
-from pipeline.config import PROJECT_ROOT
 from pipeline.extract import (
     alias_key,
     build_alias_pattern,
@@ -16,6 +15,7 @@ from pipeline.extract import (
 )
 from pipeline.language import Segment, document_language, segment_lines
 from schemas.models import KINDS
+from tests.conftest import CATALOG, PROJECT_ROOT
 
 RAW = PROJECT_ROOT / "raw"
 
@@ -246,7 +246,7 @@ def test_no_aliases_no_pattern() -> None:
 
 
 def _catalog_aliases() -> list[str]:
-    papers = load_catalog(RAW / "catalog").papers
+    papers = load_catalog(CATALOG).papers
     return sorted({a for aliases in papers["aliases"] for a in split_aliases(aliases)})
 
 

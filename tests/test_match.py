@@ -8,11 +8,12 @@ import pandas as pd
 import pytest
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import PROJECT_ROOT, MatchThresholds
+from pipeline.config import MatchThresholds
 from pipeline.extract import build_alias_pattern, extract_mentions
 from pipeline.language import segment_lines
 from pipeline.match import MENTION_COLUMNS, Matcher, decide_title, resolve_document
 from pipeline.title_index import TitleIndex, compact_title, normalize_title
+from tests.conftest import CATALOG
 
 THRESHOLDS = MatchThresholds()
 
@@ -278,7 +279,7 @@ def test_resolve_name_inside_linked_title_is_not_separate(matcher: Matcher) -> N
 
 
 def test_curated_catalog_loads_cleanly() -> None:
-    catalog = load_catalog(PROJECT_ROOT / "raw" / "catalog")
+    catalog = load_catalog(CATALOG)
     assert len(catalog) >= 600
     assert catalog.errors == []
     matcher = Matcher(catalog, THRESHOLDS)
