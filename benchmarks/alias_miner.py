@@ -39,25 +39,32 @@ from pipeline.mining import (
     mine_aliases,
     name_key,
     resolve_collisions,
+    without_names_in_use,
 )
 
 LABELS = Path(__file__).resolve().parent / "alias_miner_labels.csv"
 SAMPLE_PER_SOURCE = {"title": 70, "abstract": 60}
 
 
-def read_snapshot(path: Path) -> dict[str, tuple[str, str]]:
-    """arXiv id -> (title, abstract), first record of a repeated id."""
-    records: dict[str, tuple[str, str]] = {}
+def read_snapshot(path: Path) -> dict[str, tuple[str, str, int | None]]:
+    """arXiv id -> (title, abstract, year), first record of a repeated id."""
+    records: dict[str, tuple[str, str, int | None]] = {}
     for line in snapshot_lines(path):
         row, _ = parse_record(line, 9999)
         if row is not None and row["arxiv_id"] not in records:
-            records[row["arxiv_id"]] = (row["title"], row["abstract"])
+            records[row["arxiv_id"]] = (row["title"], row["abstract"], row["year"])
     return records
 
 
-def mine_snapshot(records: dict[str, tuple[str, str]]) -> dict[str, list[MinedAlias]]:
-    """The names each paper keeps after the collision rule, snapshot only."""
-    candidates = {i: mine_aliases(t, a) for i, (t, a) in records.items()}
+def mine_snapshot(records: dict[str, tuple[str, str, int | None]]) -> dict[str, list[MinedAlias]]:
+    """The names each paper keeps, as at import (names in common use left out, collision
+    rule), snapshot only."""
+    candidates = {i: mine_aliases(t, a) for i, (t, a, _) in records.items()}
+    candidates = without_names_in_use(
+        candidates,
+        {i: y for i, (_, _, y) in records.items()},
+        ((y, f"{t} {a}") for t, a, y in records.values()),
+    )
     table = resolve_collisions(
         (i, alias.name, alias.source) for i, aliases in candidates.items() for alias in aliases
     )
@@ -77,7 +84,7 @@ def recovery(catalog_path: Path, records: dict, kept: dict[str, list[MinedAlias]
             continue
         papers_seen += 1
         mined = {name_key(a.name): a for a in kept.get(arxiv_id, [])}
-        title, abstract = records[arxiv_id]
+        title, abstract, _ = records[arxiv_id]
         for alias in curated:
             total += 1
             found = mined.get(name_key(alias))
@@ -114,7 +121,7 @@ def draw_sample(kept: dict[str, list[MinedAlias]], seed: int) -> list[tuple[str,
 
 def show(sample: list[tuple[str, MinedAlias]], records: dict) -> None:
     for arxiv_id, alias in sample:
-        title, abstract = records[arxiv_id]
+        title, abstract, _ = records[arxiv_id]
         where = abstract.find(alias.name)
         context = abstract[max(where - 120, 0) : where + 80] if where >= 0 else ""
         print(f"{arxiv_id},{alias.name},{alias.source}\n  T: {title}\n  A: ...{context}...")

@@ -23,7 +23,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +44,7 @@ from pipeline.mining import (
     mine_aliases,
     resolve_collisions,
     with_curated,
+    without_names_in_use,
 )
 from schemas import ARXIV_ID_PATTERN, CatalogModel
 from schemas.models import MIN_YEAR
@@ -250,26 +251,35 @@ class CorpusKnowledge:
         return kept_aliases(paper_id, self.candidates.get(paper_id, []), self.collisions)
 
 
-def learn_from_corpus(curated: pd.DataFrame, snapshot_rows: Iterator[dict]) -> CorpusKnowledge:
+def learn_from_corpus(
+    curated: pd.DataFrame, snapshot_rows: Callable[[], Iterator[dict]]
+) -> CorpusKnowledge:
     """Candidate names of every paper (curated names kept, titles mined again; snapshot
-    titles and abstracts mined), the collision rule applied to all of them together, and the
+    titles and abstracts mined), without names in common use (a second read counts who else
+    writes them, and when), the collision rule applied to all of them together, and the
     document frequencies of the abstracts' words."""
     candidates: dict[str, list[MinedAlias]] = {}
-    for paper_id, title, aliases, sources in zip(
+    years: dict[str, int | None] = {}
+    for paper_id, title, aliases, sources, year in zip(
         curated["paper_id"],
         curated["title"],
         curated["aliases"],
         curated["alias_sources"],
+        curated["year"],
         strict=True,
     ):
         candidates[paper_id] = with_curated(curated_only(aliases, sources), mine_aliases(title))
+        years[paper_id] = None if pd.isna(year) else int(year)
     keyphrases = KeyphraseExtractor()
-    for row in snapshot_rows:
+    for row in snapshot_rows():
         mined = mine_aliases(row["title"], row["abstract"])
         if mined:
             candidates[row["paper_id"]] = mined
+            years[row["paper_id"]] = row["year"]
         if row["abstract"]:
             keyphrases.add(row["abstract"])
+    texts = ((r["year"], f"{r['title']} {r['abstract']}") for r in snapshot_rows())
+    candidates = without_names_in_use(candidates, years, texts)
     collisions = resolve_collisions(
         (pid, alias.name, alias.source) for pid, aliases in candidates.items() for alias in aliases
     )
@@ -345,9 +355,11 @@ def import_snapshot(
         summary.curated_errors = catalog.errors
         curated_frame = catalog.papers[CATALOG_COLUMNS].copy()
     curated_ids = set(curated_frame["arxiv_id"].dropna())
-    first_pass = ImportSummary(snapshot=snapshot, out_file=out_file)
     knowledge = learn_from_corpus(
-        curated_frame, _snapshot_rows(snapshot, max_year, curated_ids, first_pass)
+        curated_frame,
+        lambda: _snapshot_rows(
+            snapshot, max_year, curated_ids, ImportSummary(snapshot=snapshot, out_file=out_file)
+        ),
     )
     tmp = out_dir / f".{CATALOG_FILE}.tmp"
     try:

@@ -57,6 +57,17 @@ COMMON_WORD_ZIPF = 3.0
 # A word of the language followed by a version number is a name below this frequency
 # ("gemma" 3.3, "falcon" 3.7), a reference to a part of the text above it ("table", "section").
 VERSIONED_WORD_ZIPF = 4.0
+# A name written in this many records dated before its claimant's year predates the paper: a
+# term of the field ("API", "SOTA", "LMs"), not the paper's coinage.
+EARLIER_USES = 3
+# A name whose uses (at least LATER_USES) are mostly this many years after its claimant was
+# coined again by something else ("GPT" claimed by a 2006 paper).
+LATER_YEARS = 5
+LATER_USES = 10
+# A name that is a common word of a language the pages are written in, or of English ("Anda",
+# "NEAR", "MASK", "API" in Malay), is read as the word; "BERT" (3.5) and "Gemini" (3.9) stay.
+WORD_LANGUAGES = ("en", "de", "ms", "id")
+WORD_ZIPF = 4.0
 # Names claimed (at their strongest level) by more papers than this are dropped.
 MAX_CLAIMANTS = 3
 MAX_NAME_WORDS = 3
@@ -258,6 +269,61 @@ def _ends_there(text: str, match: re.Match[str], name: str) -> bool:
     return following is None or following[1] in stop_words()
 
 
+USAGE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*[A-Za-z0-9+]|[A-Za-z0-9]")
+
+
+def is_common_word(name: str) -> bool:
+    """A single token without digits or mixed case whose lower-case form is a common word in
+    a language of the pages or in English."""
+    if " " in name or any(c.isdigit() for c in name) or NAME_SPELLING.search(name.lower()):
+        return False
+    if any(c.islower() for c in name[1:]) and any(c.isupper() for c in name[1:]):
+        return False  # RoBERTa, LLaMA: mixed case is a spelling, not a word
+    lower = name.lower()
+    return any(zipf_frequency(lower, lang) >= WORD_ZIPF for lang in WORD_LANGUAGES)
+
+
+def name_uses(texts: Iterable[tuple[int | None, str]], names: set[str]) -> dict[str, list[int]]:
+    """For each one-token name, the years of the records whose text writes it as written."""
+    uses: dict[str, list[int]] = {}
+    for year, text in texts:
+        if year is None:
+            continue
+        for token in names.intersection(USAGE_TOKEN.findall(text)):
+            uses.setdefault(token, []).append(year)
+    return uses
+
+
+def in_common_use(name: str, year: int | None, uses: Sequence[int]) -> bool:
+    """The name is a term others wrote before the paper (``EARLIER_USES``), or others write it
+    mostly long after the paper (coined again), or it is a common word."""
+    if is_common_word(name):
+        return True
+    if year is None or not uses:
+        return False
+    if sum(1 for used in uses if used < year) >= EARLIER_USES:
+        return True
+    later = sorted(uses)
+    return len(later) >= LATER_USES and later[len(later) // 2] - year > LATER_YEARS
+
+
+def without_names_in_use(
+    candidates: dict[str, list[MinedAlias]],
+    years: dict[str, int | None],
+    texts: Iterable[tuple[int | None, str]],
+) -> dict[str, list[MinedAlias]]:
+    """The candidates without mined names in common use (curated names always stay); ``texts``
+    are every record's year and title plus abstract."""
+    mined = {a.name for aliases in candidates.values() for a in aliases if a.source != "curated"}
+    uses = name_uses(texts, {n for n in mined if " " not in n})
+
+    def kept(paper_id: str, alias: MinedAlias) -> bool:
+        used = uses.get(alias.name, [])
+        return alias.source == "curated" or not in_common_use(alias.name, years.get(paper_id), used)
+
+    return {pid: [a for a in aliases if kept(pid, a)] for pid, aliases in candidates.items()}
+
+
 @dataclass(frozen=True)
 class MinedAlias:
     name: str
@@ -366,6 +432,7 @@ def mine_rows(
     candidates: dict[str, list[MinedAlias]] = {}
     for paper_id, title, curated, abstract in rows:
         candidates[paper_id] = with_curated(curated, mine_aliases(title, abstract))
+    candidates = without_names_in_use(candidates, {}, ())  # no corpus: common words only
     table = resolve_collisions(
         (pid, a.name, a.source) for pid, aliases in candidates.items() for a in aliases
     )

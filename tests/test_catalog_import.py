@@ -184,7 +184,7 @@ ABSTRACT_LINES = [
         "layers as learning residual functions with reference to the layer inputs.",
     ),
     *(  # four papers claim one name: it is nobody's
-        _abstract_record(f"1901.0000{i}", f"SAGE: a study number {i}", "") for i in range(1, 5)
+        _abstract_record(f"1901.0000{i}", f"ProtoNet: a study number {i}", "") for i in range(1, 5)
     ),
 ]
 
@@ -200,8 +200,8 @@ def test_import_mines_aliases_derives_keywords_and_writes_collisions(tmp_path: P
     assert 1 <= len(keywords) <= 8 and "residual" in " ".join(keywords)
     assert papers.at["1901.00001", "keywords"] == ""  # no abstract
     collisions = json.loads((tmp_path / "out" / COLLISIONS_FILE).read_text())
-    assert collisions["sage"]["dropped"] is True
-    assert len(collisions["sage"]["claims"]["title"]) == 4
+    assert collisions["protonet"]["dropped"] is True
+    assert len(collisions["protonet"]["claims"]["title"]) == 4
     assert summary.aliases_by_source == {"title": 2}
     assert summary.dropped_names == 1
 

@@ -15,6 +15,7 @@ from pipeline.mining import (
     MinedAlias,
     abstract_names,
     curated_only,
+    in_common_use,
     join_aliases,
     looks_like_name,
     mine_aliases,
@@ -163,6 +164,22 @@ def test_mine_rows_applies_the_collision_rule() -> None:
     assert fields["ref:x"] == ("RoBERTa", "curated")
 
 
+@pytest.mark.parametrize(
+    ("name", "year", "uses", "expected"),
+    [
+        ("Anda", None, [], True),  # Malay and Indonesian "you"
+        ("NEAR", None, [], True),
+        ("API", None, [], True),  # Malay "fire", and a term everywhere
+        ("BERT", 2018, [2018, 2019, 2019], False),
+        ("SOTA", 2025, [2019, 2020, 2021, 2025], True),  # written before the paper
+        ("GPT", 2006, [2019] * 12, True),  # written mostly long after: coined again
+        ("GroupReduce", 2018, [2018], False),
+    ],
+)
+def test_names_in_common_use(name: str, year: int | None, uses: list[int], expected: bool) -> None:
+    assert in_common_use(name, year, uses) is expected
+
+
 def test_curated_only_refuses_sources_that_do_not_fit() -> None:
     assert curated_only("A|B", "curated|title") == ["A"]
     with pytest.raises(ValueError, match="differ"):
@@ -262,8 +279,8 @@ def test_cli_catalog_mine_rewrites_the_csv(tmp_path: Path, capsys) -> None:
     path = tmp_path / "papers.csv"
     path.write_text(
         "paper_id,arxiv_id,title,year,authors,aliases\n"
-        "arxiv:1503.03578,1503.03578,LINE: Large-scale Information Network Embedding,2015,"
-        "Jian Tang,\n",
+        "arxiv:1704.04861,1704.04861,MobileNets: Efficient Convolutional Neural Networks for "
+        "Mobile Vision Applications,2017,Andrew G. Howard,\n",
         encoding="utf-8",
     )
     assert main(["catalog", "mine", str(path)]) == 0
