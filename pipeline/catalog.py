@@ -29,6 +29,7 @@ CATALOG_COLUMNS = [
     "aliases",
     "alias_sources",
     "keywords",
+    "keywords_source",
 ]
 # Columns a catalog file may leave out (catalogs written before they existed still load).
 OPTIONAL_COLUMNS = ("keywords",)
@@ -142,6 +143,10 @@ def _read_file(file: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             frame[column] = ""
     if "alias_sources" not in frame.columns and "aliases" in frame.columns:
         frame["alias_sources"] = frame["aliases"].fillna("").map(curated_sources)
+    if "keywords_source" not in frame.columns:  # keywords written by hand, where there are any
+        frame["keywords_source"] = (
+            frame["keywords"].fillna("").str.strip().ne("").map({True: "curated", False: ""})
+        )
     missing = [c for c in CATALOG_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"catalog file {file.name} lacks columns: {', '.join(missing)}")
@@ -164,6 +169,7 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     frame["aliases"] = frame["aliases"].fillna("")
     frame["alias_sources"] = frame["alias_sources"].fillna("")
     frame["keywords"] = frame["keywords"].fillna("")
+    frame["keywords_source"] = frame["keywords_source"].fillna("")
     year = frame["year"].astype("string").str.strip().replace("", pd.NA)
     frame["year"] = pd.to_numeric(year, errors="coerce").astype("Int64")
     frame["year_text"] = year.where(year.notna() & frame["year"].isna())  # not a number

@@ -71,6 +71,7 @@ PARQUET_SCHEMA = pa.schema(
         ("aliases", pa.string()),
         ("alias_sources", pa.string()),
         ("keywords", pa.string()),
+        ("keywords_source", pa.string()),
     ]
 )
 
@@ -188,6 +189,7 @@ def parse_record(line: bytes, max_year: int) -> tuple[dict | None, str | None]:
         "aliases": "",
         "alias_sources": "",
         "keywords": "",
+        "keywords_source": "",
         "abstract": " ".join(abstract.split()) if isinstance(abstract, str) else "",
     }, None
 
@@ -313,6 +315,7 @@ def _with_knowledge(row: dict, knowledge: CorpusKnowledge, summary: ImportSummar
     row["aliases"], row["alias_sources"] = join_aliases(aliases)
     if "abstract" in row:
         row["keywords"] = knowledge.keyphrases.keywords_field(row["abstract"])
+        row["keywords_source"] = "abstract" if row["keywords"] else ""
     summary.aliases_by_source.update(a.source for a in aliases)
     summary.papers_with_aliases += bool(aliases)
     summary.with_keywords += bool(row["keywords"])

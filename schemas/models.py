@@ -47,6 +47,8 @@ class CatalogModel(pa.DataFrameModel):
     aliases: Series[str]
     alias_sources: Series[str]
     keywords: Series[str]
+    # "curated" (written by hand), "abstract" (derived at import) or "" (no keywords).
+    keywords_source: Series[str] = pa.Field(isin=["", "curated", "abstract"])
 
     @pa.check("year", name="year_not_in_future")
     def year_not_in_future(cls, year: Series[pd.Int64Dtype]) -> Series[bool]:

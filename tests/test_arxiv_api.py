@@ -196,6 +196,7 @@ def test_enrich_writes_catalog_rows_for_papers_missing_from_the_catalog(
             "aliases": "",
             "alias_sources": "",
             "keywords": "",
+            "keywords_source": "",
         }
     ]
 

@@ -307,3 +307,29 @@ def test_a_catalog_that_shrank_by_more_than_half_needs_leave(
     assert _run(small_raw, other, CATALOG) == 0
     monkeypatch.setenv("PAPER_MENTIONS_ALLOW_CATALOG_SHRINK", "1")
     assert _run(small_raw, other, shrunk) == 0
+
+
+def test_keywords_source_defaults_to_curated_and_takes_known_values(tmp_path: Path) -> None:
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "papers.csv").write_text(
+        "paper_id,arxiv_id,title,year,authors,aliases,keywords\n"
+        "arxiv:1706.03762,1706.03762,Attention Is All You Need,2017,A,Transformer,self-attention\n"
+        "arxiv:2205.01068,2205.01068,OPT: Open Pre-trained Transformer Language Models,2022,"
+        "Susan Zhang,OPT,\n",
+        encoding="utf-8",
+    )
+    papers = load_catalog(tmp_path / "old").papers.set_index("paper_id")
+    assert papers["keywords_source"].to_dict() == {
+        "arxiv:1706.03762": "curated",
+        "arxiv:2205.01068": "",
+    }
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "papers.csv").write_text(
+        "paper_id,arxiv_id,title,year,authors,aliases,keywords,keywords_source\n"
+        "arxiv:1706.03762,1706.03762,Attention Is All You Need,2017,A,,self-attention,guessed\n"
+        "arxiv:2205.01068,2205.01068,OPT: Open Pre-trained Transformer Language Models,2022,"
+        "Susan Zhang,OPT,,\n",
+        encoding="utf-8",
+    )
+    catalog = load_catalog(tmp_path / "new")
+    assert "keywords_source" in _error_for(catalog.errors, "papers.csv line 2")

@@ -90,6 +90,7 @@ def test_import_counts_every_dropped_record_by_reason(tmp_path: Path, name: str)
             "aliases": "",
             "alias_sources": "",
             "keywords": "",
+            "keywords_source": "",
         },
         {
             "paper_id": "arxiv:1810.04805",
@@ -101,6 +102,7 @@ def test_import_counts_every_dropped_record_by_reason(tmp_path: Path, name: str)
             "aliases": "BERT",  # mined from the title
             "alias_sources": "title",
             "keywords": "",  # every word is in every abstract of this tiny corpus
+            "keywords_source": "",
         },
     ]
     assert pd.isna(catalog.loc[2, "year"])
@@ -198,6 +200,7 @@ def test_import_mines_aliases_derives_keywords_and_writes_collisions(tmp_path: P
     assert papers.at["1901.00001", "aliases"] == ""
     keywords = split_keywords(papers.at["1512.03385", "keywords"])
     assert 1 <= len(keywords) <= 8 and "residual" in " ".join(keywords)
+    assert papers.at["1512.03385", "keywords_source"] == "abstract"
     assert papers.at["1901.00001", "keywords"] == ""  # no abstract
     collisions = json.loads((tmp_path / "out" / COLLISIONS_FILE).read_text())
     assert collisions["protonet"]["dropped"] is True
