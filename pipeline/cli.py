@@ -265,8 +265,8 @@ def _catalog(args: argparse.Namespace) -> int:
 
         csv = args.csv or load_settings().catalog_path / "papers.csv"
         table = mine_curated_csv(csv)
-        print(f"{csv}: {len(table.kept)} names kept, {len(table.shared())} shared by several")
-        print(f"papers, {len(table.dropped)} dropped (claimed by more than the bound)")
+        print(f"{csv}: {len(table.kept)} names kept ({len(table.shared())} shared by papers),")
+        print(f"  {len(table.dropped)} dropped as claimed by too many papers")
         return 0
     from pipeline.catalog_import import import_snapshot
 
