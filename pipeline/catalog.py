@@ -20,7 +20,17 @@ import pyarrow.csv as pacsv
 
 from schemas import CatalogModel
 
-CATALOG_COLUMNS = ["paper_id", "arxiv_id", "title", "year", "authors", "aliases", "keywords"]
+CATALOG_COLUMNS = [
+    "paper_id",
+    "arxiv_id",
+    "title",
+    "year",
+    "authors",
+    "aliases",
+    "alias_sources",
+    "keywords",
+    "keywords_source",
+]
 # Columns a catalog file may leave out (catalogs written before they existed still load).
 OPTIONAL_COLUMNS = ("keywords",)
 ALIAS_SEPARATOR = "|"
@@ -131,6 +141,12 @@ def _read_file(file: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     for column in OPTIONAL_COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
+    if "alias_sources" not in frame.columns and "aliases" in frame.columns:
+        frame["alias_sources"] = frame["aliases"].fillna("").map(curated_sources)
+    if "keywords_source" not in frame.columns:  # keywords written by hand, where there are any
+        frame["keywords_source"] = (
+            frame["keywords"].fillna("").str.strip().ne("").map({True: "curated", False: ""})
+        )
     missing = [c for c in CATALOG_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"catalog file {file.name} lacks columns: {', '.join(missing)}")
@@ -146,12 +162,14 @@ def _label(file: str, line: int) -> str:
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    for column in ("paper_id", "arxiv_id", "title", "authors", "aliases", "keywords"):
+    for column in [c for c in CATALOG_COLUMNS if c != "year"]:
         frame[column] = frame[column].astype("string").str.strip()
     frame["title"] = frame["title"].fillna("").str.replace(r"\s+", " ", regex=True)
     frame["authors"] = frame["authors"].fillna("")
     frame["aliases"] = frame["aliases"].fillna("")
+    frame["alias_sources"] = frame["alias_sources"].fillna("")
     frame["keywords"] = frame["keywords"].fillna("")
+    frame["keywords_source"] = frame["keywords_source"].fillna("")
     year = frame["year"].astype("string").str.strip().replace("", pd.NA)
     frame["year"] = pd.to_numeric(year, errors="coerce").astype("Int64")
     frame["year_text"] = year.where(year.notna() & frame["year"].isna())  # not a number
@@ -248,6 +266,11 @@ def check_catalog_size(entries: int, previous_entries: int | None, allow_shrink:
         "published run; if that is intended, run again with --allow-catalog-shrink "
         "(or PAPER_MENTIONS_ALLOW_CATALOG_SHRINK=1)"
     )
+
+
+def curated_sources(aliases: str) -> str:
+    """``alias_sources`` of a catalog written before the column existed: hand-written aliases."""
+    return ALIAS_SEPARATOR.join("curated" for _ in split_aliases(aliases))
 
 
 def split_aliases(aliases: str) -> list[str]:

@@ -4,6 +4,12 @@ The snapshot is streamed in batches, so memory holds one batch plus the set of i
 deduplication), never the whole file. Every record that cannot become a catalog row is
 counted under its reason. Curated entries win over snapshot records with the same arXiv id
 (their titles were checked by hand and they carry aliases).
+
+The snapshot is read twice. The first pass learns from the whole corpus what one record
+cannot tell: the names papers give themselves (mined from titles and abstracts, see
+``pipeline.mining``; a name is kept only once every claim on it is known) and how common each
+abstract word is (for the keywords derived from each abstract). The second pass writes the
+rows with those aliases and keywords.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +33,25 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.catalog import CATALOG_COLUMNS, load_catalog
+from pipeline.mining import (
+    MAX_CLAIMANTS,
+    CollisionTable,
+    KeyphraseExtractor,
+    MinedAlias,
+    curated_only,
+    join_aliases,
+    kept_aliases,
+    mine_aliases,
+    resolve_collisions,
+    with_curated,
+    without_names_in_use,
+)
 from schemas import ARXIV_ID_PATTERN, CatalogModel
 from schemas.models import MIN_YEAR
 
 CATALOG_FILE = "catalog.parquet"
+# Review aid written beside the catalog (not .csv/.parquet: `--catalog DIR` reads those).
+COLLISIONS_FILE = "alias_collisions.json"
 BATCH_ROWS = 50_000
 GZIP_MAGIC = b"\x1f\x8b"
 ARXIV_ID = re.compile(ARXIV_ID_PATTERN)
@@ -48,7 +69,9 @@ PARQUET_SCHEMA = pa.schema(
         ("year", pa.int64()),
         ("authors", pa.string()),
         ("aliases", pa.string()),
+        ("alias_sources", pa.string()),
         ("keywords", pa.string()),
+        ("keywords_source", pa.string()),
     ]
 )
 
@@ -66,6 +89,11 @@ class ImportSummary:
     curated_errors: list[str] = field(default_factory=list)
     sha256: str = ""
     seconds: float = 0.0
+    aliases_by_source: Counter[str] = field(default_factory=Counter)
+    papers_with_aliases: int = 0
+    shared_names: int = 0
+    dropped_names: int = 0
+    with_keywords: int = 0
 
     @property
     def rows(self) -> int:
@@ -81,6 +109,12 @@ class ImportSummary:
             *(f"    {reason}: {count}" for reason, count in sorted(self.dropped.items())),
             f"curated entries: {self.curated} ({len(self.curated_errors)} malformed rows dropped)",
             *(f"  {error}" for error in self.curated_errors[:20]),
+            f"aliases: {self.papers_with_aliases} papers have"
+            f" {sum(self.aliases_by_source.values())}"
+            f" ({', '.join(f'{s} {n}' for s, n in sorted(self.aliases_by_source.items()))});"
+            f" {self.shared_names} names shared by 2-{MAX_CLAIMANTS} papers (ambiguous),"
+            f" {self.dropped_names} claimed by more dropped ({COLLISIONS_FILE})",
+            f"keywords derived from abstracts: {self.with_keywords} papers",
             f"catalog: {self.out_file} ({self.rows} papers, sha256 {self.sha256})",
         ]
         return "\n".join(lines)
@@ -125,8 +159,9 @@ def snapshot_authors(record: dict) -> str:
 
 
 def parse_record(line: bytes, max_year: int) -> tuple[dict | None, str | None]:
-    """One catalog row, or None and the reason the record was dropped. A missing or
-    impossible first-version date leaves the year empty rather than losing the paper."""
+    """One catalog row (plus its ``abstract``, not a catalog column), or None and the reason
+    the record was dropped. A missing or impossible first-version date leaves the year empty
+    rather than losing the paper."""
     try:
         record = json.loads(line)
     except (ValueError, UnicodeDecodeError):
@@ -141,6 +176,7 @@ def parse_record(line: bytes, max_year: int) -> tuple[dict | None, str | None]:
     title = normalize_title(record.get("title"))
     if not title:
         return None, "empty title"
+    abstract = record.get("abstract")
     year = first_version_year(record)
     if year is not None and not MIN_YEAR <= year <= max_year:
         year = None  # the paper is real even when its date is not (cs/9301111: 1989)
@@ -151,7 +187,10 @@ def parse_record(line: bytes, max_year: int) -> tuple[dict | None, str | None]:
         "year": year,
         "authors": snapshot_authors(record),
         "aliases": "",
+        "alias_sources": "",
         "keywords": "",
+        "keywords_source": "",
+        "abstract": " ".join(abstract.split()) if isinstance(abstract, str) else "",
     }, None
 
 
@@ -202,10 +241,106 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class CorpusKnowledge:
+    """What the first pass learned from the whole corpus."""
+
+    candidates: dict[str, list[MinedAlias]]
+    collisions: CollisionTable
+    keyphrases: KeyphraseExtractor
+
+    def aliases(self, paper_id: str) -> list[MinedAlias]:
+        return kept_aliases(paper_id, self.candidates.get(paper_id, []), self.collisions)
+
+
+def learn_from_corpus(
+    curated: pd.DataFrame, snapshot_rows: Callable[[], Iterator[dict]]
+) -> CorpusKnowledge:
+    """Candidate names of every paper (curated names kept, titles mined again; snapshot
+    titles and abstracts mined), without names in common use (a second read counts who else
+    writes them, and when), the collision rule applied to all of them together, and the
+    document frequencies of the abstracts' words."""
+    candidates: dict[str, list[MinedAlias]] = {}
+    years: dict[str, int | None] = {}
+    for paper_id, title, aliases, sources, year in zip(
+        curated["paper_id"],
+        curated["title"],
+        curated["aliases"],
+        curated["alias_sources"],
+        curated["year"],
+        strict=True,
+    ):
+        candidates[paper_id] = with_curated(curated_only(aliases, sources), mine_aliases(title))
+        years[paper_id] = None if pd.isna(year) else int(year)
+    keyphrases = KeyphraseExtractor()
+    for row in snapshot_rows():
+        mined = mine_aliases(row["title"], row["abstract"])
+        if mined:
+            candidates[row["paper_id"]] = mined
+            years[row["paper_id"]] = row["year"]
+        if row["abstract"]:
+            keyphrases.add(row["abstract"])
+    texts = ((r["year"], f"{r['title']} {r['abstract']}") for r in snapshot_rows())
+    candidates = without_names_in_use(candidates, years, texts)
+    collisions = resolve_collisions(
+        (pid, alias.name, alias.source) for pid, aliases in candidates.items() for alias in aliases
+    )
+    return CorpusKnowledge(candidates, collisions, keyphrases)
+
+
+def _snapshot_rows(
+    snapshot: Path, max_year: int, curated_ids: set[str], summary: ImportSummary
+) -> Iterator[dict]:
+    """The records to import in file order (first of a repeated id), drops counted."""
+    seen: set[str] = set()
+    for line in snapshot_lines(snapshot):
+        summary.records += 1
+        row, reason = parse_record(line, max_year)
+        if row is None:
+            summary.dropped[reason] += 1
+            continue
+        if row["arxiv_id"] in curated_ids:
+            summary.replaced_by_curated += 1
+            continue
+        if row["arxiv_id"] in seen:
+            summary.dropped["duplicate id (first kept)"] += 1
+            continue
+        seen.add(row["arxiv_id"])
+        summary.without_year += row["year"] is None
+        yield row
+
+
+def _with_knowledge(row: dict, knowledge: CorpusKnowledge, summary: ImportSummary) -> dict:
+    aliases = knowledge.aliases(row["paper_id"])
+    row["aliases"], row["alias_sources"] = join_aliases(aliases)
+    if "abstract" in row:
+        row["keywords"] = knowledge.keyphrases.keywords_field(row["abstract"])
+        row["keywords_source"] = "abstract" if row["keywords"] else ""
+    summary.aliases_by_source.update(a.source for a in aliases)
+    summary.papers_with_aliases += bool(aliases)
+    summary.with_keywords += bool(row["keywords"])
+    return row
+
+
+def write_collisions(path: Path, table: CollisionTable) -> None:
+    """Every name claimed by more than one paper, or dropped, with who claimed it."""
+    entries = {
+        key: {
+            "kept_by": table.kept.get(key, ("", []))[1],
+            "dropped": key in table.dropped,
+            "claims": {source: sorted(papers) for source, papers in sorted(claims.items())},
+        }
+        for key, claims in sorted(table.claims.items())
+        if key in table.dropped or len(table.kept[key][1]) > 1
+    }
+    path.write_text(json.dumps(entries, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def import_snapshot(
     snapshot: Path, out_dir: Path, curated: Path | None = None, batch_rows: int = BATCH_ROWS
 ) -> ImportSummary:
-    """Write ``out_dir/catalog.parquet`` (curated entries, then the snapshot's) and its sha256.
+    """Write ``out_dir/catalog.parquet`` (curated entries, then the snapshot's) and its sha256,
+    with mined aliases and derived keywords, and the collision table beside it.
 
     The file is written under a temporary name and renamed, so a failed import leaves any
     previous catalog in place.
@@ -217,32 +352,27 @@ def import_snapshot(
     out_file = out_dir / CATALOG_FILE
     summary = ImportSummary(snapshot=snapshot, out_file=out_file)
     max_year = dt.datetime.now(dt.UTC).year
-    seen: set[str] = set()
-    curated_ids: set[str] = set()
+    curated_frame = pd.DataFrame(columns=CATALOG_COLUMNS)
+    if curated is not None:
+        catalog = load_catalog(curated)
+        summary.curated_errors = catalog.errors
+        curated_frame = catalog.papers[CATALOG_COLUMNS].copy()
+    curated_ids = set(curated_frame["arxiv_id"].dropna())
+    knowledge = learn_from_corpus(
+        curated_frame,
+        lambda: _snapshot_rows(
+            snapshot, max_year, curated_ids, ImportSummary(snapshot=snapshot, out_file=out_file)
+        ),
+    )
     tmp = out_dir / f".{CATALOG_FILE}.tmp"
     try:
         with pq.ParquetWriter(tmp, PARQUET_SCHEMA) as writer:
-            if curated is not None:
-                catalog = load_catalog(curated)
-                summary.curated_errors = catalog.errors
-                summary.curated = _write_batch(writer, catalog.papers[CATALOG_COLUMNS], summary)
-                curated_ids.update(catalog.papers["arxiv_id"].dropna())
+            if len(curated_frame):
+                rows = [_with_knowledge(r, knowledge, summary) for r in _records(curated_frame)]
+                summary.curated = _write_batch(writer, _frame(rows), summary)
             batch: list[dict] = []
-            for line in snapshot_lines(snapshot):
-                summary.records += 1
-                row, reason = parse_record(line, max_year)
-                if row is None:
-                    summary.dropped[reason] += 1
-                    continue
-                if row["arxiv_id"] in curated_ids:
-                    summary.replaced_by_curated += 1
-                    continue
-                if row["arxiv_id"] in seen:
-                    summary.dropped["duplicate id (first kept)"] += 1
-                    continue
-                seen.add(row["arxiv_id"])
-                summary.without_year += row["year"] is None
-                batch.append(row)
+            for row in _snapshot_rows(snapshot, max_year, curated_ids, summary):
+                batch.append(_with_knowledge(row, knowledge, summary))
                 if len(batch) >= batch_rows:
                     summary.imported += _write_batch(writer, _frame(batch), summary)
                     batch = []
@@ -253,5 +383,14 @@ def import_snapshot(
         tmp.unlink(missing_ok=True)
     summary.sha256 = file_sha256(out_file)
     (out_dir / f"{CATALOG_FILE}.sha256").write_text(f"{summary.sha256}  {CATALOG_FILE}\n")
+    write_collisions(out_dir / COLLISIONS_FILE, knowledge.collisions)
+    summary.shared_names = len(knowledge.collisions.shared())
+    summary.dropped_names = len(knowledge.collisions.dropped)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows of a validated catalog frame as dicts (missing years as None)."""
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return rows

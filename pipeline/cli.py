@@ -109,6 +109,15 @@ def _catalog_parser(commands: argparse._SubParsersAction) -> None:
     imports.add_argument(
         "--no-curated", action="store_true", help="import the snapshot alone, without merging"
     )
+    mine = actions.add_parser(
+        "mine",
+        help="regenerate a curated catalog CSV's mined aliases and alias_sources",
+        description="Keep the aliases marked curated, mine names from the titles again, apply "
+        "the collision rule and rewrite the aliases and alias_sources columns in place.",
+    )
+    mine.add_argument(
+        "csv", type=Path, nargs="?", help="curated CSV (default: the package's papers.csv)"
+    )
     enrich = actions.add_parser(
         "enrich",
         help="look up the dataset's arXiv ids missing from the catalog (arXiv API, online)",
@@ -255,6 +264,14 @@ def _catalog(args: argparse.Namespace) -> int:
             return 1
         print(f"{looked_up} ids looked up ({client.requests_made} requests), {written} found")
         print(f"catalog rows to review: {args.out}")
+        return 0
+    if args.catalog_command == "mine":
+        from pipeline.mining import mine_curated_csv
+
+        csv = args.csv or load_settings().catalog_path / "papers.csv"
+        table = mine_curated_csv(csv)
+        print(f"{csv}: {len(table.kept)} names kept ({len(table.shared())} shared by papers),")
+        print(f"  {len(table.dropped)} dropped as claimed by too many papers")
         return 0
     from pipeline.catalog_import import import_snapshot
 

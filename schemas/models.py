@@ -39,6 +39,15 @@ TABLE_LEVEL_CHECKS = frozenset(
     }
 )
 
+# Where a catalog alias comes from: written by hand, or mined from the title or the abstract.
+ALIAS_SOURCES = ("curated", "title", "abstract")
+
+
+def _alias_sources_fit(aliases: str, alias_sources: str) -> bool:
+    names = [a for a in aliases.split("|") if a.strip()]
+    sources = [s.strip() for s in alias_sources.split("|") if s.strip()]
+    return len(sources) == len(names) and all(s in ALIAS_SOURCES for s in sources)
+
 
 def _max_year() -> int:
     return dt.datetime.now(dt.UTC).year
@@ -56,7 +65,10 @@ class CatalogModel(pa.DataFrameModel):
     year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=MIN_YEAR)
     authors: Series[str]
     aliases: Series[str]
+    alias_sources: Series[str]
     keywords: Series[str]
+    # "curated" (written by hand), "abstract" (derived at import) or "" (no keywords).
+    keywords_source: Series[str] = pa.Field(isin=["", "curated", "abstract"])
 
     @pa.check("year", name="year_not_in_future")
     def year_not_in_future(cls, year: Series[pd.Int64Dtype]) -> Series[bool]:
@@ -70,6 +82,11 @@ class CatalogModel(pa.DataFrameModel):
     def arxiv_id_unique(cls, df: pd.DataFrame) -> Series[bool]:
         present = df["arxiv_id"].notna()
         return ~(present & df["arxiv_id"].duplicated(keep=False))
+
+    @pa.dataframe_check(name="alias_sources_one_known_source_per_alias")
+    def alias_sources_parallel(cls, df: pd.DataFrame) -> Series[bool]:
+        fits = map(_alias_sources_fit, df["aliases"].tolist(), df["alias_sources"].tolist())
+        return pd.Series(list(fits), index=df.index, dtype=bool)
 
     @pa.dataframe_check(name="paper_id_is_arxiv_prefixed_id")
     def paper_id_matches_arxiv_id(cls, df: pd.DataFrame) -> Series[bool]:

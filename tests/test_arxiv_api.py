@@ -194,7 +194,9 @@ def test_enrich_writes_catalog_rows_for_papers_missing_from_the_catalog(
             "year": "2023",
             "authors": "Nelson F. Liu; Tianyi Zhang; Percy Liang",
             "aliases": "",
+            "alias_sources": "",
             "keywords": "",
+            "keywords_source": "",
         }
     ]
 

@@ -147,6 +147,27 @@ def test_keywords_column_is_optional(tmp_path: Path) -> None:
     assert split_keywords(keywords) == ["self-attention", "WMT 2014"]
 
 
+def test_alias_sources_default_to_curated_and_must_fit_the_aliases(tmp_path: Path) -> None:
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "papers.csv").write_text(HEADER + GOOD_2, encoding="utf-8")
+    assert load_catalog(tmp_path / "old").papers.at[0, "alias_sources"] == "curated|curated"
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "papers.csv").write_text(
+        "paper_id,arxiv_id,title,year,authors,aliases,alias_sources\n"
+        "arxiv:1907.11692,1907.11692,RoBERTa: A Robustly Optimized BERT Pretraining Approach,"
+        "2019,Yinhan Liu,RoBERTa,title\n"  # line 2
+        "arxiv:1706.03762,1706.03762,Attention Is All You Need,2017,A,Transformer,\n"  # 3
+        "arxiv:2205.01068,2205.01068,OPT: Open Pre-trained Transformer Language Models,2022,"
+        "Susan Zhang,OPT,guessed\n",  # line 4
+        encoding="utf-8",
+    )
+    catalog = load_catalog(tmp_path / "new")
+    assert catalog.papers["paper_id"].tolist() == ["arxiv:1907.11692"]
+    for line in (3, 4):
+        error = _error_for(catalog.errors, f"papers.csv line {line}")
+        assert "alias_sources_one_known_source_per_alias" in error
+
+
 def test_empty_folder_raises(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         catalog_files(tmp_path)
@@ -286,3 +307,29 @@ def test_a_catalog_that_shrank_by_more_than_half_needs_leave(
     assert _run(small_raw, other, CATALOG) == 0
     monkeypatch.setenv("PAPER_MENTIONS_ALLOW_CATALOG_SHRINK", "1")
     assert _run(small_raw, other, shrunk) == 0
+
+
+def test_keywords_source_defaults_to_curated_and_takes_known_values(tmp_path: Path) -> None:
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "papers.csv").write_text(
+        "paper_id,arxiv_id,title,year,authors,aliases,keywords\n"
+        "arxiv:1706.03762,1706.03762,Attention Is All You Need,2017,A,Transformer,self-attention\n"
+        "arxiv:2205.01068,2205.01068,OPT: Open Pre-trained Transformer Language Models,2022,"
+        "Susan Zhang,OPT,\n",
+        encoding="utf-8",
+    )
+    papers = load_catalog(tmp_path / "old").papers.set_index("paper_id")
+    assert papers["keywords_source"].to_dict() == {
+        "arxiv:1706.03762": "curated",
+        "arxiv:2205.01068": "",
+    }
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "papers.csv").write_text(
+        "paper_id,arxiv_id,title,year,authors,aliases,keywords,keywords_source\n"
+        "arxiv:1706.03762,1706.03762,Attention Is All You Need,2017,A,,self-attention,guessed\n"
+        "arxiv:2205.01068,2205.01068,OPT: Open Pre-trained Transformer Language Models,2022,"
+        "Susan Zhang,OPT,,\n",
+        encoding="utf-8",
+    )
+    catalog = load_catalog(tmp_path / "new")
+    assert "keywords_source" in _error_for(catalog.errors, "papers.csv line 2")

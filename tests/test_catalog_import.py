@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.catalog import load_catalog
+from pipeline.catalog import load_catalog, split_keywords
 from pipeline.catalog_import import (
+    COLLISIONS_FILE,
     import_snapshot,
     normalize_arxiv_id,
     normalize_title,
@@ -87,7 +88,9 @@ def test_import_counts_every_dropped_record_by_reason(tmp_path: Path, name: str)
             "year": 2017,
             "authors": "Ashish Vaswani; Noam Shazeer; Niki Parmar",
             "aliases": "",
+            "alias_sources": "",
             "keywords": "",
+            "keywords_source": "",
         },
         {
             "paper_id": "arxiv:1810.04805",
@@ -96,8 +99,10 @@ def test_import_counts_every_dropped_record_by_reason(tmp_path: Path, name: str)
             "Understanding",
             "year": 2018,
             "authors": "Ashish Vaswani; Noam Shazeer; Niki Parmar",
-            "aliases": "",
-            "keywords": "",
+            "aliases": "BERT",  # mined from the title
+            "alias_sources": "title",
+            "keywords": "",  # every word is in every abstract of this tiny corpus
+            "keywords_source": "",
         },
     ]
     assert pd.isna(catalog.loc[2, "year"])
@@ -149,6 +154,59 @@ def test_curated_entries_win_and_keep_their_aliases_and_keywords(tmp_path: Path)
         "masked language model; GLUE",
     )
     assert len(catalog) == 4 and catalog.errors == []
+
+
+def _abstract_record(arxiv_id: str, title: str, abstract: str) -> str:
+    record = _record(arxiv_id, title)
+    record["abstract"] = abstract
+    return json.dumps(record)
+
+
+ABSTRACT_LINES = [
+    _abstract_record(
+        "1907.11692",
+        "RoBERTa: A Robustly Optimized BERT Pretraining Approach",
+        "Language model pretraining has led to significant performance gains but careful "
+        "comparison between different approaches is challenging. We present a replication "
+        "study of BERT pretraining that carefully measures the impact of many key "
+        "hyperparameters and training data size.",
+    ),
+    _abstract_record(
+        "1810.04805",
+        "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+        "We introduce a new language representation model called BERT. BERT is designed to "
+        "pre-train deep bidirectional representations from unlabeled text by jointly "
+        "conditioning on both left and right context in all layers.",
+    ),
+    _abstract_record(
+        "1512.03385",
+        "Deep Residual Learning for Image Recognition",
+        "We present a residual learning framework to ease the training of networks that are "
+        "substantially deeper than those used previously. We explicitly reformulate the "
+        "layers as learning residual functions with reference to the layer inputs.",
+    ),
+    *(  # four papers claim one name: it is nobody's
+        _abstract_record(f"1901.0000{i}", f"ProtoNet: a study number {i}", "") for i in range(1, 5)
+    ),
+]
+
+
+def test_import_mines_aliases_derives_keywords_and_writes_collisions(tmp_path: Path) -> None:
+    summary = import_snapshot(_write(tmp_path / "s.json", ABSTRACT_LINES), tmp_path / "out")
+    papers = load_catalog(tmp_path / "out").papers.set_index("arxiv_id")
+    assert papers.at["1907.11692", "aliases"] == "RoBERTa"
+    assert papers.at["1907.11692", "alias_sources"] == "title"
+    assert papers.at["1810.04805", "aliases"] == "BERT"
+    assert papers.at["1901.00001", "aliases"] == ""
+    keywords = split_keywords(papers.at["1512.03385", "keywords"])
+    assert 1 <= len(keywords) <= 8 and "residual" in " ".join(keywords)
+    assert papers.at["1512.03385", "keywords_source"] == "abstract"
+    assert papers.at["1901.00001", "keywords"] == ""  # no abstract
+    collisions = json.loads((tmp_path / "out" / COLLISIONS_FILE).read_text())
+    assert collisions["protonet"]["dropped"] is True
+    assert len(collisions["protonet"]["claims"]["title"]) == 4
+    assert summary.aliases_by_source == {"title": 2}
+    assert summary.dropped_names == 1
 
 
 @pytest.mark.parametrize(

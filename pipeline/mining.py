@@ -1,0 +1,559 @@
+"""Knowledge learned from the catalog itself: paper names (aliases) and key phrases.
+
+Curated papers were given names and keywords by hand; imported papers have only a title, an
+abstract and authors. This module mines what a reader would call a paper from those texts:
+
+- **title** names: the part of a title before a colon or dash (``RoBERTa: A Robustly ...``,
+  ``LLaMA: Open and ...``), a title that is itself a name (``Mistral 7B``), a name followed
+  by ``Technical Report``; not when the title presents a library, toolkit or software
+  package (a page names ``PyTorch`` to say it used it, not to cite its paper);
+- **abstract** names: ``we present|introduce|propose X``, ``called|dubbed|named X``, an
+  appositive ``we propose a new method, X, ...`` and an acronym in brackets after ``we
+  propose ...``.
+
+A candidate is kept only when it looks like a name rather than a word of the language: it has
+a digit, an inner capital (``RoBERTa``, ``LSeg``), is an acronym, or is a word that is rare in
+English according to ``wordfreq`` (``Pythia``, ``Llemma``). Common words written with a capital
+(``Falcon``, ``Adam``) are lost: precision before recall.
+
+Several papers may claim one name. :func:`resolve_collisions` keeps the strongest claim
+(curated over title over abstract); when that strongest level has at most
+``MAX_CLAIMANTS`` papers they all keep the name (the linker then finds it ambiguous unless the
+context separates them); past that bound the name is dropped from all of them (it is a
+generic term or a popular baseline, not one paper's name). Curated claims are never dropped.
+
+Keywords for imported papers are key phrases of their abstract weighted by inverse document
+frequency over the imported corpus (:class:`KeyphraseExtractor`): runs of words between
+stop words and punctuation, scored by how often they occur in the abstract and how rare
+their words are in the corpus, names first, as the curated keywords are written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+
+import pandas as pd
+import stopwordsiso
+from wordfreq import zipf_frequency
+
+from pipeline.catalog import curated_sources
+from schemas.models import ALIAS_SOURCES
+
+SOURCE_RANK = {source: rank for rank, source in enumerate(ALIAS_SOURCES)}
+ALIAS_SEPARATOR = "|"
+KEYWORD_SEPARATOR = "; "
+# A word at or above this Zipf frequency (about once per 10 million English words, e.g.
+# "mistral" 2.6, "pythia" 1.9, "falcon" 3.7, "gemini" 3.4) is a word of the language, not a
+# coined name, unless its spelling says otherwise (digits, inner capitals, acronym).
+COMMON_WORD_ZIPF = 3.0
+# A word of the language followed by a version number is a name below this frequency
+# ("gemma" 3.3, "falcon" 3.7), a reference to a part of the text above it ("table", "section").
+VERSIONED_WORD_ZIPF = 4.0
+# A name written in this many records dated before its claimant's year predates the paper: a
+# term of the field ("API", "SOTA", "LMs"), not the paper's coinage.
+EARLIER_USES = 3
+# A name whose uses (at least LATER_USES) are mostly this many years after its claimant was
+# coined again by something else ("GPT" claimed by a 2006 paper).
+LATER_YEARS = 5
+LATER_USES = 10
+# A name that is a common word of a language the pages are written in, or of English ("Anda",
+# "NEAR", "MASK", "API" in Malay), is read as the word; "BERT" (3.5) and "Gemini" (3.9) stay.
+WORD_LANGUAGES = ("en", "de", "ms", "id")
+WORD_ZIPF = 4.0
+# Names claimed (at their strongest level) by more papers than this are dropped.
+MAX_CLAIMANTS = 3
+MAX_NAME_WORDS = 3
+MAX_KEYWORDS = 8
+MAX_PHRASE_WORDS = 3
+# A word in more than this share of the corpus's abstracts ("proposed", "paper"; in a corpus
+# of under 13 abstracts, in more than one) cannot start or end a key phrase.
+COMMON_IN_CORPUS = 0.08
+
+PART = r"[A-Za-z0-9](?:[A-Za-z0-9+]|\.(?=[A-Za-z0-9]))*"
+TOKEN = rf"{PART}(?:-{PART})*"
+NAME_TOKEN = re.compile(rf"^{TOKEN}$")
+# A size or version that belongs to the name before it: "7B", "2", "1.5", "v2", "XL".
+VERSION_TOKEN = re.compile(r"^(?:v?\d+(?:\.\d+)*[BMKbmk]?|[IVX]{1,4}|XL|XXL|[A-Z]\d*)$")
+# In one part of a token (between "-" or "+"): a letter and a digit, or a capital after the
+# part's first character.
+NAME_SPELLING = re.compile(
+    r"(?:^|[-+])(?:[^-+]*[A-Za-z][^-+]*\d|[^-+]*\d[^-+]*[A-Za-z]|[^-+]+[A-Z])"
+)
+DIMENSION = re.compile(r"^\d+(?:\.\d+)?[Dd]$")
+NUMERIC_VERSION = re.compile(r"^v?\d+(?:\.\d+)*[BMK]?$")
+TITLE_PREFIX = re.compile(r"^(?P<name>[^:–—]{1,40}?)\s*(?::|\s[-–—]{1,2})\s+\S")
+TITLE_SUFFIX = re.compile(
+    r"\s+(?:Technical Report|Tech(?:nical)? Report|System Card|Model Card)$", re.I
+)
+# A title that presents software: "PyTorch: An Imperative Style, High-Performance Deep
+# Learning Library".
+SOFTWARE_TITLE = re.compile(r"\b(?:librar(?:y|ies)|toolkit|toolbox|software|package)\b", re.I)
+CANDIDATE = rf"(?P<name>{TOKEN}(?:\s+{TOKEN}){{0,{MAX_NAME_WORDS - 1}}})"
+VERBS = r"(?:present|introduce|propose|release|develop|describe|build|design|train)"
+NAMING_WORDS = ("called", "dubbed", "named", "termed", "coined")
+OWN_WORK_PATTERNS = (
+    # "we present LLaMA, a collection of ...", "We introduce Gopher", "we release Pythia"
+    re.compile(rf"[Ww]e\s+{VERBS}(?:\s+and\s+{VERBS})?\s+{CANDIDATE}"),
+    # "we propose a simple framework, SimCLR, for ..."
+    re.compile(rf"[Ww]e\s+{VERBS}\s[^.;:()]{{0,80}}?,\s+{CANDIDATE},"),
+    # "we propose Deep Q-Networks (DQN)": an acronym defined by the object of the verb
+    re.compile(
+        rf"[Ww]e\s+{VERBS}\s+(?:(?:a|an|the|new|novel|simple)\s+)*"
+        rf"(?P<expansion>[A-Za-z][^.;:()]{{2,60}}?)\s\((?P<name>{TOKEN})\)"
+    ),
+    # "We call our method R-CNN", "we name it DeepFoo", "which we term X"
+    re.compile(
+        rf"[Ww]e\s+(?:call|name|term|dub)\s+(?:[a-z]+\s+){{0,3}}?"
+        rf"(?=[A-Z0-9]|[a-z]+[A-Z0-9]){CANDIDATE}"
+    ),
+)
+# "a model called BERT", "dubbed Chinchilla", "which we name DeepFoo"
+NAMING = re.compile(rf"\b(?:{'|'.join(NAMING_WORDS)})\s+{CANDIDATE}")
+NEXT_WORD = re.compile(r"\s+([a-z][a-z-]*)\b")
+# "-based", "-like", "-style": a hyphen into a common lowercase word makes an adjective.
+ADJECTIVE_SUFFIX = re.compile(r"-[a-z]+$")
+TEX = re.compile(r"\$[^$]*\$|\\[A-Za-z]+|[{}]")
+WORD_PATTERN = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+# A word, or punctuation that ends a phrase.
+PHRASE_TOKEN = re.compile(rf"{WORD_PATTERN}|[.,;:!?()\[\]\"“”'`/]|\s[-–—]\s")
+WORD = re.compile(WORD_PATTERN)
+NAME_KEY_DROP = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=200_000)
+def english_zipf(word: str) -> float:
+    return zipf_frequency(word, "en")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    return frozenset(stopwordsiso.stopwords("en"))
+
+
+def name_key(name: str) -> str:
+    """The form two spellings of one name share: case-folded, only letters and digits
+    (``LLaMA-2``, ``Llama 2`` and ``llama2`` are one key; ``GPT-3.5`` stays apart from
+    ``GPT-3``)."""
+    return NAME_KEY_DROP.sub("", unicodedata.normalize("NFKC", name).casefold())
+
+
+def is_distinctive(token: str) -> bool:
+    """A token whose spelling marks it as a name (:func:`has_name_spelling`), or a
+    capitalised word rare in English (``Pythia``, ``Llemma``)."""
+    if has_name_spelling(token):
+        return True
+    parts = [p for p in re.split(r"[-.+]", token) if p]
+    return token[0].isupper() and all(english_zipf(p.lower()) < COMMON_WORD_ZIPF for p in parts)
+
+
+def has_name_spelling(token: str) -> bool:
+    """A part (between hyphens) with letters and a digit, a capital after its first letter
+    (``RoBERTa``, ``LSeg``, ``BLIP``; not ``Multi-Query``); not a dimension (``3D``)."""
+    return NAME_SPELLING.search(token) is not None and not DIMENSION.match(token)
+
+
+def is_versioned_word(tokens: Sequence[str]) -> bool:
+    """A capitalised word that is not too common followed by a version number: ``Gemma 3``,
+    ``Gemini 1.5`` (but not ``Table 3`` or ``Section 2``)."""
+    head = tokens[0]
+    return (
+        len(tokens) >= 2
+        and head[0].isupper()
+        and head[1:].islower()
+        and english_zipf(head.lower()) < VERSIONED_WORD_ZIPF
+        and NUMERIC_VERSION.match(tokens[1]) is not None
+    )
+
+
+def looks_like_name(candidate: str) -> bool:
+    """One to three tokens: a distinctive head (or a versioned word, ``Gemma 3``) followed
+    only by versions, sizes or name-spelled tokens (``Mistral 7B``, not ``NIPS 2016
+    Tutorial``); not an adjective such as ``BERT-based``."""
+    tokens = candidate.split()
+    if not 1 <= len(tokens) <= MAX_NAME_WORDS:
+        return False
+    if not all(NAME_TOKEN.match(t) for t in tokens) or len(name_key(candidate)) < 2:
+        return False
+    head = tokens[0]
+    if ADJECTIVE_SUFFIX.search(head) and english_zipf(head.rsplit("-", 1)[1]) >= COMMON_WORD_ZIPF:
+        return False
+    if not is_distinctive(head) and not is_versioned_word(tokens):
+        return False
+    return all(VERSION_TOKEN.match(t) or has_name_spelling(t) for t in tokens[1:])
+
+
+def title_names(title: str) -> list[str]:
+    """Names a title gives its paper: the part before a colon or dash, or the whole title
+    when it is itself a name (``Mistral 7B``, ``DeepSeek-V3 Technical Report``)."""
+    text = " ".join(title.split())
+    if text.isupper():
+        return []  # an all-capitals title says nothing about which words are names
+    if SOFTWARE_TITLE.search(text):
+        return []  # pages name a library to say they used it, not to cite its paper
+    found = []
+    prefix = TITLE_PREFIX.match(text)
+    if prefix:
+        found.append(prefix["name"].strip())
+    found.append(TITLE_SUFFIX.sub("", text))
+    return [name for name in dict.fromkeys(found) if looks_like_name(name)]
+
+
+def _trim_candidate(raw: str) -> str | None:
+    """The name at the head of a candidate: its first token and the versions and sizes that
+    follow it (``Llama 2`` from ``Llama 2 and Llama 2-Chat``). None when a capitalised word
+    follows: the head is then part of a longer title-case phrase (``Stochastic Gradient
+    Langevin Dynamics``), not a name."""
+    tokens = [t.rstrip(".") for t in raw.split()]
+    kept = [tokens[0]]
+    for token in tokens[1:]:
+        if VERSION_TOKEN.match(token) or has_name_spelling(token):
+            kept.append(token)
+            continue
+        if token[:1].isupper():
+            return None
+        break
+    return " ".join(kept)
+
+
+def abbreviates(acronym: str, expansion: str) -> bool:
+    """An acronym's first letter is the first letter of the words it stands for, and its
+    other capitals appear in order among their initials and letters (``DQN`` for ``Deep
+    Q-Networks``, not ``mAP`` for ``a detection algorithm that improves mean average
+    precision``, whose expansion starts elsewhere)."""
+    words = expansion.split()
+    letters = [c.lower() for c in acronym if c.isalpha()]
+    if not letters or len(words) > 2 * len(letters) + 1:
+        return False
+    if words[0][0].lower() != letters[0]:
+        return False
+    initials = iter("".join(words).lower())
+    return all(letter in initials for letter in letters[1:])
+
+
+def abstract_names(abstract: str) -> list[str]:
+    """Names an abstract gives its own paper (``we introduce X``, ``called X``, ...)."""
+    text = " ".join(abstract.split())
+    matches = list(NAMING.finditer(text)) if any(w in text for w in NAMING_WORDS) else []
+    lowered = text.lower()
+    start = lowered.find("we ")
+    while start != -1:  # str.find is far faster than a regex scan for a word boundary
+        if start == 0 or not text[start - 1].isalnum():
+            matches += [m for p in OWN_WORK_PATTERNS if (m := p.match(text, start))]
+        start = lowered.find("we ", start + 1)
+    found = []
+    for match in sorted(matches, key=lambda m: m.start("name")):
+        name = _trim_candidate(match["name"])
+        expansion = match.groupdict().get("expansion")
+        if expansion is not None and not abbreviates(name or "", expansion):
+            continue
+        if name is not None and looks_like_name(name) and _ends_there(text, match, name):
+            found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def _ends_there(text: str, match: re.Match[str], name: str) -> bool:
+    """The name is a whole noun phrase: not cut at ``_`` (``WUDiff_RMF``) nor the modifier
+    of a noun after it (``called Faulhaber formulae``, ``we propose NM landscapes``)."""
+    end = match.start("name") + len(name)
+    if end < len(text) and (text[end].isalnum() or text[end] in "_'"):
+        return False
+    following = NEXT_WORD.match(text, end)
+    return following is None or following[1] in stop_words()
+
+
+USAGE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*[A-Za-z0-9+]|[A-Za-z0-9]")
+
+
+def is_common_word(name: str) -> bool:
+    """A single token without digits or mixed case whose lower-case form is a common word in
+    a language of the pages or in English."""
+    if " " in name or any(c.isdigit() for c in name) or NAME_SPELLING.search(name.lower()):
+        return False
+    if any(c.islower() for c in name[1:]) and any(c.isupper() for c in name[1:]):
+        return False  # RoBERTa, LLaMA: mixed case is a spelling, not a word
+    lower = name.lower()
+    return any(zipf_frequency(lower, lang) >= WORD_ZIPF for lang in WORD_LANGUAGES)
+
+
+def name_uses(texts: Iterable[tuple[int | None, str]], names: set[str]) -> dict[str, list[int]]:
+    """For each one-token name, the years of the records whose text writes it as written."""
+    uses: dict[str, list[int]] = {}
+    for year, text in texts:
+        if year is None:
+            continue
+        for token in names.intersection(USAGE_TOKEN.findall(text)):
+            uses.setdefault(token, []).append(year)
+    return uses
+
+
+def in_common_use(name: str, year: int | None, uses: Sequence[int]) -> bool:
+    """The name is a term others wrote before the paper (``EARLIER_USES``), or others write it
+    mostly long after the paper (coined again), or it is a common word."""
+    if is_common_word(name):
+        return True
+    if year is None or not uses:
+        return False
+    if sum(1 for used in uses if used < year) >= EARLIER_USES:
+        return True
+    later = sorted(uses)
+    return len(later) >= LATER_USES and later[len(later) // 2] - year > LATER_YEARS
+
+
+def without_names_in_use(
+    candidates: dict[str, list[MinedAlias]],
+    years: dict[str, int | None],
+    texts: Iterable[tuple[int | None, str]],
+) -> dict[str, list[MinedAlias]]:
+    """The candidates without mined names in common use (curated names always stay); ``texts``
+    are every record's year and title plus abstract."""
+    mined = {a.name for aliases in candidates.values() for a in aliases if a.source != "curated"}
+    uses = name_uses(texts, {n for n in mined if " " not in n})
+
+    def kept(paper_id: str, alias: MinedAlias) -> bool:
+        used = uses.get(alias.name, [])
+        return alias.source == "curated" or not in_common_use(alias.name, years.get(paper_id), used)
+
+    return {pid: [a for a in aliases if kept(pid, a)] for pid, aliases in candidates.items()}
+
+
+@dataclass(frozen=True)
+class MinedAlias:
+    name: str
+    source: str
+
+
+def mine_aliases(title: str, abstract: str = "") -> list[MinedAlias]:
+    """Names of one paper with their provenance, title names first, one per name key."""
+    mined: dict[str, MinedAlias] = {}
+    for source, names in (("title", title_names(title)), ("abstract", abstract_names(abstract))):
+        for name in names:
+            mined.setdefault(name_key(name), MinedAlias(name, source))
+    return list(mined.values())
+
+
+def split_field(value: str, separator: str = ALIAS_SEPARATOR) -> list[str]:
+    return [part.strip() for part in value.split(separator) if part.strip()]
+
+
+def curated_only(aliases: str, alias_sources: str) -> list[str]:
+    """The aliases of a row marked ``curated`` (mined ones are mined again, not kept)."""
+    names = split_field(aliases)
+    sources = split_field(alias_sources)
+    if len(sources) != len(names):
+        raise ValueError(f"aliases {aliases!r} and alias_sources {alias_sources!r} differ")
+    return [n for n, s in zip(names, sources, strict=True) if s == "curated"]
+
+
+@dataclass
+class CollisionTable:
+    """Name key -> the papers claiming it, by provenance; and what the rule decided."""
+
+    claims: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    kept: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    dropped: dict[str, list[str]] = field(default_factory=dict)
+
+    def shared(self) -> dict[str, tuple[str, list[str]]]:
+        """Names kept by more than one paper (the linker must separate them or say
+        ambiguous)."""
+        return {key: kept for key, kept in self.kept.items() if len(kept[1]) > 1}
+
+
+def resolve_collisions(
+    claims: Iterable[tuple[str, str, str]], max_claimants: int = MAX_CLAIMANTS
+) -> CollisionTable:
+    """Decide who keeps each name, from ``(paper_id, name, source)`` claims.
+
+    The strongest source present for a name wins (curated > title > abstract); weaker claims
+    on it are dropped. At that level the name is kept by every claimant when they are at
+    most ``max_claimants`` (or the level is curated), else dropped from all of them.
+    """
+    table = CollisionTable()
+    for paper_id, name, source in claims:
+        by_source = table.claims.setdefault(name_key(name), {})
+        papers = by_source.setdefault(source, [])
+        if paper_id not in papers:
+            papers.append(paper_id)
+    for key, by_source in table.claims.items():
+        best = min(by_source, key=SOURCE_RANK.__getitem__)
+        papers = sorted(by_source[best])
+        if best == "curated" or len(papers) <= max_claimants:
+            table.kept[key] = (best, papers)
+        else:
+            table.dropped[key] = papers
+    return table
+
+
+def kept_aliases(
+    paper_id: str, aliases: Sequence[MinedAlias], table: CollisionTable
+) -> list[MinedAlias]:
+    """The paper's aliases that the collision rule lets it keep."""
+    result = []
+    for alias in aliases:
+        kept = table.kept.get(name_key(alias.name))
+        if kept is not None and kept[0] == alias.source and paper_id in kept[1]:
+            result.append(alias)
+    return result
+
+
+def join_aliases(aliases: Sequence[MinedAlias]) -> tuple[str, str]:
+    """The catalog's ``aliases`` and parallel ``alias_sources`` fields."""
+    return (
+        ALIAS_SEPARATOR.join(a.name for a in aliases),
+        ALIAS_SEPARATOR.join(a.source for a in aliases),
+    )
+
+
+def with_curated(curated: Sequence[str], mined: Sequence[MinedAlias]) -> list[MinedAlias]:
+    """Curated names first, every spelling kept as written (``DALL-E`` and ``DALL·E``), then
+    mined ones whose key no curated name has."""
+    merged = [MinedAlias(name, "curated") for name in dict.fromkeys(curated)]
+    keys = {name_key(a.name) for a in merged}
+    for alias in mined:
+        if name_key(alias.name) not in keys:
+            merged.append(alias)
+            keys.add(name_key(alias.name))
+    return merged
+
+
+def mine_rows(
+    rows: Iterable[tuple[str, str, Sequence[str], str]],
+    max_claimants: int = MAX_CLAIMANTS,
+) -> tuple[dict[str, tuple[str, str]], CollisionTable]:
+    """``aliases``/``alias_sources`` for ``(paper_id, title, curated aliases, abstract)``
+    rows, after the collision rule; and the collision table."""
+    candidates: dict[str, list[MinedAlias]] = {}
+    for paper_id, title, curated, abstract in rows:
+        candidates[paper_id] = with_curated(curated, mine_aliases(title, abstract))
+    candidates = without_names_in_use(candidates, {}, ())  # no corpus: common words only
+    table = resolve_collisions(
+        (pid, a.name, a.source) for pid, aliases in candidates.items() for a in aliases
+    )
+    fields = {
+        pid: join_aliases(kept_aliases(pid, aliases, table)) for pid, aliases in candidates.items()
+    }
+    return fields, table
+
+
+def abstract_text(abstract: str) -> str:
+    """An abstract without TeX commands and maths, spaces collapsed."""
+    return " ".join(TEX.sub(" ", abstract).split())
+
+
+def abstract_words(abstract: str) -> set[str]:
+    """The distinct lower-case words of an abstract (for document frequencies)."""
+    return {w.lower() for w in WORD.findall(abstract_text(abstract))}
+
+
+class KeyphraseExtractor:
+    """Key phrases of abstracts, weighted by inverse document frequency over a corpus.
+
+    Feed every abstract of the corpus to :meth:`add` first, then call :meth:`keywords`.
+    Candidates are runs of up to three words between stop words (``stopwordsiso``) and
+    punctuation that neither start nor end with a word found in more than
+    ``COMMON_IN_CORPUS`` of the abstracts (``proposed``, ``paper``); a candidate scores its
+    count in the abstract times the summed idf of its words, so informative phrases beat
+    their words alone. A single word must occur twice or be spelled as a name (``SDP``):
+    one rare verb or adjective says little about a paper.
+    """
+
+    def __init__(self) -> None:
+        self.document_frequency: Counter[str] = Counter()
+        self.documents = 0
+        self._words: dict[str, tuple[bool, float]] = {}
+
+    def add(self, abstract: str) -> None:
+        self.document_frequency.update(abstract_words(abstract))
+        self.documents += 1
+        self._words.clear()
+
+    def idf(self, word: str) -> float:
+        return math.log((1 + self.documents) / (1 + self.document_frequency[word.lower()]))
+
+    def _word(self, lower: str) -> tuple[bool, float]:
+        """Whether the word may not start or end a phrase, and its idf (cached)."""
+        frequency = self.document_frequency[lower]
+        common = len(lower) < 3 or frequency > max(COMMON_IN_CORPUS * self.documents, 1)
+        known = (common, math.log((1 + self.documents) / (1 + frequency)))
+        self._words[lower] = known
+        return known
+
+    def keywords(self, abstract: str) -> list[str]:
+        """Up to ``MAX_KEYWORDS`` key phrases, best first (count in the abstract times the
+        summed idf of the words), none sharing a word with one already chosen (fewer when the
+        abstract is short). A single word qualifies only when it occurs twice or is spelled
+        as a name; each word keeps its first spelling."""
+        stops = stop_words()
+        spelling: dict[str, str] = {}
+        grams: list[tuple[str, ...]] = []
+        run: list[str] = []
+        for token in [*PHRASE_TOKEN.findall(abstract_text(abstract)), "."]:
+            if token[0].isalpha():
+                lower = token.lower()
+                if lower not in stops:
+                    spelling.setdefault(lower, token)
+                    run.append(lower)
+                    continue
+            if run:  # the n-grams of a run between stop words
+                grams += zip(run)
+                grams += pairwise(run)
+                grams += zip(run, run[1:], run[2:], strict=False)
+                run = []
+        counts = Counter(grams)
+        words_info = self._words
+        info = {w: words_info.get(w) or self._word(w) for w in spelling}
+        edge = {w for w, (common, _) in info.items() if not common}
+        idf = {w: value for w, (_, value) in info.items()}.__getitem__
+        ranked = sorted(
+            (-count * sum(map(idf, words)), words)
+            for words, count in counts.items()
+            if words[0] in edge
+            and words[-1] in edge
+            and (len(words) > 1 or count > 1 or has_name_spelling(spelling[words[0]]))
+        )
+        chosen: list[str] = []
+        taken: set[str] = set()
+        for _, words in ranked:
+            if taken.isdisjoint(words):
+                chosen.append(" ".join(spelling[w] for w in words))
+                taken.update(words)
+                if len(chosen) == MAX_KEYWORDS:
+                    break
+        return chosen
+
+    def keywords_field(self, abstract: str) -> str:
+        """The ``keywords`` field (``; ``-separated), empty without an abstract."""
+        return KEYWORD_SEPARATOR.join(self.keywords(abstract)) if abstract.strip() else ""
+
+
+def mine_curated_csv(path: Path) -> CollisionTable:
+    """Regenerate a curated catalog CSV's ``aliases`` and ``alias_sources`` in place.
+
+    Aliases marked ``curated`` (all of them when the column is missing) are kept as written;
+    the mined ones are mined again from the titles (the curated CSV has no abstracts), so
+    running it twice changes nothing. Every other column is written back unchanged.
+    """
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "alias_sources" not in frame.columns:
+        frame.insert(
+            frame.columns.get_loc("aliases") + 1,
+            "alias_sources",
+            frame["aliases"].map(curated_sources),
+        )
+    curated = [
+        curated_only(a, s) for a, s in zip(frame["aliases"], frame["alias_sources"], strict=True)
+    ]
+    fields, table = mine_rows(
+        zip(frame["paper_id"], frame["title"], curated, [""] * len(frame), strict=True)
+    )
+    frame["aliases"] = [fields[pid][0] for pid in frame["paper_id"]]
+    frame["alias_sources"] = [fields[pid][1] for pid in frame["paper_id"]]
+    frame.to_csv(path, index=False, lineterminator="\n")
+    return table

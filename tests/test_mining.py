@@ -1,0 +1,288 @@
+"""The alias miner and the keyword extractor, on real titles and abstract sentences."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.mining import (
+    KEYWORD_SEPARATOR,
+    MAX_KEYWORDS,
+    KeyphraseExtractor,
+    MinedAlias,
+    abstract_names,
+    curated_only,
+    in_common_use,
+    join_aliases,
+    looks_like_name,
+    mine_aliases,
+    mine_curated_csv,
+    mine_rows,
+    name_key,
+    resolve_collisions,
+    title_names,
+    with_curated,
+)
+from schemas.models import ALIAS_SOURCES
+from tests.conftest import CATALOG
+
+
+@pytest.mark.parametrize(
+    ("title", "names"),
+    [
+        ("RoBERTa: A Robustly Optimized BERT Pretraining Approach", ["RoBERTa"]),
+        ("LLaMA: Open and Efficient Foundation Language Models", ["LLaMA"]),
+        ("Llama 2: Open Foundation and Fine-Tuned Chat Models", ["Llama 2"]),
+        ("Mistral 7B", ["Mistral 7B"]),
+        ("GPT-4 Technical Report", ["GPT-4"]),
+        ("Gemma 2: Improving Open Language Models at a Practical Size", ["Gemma 2"]),
+        (
+            "Pythia: A Suite for Analyzing Large Language Models Across Training and Scaling",
+            ["Pythia"],
+        ),
+        ("TLS Proxies: Friend or Foe?", []),  # an acronym and a common word
+        ("Attention Is All You Need", []),
+        ("Pointer Networks", []),
+        ("Representation Learning: A Review and New Perspectives", []),
+        ("Adam: A Method for Stochastic Optimization", []),  # a common word: lost, not guessed
+        ("NIPS 2016 Tutorial: Generative Adversarial Networks", []),
+        ("BERT-based Ranking: a study", []),
+        ("PyTorch: An Imperative Style, High-Performance Deep Learning Library", []),
+    ],
+)
+def test_title_names(title: str, names: list[str]) -> None:
+    assert title_names(title) == names
+
+
+@pytest.mark.parametrize(
+    ("abstract", "names"),
+    [
+        (
+            "We introduce LLaMA, a collection of foundation language models ranging from 7B to "
+            "65B parameters.",
+            ["LLaMA"],
+        ),
+        (
+            "We introduce a new language representation model called BERT, which stands for "
+            "Bidirectional Encoder Representations from Transformers.",
+            ["BERT"],
+        ),
+        ("In this work, we develop and release Llama 2, a collection of pretrained", ["Llama 2"]),
+        ("We call our method R-CNN: Regions with CNN features.", ["R-CNN"]),
+        (
+            "We propose Dual Attention Networks (DANs) which jointly leverage visual and textual "
+            "attention mechanisms",
+            ["DANs"],
+        ),
+        # the acronym of what the method improves, not of the method
+        (
+            "we propose a simple and scalable detection algorithm that improves mean average "
+            "precision (mAP) by more than 30%",
+            [],
+        ),
+        # a name that modifies a noun is not the paper's name
+        ("We propose NM landscapes as a new class of tunably rugged benchmark problems.", []),
+        ("Such representations are often called Faulhaber formulae.", []),
+        ("we propose a hybrid collaborative filtering model named WUDiff_RMF, which", []),
+        ("We present Table 3 and Section 2.", []),
+        ("We propose Stochastic Gradient Langevin Dynamics for", []),
+    ],
+)
+def test_abstract_names(abstract: str, names: list[str]) -> None:
+    assert abstract_names(abstract) == names
+
+
+@pytest.mark.parametrize(
+    ("candidate", "expected"),
+    [
+        ("RoBERTa", True),
+        ("BLIP", True),
+        ("T5", True),
+        ("Gemma 3", True),
+        ("Pythia", True),
+        ("Falcon", False),
+        ("Multi-Query", False),
+        ("3D", False),
+        ("BERT-based", False),
+        ("Table 3", False),
+        ("word2vec Explained", False),
+    ],
+)
+def test_looks_like_name(candidate: str, expected: bool) -> None:
+    assert looks_like_name(candidate) is expected
+
+
+def test_name_key_joins_spellings_and_keeps_versions_apart() -> None:
+    assert name_key("LLaMA-2") == name_key("Llama 2") == name_key("llama2")
+    assert name_key("GPT-3.5") != name_key("GPT-3")
+
+
+def test_mine_aliases_keeps_title_provenance_first() -> None:
+    mined = mine_aliases(
+        "LLaMA: Open and Efficient Foundation Language Models",
+        "We introduce LLaMA, a collection of foundation language models.",
+    )
+    assert mined == [MinedAlias("LLaMA", "title")]
+
+
+def test_collision_rule() -> None:
+    claims = [
+        ("arxiv:a", "Foo", "curated"),
+        ("arxiv:b", "FOO", "title"),  # weaker than the curated claim: dropped
+        ("arxiv:c", "Bar-1", "title"),
+        ("arxiv:d", "bar 1", "abstract"),  # weaker than the title claim: dropped
+        ("arxiv:e", "Baz", "abstract"),
+        ("arxiv:f", "Baz", "abstract"),  # two papers, one name: kept by both
+        *((f"arxiv:q{i}", "Qux", "title") for i in range(4)),  # more than 3: dropped
+        *((f"arxiv:c{i}", "Cur", "curated") for i in range(5)),  # curated: never dropped
+    ]
+    table = resolve_collisions(claims)
+    assert table.kept["foo"] == ("curated", ["arxiv:a"])
+    assert table.kept["bar1"] == ("title", ["arxiv:c"])
+    assert table.kept["baz"] == ("abstract", ["arxiv:e", "arxiv:f"])
+    assert table.dropped["qux"] == [f"arxiv:q{i}" for i in range(4)]
+    assert len(table.kept["cur"][1]) == 5
+    assert set(table.shared()) == {"baz", "cur"}
+
+
+def test_curated_spellings_are_all_kept_and_mined_duplicates_are_not() -> None:
+    merged = with_curated(["DALL-E", "DALL·E"], [MinedAlias("Dall-E", "title")])
+    assert join_aliases(merged) == ("DALL-E|DALL·E", "curated|curated")
+
+
+def test_mine_rows_applies_the_collision_rule() -> None:
+    fields, _ = mine_rows(
+        [
+            ("arxiv:1907.11692", "RoBERTa: A Robustly Optimized BERT Pretraining Approach", [], ""),
+            ("ref:x", "Something else", ["RoBERTa"], ""),
+        ]
+    )
+    assert fields["arxiv:1907.11692"] == ("", "")  # the curated claim wins
+    assert fields["ref:x"] == ("RoBERTa", "curated")
+
+
+@pytest.mark.parametrize(
+    ("name", "year", "uses", "expected"),
+    [
+        ("Anda", None, [], True),  # Malay and Indonesian "you"
+        ("NEAR", None, [], True),
+        ("API", None, [], True),  # Malay "fire", and a term everywhere
+        ("BERT", 2018, [2018, 2019, 2019], False),
+        ("SOTA", 2025, [2019, 2020, 2021, 2025], True),  # written before the paper
+        ("GPT", 2006, [2019] * 12, True),  # written mostly long after: coined again
+        ("GroupReduce", 2018, [2018], False),
+    ],
+)
+def test_names_in_common_use(name: str, year: int | None, uses: list[int], expected: bool) -> None:
+    assert in_common_use(name, year, uses) is expected
+
+
+def test_curated_only_refuses_sources_that_do_not_fit() -> None:
+    assert curated_only("A|B", "curated|title") == ["A"]
+    with pytest.raises(ValueError, match="differ"):
+        curated_only("A|B", "curated")
+
+
+ABSTRACTS = [
+    "We introduce a new language representation model called BERT. Unlike recent language "
+    "representation models, BERT is designed to pre-train deep bidirectional representations "
+    "from unlabeled text by jointly conditioning on both left and right context in all layers.",
+    "The dominant sequence transduction models are based on complex recurrent or convolutional "
+    "neural networks in an encoder-decoder configuration. We propose a new simple network "
+    "architecture, the Transformer, based solely on attention mechanisms.",
+    "We present a residual learning framework to ease the training of networks that are "
+    "substantially deeper than those used previously. These residual networks are easier to "
+    "optimize, and can gain accuracy from considerably increased depth.",
+    "We propose a new framework for estimating generative models via an adversarial process, "
+    "in which we simultaneously train two models: a generative model that captures the data "
+    "distribution, and a discriminative model.",
+]
+
+
+def test_keywords_are_phrases_of_the_abstract_weighted_by_the_corpus() -> None:
+    extractor = KeyphraseExtractor()
+    for abstract in ABSTRACTS:
+        extractor.add(abstract)
+    keywords = extractor.keywords(ABSTRACTS[2])
+    assert 1 <= len(keywords) <= MAX_KEYWORDS
+    assert "residual" in keywords  # "networks" and "framework" are in two abstracts of four
+    assert all(k.lower() in ABSTRACTS[2].lower() for k in keywords)
+    words = [w.lower() for k in keywords for w in k.split()]
+    assert len(words) == len(set(words))  # no two keywords share a word
+    assert extractor.keywords_field(ABSTRACTS[2]) == KEYWORD_SEPARATOR.join(keywords)
+    assert extractor.keywords_field("  ") == ""
+
+
+def test_a_word_in_many_abstracts_neither_starts_nor_ends_a_keyword() -> None:
+    extractor = KeyphraseExtractor()
+    for abstract in ABSTRACTS:
+        extractor.add(abstract)
+    for abstract in ABSTRACTS:
+        for keyword in extractor.keywords(abstract):
+            words = keyword.lower().split()
+            assert extractor.document_frequency[words[0]] <= 1
+            assert extractor.document_frequency[words[-1]] <= 1
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_mine_curated_csv_keeps_curated_names_and_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "papers.csv"
+    path.write_text(
+        "paper_id,arxiv_id,title,year,authors,aliases,keywords\n"
+        "arxiv:1603.04467,1603.04467,TensorFlow: Large-Scale Machine Learning on Heterogeneous"
+        " Distributed Systems,2016,Martín Abadi,,dataflow graphs\n"
+        "arxiv:2102.12092,2102.12092,Zero-Shot Text-to-Image Generation,2021,Aditya Ramesh,"
+        "DALL-E|DALL·E,\n",
+        encoding="utf-8",
+    )
+    mine_curated_csv(path)
+    first = path.read_bytes()
+    rows = _rows(path)
+    assert list(rows[0]) == [
+        "paper_id", "arxiv_id", "title", "year", "authors", "aliases", "alias_sources", "keywords"
+    ]  # fmt: skip
+    assert (rows[0]["aliases"], rows[0]["alias_sources"]) == ("TensorFlow", "title")
+    assert (rows[1]["aliases"], rows[1]["alias_sources"]) == ("DALL-E|DALL·E", "curated|curated")
+    assert rows[0]["keywords"] == "dataflow graphs"
+    mine_curated_csv(path)
+    assert path.read_bytes() == first
+
+
+# Lint of the shipped curated catalog: its alias_sources are generated, not typed.
+
+
+def test_curated_catalog_alias_sources_are_parallel_and_known() -> None:
+    for row in _rows(CATALOG / "papers.csv"):
+        names = [a for a in row["aliases"].split("|") if a]
+        sources = [s for s in row["alias_sources"].split("|") if s]
+        assert len(names) == len(sources), row["paper_id"]
+        assert set(sources) <= set(ALIAS_SOURCES) - {"abstract"}, row["paper_id"]
+
+
+def test_curated_catalog_is_what_catalog_mine_generates(tmp_path: Path) -> None:
+    copy = tmp_path / "papers.csv"
+    shutil.copy(CATALOG / "papers.csv", copy)
+    mine_curated_csv(copy)
+    assert copy.read_bytes() == (CATALOG / "papers.csv").read_bytes()
+
+
+def test_cli_catalog_mine_rewrites_the_csv(tmp_path: Path, capsys) -> None:
+    from pipeline.cli import main
+
+    path = tmp_path / "papers.csv"
+    path.write_text(
+        "paper_id,arxiv_id,title,year,authors,aliases\n"
+        "arxiv:1704.04861,1704.04861,MobileNets: Efficient Convolutional Neural Networks for "
+        "Mobile Vision Applications,2017,Andrew G. Howard,\n",
+        encoding="utf-8",
+    )
+    assert main(["catalog", "mine", str(path)]) == 0
+    assert "1 names kept" in capsys.readouterr().out
+    assert _rows(path)[0]["alias_sources"] == "title"
