@@ -78,6 +78,15 @@ class Decision:
     candidates: tuple[str, ...] = ()
 
 
+def ambiguous(score: float, method: str, candidates: tuple[str, ...]) -> Decision:
+    """Ambiguous between at least two papers; with fewer there is no choice to review, so the
+    mention is unmatched (the contract requires two or more candidates)."""
+    papers = tuple(dict.fromkeys(candidates))
+    if len(papers) < 2:
+        return Decision("unmatched", None, score, method)
+    return Decision("ambiguous", None, score, method, papers)
+
+
 def _name_prefix(title: str) -> str:
     """The model name before a title's colon ("ChatDoctor" in "ChatDoctor: A Medical ...")."""
     head, colon, _ = title.partition(":")
@@ -112,7 +121,7 @@ def decide_title(
     if top >= thresholds.review:
         close = tuple(pid for pid, score in ranked if score >= thresholds.review)
         method = "title_fuzzy_low_margin" if top >= thresholds.accept else "title_fuzzy_low_score"
-        return Decision("ambiguous", None, top, method, close)
+        return ambiguous(top, method, close)
     return Decision("unmatched", None, top, "title_fuzzy")
 
 
@@ -172,10 +181,12 @@ class Matcher:
         return Decision("matched", f"arxiv:{arxiv_id}", 100.0, "arxiv_id_not_in_catalog")
 
     def decide_name(self, alias_key: str) -> Decision:
-        papers = self.papers_by_alias.get(alias_key, [])
+        papers = self.papers_by_alias.get(alias_key) or self.papers_by_alias.get(
+            alias_key.casefold(), []
+        )
         if len(papers) == 1:
             return Decision("matched", papers[0], NAME_SCORE, "alias")
-        return Decision("ambiguous", None, NAME_SCORE, "alias_shared", tuple(papers))
+        return ambiguous(NAME_SCORE, "alias_shared", tuple(papers))
 
     def decide_translated(self, surface: str, language: str) -> Decision | None:
         """A title written in another language, through the term tables; None when it
@@ -197,7 +208,7 @@ class Matcher:
             return Decision("matched", top.paper_id, 100 * f, "translated_title_terms")
         if f >= TRANSLATED_REVIEW and top.matched >= 2:
             close = tuple(m.paper_id for m in ranked if f_score(m) >= f - TRANSLATED_MARGIN)
-            return Decision("ambiguous", None, 100 * f, "translated_title_terms", close)
+            return ambiguous(100 * f, "translated_title_terms", close)
         return None
 
     def decide_description(self, surface: str, language: str) -> Decision | None:
@@ -219,7 +230,7 @@ class Matcher:
         if by_keywords.status != "matched":
             return by_title
         papers = tuple(sorted({by_title.paper_id, by_keywords.paper_id}))
-        return Decision("ambiguous", None, by_keywords.score, "description_conflict", papers)
+        return ambiguous(by_keywords.score, "description_conflict", papers)
 
     def _decide_by_title_words(self, units: list[Unit]) -> Decision | None:
         """Most of one title's words, including two distinctive ones, and clearly more than any
@@ -256,7 +267,7 @@ class Matcher:
         close = tuple(m.paper_id for m in ranked if top.recall - m.recall < KEYWORDS_MARGIN)
         if len(close) == 1:
             return Decision("matched", top.paper_id, 100 * top.recall, "description_keywords")
-        return Decision("ambiguous", None, 100 * top.recall, "description_keywords", close)
+        return ambiguous(100 * top.recall, "description_keywords", close)
 
     def decide_author(self, evidence: str, context: str, language: str) -> Decision:
         """ "Surname et al. (year)": the catalog's papers by that first author, narrowed by the
@@ -277,13 +288,7 @@ class Matcher:
             runner_up == 0 or (top_words >= 2 and top >= AUTHOR_CONTEXT_RATIO * runner_up)
         ):
             return Decision("matched", top_paper, AUTHOR_SCORE, "author_context")
-        return Decision(
-            "ambiguous",
-            None,
-            AUTHOR_SCORE,
-            "author_reference",
-            tuple(sorted(papers)[:MAX_CANDIDATES]),
-        )
+        return ambiguous(AUTHOR_SCORE, "author_reference", tuple(sorted(papers)[:MAX_CANDIDATES]))
 
     def _overlap(self, paper_id: str, units: list[Unit]) -> tuple[float, int]:
         """Weight and number of the paper's title and keyword stems found in the units."""
@@ -338,12 +343,8 @@ def _conflict(
     _, _, title_paper, surface = max(before)
     if title_paper == decision.paper_id or matcher.title_agrees(decision.paper_id, surface):
         return decision
-    return Decision(
-        "ambiguous",
-        None,
-        decision.score,
-        "arxiv_id_title_conflict",
-        tuple(sorted({decision.paper_id, title_paper})),
+    return ambiguous(
+        decision.score, "arxiv_id_title_conflict", tuple(sorted({decision.paper_id, title_paper}))
     )
 
 

@@ -162,15 +162,15 @@ def test_decide_title_review_band_with_name_prefix(matcher: Matcher) -> None:
     assert decision.method == "title_fuzzy_name_prefix"
 
 
-def test_decide_title_review_band_other_name_prefix_is_ambiguous(matcher: Matcher) -> None:
+def test_decide_title_review_band_single_candidate_is_unmatched(matcher: Matcher) -> None:
+    """Only one title in the review band: nothing to choose between, so not ambiguous (the
+    contract wants two candidates or more)."""
     surface = (
         "MedDoctor: A Medical Chat Model Fine-tuned on LLaMA Model using Medical Domain Knowledge"
     )
     decision = _decide(matcher, surface)
     assert THRESHOLDS.review <= decision.score < THRESHOLDS.accept
-    assert decision.status == "ambiguous"
-    assert decision.paper_id is None
-    assert decision.candidates == ("arxiv:2303.14070",)
+    assert (decision.status, decision.paper_id, decision.candidates) == ("unmatched", None, ())
     assert decision.method == "title_fuzzy_low_score"
 
 
@@ -211,7 +211,7 @@ def test_decide_name(matcher: Matcher) -> None:
         "arxiv:2203.15556",
         "alias",
     )
-    assert matcher.decide_name("Unknown").status == "ambiguous"
+    assert matcher.decide_name("Unknown").status == "unmatched"
 
 
 # resolve_document
@@ -284,3 +284,19 @@ def test_curated_catalog_loads_cleanly() -> None:
     matcher = Matcher(catalog, THRESHOLDS)
     decision = _decide(matcher, "Attention is all you need")
     assert (decision.status, decision.paper_id) == ("matched", "arxiv:1706.03762")
+
+
+@pytest.mark.parametrize("catalog_path", [PROJECT_ROOT / "raw" / "catalog"])
+def test_ambiguous_always_has_two_candidates_malay_name(catalog_path: Path) -> None:
+    """Regression: a name written solid ("StableDiffusion" for the alias "Stable Diffusion")
+    once gave an ambiguous mention without candidates, which blocks publishing."""
+    matcher = Matcher(load_catalog(catalog_path), THRESHOLDS)
+    mentions = _resolve(matcher, "Model seperti StableDiffusion boleh menjana imej.\n", "ms")
+    ambiguous = mentions[mentions["status"] == "ambiguous"]
+    assert all(len(c) >= 2 for c in ambiguous["candidates"])
+    name = mentions[mentions["kind"] == "name"].iloc[0]
+    assert (name["surface"], name["status"], name["paper_id"]) == (
+        "StableDiffusion",
+        "matched",
+        "arxiv:2112.10752",
+    )
