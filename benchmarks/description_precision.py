@@ -33,8 +33,9 @@ from bench_catalog import DEFAULT_SNAPSHOT
 
 from pipeline.catalog import load_catalog
 from pipeline.config import Settings
-from pipeline.crosslingual import load_term_tables
-from pipeline.match import Matcher
+from pipeline.link.matcher import Matcher
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.terms import load_term_tables
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
@@ -65,7 +66,11 @@ def main() -> None:
         sys.exit(f"snapshot not found: {args.snapshot}")
 
     catalog = load_catalog(args.catalog)
-    matcher = Matcher(catalog, Settings().thresholds, load_term_tables(Settings().terms_dir))
+    matcher = Matcher(
+        catalog,
+        LinkPolicy.from_thresholds(Settings().thresholds),
+        load_term_tables(Settings().terms_dir),
+    )
     papers = catalog.papers
     described = set(papers.loc[papers["keywords"] != "", "arxiv_id"].dropna())
     abstracts = read_abstracts(args.snapshot)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.title_index import normalize_title
+from pipeline.link.title_index import normalize_title
 
 GOLD_COLUMNS = ["source_file", "arxiv_id", "canonical_title", "year", "kind", "tier", "surface"]
 RECALL_TIERS = ("A", "B", "C")

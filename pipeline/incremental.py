@@ -1,7 +1,7 @@
 """Per-document cache of the costly stages (language, extract, match), keyed by content.
 
 A document's mentions depend only on its bytes, its name (mention ids hash it), the catalog,
-the term tables, the matching thresholds and the code of the stages; the cache key hashes
+the term tables, the link policy and the code of the stages; the cache key hashes
 exactly these, so a changed file, catalog, term table, threshold, pipeline version or stage
 module is simply a miss. Prefect's
 own task cache cannot do this: it keys on task inputs and cannot hash DataFrames usefully.
@@ -12,7 +12,6 @@ atomically; an unreadable entry is a miss and is rewritten.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -22,17 +21,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import __version__, crosslingual, extract, language, margins, match, title_index
-from pipeline.config import MatchThresholds
-from pipeline.match import MENTION_COLUMNS
+from pipeline import __version__, language, link
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS
 
 CACHE_FORMAT = 1
 # Modules whose code decides a document's cached results: editing one invalidates the cache.
 STAGE_FILES = (
-    *(Path(m.__file__) for m in (language, extract, crosslingual, match, title_index, margins)),
+    Path(language.__file__),
+    *sorted(Path(link.__file__).parent.glob("*.py")),
     Path(__file__),
 )
-RUNNER_UP_COLUMNS = margins.RUNNER_UP_COLUMNS
 
 
 def code_sha256() -> str:
@@ -42,7 +41,7 @@ def code_sha256() -> str:
     return digest.hexdigest()
 
 
-def run_fingerprint(catalog_sha256: str, terms_sha256: str, thresholds: MatchThresholds) -> str:
+def run_fingerprint(catalog_sha256: str, terms_sha256: str, policy: LinkPolicy) -> str:
     """What every document's cache key shares in one run."""
     parts = {
         "format": CACHE_FORMAT,
@@ -50,7 +49,7 @@ def run_fingerprint(catalog_sha256: str, terms_sha256: str, thresholds: MatchThr
         "code_sha256": code_sha256(),
         "catalog_sha256": catalog_sha256,
         "terms_sha256": terms_sha256,
-        "thresholds": dataclasses.asdict(thresholds),
+        "link_policy": policy.as_dict(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

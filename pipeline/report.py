@@ -190,7 +190,7 @@ def build_report(
     manifest_errors: list[str] | None = None,
 ) -> dict:
     """Everything a reader checks after a run; ``runner_up`` holds the second-best title of
-    each fuzzy title link (see ``pipeline.margins``)."""
+    each fuzzy title link (see ``pipeline.link.resolve``)."""
     documents, mentions, papers = tables["documents"], tables["mentions"], tables["papers"]
     rejected = documents[documents["status"] == "rejected"]
     outside = papers[~papers["in_catalog"]]

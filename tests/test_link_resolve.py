@@ -8,13 +8,16 @@ import pandas as pd
 import pytest
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import PROJECT_ROOT, MatchThresholds
-from pipeline.extract import build_alias_pattern, extract_mentions
+from pipeline.config import PROJECT_ROOT
 from pipeline.language import segment_lines
-from pipeline.match import MENTION_COLUMNS, Matcher, decide_title, resolve_document
-from pipeline.title_index import TitleIndex, compact_title, normalize_title
+from pipeline.link.candidates import extract_mentions
+from pipeline.link.matcher import Matcher
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS, resolve_document
+from pipeline.link.title_index import TitleIndex, compact_title, normalize_title
+from pipeline.link.titles import decide_title
 
-THRESHOLDS = MatchThresholds()
+POLICY = LinkPolicy()
 
 ROWS = [
     ("arxiv:1706.03762", "1706.03762", "Attention Is All You Need", "2017", "Transformer"),
@@ -72,11 +75,11 @@ def catalog(tmp_path: Path) -> Catalog:
 
 @pytest.fixture
 def matcher(catalog: Catalog) -> Matcher:
-    return Matcher(catalog, THRESHOLDS)
+    return Matcher(catalog, POLICY)
 
 
 def _decide(matcher: Matcher, surface: str):
-    return decide_title(surface, matcher.titles.search(surface), matcher.title_by_paper, THRESHOLDS)
+    return decide_title(surface, matcher.titles.search(surface), matcher.title_by_paper, POLICY)
 
 
 # normalisation
@@ -100,7 +103,7 @@ def test_compact_title_ignores_missing_spaces() -> None:
 def test_title_index_ranks_exact_title_first(matcher: Matcher) -> None:
     ranked = matcher.titles.search("Attention is all you need")
     assert ranked[0] == ("arxiv:1706.03762", 100.0)
-    assert dict(ranked)["arxiv:2010.13154"] < THRESHOLDS.review
+    assert dict(ranked)["arxiv:2010.13154"] < POLICY.title_review
 
 
 def test_title_index_empty_query() -> None:
@@ -128,7 +131,7 @@ def test_decide_title_scorer_trap(matcher: Matcher) -> None:
 def test_decide_title_tolerates_case_and_typo(matcher: Matcher, surface: str) -> None:
     decision = _decide(matcher, surface)
     assert (decision.status, decision.paper_id) == ("matched", "arxiv:1706.03762")
-    assert decision.score >= THRESHOLDS.accept
+    assert decision.score >= POLICY.title_accept
 
 
 def test_decide_title_near_identical_titles_are_ambiguous(matcher: Matcher) -> None:
@@ -156,7 +159,7 @@ def test_decide_title_review_band_with_name_prefix(matcher: Matcher) -> None:
         "ChatDoctor: A Medical Chat Model Fine-tuned on LLaMA Model using Medical Domain Knowledge"
     )
     decision = _decide(matcher, surface)
-    assert THRESHOLDS.review <= decision.score < THRESHOLDS.accept
+    assert POLICY.title_review <= decision.score < POLICY.title_accept
     assert decision.status == "matched"
     assert decision.paper_id == "arxiv:2303.14070"
     assert decision.method == "title_fuzzy_name_prefix"
@@ -169,20 +172,20 @@ def test_decide_title_review_band_single_candidate_is_unmatched(matcher: Matcher
         "MedDoctor: A Medical Chat Model Fine-tuned on LLaMA Model using Medical Domain Knowledge"
     )
     decision = _decide(matcher, surface)
-    assert THRESHOLDS.review <= decision.score < THRESHOLDS.accept
+    assert POLICY.title_review <= decision.score < POLICY.title_accept
     assert (decision.status, decision.paper_id, decision.candidates) == ("unmatched", None, ())
     assert decision.method == "title_fuzzy_low_score"
 
 
 def test_decide_title_nothing_ranked() -> None:
-    decision = decide_title("Anything at all here", [], {}, THRESHOLDS)
+    decision = decide_title("Anything at all here", [], {}, POLICY)
     assert (decision.status, decision.paper_id) == ("unmatched", None)
 
 
 def test_decide_title_unrelated_is_unmatched(matcher: Matcher) -> None:
     decision = _decide(matcher, "Deep Residual Learning for Image Recognition")
     assert decision.status == "unmatched"
-    assert decision.score < THRESHOLDS.review
+    assert decision.score < POLICY.title_review
 
 
 # Matcher
@@ -205,13 +208,13 @@ def test_decide_arxiv_not_in_catalog(matcher: Matcher) -> None:
 
 
 def test_decide_name(matcher: Matcher) -> None:
-    decision = matcher.decide_name("Chinchilla")
+    decision = matcher.decide_name("chinchilla")
     assert (decision.status, decision.paper_id, decision.method) == (
         "matched",
         "arxiv:2203.15556",
         "alias",
     )
-    assert matcher.decide_name("Unknown").status == "unmatched"
+    assert matcher.decide_name("unknown").status == "unmatched"
 
 
 # resolve_document
@@ -219,26 +222,57 @@ def test_decide_name(matcher: Matcher) -> None:
 
 def _resolve(matcher: Matcher, text: str, language: str = "zh") -> pd.DataFrame:
     segments = segment_lines(text, language)
-    pattern = build_alias_pattern(matcher.all_aliases())
-    candidates = extract_mentions("doc.txt", text, segments, pattern)
+    candidates = extract_mentions("doc.txt", text, segments, matcher.names)
     mentions = resolve_document(candidates, matcher)
-    assert list(mentions.columns) == MENTION_COLUMNS
+    assert list(mentions.columns) == MENTION_COLUMNS + RUNNER_UP_COLUMNS[1:]
     for row in mentions.itertuples():
         assert text[row.start : row.end] == row.surface
     return mentions
 
 
-def test_resolve_arxiv_title_conflict(matcher: Matcher) -> None:
-    text = "Attention Is All You Need in Speech Separation: https://arxiv.org/abs/1706.03762\n"
+def test_resolve_explicit_id_is_not_overridden_by_a_title_nearby(matcher: Matcher) -> None:
+    """The id is a fact; the exact title beside it names a second paper."""
+    text = (
+        "Attention Is All You Need in Speech Separation\n"
+        "Attention Is All You Need: https://arxiv.org/abs/1706.03762\n"
+    )
     mentions = _resolve(matcher, text)
     link = mentions[mentions["kind"] == "arxiv_id"].iloc[0]
-    assert link["surface"] == "https://arxiv.org/abs/1706.03762"
-    assert link["status"] == "ambiguous"
-    assert link["method"] == "arxiv_id_title_conflict"
-    assert pd.isna(link["paper_id"])
-    assert sorted(link["candidates"]) == ["arxiv:1706.03762", "arxiv:2010.13154"]
+    assert (link["status"], link["paper_id"], link["method"]) == (
+        "matched",
+        "arxiv:1706.03762",
+        "arxiv_id",
+    )
+    titles = mentions[mentions["kind"] == "english_title"]
+    assert list(titles["paper_id"]) == ["arxiv:2010.13154", "arxiv:1706.03762"]
+
+
+def test_resolve_fuzzy_title_beside_an_id_takes_the_ids_paper(matcher: Matcher) -> None:
+    text = "Atention Is All You Need in Speech: https://huggingface.co/papers/1706.03762\n"
+    mentions = _resolve(matcher, text)
     title = mentions[mentions["kind"] == "english_title"].iloc[0]
-    assert (title["status"], title["paper_id"]) == ("matched", "arxiv:2010.13154")
+    assert (title["status"], title["paper_id"]) == ("matched", "arxiv:1706.03762")
+
+
+def test_resolve_id_not_in_catalog_is_linked(matcher: Matcher) -> None:
+    mentions = _resolve(matcher, "Lihat https://www.alphaxiv.org/abs/2404.12345v2 sahaja.\n", "ms")
+    row = mentions[mentions["kind"] == "arxiv_id"].iloc[0]
+    assert (row["status"], row["paper_id"], row["arxiv_id"]) == (
+        "matched",
+        "arxiv:2404.12345",
+        "2404.12345",
+    )
+
+
+def test_resolve_paperswithcode_slug(matcher: Matcher) -> None:
+    text = "Kod: https://paperswithcode.com/paper/scaling-laws-for-neural-language-models\n"
+    mentions = _resolve(matcher, text, "ms")
+    row = mentions[mentions["kind"] == "english_title"].iloc[0]
+    assert (row["status"], row["paper_id"], row["method"]) == (
+        "matched",
+        "arxiv:2001.08361",
+        "paperswithcode_slug_title",
+    )
 
 
 def test_resolve_arxiv_with_agreeing_title_is_matched(matcher: Matcher) -> None:
@@ -281,7 +315,7 @@ def test_curated_catalog_loads_cleanly() -> None:
     catalog = load_catalog(PROJECT_ROOT / "raw" / "catalog")
     assert len(catalog) >= 600
     assert catalog.errors == []
-    matcher = Matcher(catalog, THRESHOLDS)
+    matcher = Matcher(catalog, POLICY)
     decision = _decide(matcher, "Attention is all you need")
     assert (decision.status, decision.paper_id) == ("matched", "arxiv:1706.03762")
 
@@ -290,7 +324,7 @@ def test_curated_catalog_loads_cleanly() -> None:
 def test_ambiguous_always_has_two_candidates_malay_name(catalog_path: Path) -> None:
     """Regression: a name written solid ("StableDiffusion" for the alias "Stable Diffusion")
     once gave an ambiguous mention without candidates, which blocks publishing."""
-    matcher = Matcher(load_catalog(catalog_path), THRESHOLDS)
+    matcher = Matcher(load_catalog(catalog_path), POLICY)
     mentions = _resolve(matcher, "Model seperti StableDiffusion boleh menjana imej.\n", "ms")
     ambiguous = mentions[mentions["status"] == "ambiguous"]
     assert all(len(c) >= 2 for c in ambiguous["candidates"])

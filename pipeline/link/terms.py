@@ -1,5 +1,5 @@
-"""Evidence for mentions that carry no English title: translated titles, descriptions and
-author references ("Lewkowycz等人", "Rae et al. 2021").
+"""Foreign text as English word stems, and catalog titles as weighted stem sets: what
+translated titles, descriptions and author references are compared through.
 
 Foreign text is turned into English word stems through per-language term tables (data in
 ``raw/terms/``, general vocabulary, grown from real usage); unknown Latin words (model names,
@@ -21,6 +21,8 @@ from pathlib import Path
 import pandas as pd
 import snowballstemmer
 import stopwordsiso
+
+from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 
 STOPWORDS = frozenset(
     [
@@ -83,10 +85,6 @@ SOLID_PREFIX = re.compile(r"\b(pre|fine)(train|tun)", re.IGNORECASE)
 LATIN_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f]*|\d+[A-Za-z]*")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 GERMAN_SUFFIXES = ("ungen", "en", "es", "er", "em", "e", "n", "s")
-# How rare a word must be to count as distinctive evidence: its idf as a share of the idf of
-# a word no title contains (0.75 means at most about 3 titles of 800, 14 of 300,000).
-DISTINCTIVE_IDF_SHARE = 0.75
-DISTINCTIVE_MAX_TITLES = 2
 MAX_CANDIDATES = 400
 # Entries read from the postings of the query's words, rarest first, before choosing the
 # candidates: this bounds the work per query even against a catalog of millions of titles.
@@ -258,8 +256,12 @@ class ConceptIndex:
         titles: list[str],
         aliases: list[tuple[str, str]] = (),
         extra_stems: list[frozenset[str]] | None = None,
+        policy: LinkPolicy = DEFAULT_POLICY,
     ) -> None:
-        """``extra_stems`` (one set per title) join the title's own stems: keywords."""
+        """``extra_stems`` (one set per title) join the title's own stems: keywords.
+        ``policy`` says how rare a distinctive stem is."""
+        self.distinctive_max_titles = policy.distinctive_max_titles
+        self.distinctive_idf_share = policy.distinctive_idf_share
         self.n_titles = len(titles)
         self.paper_ids = paper_ids + [p for p, _ in aliases]
         self.title_index = {p: i for i, p in enumerate(paper_ids)}
@@ -287,8 +289,8 @@ class ConceptIndex:
     def distinctive(self, stem: str) -> bool:
         """A word found in only a handful of catalog titles (relative to catalog size, and
         always when at most two titles have it)."""
-        rare = len(self.postings.get(stem, ())) <= DISTINCTIVE_MAX_TITLES
-        return rare or self.weight(stem) >= DISTINCTIVE_IDF_SHARE * self.unseen_idf
+        rare = len(self.postings.get(stem, ())) <= self.distinctive_max_titles
+        return rare or self.weight(stem) >= self.distinctive_idf_share * self.unseen_idf
 
     def _candidates(self, query: _Query) -> list[tuple[int, float]]:
         """The entries sharing the most (idf-weighted) words with the query, with that shared
@@ -385,28 +387,3 @@ def keyword_stems(keywords: Iterable[str]) -> frozenset[str]:
 def f_score(match: ConceptMatch) -> float:
     total = match.recall + match.precision
     return 2 * match.recall * match.precision / total if total else 0.0
-
-
-AUTHOR_REFERENCE = re.compile(
-    r"(?<![A-Za-z])(?P<name>[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?)"
-    r"\s?(?:et\.? al\.?|等人|等|dkk\.?|u\.\s?a\.)"
-)
-YEAR_NEAR = re.compile(r"^\D{0,8}?((?:19|20)\d{2})(?!\d)")
-
-
-def find_author_references(text: str, start: int, end: int) -> Iterable[tuple[int, int, str]]:
-    """(start, end, "surname|year") for every "Surname et al." written in text[start:end]."""
-    for m in AUTHOR_REFERENCE.finditer(text, start, end):
-        year = YEAR_NEAR.match(text[m.end() : min(m.end() + 16, end)])
-        surname = m.group("name").split()[-1]
-        yield m.start(), m.end(), f"{surname}|{year.group(1) if year else ''}"
-
-
-def first_author_surnames(authors: Iterable[str]) -> list[str]:
-    """Case-folded surname of each catalog row's first author ("" when unknown)."""
-    surnames = []
-    for names in authors:
-        first = str(names).split(";")[0].split(",")[0].strip()
-        first = re.sub(r"\bet al\.?$", "", first).strip()
-        surnames.append(first.split()[-1].casefold() if first else "")
-    return surnames
