@@ -334,3 +334,35 @@ def test_ambiguous_always_has_two_candidates_malay_name(catalog_path: Path) -> N
         "matched",
         "arxiv:2112.10752",
     )
+
+
+def test_generic_title_needs_title_evidence(matcher: Matcher) -> None:
+    """ "Large Language Models" is a paper's exact title and an everyday phrase."""
+    heading = _resolve(matcher, "Large Language Models\n", "en")
+    assert "matched" not in set(heading["status"])
+    gloss = _resolve(matcher, "大型语言模型(Large Language Models)是一种模型。\n", "zh")
+    assert "matched" not in set(gloss["status"])
+    cited = _resolve(matcher, "参见 Large Language Models (2023) 的综述。\n", "zh")
+    row = cited[cited["kind"] == "english_title"].iloc[0]
+    assert (row["status"], row["paper_id"]) == ("matched", "arxiv:2307.05782")
+
+
+def test_reference_entry_outside_the_catalog_is_a_paper_of_its_own(matcher: Matcher) -> None:
+    text = (
+        "参考文献\n"
+        "2. Exploiting Pretrained Encoders for Aspect Sentiment Analysis. In EMNLP 2019.\n"
+    )
+    mentions = _resolve(matcher, text)
+    row = mentions[mentions["kind"] == "english_title"].iloc[0]
+    assert row["surface"] == "Exploiting Pretrained Encoders for Aspect Sentiment Analysis"
+    assert row["status"] == "matched" and row["method"] == "title_not_in_catalog"
+    assert row["paper_id"].startswith("ref:title-") and row["arxiv_id"] is None
+    again = _resolve(
+        matcher, "[7] exploiting pretrained encoders for aspect sentiment analysis, 2019\n"
+    )
+    assert pd.isna(again["paper_id"]).all() or set(again["paper_id"]) <= {row["paper_id"]}
+
+
+def test_quoted_unknown_phrase_is_not_a_paper(matcher: Matcher) -> None:
+    mentions = _resolve(matcher, "Prompt „Let us think about this step by step“ hilft.\n", "de")
+    assert "title_not_in_catalog" not in set(mentions["method"])

@@ -31,8 +31,7 @@ CANDIDATE_COLUMNS = [
     "evidence",
     "standalone",
 ]
-# Evidence of English-title candidates: written in quotes, or spelled by a link's slug.
-QUOTED = "quoted"
+# Evidence of an English-title candidate spelled by a Papers with Code link's slug.
 SLUG_PREFIX = "slug:"
 
 
@@ -63,8 +62,8 @@ def _line_candidates(
         for s, e, slug in find_paperswithcode_slugs(line_text, segment.start)
     ]
     found += [
-        Candidate(line, s, e, "english_title", QUOTED if quoted else None, alone)
-        for s, e, alone, quoted in title_spans(text, segment, policy)
+        Candidate(line, s, e, "english_title", evidence, alone)
+        for s, e, alone, evidence in title_spans(text, segment, policy)
     ]
     if names is not None:
         found += [

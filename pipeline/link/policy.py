@@ -26,6 +26,14 @@ class LinkPolicy:
     # A model name before a title's colon ("ChatDoctor: ...") has at most this many words.
     name_prefix_max_words: int = 3
 
+    # A title of at most this many words, all common (wordfreq Zipf >= common_word_zipf),
+    # links only with title evidence: quoted, linked, in a reference list, cited, or
+    # title-cased in running text ("Large Language Models" in a heading is a phrase).
+    generic_title_max_words: int = 3
+    # A title that matches no catalog paper becomes a paper outside the catalog (in a
+    # reference-list entry) when it has at least this many words.
+    min_outside_title_words: int = 4
+
     # English-title candidates.
     min_candidate_words: int = 2
     min_standalone_title_words: int = 3

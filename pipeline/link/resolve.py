@@ -17,6 +17,7 @@ from pipeline.link.candidates import SLUG_PREFIX
 from pipeline.link.decision import Decision
 from pipeline.link.ids import slug_titles
 from pipeline.link.matcher import Matcher
+from pipeline.link.titles import TITLE_EVIDENCE, generic_title, outside_paper_id, outside_title
 
 MENTION_COLUMNS = [
     "mention_id",
@@ -56,15 +57,16 @@ def _slug_decision(matcher: Matcher, slug: str) -> Decision:
     return Decision("unmatched", None, 0.0, "paperswithcode_slug_title")
 
 
-def _beside_id(decision: Decision, ids_on_line: list[Decision]) -> Decision:
-    """A title guess on the line of one explicit id that names another paper: the id wins,
-    unless the title is written exactly (then the line names two papers)."""
+def _beside_id(decision: Decision, ids_on_line: list[Decision], standalone: bool) -> Decision:
+    """A title guess on the line of one explicit id that names another paper, or a title
+    standing alone there that names none: the id wins, unless the title is written exactly
+    (then the line names two papers)."""
     papers = {d.paper_id for d in ids_on_line}
     if len(papers) != 1 or decision.paper_id in papers:
         return decision
     if decision.status == "matched" and decision.score >= EXACT:
         return decision
-    if decision.status == "unmatched":
+    if decision.status == "unmatched" and not standalone:
         return decision
     (paper_id,) = papers
     return Decision("matched", paper_id, decision.score, "title_beside_arxiv_id")
@@ -116,11 +118,27 @@ def _soft_decisions(
     return decisions
 
 
-def _title_decision(row: pd.Series, matcher: Matcher) -> Decision:
+def _title_decision(row: pd.Series, matcher: Matcher, ids_on_line: list[Decision]) -> Decision:
+    """A written English title: a catalog paper's, the paper of an id beside it, or a paper
+    outside the catalog (only in quotes or a reference list). A short title of common words
+    needs evidence that it is written as a title, not as a phrase."""
     evidence = row["evidence"]
     if isinstance(evidence, str) and evidence.startswith(SLUG_PREFIX):
         return _slug_decision(matcher, evidence.removeprefix(SLUG_PREFIX))
-    return matcher.decide_title(row["surface"])
+    decision = matcher.decide_title(row["surface"])
+    if (
+        decision.status == "matched"
+        and evidence not in TITLE_EVIDENCE
+        and generic_title(matcher.title_by_paper[decision.paper_id], matcher.policy)
+    ):
+        decision = Decision("unmatched", None, decision.score, "title_generic_phrase")
+    decision = _beside_id(decision, ids_on_line, bool(row["standalone"]))
+    if decision.status == "unmatched" and outside_title(
+        row["surface"], evidence, bool(row["standalone"]), matcher.policy
+    ):
+        paper_id = outside_paper_id(row["surface"])
+        return Decision("matched", paper_id, decision.score, "title_not_in_catalog")
+    return decision
 
 
 def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
@@ -133,8 +151,7 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
         ids_by_line.setdefault(row["line"], []).append(decisions[index])
     title_spans: list[tuple[int, int]] = []
     for index, row in candidates[candidates["kind"] == "english_title"].iterrows():
-        decision = _title_decision(row, matcher)
-        decision = _beside_id(decision, ids_by_line.get(row["line"], []))
+        decision = _title_decision(row, matcher, ids_by_line.get(row["line"], []))
         if decision.status == "unmatched" and not row["standalone"]:
             continue
         decisions[index] = decision

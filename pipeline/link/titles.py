@@ -9,8 +9,12 @@ Separation").
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
 
 from pipeline.language import Segment
 from pipeline.link.decision import Decision, ambiguous
@@ -26,17 +30,35 @@ from pipeline.link.text import (
     url_tokens,
     word_count,
 )
-from pipeline.link.title_index import compact_title
+from pipeline.link.title_index import compact_title, normalize_title
 
 # Where a title ends: list separators and citation tails.
 SEPARATORS = re.compile(
-    r"\s+[-~–—]+\s+|\s*~\s*|\.\s+arxiv preprint.*|\s*arxiv[:\s]\s*\S+.*|\s\d{4}$", re.IGNORECASE
+    r"\s+[-~–—]+\s+|\s*~\s*|\.\s+arxiv preprint.*|\s*arxiv[:\s]\s*\S+.*|\s\d{4}$|\.\s+in\s.*"
+    r"|\s*\(\s*(?:19|20)\d{2}[a-z]?\s*\)",
+    re.IGNORECASE,
 )
 # "2015 Fast R-CNN": a timeline's year is not part of the title.
 LEADING_YEAR = re.compile(r"(?:19|20)\d{2}\s+(?=[A-Za-z])")
 ONLY_TRIM = re.compile(r"[\s.,;:\-–—~'’\"()\[\]]*")
 SEPARATOR_LOOKBACK = 16
 TITLE_FOLLOWERS = ("-", "~", "–", "http", "arXiv", "arxiv")
+# A reference-list entry: "1. Title. In Venue 2019.", "[3] Title, 2020", "- Title (2017)".
+REFERENCE_ENTRY = re.compile(r"^\s*(?:\[\d{1,3}\]|\d{1,3}[.)]|[-*•])\s")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# After a title: ". In AAAI 2019", "(Vaswani et al., 2017)", ", 2020", "[12]".
+CITATION_TAIL = re.compile(
+    r"[\s.,:;“”„\"'’»」》]{0,4}(?:[Ii]n\s+[A-Z]"
+    r"|\(?\s*[A-Z][^\s()]{1,30}(?: et al\.?| u\. ?a\.| dkk\.?)"
+    r"|\(?(?:19|20)\d{2}\b|\[\d{1,3}\])"
+)
+URL_OR_ID = re.compile(r"https?://|www\.|arxiv", re.IGNORECASE)
+# Evidence that a span is written as a title (not as a phrase that happens to equal one).
+QUOTED, LINKED, REFERENCE, CITED, RUNNING = "quoted", "linked", "reference", "cited", "running"
+TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING})
+# Papers outside the catalog get a stable id from their written title.
+OUTSIDE_ID_PREFIX = "ref:title-"
+OUTSIDE_ID_HEX = 16
 
 
 def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -76,13 +98,14 @@ def _stands_before(text: str, end: int, region_end: int) -> bool:
     if ONLY_TRIM.fullmatch(text, end, region_end):
         return True
     after = text[end : min(region_end, end + SEPARATOR_LOOKBACK)].strip()
-    return after.startswith(TITLE_FOLLOWERS)
+    return after.startswith(TITLE_FOLLOWERS) or bool(CITATION_TAIL.match(after))
 
 
 def title_spans(
     text: str, segment: Segment, policy: LinkPolicy
-) -> Iterator[tuple[int, int, bool, bool]]:
-    """(start, end, standalone, quoted) for every English-title candidate in one line.
+) -> Iterator[tuple[int, int, bool, str | None]]:
+    """(start, end, standalone, evidence) for every English-title candidate in one line
+    (``evidence``: how it is marked as a title, see ``title_evidence``).
 
     A whole English line, a quoted English phrase or an English run inside a CJK line can hold
     a title; ``standalone`` says whether the span stands alone (fills its line or its quotes
@@ -92,7 +115,7 @@ def title_spans(
     content_start = segment.start + LIST_MARKER.match(line_text).end()
     regions = [(s, e, True) for s, e in quoted_spans(line_text, segment.start)]
     if segment.language in ("en", *CJK_LANGUAGES):
-        regions.append((segment.start, segment.end, False))
+        regions.append((content_start, segment.end, False))
     seen: set[tuple[int, int]] = set()
     for region_start, region_end, in_quotes in regions:
         edge = region_start if in_quotes else content_start
@@ -108,7 +131,67 @@ def title_spans(
                     continue
                 seen.add((start, end))
                 alone = _stands_after(text, edge, start) and _stands_before(text, end, region_end)
-                yield start, end, alone and looks_like_title(surface, policy), in_quotes
+                evidence = title_evidence(text, segment, start, end, in_quotes, policy)
+                yield start, end, alone and looks_like_title(surface, policy), evidence
+
+
+def title_evidence(
+    text: str, segment: Segment, start: int, end: int, quoted: bool, policy: LinkPolicy
+) -> str | None:
+    """How a span is marked as a title: in quotes, on a line with a link or an arXiv id, in
+    a reference-list entry, with a citation right after it, or title-cased inside running
+    Latin text; None when it is only a phrase."""
+    if quoted:
+        return QUOTED
+    line = text[segment.start : segment.end]
+    if URL_OR_ID.search(line):
+        return LINKED
+    if REFERENCE_ENTRY.match(line) and YEAR.search(line):
+        return REFERENCE
+    if CITATION_TAIL.match(text, end, min(segment.end, end + 40)):
+        return CITED
+    if segment.language not in CJK_LANGUAGES and _inside_running_text(text, segment, start, end):
+        return RUNNING
+    return None
+
+
+def _inside_running_text(text: str, segment: Segment, start: int, end: int) -> bool:
+    """Title-cased words with running (lower-case) text on both sides within the line."""
+    words = LATIN_WORD.findall(text[start:end])
+    if not all(w[0].isupper() for w in words if len(w) > 3):
+        return False
+    before = LATIN_WORD.findall(text[max(segment.start, start - 40) : start])
+    after = LATIN_WORD.findall(text[end : min(segment.end, end + 40)])
+    return bool(before and after and before[-1].islower() and after[0].islower())
+
+
+@lru_cache(maxsize=1 << 14)
+def generic_title(title: str, policy: LinkPolicy) -> bool:
+    """A short title made only of common English words ("Large Language Models", "Position
+    Coding"): the same words are written as an ordinary phrase far more often."""
+    words = LATIN_WORD.findall(title)
+    return 0 < len(words) <= policy.generic_title_max_words and all(
+        zipf_frequency(w, "en") >= policy.common_word_zipf for w in words
+    )
+
+
+def outside_paper_id(title: str) -> str:
+    """A stable id for a paper known only by the title written in a source."""
+    digest = hashlib.sha1(normalize_title(title).encode()).hexdigest()[:OUTSIDE_ID_HEX]
+    return OUTSIDE_ID_PREFIX + digest
+
+
+def outside_title(surface: str, evidence: str | None, standalone: bool, policy: LinkPolicy) -> bool:
+    """An English title that matches no catalog paper is kept as a paper of its own only on
+    clear evidence: in a reference-list entry, standing alone, title-like. Quotes are not
+    enough: they hold blog titles and prompts ("Let's think step by step") as often."""
+    words = LATIN_WORD.findall(surface)
+    return (
+        evidence == REFERENCE
+        and standalone
+        and len(words) >= policy.min_outside_title_words
+        and looks_like_title(surface, policy)
+    )
 
 
 def name_prefix(title: str, policy: LinkPolicy) -> str:
