@@ -366,3 +366,37 @@ def test_reference_entry_outside_the_catalog_is_a_paper_of_its_own(matcher: Matc
 def test_quoted_unknown_phrase_is_not_a_paper(matcher: Matcher) -> None:
     mentions = _resolve(matcher, "Prompt „Let us think about this step by step“ hilft.\n", "de")
     assert "title_not_in_catalog" not in set(mentions["method"])
+
+
+def test_a_shared_name_links_only_when_the_words_around_separate_the_papers(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        (
+            "ref:orca-explain",
+            "",
+            "Orca: Progressive Learning from Explanation Traces",
+            "2023",
+            "Orca",
+        ),
+        (
+            "ref:orca-serving",
+            "",
+            "Orca: A Distributed Serving System for Generative Models",
+            "2022",
+            "Orca",
+        ),
+    ]
+    matcher = Matcher(load_catalog(_write_catalog(tmp_path / "catalog", rows)), POLICY)
+    text = "我们用 Orca 作为推理服务的 distributed serving system 来部署模型。\n"
+    served = _resolve(matcher, text, "zh")
+    name = served[served["kind"] == "name"].iloc[0]
+    assert (name["status"], name["paper_id"], name["method"]) == (
+        "matched",
+        "ref:orca-serving",
+        "alias_context",
+    )
+    bare = _resolve(matcher, "我们今天在实验室里试了一下 Orca 这个东西。\n", "zh")
+    name = bare[bare["kind"] == "name"].iloc[0]
+    assert name["status"] == "ambiguous"
+    assert list(name["candidates"]) == ["ref:orca-explain", "ref:orca-serving"]

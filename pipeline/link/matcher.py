@@ -93,6 +93,20 @@ class Matcher:
     def decide_name(self, evidence: str) -> Decision:
         return self.names.decide(evidence)
 
+    def separate(self, decision: Decision, context: str, language: str) -> Decision:
+        """A name several papers claim: the one the words around it single out (by the same
+        rule as author references), else still ambiguous between them all."""
+        if decision.status != "ambiguous":
+            return decision
+        units = translate(context, language, self.term_tables)
+        ranked = sorted(((*self._overlap(p, units), p) for p in decision.candidates), reverse=True)
+        (top, top_words, top_paper), (runner_up, *_) = ranked[0], ranked[1]
+        if top_words >= self.policy.author_context_min_words and (
+            runner_up == 0 or top >= self.policy.author_context_ratio * runner_up
+        ):
+            return Decision("matched", top_paper, self.policy.name_score, "alias_context")
+        return decision
+
     def decide_translated(self, surface: str, language: str) -> Decision | None:
         return decide_translated(surface, language, self.concepts, self.term_tables, self.policy)
 

