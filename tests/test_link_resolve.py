@@ -400,3 +400,15 @@ def test_a_shared_name_links_only_when_the_words_around_separate_the_papers(
     name = bare[bare["kind"] == "name"].iloc[0]
     assert name["status"] == "ambiguous"
     assert list(name["candidates"]) == ["ref:orca-explain", "ref:orca-serving"]
+
+
+def test_matcher_reads_alias_sources_when_the_catalog_has_them(catalog: Catalog) -> None:
+    """A mined alias in another letter case than mined is no name; a curated one may be."""
+    papers = catalog.papers.copy()
+    papers["aliases"] = papers["aliases"].replace({"Chinchilla": "Chinchilla|Optimal"})
+    papers["alias_sources"] = ["title" if a else "" for a in papers["aliases"]]
+    papers.loc[papers["aliases"] == "Chinchilla|Optimal", "alias_sources"] = "curated|abstract"
+    matcher = Matcher(Catalog(papers=papers, sha256="x" * 64), POLICY)
+    mentions = _resolve(matcher, "Das Chinchilla-Modell ist optimal und Optimal.\n", "de")
+    names = mentions[mentions["kind"] == "name"]
+    assert list(names["surface"]) == ["Chinchilla"]

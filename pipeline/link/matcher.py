@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rapidfuzz import fuzz
-
 from pipeline.catalog import Catalog, split_aliases, split_keywords
 from pipeline.link.authors import AuthorIndex, context_overlap
 from pipeline.link.decision import Decision
@@ -21,7 +19,7 @@ from pipeline.link.terms import (
     load_term_tables,
     translate,
 )
-from pipeline.link.title_index import TitleIndex, compact_title
+from pipeline.link.title_index import TitleIndex
 from pipeline.link.titles import decide_title
 from pipeline.link.translated import decide_translated
 
@@ -124,13 +122,6 @@ class Matcher:
         if paper_id in self.profiles.title_index:
             stems |= self.profiles.title_stems(paper_id)
         return context_overlap(stems, units, self.concepts.weight)
-
-    def title_agrees(self, paper_id: str, written_title: str) -> bool:
-        catalog_title = self.title_by_paper.get(paper_id)
-        if catalog_title is None:
-            return False
-        score = fuzz.ratio(compact_title(catalog_title), compact_title(written_title))
-        return score >= self.policy.title_review
 
 
 def build_matcher(
