@@ -177,3 +177,11 @@ def test_no_aliases_no_pattern() -> None:
     assert build_alias_pattern([]) is None
     text = "GPT-3"
     assert list(name_spans(text, Segment(0, len(text), "en"), _table([]))) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [("Gemma 2是新模型", "gemma|2"), ("Gemma 2B 很小", "gemma"), ("Gemma-7B-Instruct", "gemma")],
+)
+def test_versions_and_sizes_next_to_han_characters(text: str, evidence: str) -> None:
+    assert [e for _, e in _names(text, ["Gemma"])] == [evidence]

@@ -48,7 +48,9 @@ NAME_SUFFIX_WORD = re.compile(r"[a-zäöüß]{3,}|[A-ZÄÖÜ][a-zäöüß]{3,}")
 MODEL_SIZE = re.compile(r"\d+(?:\.\d+)?[BMKTbmkt]|\d+x\d+(?:\.\d+)?[BMbm]")
 # A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3" (not a size "7B", not
 # a year "2023", not part of a longer number or word).
-VERSION_AFTER = re.compile(r"[ \-]?(?P<version>\d{1,2}(?:\.\d{1,2})?)(?![\w.%]|\.\d)")
+VERSION_AFTER = re.compile(
+    rf"[ \-]?(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)(?![{LATIN_ALNUM}_.%]|\.\d)"
+)
 
 
 def name_key(name: str) -> str:
@@ -103,13 +105,12 @@ def name_continues(text: str, end: int, language: str) -> bool:
 
 
 def version_after(text: str, end: int) -> str | None:
-    """The version number written right after a name, if any ("2" in "Gemma 2 9B")."""
+    """The version number written right after a name, if any ("2" in "Gemma 2 9B", "Gemma
+    2是"; none in "Gemma 2B", a size)."""
     m = VERSION_AFTER.match(text, end)
     if not m:
         return None
-    following = text[m.end() : m.end() + 1]
-    # "Gemma 2B" is a size; "7B" after a space too.
-    return None if following.isalpha() else m.group("version")
+    return m.group("version")
 
 
 @lru_cache(maxsize=1 << 16)
