@@ -185,3 +185,7 @@ def test_no_aliases_no_pattern() -> None:
 )
 def test_versions_and_sizes_next_to_han_characters(text: str, evidence: str) -> None:
     assert [e for _, e in _names(text, ["Gemma"])] == [evidence]
+
+
+def test_a_chinese_word_after_a_hyphen_is_a_use_of_the_name() -> None:
+    assert _names("基于BERT-模型的方法", ["BERT"]) == [("BERT", "bert")]

@@ -43,7 +43,7 @@ USAGE_SUFFIX = re.compile(
     r"|trained|pretrained|enhanced|powered|driven|guided|inspired|aware|augmented|generated"
     r"|derived|family|series|base|large|small|tiny|mini|medium|nya|instruct|chat"
 )
-FOLLOWING_WORD = re.compile(r"[\w.]+")
+FOLLOWING_WORD = re.compile(rf"[{LATIN_ALNUM}_.]+")
 NAME_SUFFIX_WORD = re.compile(r"[a-zäöüß]{3,}|[A-ZÄÖÜ][a-zäöüß]{3,}")
 MODEL_SIZE = re.compile(r"\d+(?:\.\d+)?[BMKTbmkt]|\d+x\d+(?:\.\d+)?[BMbm]")
 # A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3" (not a size "7B", not
