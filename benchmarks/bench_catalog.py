@@ -29,11 +29,12 @@ from rapidfuzz import fuzz, process
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.catalog_import import import_snapshot
-from pipeline.config import PROJECT_ROOT
+from pipeline.config import DEFAULT_CATALOG
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.title_index import TitleIndex, compact_title
 from pipeline.link.titles import decide_title
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SNAPSHOT = (
     PROJECT_ROOT.parent
     / "shared"
@@ -97,7 +98,7 @@ def perturbed(title: str, vocabulary: list[str], rng: random.Random) -> str:
 
 def part_import(snapshot: Path) -> dict:
     with tempfile.TemporaryDirectory() as out:
-        summary = import_snapshot(snapshot, Path(out), PROJECT_ROOT / "raw" / "catalog")
+        summary = import_snapshot(snapshot, Path(out), DEFAULT_CATALOG)
     return {
         "part": "import",
         "seconds": round(summary.seconds, 1),

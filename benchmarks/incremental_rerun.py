@@ -16,6 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipeline.config import DEFAULT_CATALOG
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -47,7 +51,7 @@ def _run(raw: Path, catalog: Path, out: Path, cache: Path) -> tuple[float, dict[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=PROJECT_ROOT / "raw")
-    parser.add_argument("--catalog", type=Path, default=PROJECT_ROOT / "raw" / "catalog")
+    parser.add_argument("--catalog", type=Path, default=DEFAULT_CATALOG)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         out, cache = Path(work) / "out", Path(work) / "cache"

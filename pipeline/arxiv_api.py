@@ -8,6 +8,7 @@ on disk (JSON, one file per id) so a paper is asked for once.
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 import urllib.error
@@ -37,6 +38,10 @@ BACKOFF_SECONDS = 5.0
 IDS_PER_REQUEST = 50
 # Server-side conditions worth another try; anything else (400, 404) will not get better.
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); the
+# rows are meant to be reviewed in one, so such text is written with a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = ("title", "authors", "aliases", "keywords")
 
 
 class ArxivApiError(RuntimeError):
@@ -186,11 +191,21 @@ def ids_missing_from_catalog(dataset_dir: Path) -> list[str]:
     return sorted(papers.loc[~papers["in_catalog"] & papers["arxiv_id"].notna(), "arxiv_id"])
 
 
+def neutralise_formula(value: str) -> str:
+    """``value`` as a spreadsheet shows it, never runs it: ``=HYPERLINK(...)`` becomes
+    ``'=HYPERLINK(...)``."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def enrich(dataset_dir: Path, out_file: Path, client: ArxivClient) -> tuple[int, int]:
-    """Write catalog rows for the ids arXiv knows; returns (ids looked up, rows written)."""
+    """Write catalog rows for the ids arXiv knows; returns (ids looked up, rows written).
+    Text that a spreadsheet would run as a formula is neutralised (``neutralise_formula``)."""
     entries = client.lookup(ids_missing_from_catalog(dataset_dir))
     rows = [e.catalog_row() for e in entries if e.found]
     frame = pd.DataFrame(rows, columns=CATALOG_COLUMNS).astype({"year": "Int64"})
+    for column in TEXT_COLUMNS:
+        frame[column] = frame[column].map(neutralise_formula, na_action="ignore")
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out_file, index=False)
+    # Every field quoted: pandas leaves a bare carriage return unquoted, which splits the row.
+    frame.to_csv(out_file, index=False, quoting=csv.QUOTE_ALL)
     return len(entries), len(rows)

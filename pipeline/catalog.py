@@ -1,18 +1,22 @@
 """Load and validate the canonical paper catalog.
 
 The curated catalog is a folder of CSV files (easy to review and edit); an imported catalog is
-one Parquet file. Malformed rows are dropped with an error naming each row, so that one bad
-line does not stop a nightly run.
+one Parquet file. Malformed rows are dropped and counted, the first hundred named with their
+line, so that bad lines do not stop a nightly run; a catalog with no valid row does.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from schemas import CatalogModel
 
@@ -21,13 +25,30 @@ CATALOG_COLUMNS = ["paper_id", "arxiv_id", "title", "year", "authors", "aliases"
 OPTIONAL_COLUMNS = ("keywords",)
 ALIAS_SEPARATOR = "|"
 KEYWORD_SEPARATOR = ";"
+# Rejected rows named one by one in the errors (and the report); the rest are counted.
+MAX_LISTED_ERRORS = 100
+
+
+class CatalogRefusedError(ValueError):
+    """A catalog the run must not link against: it stops before publishing (exit 2)."""
+
+
+class EmptyCatalogError(CatalogRefusedError):
+    """A catalog with no valid entry: every mention would go unmatched."""
+
+
+class CatalogShrankError(CatalogRefusedError):
+    """A catalog far smaller than the last published run's, without leave to shrink."""
 
 
 @dataclass(frozen=True)
 class Catalog:
     papers: pd.DataFrame
     sha256: str
+    # The first MAX_LISTED_ERRORS rejected rows, each named with its file and line, then one
+    # line counting the rest: the report stays small however much junk a catalog holds.
     errors: list[str] = field(default_factory=list)
+    rejected_rows: int = 0
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -54,22 +75,73 @@ def files_sha256(files: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _read_file(file: Path) -> pd.DataFrame:
+def _read_csv(file: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of a catalog CSV with their line numbers, and the lines with more fields
+    than the header (dropped, with the reason). Lines with fewer fields are read with the
+    missing trailing fields empty. One pass of Arrow's CSV reader; only the bad lines reach
+    Python."""
+    too_long: list[tuple[int, str]] = []
+    short: list[tuple[int, str]] = []
+
+    def invalid_row(row: pacsv.InvalidRow) -> str:
+        if row.actual_columns > row.expected_columns:
+            reason = f"{row.actual_columns} fields, the header has {row.expected_columns}"
+            too_long.append((row.number, reason))
+        else:
+            short.append((row.number, row.text))
+        return "skip"
+
+    table = pacsv.read_csv(
+        file,
+        read_options=pacsv.ReadOptions(use_threads=False),  # line numbers are known
+        parse_options=pacsv.ParseOptions(invalid_row_handler=invalid_row, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in CATALOG_COLUMNS},
+            strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+    frame = table.to_pandas()
+    skipped = [number for number, _ in too_long + short]
+    records = np.arange(2, 2 + len(frame) + len(skipped))
+    frame["line"] = np.setdiff1d(records, skipped, assume_unique=True)
+    if short:
+        header = ",".join(f'"{c}"' for c in table.column_names)
+        padded = pd.read_csv(
+            io.StringIO("\n".join([header, *(text for _, text in short)])),
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+        )
+        padded["line"] = [number for number, _ in short]
+        frame = pd.concat([frame, padded], ignore_index=True).sort_values("line")
+    bad = pd.DataFrame(too_long, columns=["line", "reason"])
+    return frame.reset_index(drop=True), bad
+
+
+def _read_file(file: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A catalog file's rows (with ``file`` and ``line`` to name them) and its unparsable
+    lines."""
     if file.suffix == ".parquet":
         frame = pd.read_parquet(file)
-        labels = [f"{file.name} row {i + 1}" for i in range(len(frame))]
+        frame["line"] = range(1, len(frame) + 1)
+        bad = pd.DataFrame(columns=["line", "reason"])
     else:
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
-        labels = [f"{file.name} line {i + 2}" for i in range(len(frame))]
+        frame, bad = _read_csv(file)
     for column in OPTIONAL_COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
     missing = [c for c in CATALOG_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"catalog file {file.name} lacks columns: {', '.join(missing)}")
-    frame = frame[CATALOG_COLUMNS].copy()
-    frame["row_label"] = labels
-    return frame
+    frame = frame[[*CATALOG_COLUMNS, "line"]].copy()
+    frame["file"] = file.name
+    bad["file"] = file.name
+    return frame, bad
+
+
+def _label(file: str, line: int) -> str:
+    return f"{file} {'row' if file.endswith('.parquet') else 'line'} {line}"
 
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
@@ -80,53 +152,102 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     frame["authors"] = frame["authors"].fillna("")
     frame["aliases"] = frame["aliases"].fillna("")
     frame["keywords"] = frame["keywords"].fillna("")
-    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
+    year = frame["year"].astype("string").str.strip().replace("", pd.NA)
+    frame["year"] = pd.to_numeric(year, errors="coerce").astype("Int64")
+    frame["year_text"] = year.where(year.notna() & frame["year"].isna())  # not a number
     frame["arxiv_id"] = frame["arxiv_id"].replace("", pd.NA)
     frame["paper_id"] = frame["paper_id"].fillna("")
     return frame
 
 
-def _row_errors(frame: pd.DataFrame) -> dict[int, list[str]]:
-    """Failed checks per row position, from one lazy validation."""
-    failures: dict[int, list[str]] = {}
+def _row_failures(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every failed check, one row per (row position, check), from one lazy validation."""
     try:
         CatalogModel.validate(frame[CATALOG_COLUMNS], lazy=True)
     except pa_errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        for _, case in cases.iterrows():
-            index = case["index"]
-            if pd.isna(index):
-                raise ValueError(f"catalog is malformed: {case['check']}") from exc
-            check = str(case["check"])
-            column = case["column"] if isinstance(case["column"], str) else ""
-            value = case["failure_case"]
-            failures.setdefault(int(index), []).append(
-                f"{column} {check}" + (f" (value {value!r})" if column else "")
-            )
-    return failures
+        if cases["index"].isna().any():
+            check = cases.loc[cases["index"].isna(), "check"].iloc[0]
+            raise ValueError(f"catalog is malformed: {check}") from exc
+        return cases[["index", "column", "check", "failure_case"]].astype({"index": "int64"})
+    return pd.DataFrame(columns=["index", "column", "check", "failure_case"])
+
+
+def _failure_text(case: pd.Series) -> str:
+    column = case["column"] if isinstance(case["column"], str) else ""
+    value = f" (value {case['failure_case']!r})" if column else ""
+    return f"{column} {case['check']}{value}"
+
+
+def _schema_errors(frame: pd.DataFrame, cases: pd.DataFrame, limit: int) -> list[str]:
+    """Messages for the first ``limit`` failing rows (only those are formatted)."""
+    listed = cases[cases["index"].isin(cases["index"].drop_duplicates().sort_values()[:limit])]
+    messages = []
+    for index, group in listed.groupby("index", sort=True):
+        row = frame.loc[index]
+        texts = sorted({_failure_text(case) for _, case in group.iterrows()})
+        messages.append(f"{_label(row['file'], row['line'])}: {'; '.join(texts)}")
+    return messages
 
 
 def load_catalog(path: Path) -> Catalog:
-    """The validated catalog; rows that break the schema are dropped and named in ``errors``."""
+    """The validated catalog; rows that break the schema are dropped and counted, the first
+    MAX_LISTED_ERRORS named in ``errors``. Raises EmptyCatalogError when no row is valid.
+
+    Validation is vectorised (pandera on the whole frame, pandas for duplicates and counts):
+    a million junk rows take seconds, not minutes, and only the listed errors are formatted.
+    """
     files = catalog_files(path)
-    frame = _clean(pd.concat([_read_file(f) for f in files], ignore_index=True))
-    duplicated = frame["paper_id"].duplicated(keep="first") & (frame["paper_id"] != "")
+    frames, unparsable = zip(*(_read_file(f) for f in files), strict=True)
+    bad_lines = pd.concat(unparsable, ignore_index=True)
+    frame = _clean(pd.concat(frames, ignore_index=True))
     errors = [
-        f"{label}: duplicate paper_id {pid!r} (first kept)"
-        for label, pid in zip(
-            frame.loc[duplicated, "row_label"], frame.loc[duplicated, "paper_id"], strict=True
-        )
+        f"{_label(r.file, r.line)}: {r.reason}"
+        for r in bad_lines.head(MAX_LISTED_ERRORS).itertuples()
     ]
-    frame = frame[~duplicated].reset_index(drop=True)
-    failures = _row_errors(frame)
+    duplicated = pd.Series(False, index=frame.index)
+    for column in ("paper_id", "arxiv_id"):  # the first row with an id keeps it
+        present = frame[column].notna() & (frame[column] != "") & ~duplicated
+        again = present & frame[column].where(present).duplicated(keep="first")
+        errors += [
+            f"{_label(r.file, r.line)}: duplicate {column} {getattr(r, column)!r} (first kept)"
+            for r in frame[again].head(max(MAX_LISTED_ERRORS - len(errors), 0)).itertuples()
+        ]
+        duplicated |= again
+    frame = frame[~duplicated]
+    bad_year = frame["year_text"].notna()
     errors += [
-        f"{frame.at[i, 'row_label']}: {'; '.join(sorted(set(msgs)))}"
-        for i, msgs in sorted(failures.items())
+        f"{_label(r.file, r.line)}: year is not a number (value {r.year_text!r})"
+        for r in frame[bad_year].head(max(MAX_LISTED_ERRORS - len(errors), 0)).itertuples()
     ]
-    frame = frame.drop(index=list(failures)).reset_index(drop=True)
+    frame = frame[~bad_year].reset_index(drop=True)
+    cases = _row_failures(frame)
+    errors += _schema_errors(frame, cases, max(MAX_LISTED_ERRORS - len(errors), 0))
+    failing = cases["index"].unique()
+    rejected = len(bad_lines) + int(duplicated.sum()) + int(bad_year.sum()) + len(failing)
+    if rejected > len(errors):
+        errors.append(f"... {rejected - len(errors)} more rejected rows not listed")
+    frame = frame.drop(index=failing).reset_index(drop=True)
     papers = CatalogModel.validate(frame[CATALOG_COLUMNS])
     papers = papers.sort_values("paper_id", kind="stable").reset_index(drop=True)
-    return Catalog(papers=papers, sha256=files_sha256(files), errors=errors)
+    if papers.empty:
+        raise EmptyCatalogError(
+            f"catalog {path} has no valid entry ({rejected} rows rejected): every mention "
+            "would go unmatched; nothing is published"
+        )
+    return Catalog(papers=papers, sha256=files_sha256(files), errors=errors, rejected_rows=rejected)
+
+
+def check_catalog_size(entries: int, previous_entries: int | None, allow_shrink: bool) -> None:
+    """Refuse a catalog that shrank by more than half since the last published run (a
+    truncated file or a wrong path would silently turn links into unmatched mentions)."""
+    if allow_shrink or previous_entries is None or entries * 2 >= previous_entries:
+        return
+    raise CatalogShrankError(
+        f"catalog has {entries} entries, fewer than half of the {previous_entries} of the last "
+        "published run; if that is intended, run again with --allow-catalog-shrink "
+        "(or PAPER_MENTIONS_ALLOW_CATALOG_SHRINK=1)"
+    )
 
 
 def split_aliases(aliases: str) -> list[str]:

@@ -8,7 +8,15 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline.config import Settings, load_settings
+from pipeline.config import (
+    Settings,
+    env_name,
+    load_settings,
+    setting_info,
+    shown_default,
+    valid_values,
+)
+from pipeline.errors import OutputFolderError
 from pipeline.lock import RunLockedError
 
 EXIT_LOCKED = 3
@@ -35,13 +43,13 @@ def _parser() -> argparse.ArgumentParser:
         help="build and publish the dataset",
         description="Read every .txt/.md/.html file under RAW, link the paper mentions to the "
         "catalog, validate, and publish tables and report to OUT. A run that fails validation "
-        "publishes nothing and keeps the previous dataset. Settings can also come from "
-        "PAPER_MENTIONS_RAW_DIR, PAPER_MENTIONS_OUT_DIR, PAPER_MENTIONS_CATALOG_PATH and "
-        "PAPER_MENTIONS_MAX_FILE_BYTES (and PAPER_MENTIONS_<SETTING> for the options below). "
-        "Exits 0 when published, 1 when nothing was published, 2 on a usage error, 3 when "
-        "another run holds the output folder.",
+        "publishes nothing and keeps the previous dataset. Every option can also be set by the "
+        "environment variable named in its help (flags win); relative paths are taken against "
+        "the working directory. Exits 0 when published, 1 when nothing was published, 2 on a "
+        "usage error (a missing folder, a setting out of range), 3 when another run holds the "
+        "output folder.",
     )
-    _add_build_options(run)
+    _add_settings_options(run, "run")
     run.add_argument(
         "--engine",
         choices=["prefect", "local"],
@@ -57,11 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         "(Ctrl-C or SIGTERM). Stopping does not pause the schedule. The ephemeral server that "
         "`run` starts cannot schedule: start one with `prefect server start --host 127.0.0.1`.",
     )
-    _add_build_options(serve)
-    serve.add_argument(
-        "--cron", help="schedule, a cron expression (default: '0 2 * * *', nightly at 02:00)"
-    )
-    serve.add_argument("--timezone", help="IANA time zone of the schedule (default: UTC)")
+    _add_settings_options(serve, "serve")
     serve.add_argument("--name", default="nightly", help="deployment name (default: nightly)")
 
     history = commands.add_parser(
@@ -70,7 +74,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Published and failed runs, newest first, with their headline figures; "
         "the current run is marked with *.",
     )
-    history.add_argument("--out", type=Path, help="output folder (default: clean/)")
+    history.add_argument(
+        "--out", type=Path, help="output folder (default: clean/, or PAPER_MENTIONS_OUT_DIR)"
+    )
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -98,7 +104,7 @@ def _catalog_parser(commands: argparse._SubParsersAction) -> None:
     imports.add_argument("snapshot", type=Path, help="the snapshot file")
     imports.add_argument("--out", type=Path, required=True, help="folder for catalog.parquet")
     imports.add_argument(
-        "--curated", type=Path, help="curated catalog to merge (default: raw/catalog/)"
+        "--curated", type=Path, help="curated catalog to merge (default: the package's own)"
     )
     imports.add_argument(
         "--no-curated", action="store_true", help="import the snapshot alone, without merging"
@@ -112,66 +118,49 @@ def _catalog_parser(commands: argparse._SubParsersAction) -> None:
     )
     enrich.add_argument("--dataset", type=Path, required=True, help="published dataset folder")
     enrich.add_argument("--out", type=Path, required=True, help="CSV file to write")
-    enrich.add_argument("--cache", type=Path, help="answer cache (default: .state/arxiv-api/)")
+    _add_settings_options(enrich, "catalog enrich")
 
 
-def _add_build_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--raw", type=Path, help="folder of source texts (default: raw/)")
-    parser.add_argument("--out", type=Path, help="output folder (default: clean/)")
-    parser.add_argument(
-        "--catalog",
-        type=Path,
-        help="catalog: a folder of CSV files or a Parquet file (default: raw/catalog/)",
-    )
-    parser.add_argument(
-        "--max-file-bytes", type=int, help="reject source files larger than this (default: 20 MiB)"
-    )
-    parser.add_argument(
-        "--keep-runs", type=int, help="published runs kept under OUT/runs/ (default: 30)"
-    )
-    parser.add_argument(
-        "--cache",
-        type=Path,
-        help="cache of per-document results for incremental runs (default: .state/cache/)",
-    )
-    parser.add_argument(
-        "--full",
-        action="store_true",
-        default=None,
-        help="re-process every document, even unchanged ones (and refresh the cache)",
-    )
-    parser.add_argument(
-        "--wait",
-        type=float,
-        metavar="SECONDS",
-        help="wait this long for another run on the same output folder (default: 0, give up "
-        "at once)",
-    )
-    parser.add_argument(
-        "--quiet",
-        action="store_true",
-        default=None,
-        help="print only errors: no progress bar, logs or summary (for cron)",
-    )
+METAVARS = {Path: "PATH", int: "N", float: "NUMBER", str: "TEXT"}
+
+
+def _add_settings_options(parser: argparse.ArgumentParser, command: str) -> None:
+    """One flag per setting that ``command`` takes; ``Settings`` validates the values, so a
+    flag and its environment variable accept the same values and fail with the same range."""
+    for name, field in Settings.model_fields.items():
+        info = setting_info(name)
+        if command not in info["commands"]:
+            continue
+        flag = str(info["flag"])
+        default = shown_default(name).replace("`", "")
+        if field.annotation is bool:
+            turns = "on" if info["flag_sets"] else "off"
+            help_text = f"turns {turns}: {field.description} (default: {default})"
+            kwargs: dict = {"action": "store_const", "const": info["flag_sets"]}
+        else:
+            help_text = f"{field.description} (default: {default}; {valid_values(name)})"
+            kwargs = {"metavar": METAVARS[field.annotation]}
+        help_text = f"{help_text}; env {env_name(name)}".replace("%", "%%")
+        parser.add_argument(flag, dest=name, default=None, help=help_text, **kwargs)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings(
-        raw_dir=args.raw,
-        out_dir=args.out,
-        catalog_path=args.catalog,
-        max_file_bytes=args.max_file_bytes,
-        keep_runs=args.keep_runs,
-        cache_dir=args.cache,
-        incremental=False if args.full else None,
-        lock_wait_seconds=args.wait,
-        quiet=args.quiet,
-        schedule_cron=getattr(args, "cron", None),
-        schedule_timezone=getattr(args, "timezone", None),
-    )
-    if settings.keep_runs < 1:
-        raise ValueError(f"keep_runs must be at least 1, got {settings.keep_runs}")
-    return settings
+    """Defaults, environment, then the flags given on this command line."""
+    given = {name: getattr(args, name, None) for name in Settings.model_fields}
+    return load_settings(**given)
+
+
+def _require_inputs(settings: Settings) -> None:
+    """Refuse a run whose raw folder, catalog or term tables are missing before any engine
+    starts, so that every engine fails with the same message and exit code."""
+    from pipeline.catalog import catalog_files
+    from pipeline.link.terms import term_files
+
+    if not settings.raw_dir.is_dir():
+        raise FileNotFoundError(f"raw folder not found: {settings.raw_dir}")
+    catalog_files(settings.catalog_path)
+    if not term_files(settings.terms_dir):
+        raise FileNotFoundError(f"no term tables (*.csv) in {settings.terms_dir}")
 
 
 def _prefect_environment(quiet: bool) -> None:
@@ -183,23 +172,20 @@ def _prefect_environment(quiet: bool) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    _require_inputs(settings)
     if args.engine == "prefect":
         _prefect_environment(settings.quiet)
-        from pipeline.flows import build_dataset_flow
+        from pipeline.catalog import CatalogRefusedError
+        from pipeline.flows import NothingPublishedError, build_dataset_flow
 
-        state = build_dataset_flow(
-            str(settings.raw_dir),
-            str(settings.out_dir),
-            str(settings.catalog_path),
-            settings.keep_runs,
-            str(settings.cache_dir),
-            settings.lock_wait_seconds,
-            not settings.incremental,
-            return_state=True,
-        )
+        state = build_dataset_flow(settings, return_state=True)
         summary = state.result(raise_on_failure=False)
-        if isinstance(summary, RunLockedError):
-            raise summary
+        if isinstance(summary, NothingPublishedError):
+            summary = summary.summary
+        elif isinstance(summary, RunLockedError | OutputFolderError):
+            return _exit_code(summary)  # the flow logged it, in one line
+        elif isinstance(summary, CatalogRefusedError):
+            raise summary  # the same message and exit code as under --engine local
         if not isinstance(summary, dict):
             print(f"error: the flow failed: {state.message}", file=sys.stderr)
             return 1
@@ -221,6 +207,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    _require_inputs(settings)
     _prefect_environment(settings.quiet)
     from prefect.settings import PREFECT_API_URL
 
@@ -260,7 +247,7 @@ def _catalog(args: argparse.Namespace) -> int:
     if args.catalog_command == "enrich":
         from pipeline.arxiv_api import ArxivApiError, ArxivClient, enrich
 
-        client = ArxivClient(args.cache or load_settings().arxiv_cache_dir)
+        client = ArxivClient(_settings(args).arxiv_cache_dir)
         try:
             looked_up, written = enrich(args.dataset, args.out, client)
         except ArxivApiError as exc:
@@ -277,6 +264,10 @@ def _catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_code(error: RunLockedError | OutputFolderError) -> int:
+    return EXIT_LOCKED if isinstance(error, RunLockedError) else error.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
@@ -288,9 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         return commands[args.command](args)
-    except RunLockedError as exc:
+    except (RunLockedError, OutputFolderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
+        return _exit_code(exc)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

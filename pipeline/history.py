@@ -1,7 +1,9 @@
 """The runs kept in an output folder, newest first, with their headline figures.
 
 Figures come from each run's own ``report.json``, so listing needs no Parquet reading and a
-run whose report is damaged is still listed (with its figures missing).
+run whose report is damaged is still listed (with its figures missing). A run folder that
+``current`` was never switched to (the run was killed between the two renames of
+``pipeline.write.publish``) is listed as ``incomplete``.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.write import FAILED, RUNS, current_run
+from pipeline.write import FAILED, RUNS, current_run, published_run_ids
 
 HISTORY_COLUMNS = [
     "",
@@ -45,19 +47,30 @@ def _run_row(folder: Path, status: str, current: str | None) -> dict:
     return row
 
 
+def _published_status(run_id: str, current: str | None, published: set[str] | None) -> str:
+    if run_id == current:
+        return "published"
+    if published is None:  # a folder older than the log: runs newer than current never were
+        return "published" if current and run_id < current else "incomplete"
+    return "published" if run_id in published else "incomplete"
+
+
 def run_history(out_dir: Path) -> list[dict]:
-    """Published and failed runs, newest first (run ids sort by time); the current published
-    run is marked with ``*``."""
+    """Published, incomplete and failed runs, newest first (run ids sort by time); the
+    current published run is marked with ``*``."""
     current = current_run(out_dir)
+    published = published_run_ids(out_dir)
     rows = []
-    for kind, status in ((RUNS, "published"), (FAILED, "failed")):
+    for kind in (RUNS, FAILED):
         folder = out_dir / kind
-        if folder.is_dir():
-            rows += [
-                _run_row(run, status, current)
-                for run in folder.iterdir()
-                if run.is_dir() and not run.name.startswith(".")
-            ]
+        if not folder.is_dir():
+            continue
+        for run in folder.iterdir():
+            if run.is_dir() and not run.name.startswith("."):
+                status = (
+                    _published_status(run.name, current, published) if kind == RUNS else "failed"
+                )
+                rows.append(_run_row(run, status, current))
     return sorted(rows, key=lambda r: r["run_id"], reverse=True)
 
 

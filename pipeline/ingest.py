@@ -8,20 +8,44 @@ rejection whose reason names what was wrong (and where, for bad bytes).
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import os
 import re
 import stat
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
 from charset_normalizer import from_bytes
 
+from pipeline.isolation import log_internal_error
+
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
 MANIFEST_NAME = "sources.csv"
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+# A manifest value quoted in an error is cut after this many characters.
+MAX_SHOWN_CHARS = 80
+READ_CHUNK_BYTES = 1 << 20
+# Blocks that prose never uses but a wrong code page produces: box drawing, block elements and
+# geometric shapes, private use, Arabic presentation forms.
+MOJIBAKE_BLOCKS = ((0x2500, 0x25FF), (0xE000, 0xF8FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+CJK_NAME_WORDS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "FULLWIDTH")
+# A CJK character stands for about this many Latin letters when scripts are weighed.
+LETTERS_PER_CJK_CHAR = 3.0
+# A legacy reading in a non-Latin script must give that script at least this share of the
+# letters: a real Cyrillic or Chinese text is written in it, mojibake scatters a few letters.
+MIN_OTHER_SCRIPT_SHARE = 0.2
+APOSTROPHES = "\u2018\u2019\u02bc"
+# Scripts with punctuation of their own (an Arabic comma is no Latin text's punctuation).
+# Every non-ASCII character with the characters around it (the text is padded with spaces).
+NON_ASCII_IN_CONTEXT = re.compile(r"(?=(.)([^\x00-\x7f])(.))", re.DOTALL)
+ASCII_LETTER = re.compile(r"[A-Za-z]")
+SCRIPTS_WITH_MARKS = ("ARABIC", "ARMENIAN", "CJK", "CYRILLIC", "GREEK", "HEBREW", "SYRIAC", "THAI")
+ErrorSink = Callable[[str, Exception], str]
 
 # Byte-order marks, longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
 BOMS = (
@@ -48,7 +72,7 @@ SPACE_RUN = re.compile(r"  +")
 @dataclass(frozen=True)
 class SourceText:
     source_file: str
-    sha256: str
+    sha256: str | None
     text: str | None
     error: str | None
 
@@ -78,7 +102,8 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
     corrupted download), and is rejected with the offset of the first bad byte rather than
     guessed at: any other reading would silently garble its non-ASCII text. Only text with
     more invalid than valid UTF-8 sequences is handed to charset-normalizer, which recognises
-    the legacy encodings (GBK, Big5, Latin-1...).
+    the legacy encodings (GBK, Big5, Latin-1...); its best reading is kept only when it reads
+    as text (``_reads_as_text``), else the bytes count as damaged UTF-8.
     """
     for bom, encoding in BOMS:
         if data.startswith(bom):
@@ -100,18 +125,87 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
     text = data.decode("utf-8", "surrogateescape")
     invalid = sum(1 for c in text if "\udc80" <= c <= "\udcff")
     valid = sum(1 for c in text if c > "\x7f") - invalid
+    damaged = (
+        f"invalid UTF-8: byte 0x{data[first_bad]:02x} at offset {first_bad} "
+        f"({invalid} invalid byte{'s' if invalid > 1 else ''} in otherwise UTF-8 text"
+    )
     if valid > invalid:
-        return None, (
-            f"invalid UTF-8: byte 0x{data[first_bad]:02x} at offset {first_bad} "
-            f"({invalid} invalid byte{'s' if invalid > 1 else ''} in otherwise UTF-8 text)"
-        )
+        return None, damaged + ")"
     best = from_bytes(data).best()
     if best is None:
         return None, (
             f"undecodable: not UTF-8 (invalid byte at offset {first_bad}) "
             "and no other text encoding fits"
         )
+    if not _reads_as_text(str(best)):
+        return None, damaged + "; no other text encoding reads it as text)"
     return _unless_binary(str(best))
+
+
+@functools.lru_cache(maxsize=4096)
+def _script(char: str) -> str:
+    """The script of a letter: the first word of its Unicode name, CJK for Chinese, Japanese
+    and Korean (LATIN, CJK, CYRILLIC, ARABIC, GREEK...)."""
+    first = unicodedata.name(char, "UNKNOWN").split(" ")[0]
+    return "CJK" if first in CJK_NAME_WORDS else first
+
+
+def _reads_as_text(text: str) -> bool:
+    """Whether a legacy code page's reading of some bytes is text rather than mojibake.
+
+    On text that is almost all ASCII a few stray bytes give charset-normalizer little to go
+    on, and some code page always "fits" them: as box drawing, Arabic presentation forms, a
+    Cyrillic letter inside a Latin word, a symbol or a capital inside a lower-case word. A
+    reading is kept only when every non-ASCII character is in place (``_out_of_place``) and
+    isolated accented letters (``à la``) come with accented letters inside words. Each
+    distinct (previous, character, next) triple is judged once, so a long Chinese text costs
+    about as much as a short one per distinct context.
+    """
+    contexts = Counter(NON_ASCII_IN_CONTEXT.findall(f" {text} "))
+    weights = {"LATIN": float(len(text) - len(ASCII_LETTER.sub("", text)))}
+    for (_, char, _), count in contexts.items():
+        if char.isalpha():
+            script = _script(char)
+            weight = LETTERS_PER_CJK_CHAR if script == "CJK" else 1.0
+            weights[script] = weights.get(script, 0.0) + weight * count
+    total = sum(weights.values()) or 1.0
+    shares = {script: weight / total for script, weight in weights.items()}
+    inside_words = isolated = 0
+    for (before, char, after), count in contexts.items():
+        if _out_of_place(char, before, after, shares):
+            return False
+        if char.isalpha():
+            in_word = before.isalpha() or after.isalpha()
+            inside_words += count if in_word else 0
+            isolated += 0 if in_word else count
+    return isolated == 0 or inside_words > 0
+
+
+def _out_of_place(char: str, before: str, after: str, shares: dict[str, float]) -> bool:
+    """A non-ASCII character that prose does not put where it stands: a control or
+    private-use character, a mojibake block, a symbol inside a Latin word, a letter or mark of
+    a script that is not a real share of the text, a letter inside a word of another script
+    (CJK beside Latin excepted: ``Transformer模型``), a capital after a lower-case letter, or
+    two accented letters in a row that are not both lower-case."""
+    code = ord(char)
+    if unicodedata.category(char)[0] == "C" or any(
+        low <= code <= high for low, high in MOJIBAKE_BLOCKS
+    ):
+        return True
+    script = _script(char)
+    foreign = script != "LATIN" and (char.isalpha() or script in SCRIPTS_WITH_MARKS)
+    if foreign and shares.get(script, 0.0) < MIN_OTHER_SCRIPT_SHARE:
+        return True  # a letter or mark of a script the text is hardly written in
+    if not char.isalpha():
+        in_latin_word = all(c.isalpha() and _script(c) == "LATIN" for c in (before, after))
+        return in_latin_word and unicodedata.category(char) != "Pd" and char not in APOSTROPHES
+    scripts = {_script(c) for c in (before, after) if c.isalpha()}
+    if scripts - {script} and "CJK" not in scripts | {script}:
+        return True
+    if script == "LATIN" and char.isupper() and before.isalpha() and before.islower():
+        return True
+    accented_pair = before > "\x7f" and before.isalpha() and _script(before) == "LATIN"
+    return script == "LATIN" and accented_pair and not (before.islower() and char.islower())
 
 
 def _unless_binary(text: str) -> tuple[str | None, str | None]:
@@ -125,21 +219,57 @@ def _unless_binary(text: str) -> tuple[str | None, str | None]:
 def html_to_text(markup: str) -> str:
     """The visible prose of an HTML page: one line per block element (line breaks kept inside
     ``pre``), runs of spaces collapsed as a browser does; scripts, styles, comments and the
-    head are left out. Mention offsets of an HTML source refer to this text."""
+    head are left out. Mention offsets of an HTML source refer to this text.
+
+    The tree is walked once with an explicit stack, so time is linear in the size of the page
+    however deeply it nests (a hundred thousand nested ``div``s take about a second), and no
+    recursion limit applies. Raises bs4's ``ParserRejectedMarkup`` when the parser gives up.
+    """
     # Imported here: it takes a tenth of a second and most raw folders hold no HTML.
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
     soup = BeautifulSoup(markup, "html.parser")
-    for element in soup(HTML_IGNORED):
-        element.decompose()
-    for string in list(soup.find_all(string=True)):
-        if type(string).__name__ == "NavigableString" and not string.find_parent("pre"):
-            string.replace_with(INLINE_SPACE.sub(" ", string))
-    for block in soup(HTML_BLOCKS):
-        block.insert_before("\n")
-        block.insert_after("\n")
-    lines = (SPACE_RUN.sub(" ", line).strip() for line in soup.get_text().split("\n"))
+    pieces: list[str] = []
+    block_end = object()
+    stack: list[tuple[object, bool]] = [(soup, False)]
+    while stack:
+        node, in_pre = stack.pop()
+        if node is block_end:
+            pieces.append("\n")
+        elif isinstance(node, Tag):
+            if node.name in HTML_IGNORED:
+                continue
+            if node.name in HTML_BLOCKS:
+                pieces.append("\n")
+                stack.append((block_end, False))
+            in_pre = in_pre or node.name == "pre"
+            stack.extend((child, in_pre) for child in reversed(node.contents))
+        elif type(node) is NavigableString:
+            pieces.append(str(node) if in_pre else INLINE_SPACE.sub(" ", node))
+        elif type(node) is CData:
+            pieces.append(str(node))
+    lines = (SPACE_RUN.sub(" ", line).strip() for line in "".join(pieces).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _parser_reason(error: Exception) -> str:
+    """What the HTML parser itself said (bs4 wraps it in a paragraph of advice)."""
+    text = str(error)
+    _, found, reason = text.partition("Original exception(s) from parser:")
+    return " ".join((reason if found else text).split())
+
+
+def decode_source(data: bytes, suffix: str) -> tuple[str | None, str | None]:
+    """A file's text (for HTML its visible prose), or None and the reason it is refused."""
+    text, error = decode_bytes(data)
+    if text is None or suffix.lower() not in HTML_SUFFIXES:
+        return text, error
+    from bs4 import ParserRejectedMarkup
+
+    try:
+        return html_to_text(text), None
+    except ParserRejectedMarkup as exc:
+        return None, f"HTML the parser rejects: {_parser_reason(exc)}"
 
 
 def _source_name(path: Path, raw_dir: Path) -> tuple[str, str | None]:
@@ -165,44 +295,63 @@ def _file_kind(mode: int) -> str:
     return next((kind for test, kind in kinds.items() if test(mode)), "not a regular file")
 
 
-def read_source(path: Path, raw_dir: Path, max_bytes: int) -> SourceText:
-    """One file's text, or the reason it was refused; reads at most ``max_bytes`` + 1 bytes."""
+def _read_bounded(path: Path, max_bytes: int) -> tuple[bytes | None, str, int]:
+    """The file's bytes (None when there are more than ``max_bytes``), with the sha256 and
+    size of all of them: a file over the limit is hashed as a stream, never held in memory."""
+    digest = hashlib.sha256()
+    chunks: list[bytes] | None = []
+    size = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(READ_CHUNK_BYTES), b""):
+            digest.update(chunk)
+            size += len(chunk)
+            chunks = chunks if chunks is not None and size <= max_bytes else None
+            if chunks is not None:
+                chunks.append(chunk)
+    return (b"".join(chunks) if chunks is not None else None), digest.hexdigest(), size
+
+
+def read_source(
+    path: Path, raw_dir: Path, max_bytes: int, on_error: ErrorSink = log_internal_error
+) -> SourceText:
+    """One file's text, or the reason it was refused, with the sha256 of its bytes on disk
+    (None only when they could not be read). Memory stays bounded by ``max_bytes``. An
+    unexpected exception while decoding is handed to ``on_error``, which names the reason."""
     name, name_error = _source_name(path, raw_dir)
-    if name_error:
-        return SourceText(name, EMPTY_SHA256, None, name_error)
     real = Path(os.path.realpath(path))
     if not real.is_relative_to(Path(os.path.realpath(raw_dir))):
-        return SourceText(
-            name, EMPTY_SHA256, None, "link leads outside the raw folder: not followed"
-        )
+        return SourceText(name, None, None, "link leads outside the raw folder: not followed")
     try:
         info = real.stat()
         if not stat.S_ISREG(info.st_mode):
-            return SourceText(
-                name, EMPTY_SHA256, None, f"not a regular file: {_file_kind(info.st_mode)}"
-            )
-        if info.st_size > max_bytes:
-            return SourceText(
-                name, EMPTY_SHA256, None, f"too large: {info.st_size} bytes, limit is {max_bytes}"
-            )
-        with real.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
+            return SourceText(name, None, None, f"not a regular file: {_file_kind(info.st_mode)}")
+        data, sha256, size = _read_bounded(real, max_bytes)
     except OSError as exc:
-        return SourceText(name, EMPTY_SHA256, None, f"unreadable: {exc.strerror or exc}")
-    sha256 = hashlib.sha256(data).hexdigest()
-    if len(data) > max_bytes:
-        return SourceText(name, sha256, None, f"too large: over {max_bytes} bytes while read")
-    text, error = decode_bytes(data)
-    if text is not None and path.suffix.lower() in HTML_SUFFIXES:
-        text = html_to_text(text)
-    return SourceText(name, sha256, text, error)
+        return SourceText(name, None, None, f"unreadable: {exc.strerror or exc}")
+    if name_error:
+        return SourceText(name, sha256, None, name_error)
+    if data is None:
+        return SourceText(name, sha256, None, f"too large: {size} bytes, limit is {max_bytes}")
+    try:
+        return SourceText(name, sha256, *decode_source(data, path.suffix))
+    except Exception as exc:  # one document must not stop the run (pipeline.isolation)
+        return SourceText(name, sha256, None, on_error(name, exc))
 
 
-def ingest(raw_dir: Path, max_bytes: int) -> pd.DataFrame:
-    """One row per source file: source_file, sha256, text (None when rejected), error."""
+def ingest(raw_dir: Path, max_bytes: int, on_error: ErrorSink = log_internal_error) -> pd.DataFrame:
+    """One row per source file: source_file, sha256, text (None when rejected), error.
+
+    A file whose reading fails unexpectedly is rejected with the reason ``on_error`` gives
+    (``internal error: ...``, its traceback logged); the other files are read as usual."""
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder not found: {raw_dir}")
-    rows = [read_source(path, raw_dir, max_bytes) for path in discover_sources(raw_dir)]
+    rows = []
+    for path in discover_sources(raw_dir):
+        try:
+            rows.append(read_source(path, raw_dir, max_bytes, on_error))
+        except Exception as exc:  # one document must not stop the run (pipeline.isolation)
+            name = _source_name(path, raw_dir)[0]
+            rows.append(SourceText(name, None, None, on_error(name, exc)))
     names = [r.source_file for r in rows]
     return pd.DataFrame(
         {
@@ -215,22 +364,36 @@ def ingest(raw_dir: Path, max_bytes: int) -> pd.DataFrame:
     )
 
 
+def _shown(value: str) -> str:
+    """A manifest value as quoted in an error, cut short when it is long."""
+    if len(value) <= MAX_SHOWN_CHARS:
+        return repr(value)
+    return f"{value[:MAX_SHOWN_CHARS]!r}... ({len(value)} characters)"
+
+
 def _manifest_entry_error(value: str, raw_dir: Path, real_raw: Path) -> str | None:
     if not value:
         return "source_file is empty"
+    shown = _shown(value)
+    if "\x00" in value:
+        return f"source_file {shown} holds a NUL byte"
     if (
         PurePosixPath(value).is_absolute()
         or PureWindowsPath(value).is_absolute()
         or (PureWindowsPath(value).drive)
     ):
-        return f"source_file {value!r} is an absolute path; it must be relative to the raw folder"
+        return f"source_file {shown} is an absolute path; it must be relative to the raw folder"
     if ".." in PurePosixPath(value.replace("\\", "/")).parts:
-        return f"source_file {value!r} leaves the raw folder"
+        return f"source_file {shown} leaves the raw folder"
     target = raw_dir / value
-    if not Path(os.path.realpath(target)).is_relative_to(real_raw):
-        return f"source_file {value!r} leads outside the raw folder through a link"
-    if not target.is_file():
-        return f"source_file {value!r} is not a file in the raw folder"
+    try:
+        if not Path(os.path.realpath(target)).is_relative_to(real_raw):
+            return f"source_file {shown} leads outside the raw folder through a link"
+        if not target.is_file():
+            return f"source_file {shown} is not a file in the raw folder"
+    except (OSError, ValueError) as exc:  # a name too long for the file system, ...
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        return f"source_file {shown} cannot name a file: {reason}"
     return None
 
 
@@ -260,7 +423,9 @@ def read_manifest(raw_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     return frame[keep].reset_index(drop=True), errors
 
 
-DOCUMENT_COLUMNS = ["source_file", "language", "sha256", "n_chars", "n_mentions", "status", "error"]
+DOCUMENT_COLUMNS = [
+    "source_file", "language", "sha256", "n_chars", "n_mentions", "status", "duplicate_of", "error",
+]  # fmt: skip
 
 
 def documents_table(sources: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
@@ -274,6 +439,7 @@ def documents_table(sources: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFra
             "n_chars": sources["text"].map(lambda t: len(t) if isinstance(t, str) else 0),
             "n_mentions": sources["source_file"].map(counts).fillna(0),
             "status": sources["error"].isna().map({True: "ok", False: "rejected"}),
+            "duplicate_of": pd.Series(None, index=sources.index, dtype="str"),
             "error": sources["error"].astype(object).where(sources["error"].notna(), None),
         }
     )

@@ -180,14 +180,16 @@ def segment_lines(text: str, document_lang: str) -> list[Segment]:
 
 
 def detect_languages(sources: pd.DataFrame) -> pd.DataFrame:
-    """Add each document's language and its line segments (empty for rejected documents)."""
-    languages, segments = [], []
+    """Add each document's language and its line segments (None and no segments for rejected
+    documents: a file never read has no language)."""
+    languages: list[str | None] = []
+    segments: list[list[Segment]] = []
     for text in sources["text"]:
         if isinstance(text, str):
             language = document_language(text)
             languages.append(language)
             segments.append(segment_lines(text, language))
         else:
-            languages.append("und")
+            languages.append(None)
             segments.append([])
     return sources.assign(language=languages, segments=segments)

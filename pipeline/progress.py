@@ -1,7 +1,10 @@
-"""A progress bar for the stages that work document by document, shown only on a terminal.
+"""The stages that work document by document: one document at a time, each isolated from
+the others, with a progress bar shown only on a terminal.
 
 A stage is run one document at a time and its pieces joined again; every such stage treats
-documents independently, so the result is the same as one call on the whole frame.
+documents independently, so the result is the same as one call on the whole frame. A document
+whose call raises is left out of the result and recorded in ``DocumentFailures`` (it is then
+rejected with its reason, see ``pipeline.isolation``); the others go on.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from pipeline.isolation import DocumentFailures
+
 
 def show_progress(quiet: bool) -> bool:
     """Bars are for people watching a terminal, not for cron mail or log files."""
@@ -29,7 +34,8 @@ def show_progress(quiet: bool) -> bool:
 
 
 class StageProgress:
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, failures: DocumentFailures | None = None) -> None:
+        self.failures = failures or DocumentFailures()
         self._progress = Progress(
             TextColumn("{task.description:<10}"),
             BarColumn(),
@@ -56,19 +62,25 @@ class StageProgress:
         self, function: Callable[..., pd.DataFrame], label: str, keep_index: bool
     ) -> Callable[..., pd.DataFrame]:
         """``function(frame, *args)`` applied to each document's rows of ``frame`` in turn
-        (``keep_index``: whether ``function`` keeps its input's index or renumbers rows)."""
+        (``keep_index``: whether ``function`` keeps its input's index or renumbers rows); a
+        document whose call raises is recorded in ``self.failures`` and left out."""
 
         @functools.wraps(function)
         def run(frame: pd.DataFrame, *args: Any) -> pd.DataFrame:
             if frame.empty:
                 return function(frame, *args)
-            pieces = [piece for _, piece in frame.groupby("source_file", sort=False)]
+            pieces = list(frame.groupby("source_file", sort=False))
             bar = self._progress.add_task(label, total=len(pieces))
             results = []
-            for piece in pieces:
-                results.append(function(piece, *args))
+            for source_file, piece in pieces:
+                try:
+                    results.append(function(piece, *args))
+                except Exception as exc:  # one document must not stop the run
+                    self.failures.record(source_file, exc)
                 self._progress.advance(bar)
             kept = [r for r in results if not r.empty] or results[:1]
+            if not kept:  # every document failed: the stage's empty result, with its columns
+                return function(frame.iloc[0:0], *args)
             return pd.concat(kept, ignore_index=not keep_index)
 
         return run

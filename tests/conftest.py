@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import PROJECT_ROOT
+from pipeline.config import DEFAULT_CATALOG
 
+# The checkout these tests run from (the pipeline itself has no notion of one).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
 RAW = PROJECT_ROOT / "raw"
-CATALOG = RAW / "catalog"
+CATALOG = DEFAULT_CATALOG
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -15,6 +15,7 @@ from pipeline.arxiv_api import (
     USER_AGENT,
     ArxivApiError,
     ArxivClient,
+    ArxivEntry,
     RateLimiter,
     enrich,
     parse_feed,
@@ -196,3 +197,36 @@ def test_enrich_writes_catalog_rows_for_papers_missing_from_the_catalog(
             "keywords": "",
         }
     ]
+
+
+HOSTILE_TITLES = {
+    "2301.00001": '=HYPERLINK("https://example.invalid","click")',
+    "2301.00002": "+1 formula",
+    "2301.00003": "-2+3",
+    "2301.00004": "@SUM(A1:A9)",
+    "2301.00005": "\tTabbed title",
+    "2301.00006": "\rCarriage title",
+    "2301.00007": "A Plain Title - With a Dash",
+}
+
+
+def test_enrich_neutralises_text_a_spreadsheet_would_run(
+    tmp_path: Path, fake_time: FakeTime
+) -> None:
+    dataset = tmp_path / "clean"
+    dataset.mkdir()
+    ids = sorted(HOSTILE_TITLES)
+    pd.DataFrame({"arxiv_id": ids, "in_catalog": [False] * len(ids)}).to_parquet(
+        dataset / "papers.parquet"
+    )
+    client = _client("http://127.0.0.1:9/never-asked", tmp_path, fake_time)
+    for arxiv_id, title in HOSTILE_TITLES.items():  # answers from the cache: no request
+        client._store(ArxivEntry(arxiv_id, True, title, 2023, ("=cmd|' /C calc'!A0", "B. Author")))
+    enrich(dataset, tmp_path / "new.csv", client)
+    assert client.requests_made == 0
+    rows = pd.read_csv(tmp_path / "new.csv", dtype=str, keep_default_na=False)
+    titles = dict(zip(rows["arxiv_id"], rows["title"], strict=True))
+    for arxiv_id, title in HOSTILE_TITLES.items():
+        expected = title if arxiv_id == "2301.00007" else "'" + title
+        assert titles[arxiv_id] == expected
+    assert set(rows["authors"]) == {"'=cmd|' /C calc'!A0; B. Author"}

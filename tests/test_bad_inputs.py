@@ -8,6 +8,7 @@ report; the run must go on and publish (exit code 0).
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -83,6 +84,32 @@ def _damaged_utf8() -> bytes:
     data = GERMAN.encode("utf-8")
     cut = data.index(b"(arXiv")
     return data[:cut] + b"\xff" + data[cut:]
+
+
+def _nested_divs() -> bytes:
+    """1.1 MB: a mention inside 100,000 nested divs (extraction was quadratic in depth)."""
+    depth = 100_000
+    return ("<div>" * depth + "Siehe arXiv:1706.03762 hier." + "</div>" * depth).encode()
+
+
+# Two stray bytes in short ASCII text: some code page always "fits" them (cp1250 here).
+DAMAGED_SHORT = b"Model seperti StableDiffusion boleh menjana imej \xff\xfe dengan pantas.\n"
+MARKED_SECTION = "<p>Siehe <![foo bar]> arXiv:1706.03762 hier.</p>"
+
+
+def _stdlib_parser_error(markup: str) -> str | None:
+    """What Python's HTML parser says about ``markup``; None when it accepts it (newer
+    Pythons read an unknown marked section as a bogus comment)."""
+    from html.parser import HTMLParser
+
+    try:
+        HTMLParser().feed(markup)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+MARKED_SECTION_ERROR = _stdlib_parser_error(MARKED_SECTION)
 
 
 def _long_line() -> bytes:
@@ -243,6 +270,27 @@ CASES = [
         frozenset() if UNREADABLE_AS_USER else frozenset({ATTENTION, GPT3}),
     ),
     Case("folder.txt/inner.txt", _folder_named_txt, "ok", None, frozenset({ATTENTION, GPT3})),
+    Case(
+        "nested-divs.html",
+        _write("nested-divs.html", _nested_divs()),
+        "ok",
+        None,
+        frozenset({ATTENTION}),
+    ),
+    Case(
+        "damaged-short.txt",
+        _write("damaged-short.txt", DAMAGED_SHORT),
+        "rejected",
+        "invalid UTF-8: byte 0xff at offset 49 (2 invalid bytes in otherwise UTF-8 text; no "
+        "other text encoding reads it as text)",
+    ),
+    Case(
+        "marked-section.html",
+        _write("marked-section.html", MARKED_SECTION.encode()),
+        "rejected" if MARKED_SECTION_ERROR else "ok",
+        f"HTML the parser rejects: {MARKED_SECTION_ERROR}" if MARKED_SECTION_ERROR else None,
+        frozenset() if MARKED_SECTION_ERROR else frozenset({ATTENTION}),
+    ),
 ]
 
 
@@ -303,6 +351,22 @@ def test_each_file_gets_its_outcome(corpus_run, case: Case) -> None:
     assert case.papers <= linked, f"missing links {case.papers - linked}"
     if case.status == "rejected":
         assert row["n_mentions"] == 0 and row["n_chars"] == 0
+
+
+def test_rejected_documents_carry_the_hash_of_their_bytes_and_no_language(corpus_run) -> None:
+    raw, _, tables, _ = corpus_run
+    rejected = tables["documents"][tables["documents"]["status"] == "rejected"]
+    assert rejected["language"].isna().all()
+    not_read = ("unreadable", "not a regular file", "link leads outside")
+    for row in rejected.itertuples():
+        if row.error.startswith(not_read):
+            assert pd.isna(row.sha256), row.source_file
+            continue
+        if row.error.startswith("file name is not valid UTF-8"):
+            data = GERMAN.encode()
+        else:
+            data = (raw / row.source_file).read_bytes()
+        assert row.sha256 == hashlib.sha256(data).hexdigest(), row.source_file
 
 
 def test_offsets_refer_to_the_decoded_or_extracted_text(corpus_run) -> None:
@@ -431,6 +495,22 @@ def test_manifest_entries_cannot_escape_the_raw_folder(small_raw: Path, tmp_path
         "sources.csv line 8: source_file 'link-out.txt' leads outside the raw folder through a "
         "link",
         "sources.csv line 9: source_file is empty",
+    ]
+    assert "Manifest errors" in (tmp_path / "out" / "report.md").read_text("utf-8")
+
+
+def test_manifest_names_no_file_system_accepts_are_reported(
+    small_raw: Path, tmp_path: Path
+) -> None:
+    long_name = "a" * 296 + ".txt"
+    rows = ["source_file,language", "de_snippet.txt,de", f"{long_name},de", "bad\x00name.txt,de"]
+    (small_raw / "sources.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    assert main(_settings_args(small_raw, tmp_path / "out", CATALOG)) == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))
+    assert report["manifest_errors"] == [
+        f"sources.csv line 3: source_file {'a' * 80!r}... (300 characters) cannot name a file: "
+        "File name too long",
+        "sources.csv line 4: source_file 'bad\\x00name.txt' holds a NUL byte",
     ]
     assert "Manifest errors" in (tmp_path / "out" / "report.md").read_text("utf-8")
 

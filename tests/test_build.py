@@ -3,6 +3,7 @@ follows the contract, and two runs give identical tables."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,11 +15,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import build
-from pipeline.build import build_dataset
-from pipeline.config import PROJECT_ROOT, load_settings
+from pipeline.build import build_dataset, decide_verdict
+from pipeline.config import load_settings
+from pipeline.validate import screen_tables, validate_tables
 from pipeline.write import TABLES
 from schemas import DocumentsModel, MentionsModel, PapersModel
-from tests.conftest import CATALOG, RAW
+from tests.conftest import CATALOG, PROJECT_ROOT, RAW
 
 METADATA_KEYS = {
     b"schema_version",
@@ -29,14 +31,20 @@ METADATA_KEYS = {
 }
 
 
-def _settings(raw: Path, out: Path):
+def _settings(raw: Path, out: Path, **overrides):
     return load_settings(
         environ={},
         raw_dir=raw,
         out_dir=out,
         catalog_path=CATALOG,
         cache_dir=out.with_name(f"{out.name}-cache"),
+        **overrides,
     )
+
+
+def _without_run_id(frame: pd.DataFrame) -> pd.DataFrame:
+    """The quarantine names its run in every row; all else must be equal across runs."""
+    return frame.drop(columns=["run_id"], errors="ignore")
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +91,9 @@ def test_two_runs_give_identical_tables(seed_runs) -> None:
     out, first, second, tables_first = seed_runs
     assert first.run_id != second.run_id
     for table, frame in tables_first.items():
-        pd.testing.assert_frame_equal(frame, pd.read_parquet(out / f"{table}.parquet"))
+        pd.testing.assert_frame_equal(
+            _without_run_id(frame), _without_run_id(pd.read_parquet(out / f"{table}.parquet"))
+        )
 
 
 def test_each_run_is_kept_and_current_points_at_the_last(seed_runs) -> None:
@@ -122,7 +132,13 @@ def test_failed_validation_publishes_nothing_and_keeps_the_previous_dataset(
     monkeypatch.setattr(build, "dedupe", broken_dedupe)
     bad = build_dataset(_settings(small_raw, out))
     assert not bad.published
-    assert any("n_mentions" in failure for failure in bad.failures)
+    assert bad.verdict["status"] == "not published" and not bad.verdict["success"]
+    assert any("above the limit" in failure for failure in bad.failures)
+    report = json.loads((bad.run_folder / "report.json").read_text("utf-8"))
+    assert len(report["quarantine"]) > 0
+    assert {tuple(r["checks"]) for r in report["quarantine"] if r["table"] == "papers"} == {
+        ("n_mentions_equals_matched_mentions",)
+    }
     assert (out / "papers.parquet").read_bytes() == before
     assert os.readlink(out / "current") == f"runs/{good.run_id}"
     assert (bad.run_folder / "report.json").is_file()
@@ -161,7 +177,7 @@ def test_a_corrupted_previous_dataset_is_reported_and_replaced(
 
 def test_the_raw_folder_may_be_anywhere(tmp_path: Path) -> None:
     raw = tmp_path / "articles with spaces"
-    shutil.copytree(RAW, raw, ignore=shutil.ignore_patterns("catalog", "*.csv", "00[1-4]*"))
+    shutil.copytree(RAW, raw, ignore=shutil.ignore_patterns("*.csv", "00[1-4]*"))
     result = build_dataset(_settings(raw, tmp_path / "out"))
     assert result.published
     assert result.report["documents"]["read"] == 1
@@ -195,6 +211,111 @@ def test_runs_in_separate_processes_give_identical_tables(tmp_path: Path) -> Non
         outs.append(out)
     for table in TABLES:
         pd.testing.assert_frame_equal(
-            pd.read_parquet(outs[0] / f"{table}.parquet"),
-            pd.read_parquet(outs[1] / f"{table}.parquet"),
+            _without_run_id(pd.read_parquet(outs[0] / f"{table}.parquet")),
+            _without_run_id(pd.read_parquet(outs[1] / f"{table}.parquet")),
         )
+
+
+def _ambiguous_without_candidates(monkeypatch: pytest.MonkeyPatch, how_many: int) -> list[str]:
+    """Make the match stage emit its first ``how_many`` matched mentions as ``ambiguous``
+    with no candidates (the bug of issue 10); returns their mention ids."""
+    real_match_all = build.match_all
+    spoiled: list[str] = []
+
+    def spoiling_match_all(*args):
+        mentions = real_match_all(*args).copy()  # called once per document
+        rows = mentions.index[mentions["status"] == "matched"][: how_many - len(spoiled)]
+        mentions.loc[rows, ["status", "paper_id", "arxiv_id"]] = ["ambiguous", None, None]
+        mentions.loc[rows, "candidates"] = pd.Series([[] for _ in rows], index=rows)
+        spoiled.extend(mentions.loc[rows, "mention_id"])
+        return mentions
+
+    monkeypatch.setattr(build, "match_all", spoiling_match_all)
+    return spoiled
+
+
+def test_a_row_that_breaks_its_schema_is_quarantined_and_the_rest_published(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spoiled = _ambiguous_without_candidates(monkeypatch, 1)
+    out = tmp_path / "out"
+    result = build_dataset(_settings(small_raw, out, max_quarantine_share=0.1))
+    assert result.published, result.failures
+    assert result.verdict["status"] == "published, degraded" and result.verdict["success"]
+    quarantine = pd.read_parquet(out / "quarantine.parquet")
+    assert list(quarantine["table"]) == ["mentions"]
+    assert list(quarantine["checks"][0]) == ["at_least_two_candidates_when_ambiguous"]
+    row = json.loads(quarantine["row"][0])
+    assert row["mention_id"] == spoiled[0] and row["status"] == "ambiguous"
+    assert set(quarantine["run_id"]) == {result.run_id}
+    tables = {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES}
+    assert spoiled[0] not in set(tables["mentions"]["mention_id"])
+    assert len(tables["mentions"]) == 19  # the 20 mentions of the fixture, less one
+    texts = {f.name: f.read_text("utf-8") for f in small_raw.iterdir()}
+    assert validate_tables(tables["documents"], tables["mentions"], tables["papers"], texts) == []
+    report = json.loads((out / "report.json").read_text("utf-8"))
+    assert report["verdict"] == result.verdict
+    assert [r["checks"] for r in report["quarantine"]] == [
+        ["at_least_two_candidates_when_ambiguous"]
+    ]
+    head = (out / "report.md").read_text("utf-8").split("## ", 1)[0]  # before the first section
+    assert "Verdict: published, degraded" in head and "- 1 rows quarantined" in head
+
+
+def test_too_many_quarantined_rows_publish_nothing(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    good = build_dataset(_settings(small_raw, out))
+    assert good.verdict == {
+        "status": "published", "success": True, "reasons": [], "warnings": []
+    }  # fmt: skip
+    _ambiguous_without_candidates(monkeypatch, 1)
+    bad = build_dataset(_settings(small_raw, out, max_quarantine_share=0.01, incremental=False))
+    assert not bad.published
+    assert bad.verdict["reasons"] == [
+        "1 of 20 mentions quarantined (5.00%), above the limit 1.00% (max_quarantine_share)"
+    ]
+    assert os.readlink(out / "current") == f"runs/{good.run_id}"
+    assert pd.read_parquet(out / "quarantine.parquet").empty
+    head = (bad.run_folder / "report.md").read_text("utf-8").split("## ", 1)[0]
+    assert "Verdict: not published" in head and "1 of 20 mentions quarantined" in head
+
+
+def test_documents_rejected_by_an_internal_error_degrade_the_run() -> None:
+    documents = pd.DataFrame(
+        {
+            "source_file": ["a.txt", "b.txt"],
+            "language": ["de", None],
+            "sha256": ["0" * 64, "1" * 64],
+            "n_chars": [10, 0],
+            "n_mentions": [0, 0],
+            "status": ["ok", "rejected"],
+            "duplicate_of": [None, None],
+            "error": [None, "internal error: ValueError: boom"],
+        }
+    )
+    mentions = build.normalise_mentions([])
+    papers = build.dedupe(mentions, build.load_catalog(CATALOG))
+    screening = screen_tables(documents, mentions, papers, {"a.txt": "0123456789"}, "r1")
+    verdict = decide_verdict(screening, [], 0.01)
+    assert verdict["status"] == "published, degraded" and verdict["success"]
+    assert verdict["reasons"] == ["1 documents rejected with an internal error"]
+
+
+def test_a_folder_whose_documents_mention_no_paper_publishes_with_no_mentions(
+    tmp_path: Path,
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "wetter.txt").write_text(
+        "Morgen wird es in Berlin sonnig und warm, am Abend zieht Regen auf.", "utf-8"
+    )
+    out = tmp_path / "out"
+    result = build_dataset(_settings(raw, out))
+    assert result.published and result.verdict["status"] == "published", result.failures
+    mentions = pd.read_parquet(out / "mentions.parquet")
+    assert mentions.empty and list(mentions.columns) == list(MentionsModel.to_schema().columns)
+    assert pd.read_parquet(out / "papers.parquet").empty
+    assert pd.read_parquet(out / "documents.parquet")["n_mentions"].tolist() == [0]
+    assert pq.read_schema(out / "mentions.parquet").field("start").type == "int64"

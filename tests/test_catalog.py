@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from pipeline.catalog import catalog_files, load_catalog, split_aliases, split_keywords
+from pipeline.catalog import (
+    MAX_LISTED_ERRORS,
+    EmptyCatalogError,
+    catalog_files,
+    load_catalog,
+    split_aliases,
+    split_keywords,
+)
+from pipeline.cli import main
+from tests.conftest import CATALOG
 
 HEADER = "paper_id,arxiv_id,title,year,authors,aliases\n"
 GOOD_1 = "arxiv:1706.03762,1706.03762,Attention Is All You Need,2017,Ashish Vaswani,Transformer\n"
@@ -181,3 +191,98 @@ def test_sha256_depends_on_file_name(tmp_path: Path) -> None:
 )
 def test_split_aliases(aliases: str, expected: list[str]) -> None:
     assert split_aliases(aliases) == expected
+
+
+def test_lines_with_too_many_fields_are_named_and_the_rest_is_read(tmp_path: Path) -> None:
+    body = GOOD_1 + "ref:x,,Title,2020,A,B,C,D\n" + GOOD_2 + "arxiv:2301.00001,2301.00001\n"
+    _write(tmp_path, "papers.csv", body)
+    catalog = load_catalog(tmp_path)
+    assert sorted(catalog.papers["paper_id"]) == ["arxiv:1706.03762", "arxiv:2205.01068"]
+    assert catalog.errors[0] == "papers.csv line 3: 8 fields, the header has 6"
+    assert _error_for(catalog.errors, "papers.csv line 5").startswith(
+        "papers.csv line 5: title"  # too few fields: the missing ones are empty
+    )
+    assert catalog.rejected_rows == 2
+
+
+def test_a_year_that_is_no_number_is_an_error_not_a_null(tmp_path: Path) -> None:
+    _write(tmp_path, "papers.csv", GOOD_1 + "ref:soon,,Coming Soon,soon,A,\n")
+    catalog = load_catalog(tmp_path)
+    assert len(catalog) == 1
+    assert _error_for(catalog.errors, "papers.csv line 3").endswith(
+        "year is not a number (value 'soon')"
+    )
+
+
+def test_a_reused_arxiv_id_drops_the_later_row_only(tmp_path: Path) -> None:
+    _write(tmp_path, "papers.csv", GOOD_1 + "ref:copy,1706.03762,Attention Copy,2017,A,\n")
+    catalog = load_catalog(tmp_path)
+    assert catalog.papers["paper_id"].tolist() == ["arxiv:1706.03762"]
+    assert "duplicate arxiv_id '1706.03762'" in _error_for(catalog.errors, "papers.csv line 3")
+
+
+def test_junk_rows_are_counted_and_only_the_first_hundred_named(tmp_path: Path) -> None:
+    junk = "".join(f"not an id {i},,Title {i},2020,A,\n" for i in range(5000))
+    _write(tmp_path, "papers.csv", GOOD_1 + junk + GOOD_3)
+    catalog = load_catalog(tmp_path)
+    assert len(catalog) == 2
+    assert catalog.rejected_rows == 5000
+    assert len(catalog.errors) == MAX_LISTED_ERRORS + 1
+    assert catalog.errors[0].startswith("papers.csv line 3: paper_id")
+    assert catalog.errors[MAX_LISTED_ERRORS - 1].startswith(
+        f"papers.csv line {MAX_LISTED_ERRORS + 2}:"
+    )
+    assert catalog.errors[-1] == f"... {5000 - MAX_LISTED_ERRORS} more rejected rows not listed"
+
+
+def test_a_catalog_with_no_valid_row_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path / "header-only", "papers.csv", "")
+    _write(tmp_path / "all-junk", "papers.csv", "not an id,,Title,2020,A,\n")
+    for folder in ("header-only", "all-junk"):
+        with pytest.raises(EmptyCatalogError, match="no valid entry"):
+            load_catalog(tmp_path / folder)
+
+
+def _run(raw: Path, out: Path, catalog: Path, *flags: str) -> int:
+    options = ["--raw", str(raw), "--out", str(out), "--catalog", str(catalog)]
+    return main(["run", "--engine", "local", *options, *flags])
+
+
+@pytest.mark.prefect
+def test_run_refuses_an_empty_catalog_with_exit_2_under_every_engine(
+    small_raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    _write(tmp_path / "empty", "papers.csv", "")
+    options = ["--raw", str(small_raw), "--out", str(tmp_path / "out")]
+    errors = []
+    for engine in ("local", "prefect"):
+        catalog = ["--catalog", str(tmp_path / "empty")]
+        assert main(["run", "--engine", engine, *options, *catalog]) == 2
+        errors.append(capsys.readouterr().err)
+    message = errors[0].strip()
+    assert message.startswith("error: catalog ") and "has no valid entry" in message
+    assert errors[1].strip().splitlines()[-1] == message  # after Prefect's own log lines
+    assert not (tmp_path / "out" / "papers.parquet").exists()
+
+
+def test_a_catalog_that_shrank_by_more_than_half_needs_leave(
+    small_raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    assert _run(small_raw, out, CATALOG) == 0
+    entries = json.loads((out / "report.json").read_text("utf-8"))["run"]["catalog_entries"]
+    lines = (CATALOG / "papers.csv").read_text("utf-8").splitlines(keepends=True)
+    shrunk = tmp_path / "shrunk"
+    shrunk.mkdir()
+    (shrunk / "papers.csv").write_text("".join(lines[: entries // 2]), "utf-8")  # < half
+    current = (out / "current").resolve()
+    assert _run(small_raw, out, shrunk) == 2
+    error = capsys.readouterr().err
+    assert f"fewer than half of the {entries} of the last published run" in error
+    assert "--allow-catalog-shrink" in error
+    assert (out / "current").resolve() == current  # nothing published
+    assert _run(small_raw, out, shrunk, "--allow-catalog-shrink") == 0
+    other = tmp_path / "other"
+    assert _run(small_raw, other, CATALOG) == 0
+    monkeypatch.setenv("PAPER_MENTIONS_ALLOW_CATALOG_SHRINK", "1")
+    assert _run(small_raw, other, shrunk) == 0

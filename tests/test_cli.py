@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from pipeline.config import DEFAULT_TERMS
 from tests.conftest import CATALOG
 
 
@@ -129,4 +130,63 @@ def test_keep_runs_must_keep_one(
             str(tmp_path / "out"),
         ]
     )
-    assert code == 2 and "keep_runs must be at least 1" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert code == 2 and "--keep-runs '0'" in error and "a whole number of at least 1" in error
+
+
+@pytest.mark.parametrize("missing", ["raw", "catalog", "terms"])
+def test_missing_inputs_exit_2_with_one_message_under_every_engine(
+    missing: str, small_raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Checked before any engine starts: the default Prefect engine fails as the local one."""
+    paths = {"raw": str(small_raw), "catalog": str(CATALOG), "terms": str(DEFAULT_TERMS)}
+    paths[missing] = str(tmp_path / "nowhere")
+    options = [f"--{key}={value}" for key, value in paths.items()]
+    errors = []
+    for engine in ([], ["--engine", "local"], ["--engine", "prefect"]):
+        assert main(["run", *engine, *options, "--out", str(tmp_path / "out")]) == 2
+        errors.append(capsys.readouterr().err)
+    assert errors[0] == errors[1] == errors[2]
+    assert errors[0].startswith("error: ") and str(tmp_path / "nowhere") in errors[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_serve_refuses_missing_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--raw", str(tmp_path / "nowhere")]) == 2
+    assert "raw folder not found" in capsys.readouterr().err
+
+
+def test_catalog_enrich_takes_its_cache_from_the_environment_or_the_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.arxiv_api
+
+    caches: list[Path] = []
+
+    def offline_enrich(dataset: Path, out: Path, client) -> tuple[int, int]:
+        caches.append(client.cache_dir)
+        return 0, 0
+
+    monkeypatch.setattr(pipeline.arxiv_api, "enrich", offline_enrich)
+    monkeypatch.setenv("PAPER_MENTIONS_ARXIV_CACHE_DIR", str(tmp_path / "from-env"))
+    command = ["catalog", "enrich", "--dataset", str(tmp_path), "--out", str(tmp_path / "n.csv")]
+    assert main(command) == 0
+    assert main([*command, "--cache", str(tmp_path / "from-flag")]) == 0
+    assert caches == [tmp_path / "from-env", tmp_path / "from-flag"]
+
+
+def test_the_quarantine_share_is_a_flag_and_an_environment_variable(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from tests.test_build import _ambiguous_without_candidates
+
+    _ambiguous_without_candidates(monkeypatch, 1)  # 1 of 20 mentions quarantined: 5 %
+    command = ["run", "--engine", "local", "--raw", str(small_raw), "--catalog", str(CATALOG)]
+    assert main([*command, "--out", str(tmp_path / "a"), "--max-quarantine-share", "1.5"]) == 2
+    assert "--max-quarantine-share '1.5'" in capsys.readouterr().err
+    assert main([*command, "--out", str(tmp_path / "b"), "--full"]) == 1
+    assert "Verdict: not published" in capsys.readouterr().out
+    assert main([*command, "--out", str(tmp_path / "c"), "--max-quarantine-share", "0.1"]) == 0
+    assert "Verdict: published, degraded: 1 rows quarantined" in capsys.readouterr().out
+    monkeypatch.setenv("PAPER_MENTIONS_MAX_QUARANTINE_SHARE", "0.1")
+    assert main([*command, "--out", str(tmp_path / "d"), "--full"]) == 0

@@ -22,10 +22,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from pipeline.config import PROJECT_ROOT
 from pipeline.validate import validate_tables
 from pipeline.write import RUNS, STAGING_PREFIX, TABLES
-from tests.conftest import CATALOG
+from tests.conftest import CATALOG, PROJECT_ROOT
 
 SEED = 6
 MIN_KILLS = 20

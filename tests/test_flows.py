@@ -3,8 +3,12 @@ the served deployment runs on a real Prefect server."""
 
 from __future__ import annotations
 
+import errno
+import json
+import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,8 +20,19 @@ import httpx
 import pandas as pd
 import pytest
 
-from pipeline.config import PROJECT_ROOT, load_settings
-from tests.conftest import CATALOG
+from pipeline import write
+from pipeline.cli import main
+from pipeline.config import (
+    DEFAULT_TERMS,
+    Settings,
+    flag_name,
+    load_settings,
+    setting_info,
+)
+from pipeline.flows import deployment_parameters
+from pipeline.lock import run_lock
+from tests.conftest import CATALOG, PROJECT_ROOT
+from tests.test_build import _ambiguous_without_candidates
 
 pytestmark = pytest.mark.prefect
 
@@ -40,7 +55,7 @@ def test_flow_publishes_the_dataset_and_its_report_as_artifacts(
     from pipeline.flows import LANGUAGE_ARTIFACT_KEY, REPORT_ARTIFACT_KEY, build_dataset_flow
 
     out = tmp_path / "out"
-    summary = build_dataset_flow(str(small_raw), str(out), str(CATALOG))
+    summary = build_dataset_flow(load_settings(raw_dir=small_raw, out_dir=out))
     assert summary["published"]
     assert "documents: 2 read" in summary["text"]
     papers = pd.read_parquet(out / "papers.parquet")
@@ -52,13 +67,239 @@ def test_flow_publishes_the_dataset_and_its_report_as_artifacts(
     assert Artifact.get(LANGUAGE_ARTIFACT_KEY).type == "table"
 
 
-def test_deployment_parameters_are_absolute_paths(tmp_path: Path) -> None:
-    from pipeline.flows import deployment_parameters
+def test_a_flow_run_that_publishes_nothing_ends_failed(
+    prefect_harness, small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.artifacts import Artifact
 
+    from pipeline.flows import REPORT_ARTIFACT_KEY, NothingPublishedError, build_dataset_flow
+
+    _ambiguous_without_candidates(monkeypatch, 1)  # 1 of 20 mentions: above the 1 % limit
+    state = build_dataset_flow(
+        load_settings(raw_dir=small_raw, out_dir=tmp_path / "out"), return_state=True
+    )
+    assert state.is_failed()
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, NothingPublishedError)
+    assert not error.summary["published"] and "above the limit" in error.summary["reasons"][0]
+    assert "nothing published" in state.message
+    report = Artifact.get(REPORT_ARTIFACT_KEY)
+    assert "Verdict: not published" in report.data.split("## ", 1)[0]
+    assert error.summary["run_id"] in report.data
+    assert not (tmp_path / "out" / "papers.parquet").exists()
+
+
+def test_a_degraded_flow_run_stays_completed_and_its_artifact_says_so(
+    prefect_harness, small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.artifacts import Artifact
+
+    from pipeline.flows import REPORT_ARTIFACT_KEY, build_dataset_flow
+
+    _ambiguous_without_candidates(monkeypatch, 1)
+    settings = load_settings(raw_dir=small_raw, out_dir=tmp_path / "out", max_quarantine_share=0.1)
+    state = build_dataset_flow(settings, return_state=True)
+    assert state.is_completed()
+    summary = state.result()
+    assert summary["published"] and summary["verdict"]["status"] == "published, degraded"
+    report = Artifact.get(REPORT_ARTIFACT_KEY)
+    head = report.data.split("## ", 1)[0]
+    assert "Verdict: published, degraded" in head and "1 rows quarantined" in head
+    assert "published, degraded" in report.description
+    assert len(pd.read_parquet(tmp_path / "out" / "quarantine.parquet")) == 1
+
+
+def test_a_locked_output_folder_ends_the_flow_in_one_log_line(
+    prefect_harness, small_raw: Path, tmp_path: Path
+) -> None:
+    """Under --quiet, through the CLI and the Prefect engine: exit 3, one line, no traceback."""
+    from prefect.settings import PREFECT_API_URL
+
+    from pipeline.flows import build_dataset_flow
+
+    out = tmp_path / "out"
+    with run_lock(out, 0):
+        state = build_dataset_flow(load_settings(raw_dir=small_raw, out_dir=out), return_state=True)
+        assert state.is_failed() and "another run is writing" in state.message
+        env = {
+            **os.environ,
+            "PREFECT_API_URL": PREFECT_API_URL.value(),
+            "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        }
+        command = [sys.executable, "-m", "pipeline", "run", "--quiet", "--raw", str(small_raw)]
+        command += ["--out", str(out), "--catalog", str(CATALOG)]
+        done = subprocess.run(
+            command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == ""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "another run is writing to" in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_full_disk_ends_the_flow_failed_with_one_error_line_and_no_traceback(
+    prefect_harness, small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.errors import OutputFolderError
+    from pipeline.flows import build_dataset_flow
+
+    def no_space(table, where, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(where))
+
+    monkeypatch.setattr(write.pq, "write_table", no_space)
+    handler = _Records()
+    logging.getLogger("prefect").addHandler(handler)
+    try:
+        state = build_dataset_flow(
+            load_settings(raw_dir=small_raw, out_dir=tmp_path / "out"), return_state=True
+        )
+    finally:
+        logging.getLogger("prefect").removeHandler(handler)
+    assert state.is_failed()
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, OutputFolderError) and error.exit_code == 1
+    errors = [r for r in handler.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "No space left on device" in errors[0].getMessage()
+    assert not any(r.exc_info for r in handler.records if r.levelno >= logging.WARNING)
+    assert not list((tmp_path / "out" / "runs").glob("*"))
+
+
+def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Settings]:
+    """A value other than the default for every setting that `run` takes, as flags, and the
+    settings they must give (written out, not derived from the flags)."""
+    catalog = shutil.copytree(CATALOG, tmp_path / "catalog")
+    terms = shutil.copytree(DEFAULT_TERMS, tmp_path / "terms")
+    flags = {
+        "--raw": str(small_raw),
+        "--out": str(tmp_path / "out"),
+        "--catalog": str(catalog),
+        "--terms": str(terms),
+        "--max-file-bytes": "1000000",
+        "--accept-score": "92",
+        "--review-score": "84",
+        "--margin-score": "6",
+        "--index-cache": str(tmp_path / "index"),
+        "--keep-runs": "2",
+        "--cache": str(tmp_path / "documents"),
+        "--full": None,
+        "--wait": "0.5",
+        "--quiet": None,
+        "--allow-catalog-shrink": None,
+        "--max-quarantine-share": "0.05",
+        "--drift-max-drop-share": "0.2",
+        "--drift-max-rate-drop": "0.1",
+        "--drift-max-papers-change-share": "0.3",
+        "--drift-max-documents-removed": "2",
+        "--drift-history-runs": "3",
+        "--drift-min-mentions": "5",
+    }
+    run_flags = {
+        flag_name(n) for n in Settings.model_fields if "run" in setting_info(n)["commands"]
+    }
+    assert set(flags) == run_flags, "a setting of `run` is missing from this test"
+    expected = Settings(
+        raw_dir=small_raw,
+        out_dir=tmp_path / "out",
+        catalog_path=catalog,
+        terms_dir=terms,
+        max_file_bytes=1_000_000,
+        accept_score=92,
+        review_score=84,
+        margin_score=6,
+        index_cache_dir=tmp_path / "index",
+        keep_runs=2,
+        cache_dir=tmp_path / "documents",
+        incremental=False,
+        lock_wait_seconds=0.5,
+        quiet=True,
+        allow_catalog_shrink=True,
+        max_quarantine_share=0.05,
+        drift_max_drop_share=0.2,
+        drift_max_rate_drop=0.1,
+        drift_max_papers_change_share=0.3,
+        drift_max_documents_removed=2,
+        drift_history_runs=3,
+        drift_min_mentions=5,
+    )
+    argv = [part for flag, value in flags.items() for part in (flag, value) if part is not None]
+    return argv, expected
+
+
+def test_every_setting_reaches_both_engines_and_the_deployment(
+    prefect_harness,
+    small_raw: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`run --engine local`, `run --engine prefect` and a run of the served deployment's
+    parameters all build with the very settings the flags gave."""
+    import pipeline.build
+    import pipeline.flows
+    from pipeline.cli import PREFECT_DEFAULTS
+    from pipeline.flows import build_dataset_flow
+
+    # The CLI writes these into os.environ; set through monkeypatch first, they are restored.
+    for key in [*PREFECT_DEFAULTS, "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"]:
+        monkeypatch.setenv(key, os.environ.get(key, PREFECT_DEFAULTS.get(key, "INFO")))
+    seen: dict[str, Settings] = {}
+
+    def spy(engine: str, build):
+        def recording_build(settings: Settings, *args, **kwargs):
+            seen[engine] = settings
+            return build(settings, *args, **kwargs)
+
+        return recording_build
+
+    real_build = pipeline.build.build_dataset
+    monkeypatch.setattr(pipeline.build, "build_dataset", spy("local", real_build))
+    monkeypatch.setattr(pipeline.flows, "build_dataset", spy("prefect", real_build))
+    argv, expected = _every_run_flag(small_raw, tmp_path)
+    assert expected != Settings() and all(
+        getattr(expected, n) != getattr(Settings(), n)
+        for n in Settings.model_fields
+        if "run" in setting_info(n)["commands"]
+    )
+
+    assert main(["run", "--engine", "local", *argv]) == 0
+    assert main(["run", "--engine", "prefect", *argv]) == 0
+    assert capsys.readouterr().out == "", "--quiet must silence both engines"
+    assert seen == {"local": expected, "prefect": expected}
+
+    served: dict = {}
+    monkeypatch.setattr(build_dataset_flow, "serve", lambda **options: served.update(options))
+    schedule = ["--cron", "*/5 * * * *", "--timezone", "Europe/Berlin", "--name", "every"]
+    assert main(["serve", *argv, *schedule]) == 0
+    want = expected.model_copy(
+        update={"schedule_cron": "*/5 * * * *", "schedule_timezone": "Europe/Berlin"}
+    ).resolved()
+    parameters = json.loads(json.dumps(served["parameters"]))
+    assert parameters == deployment_parameters(want)
+    assert served["schedules"][0].cron == "*/5 * * * *"
+    assert served["schedules"][0].timezone == "Europe/Berlin"
+    seen.clear()
+    assert build_dataset_flow(**parameters)["published"]
+    assert seen == {"prefect": want}
+
+
+def test_deployment_parameters_carry_every_setting_with_absolute_paths() -> None:
     settings = load_settings(environ={}, out_dir=Path("relative-out"), keep_runs=3)
     parameters = deployment_parameters(settings)
-    assert Path(parameters["out_dir"]).is_absolute() and parameters["keep_runs"] == 3
-    assert parameters["full"] is False
+    assert set(parameters) == {"settings"}
+    stored = parameters["settings"]
+    assert set(stored) == set(Settings.model_fields)
+    assert Path(stored["out_dir"]).is_absolute() and stored["keep_runs"] == 3
+    assert Settings.model_validate(stored) == settings.resolved()
 
 
 def _free_port() -> int:

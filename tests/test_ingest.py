@@ -9,7 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.ingest import decode_bytes, discover_sources, ingest, read_source
+from pipeline.ingest import (
+    decode_bytes,
+    decode_source,
+    discover_sources,
+    html_to_text,
+    ingest,
+    read_source,
+)
 
 GERMAN = (
     "Größere Sprachmodelle für Übersetzung sind nützlich, aber die Qualität hängt stark von "
@@ -79,8 +86,17 @@ def test_read_source_too_large(tmp_path: Path) -> None:
     assert result.text is None
     assert result.source_file == "big.txt"
     assert result.error is not None
-    assert "too large" in result.error
-    assert "100" in result.error and "50" in result.error
+    assert result.error == "too large: 100 bytes, limit is 50"
+    assert result.sha256 == sha(b"x" * 100)  # the bytes on disk, hashed though not kept
+
+
+def test_read_source_hashes_a_large_file_in_bounded_memory(tmp_path: Path) -> None:
+    data = os.urandom(3 * (1 << 20) + 7)  # several read chunks
+    path = tmp_path / "big.txt"
+    path.write_bytes(data)
+    result = read_source(path, tmp_path, max_bytes=1000)
+    assert result.error == f"too large: {len(data)} bytes, limit is 1000"
+    assert result.sha256 == sha(data)
 
 
 def test_read_source_at_the_limit_is_read(tmp_path: Path) -> None:
@@ -101,6 +117,7 @@ def test_read_source_symlink_outside_is_rejected(tmp_path: Path) -> None:
     result = read_source(link, raw, max_bytes=1000)
     assert result.source_file == "link.txt"
     assert result.text is None
+    assert result.sha256 is None  # not followed, so not read
     assert result.error is not None
     assert "outside" in result.error
 
@@ -202,3 +219,104 @@ def test_ingest_a_file_instead_of_a_folder_raises(tmp_path: Path) -> None:
     path.write_text("x", encoding="utf-8")
     with pytest.raises(FileNotFoundError):
         ingest(path, max_bytes=10)
+
+
+def test_read_source_of_what_cannot_be_read_has_no_hash(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    pipe = read_source(tmp_path / "pipe.txt", tmp_path, max_bytes=1000)
+    gone = read_source(tmp_path / "gone.txt", tmp_path, max_bytes=1000)
+    assert (pipe.sha256, pipe.error) == (None, "not a regular file: a named pipe")
+    assert (gone.sha256, gone.error) == (None, "unreadable: No such file or directory")
+
+
+# damaged text: a few invalid bytes among valid text are rejected, never guessed at
+
+
+@pytest.mark.parametrize(
+    ("data", "offset"),
+    [
+        (b"Model seperti StableDiffusion boleh menjana imej \xff\xfe dengan pantas.\n", 49),
+        (b"Sieh\xffe arXiv:1706.03762 fuer Details zum Modell.\xec\n", 4),  # was cp1125
+        (b"Siehe arXiv:1706.03762 fuer Details\xad zum Mod\xbbell.\n", 35),  # was cp864
+        (b"Siehe arXiv\xbf:1706.0376\x922 fuer Details zum Modell.\n", 11),  # was cp1256
+        (b"Model \x90seperti St\xb2ableDiffusion boleh menjana imej.\n", 6),  # was cp1256
+    ],
+)
+def test_two_invalid_bytes_in_a_short_text_are_rejected(data: bytes, offset: int) -> None:
+    text, error = decode_bytes(data)
+    assert text is None
+    assert error == (
+        f"invalid UTF-8: byte 0x{data[offset]:02x} at offset {offset} (2 invalid bytes in "
+        "otherwise UTF-8 text; no other text encoding reads it as text)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Transformer模型和BERT模型的论文很重要，我们读了Attention Is All You Need。", "gbk"),
+        ("Это статья о модели Transformer и BERT, она важна.", "cp1251"),
+        ("Größere Sprachmodelle für Übersetzung sind nützlich, sagte Jürgen.", "latin-1"),
+    ],
+)
+def test_legacy_encodings_that_read_as_text_are_kept(text: str, encoding: str) -> None:
+    assert decode_bytes(text.encode(encoding)) == (text, None)
+
+
+# HTML
+
+
+def test_html_a_hundred_thousand_levels_deep_is_extracted(tmp_path: Path) -> None:
+    """Linear in the size of the page (it was quadratic in the depth: ten minutes and more)."""
+    depth = 100_000
+    markup = "<div>" * depth + "Attention Is All You Need" + "</div>" * depth
+    assert len(markup.encode()) > 1_100_000
+    assert html_to_text(markup) == "Attention Is All You Need"
+    assert html_to_text("<p>x</p>" + "<div>y" * depth).split("\n")[:3] == ["x", "y", "y"]
+
+
+def _stdlib_parser_error(markup: str) -> str | None:
+    """What Python's own HTML parser says about ``markup`` (None when it accepts it; newer
+    Pythons read an unknown marked section as a bogus comment)."""
+    from html.parser import HTMLParser
+
+    try:
+        HTMLParser().feed(markup)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def test_html_the_parser_rejects_is_refused_with_the_parsers_message() -> None:
+    markup = "<p>Siehe <![foo bar]> arXiv:1706.03762</p>"
+    text, error = decode_source(markup.encode(), ".html")
+    reason = _stdlib_parser_error(markup)
+    if reason is None:
+        assert (text, error) == ("Siehe arXiv:1706.03762", None)
+    else:
+        assert text is None
+        assert error == f"HTML the parser rejects: {reason}"
+
+
+def test_ingest_rejects_a_file_whose_reading_raises_and_reads_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline import ingest as ingest_module
+
+    (tmp_path / "a.txt").write_text("alpha", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("beta", encoding="utf-8")
+    read_bounded = ingest_module._read_bounded
+
+    def failing(path: Path, max_bytes: int) -> tuple[bytes | None, str, int]:
+        if path.name == "a.txt":
+            raise RuntimeError("disk says no")
+        return read_bounded(path, max_bytes)
+
+    monkeypatch.setattr(ingest_module, "_read_bounded", failing)
+    reasons: list[str] = []
+    table = ingest(tmp_path, 1000, lambda name, exc: reasons.append(name) or f"failed {exc}")
+    by_name = table.set_index("source_file")
+    assert by_name.at["a.txt", "error"] == "failed disk says no"
+    assert pd.isna(by_name.at["a.txt", "sha256"]) and pd.isna(by_name.at["a.txt", "text"])
+    assert by_name.at["b.txt", "text"] == "beta" and reasons == ["a.txt"]

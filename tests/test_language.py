@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import PROJECT_ROOT
 from pipeline.language import Segment, document_language, segment_language, segment_lines
+from tests.conftest import PROJECT_ROOT
 
 RAW = PROJECT_ROOT / "raw"
 

@@ -5,21 +5,19 @@ from __future__ import annotations
 import pytest
 
 from pipeline.catalog import load_catalog
-from pipeline.config import PROJECT_ROOT
 from pipeline.language import document_language, segment_lines
 from pipeline.link.candidates import extract_mentions
 from pipeline.link.matcher import Matcher
 from pipeline.link.names import NameTable
 from schemas.models import KINDS
-
-RAW = PROJECT_ROOT / "raw"
+from tests.conftest import CATALOG, RAW
 
 # extract_mentions on whole seed files
 
 
 @pytest.fixture(scope="module")
 def names() -> NameTable:
-    return Matcher(load_catalog(RAW / "catalog")).names
+    return Matcher(load_catalog(CATALOG)).names
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import PROJECT_ROOT
 from pipeline.language import segment_lines
 from pipeline.link.candidates import extract_mentions
 from pipeline.link.matcher import Matcher
@@ -16,6 +15,7 @@ from pipeline.link.policy import LinkPolicy
 from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS, resolve_document
 from pipeline.link.title_index import TitleIndex, compact_title, normalize_title
 from pipeline.link.titles import decide_title
+from tests.conftest import CATALOG
 
 POLICY = LinkPolicy()
 
@@ -312,7 +312,7 @@ def test_resolve_name_inside_linked_title_is_not_separate(matcher: Matcher) -> N
 
 
 def test_curated_catalog_loads_cleanly() -> None:
-    catalog = load_catalog(PROJECT_ROOT / "raw" / "catalog")
+    catalog = load_catalog(CATALOG)
     assert len(catalog) >= 600
     assert catalog.errors == []
     matcher = Matcher(catalog, POLICY)
@@ -320,7 +320,7 @@ def test_curated_catalog_loads_cleanly() -> None:
     assert (decision.status, decision.paper_id) == ("matched", "arxiv:1706.03762")
 
 
-@pytest.mark.parametrize("catalog_path", [PROJECT_ROOT / "raw" / "catalog"])
+@pytest.mark.parametrize("catalog_path", [CATALOG])
 def test_ambiguous_always_has_two_candidates_malay_name(catalog_path: Path) -> None:
     """Regression: a name written solid ("StableDiffusion" for the alias "Stable Diffusion")
     once gave an ambiguous mention without candidates, which blocks publishing."""

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.catalog import load_catalog
+from pipeline.config import DEFAULT_TERMS
 from pipeline.link.authors import find_author_references, first_author_surnames
 from pipeline.link.matcher import Matcher
 from pipeline.link.policy import LinkPolicy
@@ -298,7 +299,7 @@ def test_author_context_decides_by_a_clear_ratio(keyword_matcher: Matcher) -> No
 
 
 def test_traditional_chinese_is_read_as_simplified() -> None:
-    tables = load_term_tables(Path(__file__).parent.parent / "raw" / "terms")
+    tables = load_term_tables(DEFAULT_TERMS)
     traditional = translate("擴散模型", "zh", tables)
     assert traditional == translate("扩散模型", "zh", tables)
     assert traditional

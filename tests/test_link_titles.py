@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import PROJECT_ROOT
 from pipeline.language import Segment, segment_lines
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.titles import title_spans
-
-RAW = PROJECT_ROOT / "raw"
+from tests.conftest import RAW
 
 # title_spans
 

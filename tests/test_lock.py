@@ -11,9 +11,9 @@ import pytest
 
 from pipeline.build import build_dataset
 from pipeline.cli import EXIT_LOCKED, main
-from pipeline.config import PROJECT_ROOT, load_settings
+from pipeline.config import load_settings
 from pipeline.lock import RunLockedError, run_lock
-from tests.conftest import CATALOG
+from tests.conftest import CATALOG, PROJECT_ROOT
 
 
 def _hold_lock(out: Path, seconds: float) -> subprocess.Popen:

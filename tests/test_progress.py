@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.isolation import DocumentFailures
 from pipeline.progress import StageProgress, show_progress
 
 
@@ -33,3 +34,23 @@ def test_a_stage_run_document_by_document_gives_the_same_rows() -> None:
 def test_quiet_or_no_terminal_means_no_bar() -> None:
     assert not show_progress(quiet=True)
     assert not show_progress(quiet=False)  # pytest captures stderr: not a terminal
+
+
+def _fails_on_b(frame: pd.DataFrame, factor: int) -> pd.DataFrame:
+    if "b" in set(frame["source_file"]):
+        raise ValueError("cannot handle b")
+    return _double(frame, factor)
+
+
+def test_a_document_whose_call_raises_is_left_out_and_recorded() -> None:
+    logged: list[str] = []
+    with StageProgress(enabled=False, failures=DocumentFailures(logged.append)) as progress:
+        result = progress.by_document(_fails_on_b, "double", keep_index=True)(_frame(), 2)
+        nothing = progress.by_document(_fails_on_b, "double", keep_index=True)(
+            _frame()[_frame()["source_file"] == "b"], 2
+        )
+    assert sorted(result["source_file"]) == ["a", "c"]
+    assert result["value"].tolist() == [4, 8]
+    assert progress.failures.reasons == {"b": "internal error: ValueError: cannot handle b"}
+    assert nothing.empty and list(nothing.columns) == ["source_file", "value"]
+    assert len(logged) == 2 and "Traceback" in logged[0]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import build_dataset
-from pipeline.config import PROJECT_ROOT, load_settings
-from tests.conftest import CATALOG
+from pipeline.config import load_settings
+from tests.conftest import CATALOG, PROJECT_ROOT
 
 PACKAGES = ("pipeline", "schemas")
 UNSAFE_MODULES = {"pickle", "cPickle", "dill", "cloudpickle", "joblib", "marshal", "shelve"}

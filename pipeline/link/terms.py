@@ -2,10 +2,10 @@
 translated titles, descriptions and author references are compared through.
 
 Foreign text is turned into English word stems through per-language term tables (data in
-``raw/terms/``, general vocabulary, grown from real usage); unknown Latin words (model names,
-acronyms) pass through. The stems are compared with the stems of every catalog title and alias,
-weighting each stem by how rare it is in the catalog, so that a match on "verifiability" counts
-far more than one on "model".
+``pipeline/data/terms/``, general vocabulary, grown from real usage); unknown Latin words
+(model names, acronyms) pass through. The stems are compared with the stems of every catalog
+title and alias, weighting each stem by how rare it is in the catalog, so that a match on
+"verifiability" counts far more than one on "model".
 """
 
 from __future__ import annotations

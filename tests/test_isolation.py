@@ -1,0 +1,145 @@
+"""Per-document isolation: one document whose processing raises is rejected with the reason,
+its traceback is logged, and the run publishes the others (exit code 0)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import build, ingest
+from pipeline.cli import main
+from pipeline.isolation import DocumentFailures, internal_error
+from pipeline.write import TABLES
+from tests.conftest import CATALOG
+
+FAILING = "zh_snippet.txt"
+HEALTHY = "de_snippet.txt"
+
+
+def _run(raw: Path, out: Path) -> int:
+    options = ["--raw", str(raw), "--out", str(out), "--catalog", str(CATALOG)]
+    return main(["run", "--engine", "local", *options])
+
+
+def _failing_for_one_document(function: Callable[..., pd.DataFrame]) -> Callable:
+    """``function`` as the stage calls it, except that it raises on the FAILING document."""
+
+    def stage(frame: pd.DataFrame, *args: object) -> pd.DataFrame:
+        if FAILING in set(frame["source_file"]):
+            raise RuntimeError(f"boom in {function.__name__}\nsecond line")
+        return function(frame, *args)
+
+    return stage
+
+
+def _failing_decode(data: bytes, suffix: str) -> tuple[str | None, str | None]:
+    if data.startswith(b"Attention Is All You Need"):  # the first line of FAILING
+        raise RuntimeError("boom in decode_source\nsecond line")
+    return ORIGINAL_DECODE(data, suffix)
+
+
+ORIGINAL_DECODE = ingest.decode_source
+STAGES = {
+    "decode_source": (ingest, _failing_decode),
+    "detect_languages": (build, _failing_for_one_document(build.detect_languages)),
+    "extract_all": (build, _failing_for_one_document(build.extract_all)),
+    "match_all": (build, _failing_for_one_document(build.match_all)),
+}
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_a_document_that_raises_is_rejected_and_the_others_are_published(
+    stage: str,
+    small_raw: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    module, replacement = STAGES[stage]
+    monkeypatch.setattr(module, stage, replacement)
+    out = tmp_path / "out"
+    with caplog.at_level(logging.ERROR, logger="pipeline"):
+        assert _run(small_raw, out) == 0
+    tables = {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES}
+    documents = tables["documents"].set_index("source_file")
+    failed = documents.loc[FAILING]
+    assert failed["status"] == "rejected"
+    assert failed["error"] == f"internal error: RuntimeError: boom in {stage} second line"
+    assert failed["sha256"] == hashlib.sha256((small_raw / FAILING).read_bytes()).hexdigest()
+    assert pd.isna(failed["language"])
+    assert failed["n_mentions"] == 0 and failed["n_chars"] == 0
+    assert documents.loc[HEALTHY, "status"] == "ok"
+    assert documents.loc[HEALTHY, "n_mentions"] > 0
+    assert set(tables["mentions"]["source_file"]) == {HEALTHY}
+    report = json.loads((out / "report.json").read_text("utf-8"))
+    assert {"source_file": FAILING, "error": failed["error"]} in report["documents"]["rejected"]
+    assert report["verdict"]["status"] == "published, degraded"
+    assert "1 documents rejected with an internal error" in report["verdict"]["reasons"]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Traceback (most recent call last)" in logged and f"boom in {stage}" in logged
+
+
+def test_a_failed_document_is_not_cached_and_is_processed_again(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "match_all", _failing_for_one_document(build.match_all))
+        assert _run(small_raw, out) == 0
+    assert _run(small_raw, out) == 0  # incremental: the cache must not hold the failure
+    documents = pd.read_parquet(out / "documents.parquet").set_index("source_file")
+    assert documents.loc[FAILING, "status"] == "ok"
+    assert documents.loc[FAILING, "n_mentions"] > 0
+
+
+def test_the_reason_is_one_bounded_line_naming_the_exception() -> None:
+    assert internal_error(ValueError("bad\n  value")) == "internal error: ValueError: bad value"
+    assert internal_error(KeyError()) == "internal error: KeyError"
+    assert len(internal_error(RuntimeError("x" * 10_000))) < 400
+
+
+def test_rejecting_failed_documents_drops_their_text_and_keeps_their_hash() -> None:
+    failures = DocumentFailures(log=lambda _: None)
+    failures.record("b.txt", RuntimeError("boom"))
+    failures.record("b.txt", ValueError("later"))  # the first failure is the reason
+    sources = pd.DataFrame(
+        {
+            "source_file": ["a.txt", "b.txt"],
+            "sha256": ["1" * 64, "2" * 64],
+            "text": ["alpha", "beta"],
+            "error": [None, None],
+        }
+    )
+    rejected = failures.reject(sources)
+    assert rejected["error"].tolist()[1] == "internal error: RuntimeError: boom"
+    assert pd.isna(rejected["error"].tolist()[0]) and rejected["text"].tolist()[0] == "alpha"
+    assert pd.isna(rejected["text"].tolist()[1]) and rejected["sha256"].tolist()[1] == "2" * 64
+
+
+@pytest.mark.prefect
+def test_the_prefect_flow_rejects_the_failed_document_and_publishes_the_others(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.testing.utilities import prefect_test_harness
+
+    from pipeline.config import load_settings
+    from pipeline.flows import build_dataset_flow
+
+    monkeypatch.setattr(build, "extract_all", _failing_for_one_document(build.extract_all))
+    out = tmp_path / "out"
+    settings = load_settings(raw_dir=small_raw, out_dir=out, catalog_path=CATALOG)
+    with prefect_test_harness(server_startup_timeout=180):
+        state = build_dataset_flow(settings, return_state=True)
+    assert state.is_completed()
+    assert state.result()["published"]
+    documents = pd.read_parquet(out / "documents.parquet").set_index("source_file")
+    assert documents.loc[FAILING, "error"] == (
+        "internal error: RuntimeError: boom in extract_all second line"
+    )
+    assert documents.loc[HEALTHY, "status"] == "ok"
