@@ -29,9 +29,10 @@ from rapidfuzz import fuzz, process
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.catalog_import import import_snapshot
-from pipeline.config import DEFAULT_CATALOG, MatchThresholds
-from pipeline.match import decide_title
-from pipeline.title_index import TitleIndex, compact_title
+from pipeline.config import DEFAULT_CATALOG
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.title_index import TitleIndex, compact_title
+from pipeline.link.titles import decide_title
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SNAPSHOT = (
@@ -109,7 +110,7 @@ def part_import(snapshot: Path) -> dict:
 
 
 def _decide(query: str, ranked: list[tuple[str, float]], titles: dict[str, str]) -> str | None:
-    decision = decide_title(query, ranked, titles, MatchThresholds())
+    decision = decide_title(query, ranked, titles, LinkPolicy())
     return decision.paper_id if decision.status == "matched" else None
 
 

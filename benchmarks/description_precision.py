@@ -38,8 +38,9 @@ from bench_catalog import DEFAULT_SNAPSHOT
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Settings
-from pipeline.crosslingual import load_term_tables
-from pipeline.match import Matcher
+from pipeline.link.matcher import Matcher
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.terms import load_term_tables
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
@@ -83,7 +84,11 @@ def main() -> None:
         kept = papers[~papers["arxiv_id"].isin(held)].reset_index(drop=True)
         catalog = Catalog(papers=kept, sha256=catalog.sha256, errors=catalog.errors)
     started = time.perf_counter()
-    matcher = Matcher(catalog, Settings().thresholds, load_term_tables(Settings().terms_dir))
+    matcher = Matcher(
+        catalog,
+        LinkPolicy.from_thresholds(Settings().thresholds),
+        load_term_tables(Settings().terms_dir),
+    )
     print(f"matcher built in {time.perf_counter() - started:.0f} s")
     papers = catalog.papers
     described = set(papers.loc[papers["keywords"] != "", "arxiv_id"].dropna())

@@ -10,10 +10,10 @@ import argparse
 import time
 
 from pipeline.catalog import load_catalog
-from pipeline.config import MatchThresholds, load_settings
-from pipeline.extract import build_alias_pattern, extract_mentions
+from pipeline.config import load_settings
 from pipeline.language import document_language, segment_lines
-from pipeline.match import Matcher, match_all
+from pipeline.link import Matcher, match_all
+from pipeline.link.candidates import extract_mentions
 
 SHAPES = {
     "titles and links": "Attention Is All You Need - https://arxiv.org/abs/1706.03762 ~ ",
@@ -30,15 +30,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bytes", type=int, default=2 * 1024 * 1024)
     size = parser.parse_args().bytes
-    matcher = Matcher(load_catalog(load_settings().catalog_path), MatchThresholds())
-    pattern = build_alias_pattern(matcher.all_aliases())
+    matcher = Matcher(load_catalog(load_settings().catalog_path))
     print(f"{'shape':22s} {'chars':>9s} {'mentions':>9s} language  extract   match")
     for name, unit in SHAPES.items():
         text = (unit * (size // len(unit.encode()) + 1)).encode()[:size].decode("utf-8", "ignore")
         t0 = time.perf_counter()
         segments = segment_lines(text, document_language(text))
         t1 = time.perf_counter()
-        candidates = extract_mentions("bench.txt", text, segments, pattern)
+        candidates = extract_mentions("bench.txt", text, segments, matcher.names)
         t2 = time.perf_counter()
         mentions = match_all(candidates, matcher)
         t3 = time.perf_counter()

@@ -22,21 +22,25 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.catalog import check_catalog_size, files_sha256, load_catalog
 from pipeline.config import Settings
-from pipeline.crosslingual import load_term_tables, term_files
 from pipeline.dedupe import dedupe
 from pipeline.duplicates import mark_duplicates
-from pipeline.extract import extract_all
 from pipeline.incremental import load_cached, normalise_mentions, run_fingerprint, store
 from pipeline.ingest import documents_table, ingest, read_manifest
 from pipeline.isolation import INTERNAL_ERROR_PREFIX, DocumentFailures
 from pipeline.language import detect_languages
+from pipeline.link import (
+    RUNNER_UP_COLUMNS,
+    LinkPolicy,
+    build_matcher,
+    extract_all,
+    match_all,
+    runner_up_scores,
+    term_files,
+)
 from pipeline.lock import run_lock
-from pipeline.margins import RUNNER_UP_COLUMNS, runner_up_scores
-from pipeline.match import Matcher, match_all
 from pipeline.overrides import apply_overrides, read_overrides
 from pipeline.progress import StageProgress, show_progress
 from pipeline.report import DriftPolicy, build_report, load_history, package_versions, render
-from pipeline.title_index import TitleIndex
 from pipeline.validate import Screening, screen_tables
 from pipeline.write import check_output_folder, publish, read_published, write_failed_run
 from schemas import SCHEMA_VERSION
@@ -94,17 +98,6 @@ class BuildResult:
             lines += [f"  {failure}" for failure in self.failures[:20]]
             lines.append(f"report of the failed run: {self.run_folder}")
         return "\n".join(lines)
-
-
-def build_matcher(catalog: Any, settings: Settings) -> Matcher:
-    papers = catalog.papers
-    titles = TitleIndex(
-        papers["paper_id"].tolist(),
-        papers["title"].tolist(),
-        catalog_sha256=catalog.sha256,
-        cache_dir=settings.index_cache_dir,
-    )
-    return Matcher(catalog, settings.thresholds, load_term_tables(settings.terms_dir), titles)
 
 
 def _published_catalog_entries(out_dir: Path) -> int | None:
@@ -215,7 +208,8 @@ def _build(
         len(catalog), _published_catalog_entries(settings.out_dir), settings.allow_catalog_shrink
     )
     terms_sha256 = files_sha256(term_files(settings.terms_dir))
-    fingerprint = run_fingerprint(catalog.sha256, terms_sha256, settings.thresholds)
+    policy = LinkPolicy.from_thresholds(settings.thresholds)
+    fingerprint = run_fingerprint(catalog.sha256, terms_sha256, policy)
     cached = timed(
         "cache",
         lambda c: f"{len(c.files)} unchanged documents reused",
@@ -240,14 +234,17 @@ def _build(
                 lambda m: f"{len(m.title_by_paper)} titles",
                 build_matcher,
                 catalog,
-                settings,
+                policy,
+                settings.terms_dir,
+                settings.index_cache_dir,
             )
             candidates = timed(
                 "extract",
                 lambda c: f"{len(c)} candidates",
                 progress.by_document(extract_all, "extract", keep_index=False),
                 fresh,
-                matcher.all_aliases(),
+                matcher.names,
+                policy,
             )
             fresh_mentions = timed(
                 "match",
@@ -261,7 +258,6 @@ def _build(
                 lambda r: f"{len(r)} fuzzy title links",
                 runner_up_scores,
                 fresh_mentions,
-                matcher,
             )
     # A document that failed in a stage has no trustworthy results: not cached, rejected.
     fresh = fresh[~fresh["source_file"].isin(failed.reasons)]
@@ -327,6 +323,7 @@ def _build(
         "versions": package_versions(),
         "documents_reused": len(cached.files),
         "stage_seconds": durations,
+        "link_policy": policy.as_dict(),
     }
     report = build_report(
         run_info,

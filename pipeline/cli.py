@@ -163,7 +163,7 @@ def _require_inputs(settings: Settings) -> None:
     """Refuse a run whose raw folder, catalog or term tables are missing before any engine
     starts, so that every engine fails with the same message and exit code."""
     from pipeline.catalog import catalog_files
-    from pipeline.crosslingual import term_files
+    from pipeline.link.terms import term_files
 
     if not settings.raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder not found: {settings.raw_dir}")

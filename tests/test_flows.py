@@ -119,9 +119,7 @@ def test_a_locked_output_folder_ends_the_flow_in_one_log_line(
 
     out = tmp_path / "out"
     with run_lock(out, 0):
-        state = build_dataset_flow(
-            load_settings(raw_dir=small_raw, out_dir=out), return_state=True
-        )
+        state = build_dataset_flow(load_settings(raw_dir=small_raw, out_dir=out), return_state=True)
         assert state.is_failed() and "another run is writing" in state.message
         env = {
             **os.environ,

@@ -21,6 +21,7 @@ from pipeline import incremental
 from pipeline.build import build_dataset
 from pipeline.config import MatchThresholds, load_settings
 from pipeline.incremental import code_sha256, run_fingerprint
+from pipeline.link.policy import LinkPolicy
 from pipeline.write import TABLES
 from tests.conftest import CATALOG
 
@@ -97,22 +98,25 @@ def test_a_full_run_ignores_the_cache(small_raw: Path, tmp_path: Path) -> None:
     assert "match" in full.report["run"]["stage_seconds"]
 
 
-def test_the_key_changes_with_catalog_and_thresholds() -> None:
-    base = run_fingerprint("a" * 64, "t" * 64, MatchThresholds())
-    assert base == run_fingerprint("a" * 64, "t" * 64, MatchThresholds())
-    assert base != run_fingerprint("b" * 64, "t" * 64, MatchThresholds())
-    assert base != run_fingerprint("a" * 64, "u" * 64, MatchThresholds())
-    assert base != run_fingerprint("a" * 64, "t" * 64, MatchThresholds(accept=91.0))
+def test_the_key_changes_with_catalog_and_policy() -> None:
+    policy = LinkPolicy.from_thresholds(MatchThresholds())
+    base = run_fingerprint("a" * 64, "t" * 64, policy)
+    assert base == run_fingerprint("a" * 64, "t" * 64, LinkPolicy())
+    assert base != run_fingerprint("b" * 64, "t" * 64, policy)
+    assert base != run_fingerprint("a" * 64, "u" * 64, policy)
+    changed = LinkPolicy.from_thresholds(MatchThresholds(accept=91.0))
+    assert base != run_fingerprint("a" * 64, "t" * 64, changed)
+    assert base != run_fingerprint("a" * 64, "t" * 64, LinkPolicy(author_context_ratio=2.0))
 
 
 def test_the_key_changes_with_the_deciding_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
-    base = run_fingerprint("a" * 64, "t" * 64, MatchThresholds())
+    base = run_fingerprint("a" * 64, "t" * 64, LinkPolicy())
     versions = incremental.library_versions()
     assert {"rapidfuzz", "lingua-language-detector", "PyStemmer", "numpy", "python"} <= set(
         versions
     )
     monkeypatch.setattr(incremental, "library_versions", lambda: {**versions, "rapidfuzz": "99.0"})
-    assert base != run_fingerprint("a" * 64, "t" * 64, MatchThresholds())
+    assert base != run_fingerprint("a" * 64, "t" * 64, LinkPolicy())
 
 
 def _copy_packages(target: Path) -> tuple[Path, ...]:

@@ -6,16 +6,18 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.extract import build_alias_pattern, extract_mentions, find_arxiv_ids
 from pipeline.ingest import decode_bytes, html_to_text
 from pipeline.language import document_language, segment_lines
-from pipeline.title_index import compact_title, normalize_title
+from pipeline.link.candidates import extract_mentions
+from pipeline.link.ids import find_arxiv_ids
+from pipeline.link.names import NameTable
+from pipeline.link.title_index import compact_title, normalize_title
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 ALIASES = ["GPT-3", "LoRA", "Self-Consistency", "BERT", "T5"]
-PATTERN = build_alias_pattern(ALIASES)
+NAMES = NameTable({f"p{i}": [alias] for i, alias in enumerate(ALIASES)})
 
 # Arbitrary Unicode, and text built from the pieces mentions are made of, so that the
 # extractors' interesting paths are reached, not only their "nothing here" path.
@@ -72,11 +74,11 @@ def test_arxiv_ids_sit_at_their_offsets(text: str) -> None:
 def test_extraction_offsets_are_exact_and_deterministic(text: str) -> None:
     language = document_language(text)
     segments = segment_lines(text, language)
-    first = extract_mentions("doc.txt", text, segments, PATTERN)
+    first = extract_mentions("doc.txt", text, segments, NAMES)
     for row in first.itertuples():
         assert 0 <= row.start < row.end <= len(text)
         assert text[row.start : row.end] == row.surface
-    again = extract_mentions("doc.txt", text, segment_lines(text, language), PATTERN)
+    again = extract_mentions("doc.txt", text, segment_lines(text, language), NAMES)
     assert first.equals(again)
 
 

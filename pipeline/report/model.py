@@ -301,7 +301,7 @@ def build_report(
 ) -> dict:
     """Everything a reader checks after a run.
 
-    ``runner_up`` holds the second-best title of each fuzzy title link (``pipeline.margins``);
+    ``runner_up`` holds the second-best title of each fuzzy title link (``pipeline.link.resolve``);
     ``titles`` maps catalog ``paper_id`` to title (for review queues); ``history`` holds the
     summaries of the kept runs, oldest first (``drift.load_history``).
     """

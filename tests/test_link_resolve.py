@@ -8,14 +8,16 @@ import pandas as pd
 import pytest
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import MatchThresholds
-from pipeline.extract import build_alias_pattern, extract_mentions
 from pipeline.language import segment_lines
-from pipeline.match import MENTION_COLUMNS, Matcher, decide_title, resolve_document
-from pipeline.title_index import TitleIndex, compact_title, normalize_title
+from pipeline.link.candidates import extract_mentions
+from pipeline.link.matcher import Matcher
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS, resolve_document
+from pipeline.link.title_index import TitleIndex, compact_title, normalize_title
+from pipeline.link.titles import decide_title
 from tests.conftest import CATALOG
 
-THRESHOLDS = MatchThresholds()
+POLICY = LinkPolicy()
 
 ROWS = [
     ("arxiv:1706.03762", "1706.03762", "Attention Is All You Need", "2017", "Transformer"),
@@ -73,11 +75,11 @@ def catalog(tmp_path: Path) -> Catalog:
 
 @pytest.fixture
 def matcher(catalog: Catalog) -> Matcher:
-    return Matcher(catalog, THRESHOLDS)
+    return Matcher(catalog, POLICY)
 
 
 def _decide(matcher: Matcher, surface: str):
-    return decide_title(surface, matcher.titles.search(surface), matcher.title_by_paper, THRESHOLDS)
+    return decide_title(surface, matcher.titles.search(surface), matcher.title_by_paper, POLICY)
 
 
 # normalisation
@@ -101,7 +103,7 @@ def test_compact_title_ignores_missing_spaces() -> None:
 def test_title_index_ranks_exact_title_first(matcher: Matcher) -> None:
     ranked = matcher.titles.search("Attention is all you need")
     assert ranked[0] == ("arxiv:1706.03762", 100.0)
-    assert dict(ranked)["arxiv:2010.13154"] < THRESHOLDS.review
+    assert dict(ranked)["arxiv:2010.13154"] < POLICY.title_review
 
 
 def test_title_index_empty_query() -> None:
@@ -129,7 +131,7 @@ def test_decide_title_scorer_trap(matcher: Matcher) -> None:
 def test_decide_title_tolerates_case_and_typo(matcher: Matcher, surface: str) -> None:
     decision = _decide(matcher, surface)
     assert (decision.status, decision.paper_id) == ("matched", "arxiv:1706.03762")
-    assert decision.score >= THRESHOLDS.accept
+    assert decision.score >= POLICY.title_accept
 
 
 def test_decide_title_near_identical_titles_are_ambiguous(matcher: Matcher) -> None:
@@ -157,7 +159,7 @@ def test_decide_title_review_band_with_name_prefix(matcher: Matcher) -> None:
         "ChatDoctor: A Medical Chat Model Fine-tuned on LLaMA Model using Medical Domain Knowledge"
     )
     decision = _decide(matcher, surface)
-    assert THRESHOLDS.review <= decision.score < THRESHOLDS.accept
+    assert POLICY.title_review <= decision.score < POLICY.title_accept
     assert decision.status == "matched"
     assert decision.paper_id == "arxiv:2303.14070"
     assert decision.method == "title_fuzzy_name_prefix"
@@ -170,20 +172,20 @@ def test_decide_title_review_band_single_candidate_is_unmatched(matcher: Matcher
         "MedDoctor: A Medical Chat Model Fine-tuned on LLaMA Model using Medical Domain Knowledge"
     )
     decision = _decide(matcher, surface)
-    assert THRESHOLDS.review <= decision.score < THRESHOLDS.accept
+    assert POLICY.title_review <= decision.score < POLICY.title_accept
     assert (decision.status, decision.paper_id, decision.candidates) == ("unmatched", None, ())
     assert decision.method == "title_fuzzy_low_score"
 
 
 def test_decide_title_nothing_ranked() -> None:
-    decision = decide_title("Anything at all here", [], {}, THRESHOLDS)
+    decision = decide_title("Anything at all here", [], {}, POLICY)
     assert (decision.status, decision.paper_id) == ("unmatched", None)
 
 
 def test_decide_title_unrelated_is_unmatched(matcher: Matcher) -> None:
     decision = _decide(matcher, "Deep Residual Learning for Image Recognition")
     assert decision.status == "unmatched"
-    assert decision.score < THRESHOLDS.review
+    assert decision.score < POLICY.title_review
 
 
 # Matcher
@@ -206,13 +208,13 @@ def test_decide_arxiv_not_in_catalog(matcher: Matcher) -> None:
 
 
 def test_decide_name(matcher: Matcher) -> None:
-    decision = matcher.decide_name("Chinchilla")
+    decision = matcher.decide_name("chinchilla")
     assert (decision.status, decision.paper_id, decision.method) == (
         "matched",
         "arxiv:2203.15556",
         "alias",
     )
-    assert matcher.decide_name("Unknown").status == "unmatched"
+    assert matcher.decide_name("unknown").status == "unmatched"
 
 
 # resolve_document
@@ -220,26 +222,57 @@ def test_decide_name(matcher: Matcher) -> None:
 
 def _resolve(matcher: Matcher, text: str, language: str = "zh") -> pd.DataFrame:
     segments = segment_lines(text, language)
-    pattern = build_alias_pattern(matcher.all_aliases())
-    candidates = extract_mentions("doc.txt", text, segments, pattern)
+    candidates = extract_mentions("doc.txt", text, segments, matcher.names)
     mentions = resolve_document(candidates, matcher)
-    assert list(mentions.columns) == MENTION_COLUMNS
+    assert list(mentions.columns) == MENTION_COLUMNS + RUNNER_UP_COLUMNS[1:]
     for row in mentions.itertuples():
         assert text[row.start : row.end] == row.surface
     return mentions
 
 
-def test_resolve_arxiv_title_conflict(matcher: Matcher) -> None:
-    text = "Attention Is All You Need in Speech Separation: https://arxiv.org/abs/1706.03762\n"
+def test_resolve_explicit_id_is_not_overridden_by_a_title_nearby(matcher: Matcher) -> None:
+    """The id is a fact; the exact title beside it names a second paper."""
+    text = (
+        "Attention Is All You Need in Speech Separation\n"
+        "Attention Is All You Need: https://arxiv.org/abs/1706.03762\n"
+    )
     mentions = _resolve(matcher, text)
     link = mentions[mentions["kind"] == "arxiv_id"].iloc[0]
-    assert link["surface"] == "https://arxiv.org/abs/1706.03762"
-    assert link["status"] == "ambiguous"
-    assert link["method"] == "arxiv_id_title_conflict"
-    assert pd.isna(link["paper_id"])
-    assert sorted(link["candidates"]) == ["arxiv:1706.03762", "arxiv:2010.13154"]
+    assert (link["status"], link["paper_id"], link["method"]) == (
+        "matched",
+        "arxiv:1706.03762",
+        "arxiv_id",
+    )
+    titles = mentions[mentions["kind"] == "english_title"]
+    assert list(titles["paper_id"]) == ["arxiv:2010.13154", "arxiv:1706.03762"]
+
+
+def test_resolve_fuzzy_title_beside_an_id_takes_the_ids_paper(matcher: Matcher) -> None:
+    text = "Atention Is All You Need in Speech: https://huggingface.co/papers/1706.03762\n"
+    mentions = _resolve(matcher, text)
     title = mentions[mentions["kind"] == "english_title"].iloc[0]
-    assert (title["status"], title["paper_id"]) == ("matched", "arxiv:2010.13154")
+    assert (title["status"], title["paper_id"]) == ("matched", "arxiv:1706.03762")
+
+
+def test_resolve_id_not_in_catalog_is_linked(matcher: Matcher) -> None:
+    mentions = _resolve(matcher, "Lihat https://www.alphaxiv.org/abs/2404.12345v2 sahaja.\n", "ms")
+    row = mentions[mentions["kind"] == "arxiv_id"].iloc[0]
+    assert (row["status"], row["paper_id"], row["arxiv_id"]) == (
+        "matched",
+        "arxiv:2404.12345",
+        "2404.12345",
+    )
+
+
+def test_resolve_paperswithcode_slug(matcher: Matcher) -> None:
+    text = "Kod: https://paperswithcode.com/paper/scaling-laws-for-neural-language-models\n"
+    mentions = _resolve(matcher, text, "ms")
+    row = mentions[mentions["kind"] == "english_title"].iloc[0]
+    assert (row["status"], row["paper_id"], row["method"]) == (
+        "matched",
+        "arxiv:2001.08361",
+        "paperswithcode_slug_title",
+    )
 
 
 def test_resolve_arxiv_with_agreeing_title_is_matched(matcher: Matcher) -> None:
@@ -282,7 +315,7 @@ def test_curated_catalog_loads_cleanly() -> None:
     catalog = load_catalog(CATALOG)
     assert len(catalog) >= 600
     assert catalog.errors == []
-    matcher = Matcher(catalog, THRESHOLDS)
+    matcher = Matcher(catalog, POLICY)
     decision = _decide(matcher, "Attention is all you need")
     assert (decision.status, decision.paper_id) == ("matched", "arxiv:1706.03762")
 
@@ -291,7 +324,7 @@ def test_curated_catalog_loads_cleanly() -> None:
 def test_ambiguous_always_has_two_candidates_malay_name(catalog_path: Path) -> None:
     """Regression: a name written solid ("StableDiffusion" for the alias "Stable Diffusion")
     once gave an ambiguous mention without candidates, which blocks publishing."""
-    matcher = Matcher(load_catalog(catalog_path), THRESHOLDS)
+    matcher = Matcher(load_catalog(catalog_path), POLICY)
     mentions = _resolve(matcher, "Model seperti StableDiffusion boleh menjana imej.\n", "ms")
     ambiguous = mentions[mentions["status"] == "ambiguous"]
     assert all(len(c) >= 2 for c in ambiguous["candidates"])
@@ -301,3 +334,81 @@ def test_ambiguous_always_has_two_candidates_malay_name(catalog_path: Path) -> N
         "matched",
         "arxiv:2112.10752",
     )
+
+
+def test_generic_title_needs_title_evidence(matcher: Matcher) -> None:
+    """ "Large Language Models" is a paper's exact title and an everyday phrase."""
+    heading = _resolve(matcher, "Large Language Models\n", "en")
+    assert "matched" not in set(heading["status"])
+    gloss = _resolve(matcher, "大型语言模型(Large Language Models)是一种模型。\n", "zh")
+    assert "matched" not in set(gloss["status"])
+    cited = _resolve(matcher, "参见 Large Language Models (2023) 的综述。\n", "zh")
+    row = cited[cited["kind"] == "english_title"].iloc[0]
+    assert (row["status"], row["paper_id"]) == ("matched", "arxiv:2307.05782")
+
+
+def test_reference_entry_outside_the_catalog_is_a_paper_of_its_own(matcher: Matcher) -> None:
+    text = (
+        "参考文献\n"
+        "2. Exploiting Pretrained Encoders for Aspect Sentiment Analysis. In EMNLP 2019.\n"
+    )
+    mentions = _resolve(matcher, text)
+    row = mentions[mentions["kind"] == "english_title"].iloc[0]
+    assert row["surface"] == "Exploiting Pretrained Encoders for Aspect Sentiment Analysis"
+    assert row["status"] == "matched" and row["method"] == "title_not_in_catalog"
+    assert row["paper_id"].startswith("ref:title-") and row["arxiv_id"] is None
+    again = _resolve(
+        matcher, "[7] exploiting pretrained encoders for aspect sentiment analysis, 2019\n"
+    )
+    assert pd.isna(again["paper_id"]).all() or set(again["paper_id"]) <= {row["paper_id"]}
+
+
+def test_quoted_unknown_phrase_is_not_a_paper(matcher: Matcher) -> None:
+    mentions = _resolve(matcher, "Prompt „Let us think about this step by step“ hilft.\n", "de")
+    assert "title_not_in_catalog" not in set(mentions["method"])
+
+
+def test_a_shared_name_links_only_when_the_words_around_separate_the_papers(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        (
+            "ref:orca-explain",
+            "",
+            "Orca: Progressive Learning from Explanation Traces",
+            "2023",
+            "Orca",
+        ),
+        (
+            "ref:orca-serving",
+            "",
+            "Orca: A Distributed Serving System for Generative Models",
+            "2022",
+            "Orca",
+        ),
+    ]
+    matcher = Matcher(load_catalog(_write_catalog(tmp_path / "catalog", rows)), POLICY)
+    text = "我们用 Orca 作为推理服务的 distributed serving system 来部署模型。\n"
+    served = _resolve(matcher, text, "zh")
+    name = served[served["kind"] == "name"].iloc[0]
+    assert (name["status"], name["paper_id"], name["method"]) == (
+        "matched",
+        "ref:orca-serving",
+        "alias_context",
+    )
+    bare = _resolve(matcher, "我们今天在实验室里试了一下 Orca 这个东西。\n", "zh")
+    name = bare[bare["kind"] == "name"].iloc[0]
+    assert name["status"] == "ambiguous"
+    assert list(name["candidates"]) == ["ref:orca-explain", "ref:orca-serving"]
+
+
+def test_matcher_reads_alias_sources_when_the_catalog_has_them(catalog: Catalog) -> None:
+    """A mined alias in another letter case than mined is no name; a curated one may be."""
+    papers = catalog.papers.copy()
+    papers["aliases"] = papers["aliases"].replace({"Chinchilla": "Chinchilla|Optimal"})
+    papers["alias_sources"] = ["title" if a else "" for a in papers["aliases"]]
+    papers.loc[papers["aliases"] == "Chinchilla|Optimal", "alias_sources"] = "curated|abstract"
+    matcher = Matcher(Catalog(papers=papers, sha256="x" * 64), POLICY)
+    mentions = _resolve(matcher, "Das Chinchilla-Modell ist optimal und Optimal.\n", "de")
+    names = mentions[mentions["kind"] == "name"]
+    assert list(names["surface"]) == ["Chinchilla"]

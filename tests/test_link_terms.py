@@ -5,17 +5,17 @@ from pathlib import Path
 import pytest
 
 from pipeline.catalog import load_catalog
-from pipeline.config import MatchThresholds
-from pipeline.crosslingual import (
+from pipeline.config import DEFAULT_TERMS
+from pipeline.link.authors import find_author_references, first_author_surnames
+from pipeline.link.matcher import Matcher
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.terms import (
     ConceptIndex,
     english_stems,
-    find_author_references,
-    first_author_surnames,
     keyword_stems,
     load_term_tables,
     translate,
 )
-from pipeline.match import Matcher
 
 HEADER = "paper_id,arxiv_id,title,year,authors,aliases\n"
 CATALOG_ROWS = [
@@ -52,7 +52,7 @@ def matcher(tmp_path: Path) -> Matcher:
     terms_dir.mkdir()
     for name, text in TERMS.items():
         (terms_dir / name).write_text(text, "utf-8")
-    return Matcher(load_catalog(catalog_dir), MatchThresholds(), load_term_tables(terms_dir))
+    return Matcher(load_catalog(catalog_dir), LinkPolicy(), load_term_tables(terms_dir))
 
 
 def test_english_stems_drop_stopwords_and_single_letters() -> None:
@@ -147,12 +147,18 @@ def test_first_author_surnames() -> None:
 
 
 def test_author_decisions(matcher: Matcher) -> None:
-    unique = matcher.decide_author("Lewkowycz|", "Lewkowycz等人的工作", "zh")
-    assert (unique.status, unique.paper_id, unique.method) == (
+    """A surname alone says which author, not which paper: the catalog's only paper by
+    Lewkowycz is not evidence enough without a year or the topic."""
+    alone = matcher.decide_author("Lewkowycz|", "Lewkowycz等人的工作", "zh")
+    assert (alone.status, alone.paper_id) == ("unmatched", None)
+    dated = matcher.decide_author("Lewkowycz|2022", "Lewkowycz等人（2022）的工作", "zh")
+    assert (dated.status, dated.paper_id, dated.method) == (
         "matched",
         "arxiv:2206.14858",
-        "author",
+        "author_year",
     )
+    wrong_year = matcher.decide_author("Lewkowycz|2015", "Lewkowycz等人（2015）", "zh")
+    assert wrong_year.status == "unmatched"
     by_year = matcher.decide_author("Huang|2019", "Huang等人在2019年", "zh")
     assert by_year.paper_id == "arxiv:1811.06965" and by_year.method == "author_year"
     by_context = matcher.decide_author("Huang|", "由Huang等人提出的pipeline并行", "zh")
@@ -200,7 +206,7 @@ def _keyword_matcher(folder: Path, rows: list[str]) -> Matcher:
     terms_dir = folder / "terms"
     terms_dir.mkdir()
     (terms_dir / "zh.csv").write_text(KEYWORD_TERMS, "utf-8")
-    return Matcher(load_catalog(catalog_dir), MatchThresholds(), load_term_tables(terms_dir))
+    return Matcher(load_catalog(catalog_dir), LinkPolicy(), load_term_tables(terms_dir))
 
 
 # A description of "Are Emergent Abilities of Large Language Models a Mirage?" that holds all
@@ -290,3 +296,18 @@ def test_author_context_decides_by_a_clear_ratio(keyword_matcher: Matcher) -> No
     )
     unclear = keyword_matcher.decide_author("Huang|2019", "由Huang等人在2019年提出的方法", "zh")
     assert unclear.status == "ambiguous"
+
+
+def test_traditional_chinese_is_read_as_simplified() -> None:
+    tables = load_term_tables(DEFAULT_TERMS)
+    traditional = translate("擴散模型", "zh", tables)
+    assert traditional == translate("扩散模型", "zh", tables)
+    assert traditional
+
+
+def test_cc_cedict_fills_in_behind_the_term_table() -> None:
+    """A word no term table has ("惩罚", penalty) is found in CC-CEDICT when asked."""
+    without = translate("梯度惩罚", "zh", {})
+    with_dictionary = translate("梯度惩罚", "zh", {}, dictionary=True)
+    assert without == []
+    assert any("penalti" in unit for unit in with_dictionary)

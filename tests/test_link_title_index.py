@@ -9,7 +9,7 @@ import pytest
 from rapidfuzz import fuzz, process
 
 from pipeline.catalog import load_catalog
-from pipeline.title_index import TitleIndex, cache_file, compact_title
+from pipeline.link.title_index import TitleIndex, cache_file, compact_title
 from tests.conftest import CATALOG
 
 

@@ -1,0 +1,106 @@
+"""Evidence from author references: "Rae et al. (2021)", "Huang等人在2019年", "Hu dkk. 2017".
+
+A reference links only when author and year, or author and the words around it, leave one
+paper: the catalog's papers by that first author, narrowed by a year written nearby and then
+by the words around the reference weighed against each candidate's title and keywords. A
+surname alone is no evidence of which paper (the catalog rarely holds all of an author's
+papers), so otherwise the reference is ambiguous between the candidates, or unmatched.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+import pandas as pd
+
+from pipeline.link.decision import Decision, ambiguous
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.terms import Unit
+
+AUTHOR_REFERENCE = re.compile(
+    r"(?<![A-Za-z])(?P<name>[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?)"
+    r"\s?(?:et\.? al\.?|等人|等|dkk\.?|u\.\s?a\.)"
+)
+YEAR_NEAR = re.compile(r"^\D{0,8}?((?:19|20)\d{2})(?!\d)")
+YEAR_LOOKAHEAD = 16
+
+
+def find_author_references(text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
+    """(start, end, "surname|year") for every "Surname et al." written in text[start:end]."""
+    for m in AUTHOR_REFERENCE.finditer(text, start, end):
+        year = YEAR_NEAR.match(text[m.end() : min(m.end() + YEAR_LOOKAHEAD, end)])
+        surname = m.group("name").split()[-1]
+        yield m.start(), m.end(), f"{surname}|{year.group(1) if year else ''}"
+
+
+def first_author_surnames(authors: Iterable[str]) -> list[str]:
+    """Case-folded surname of each catalog row's first author ("" when unknown)."""
+    surnames = []
+    for names in authors:
+        first = str(names).split(";")[0].split(",")[0].strip()
+        first = re.sub(r"\bet al\.?$", "", first).strip()
+        surnames.append(first.split()[-1].casefold() if first else "")
+    return surnames
+
+
+def _numeric(unit: Unit) -> bool:
+    """Years and counts: "2019" beside "Huang et al." says nothing about the topic."""
+    return all(stem.isdigit() for stem in unit)
+
+
+class AuthorIndex:
+    """The catalog's papers by first-author surname, with their years."""
+
+    def __init__(self, paper_ids: list[str], authors: list[str], years: list[object]) -> None:
+        self.papers_by_surname: dict[str, list[str]] = {}
+        for paper_id, surname in zip(paper_ids, first_author_surnames(authors), strict=True):
+            if surname:
+                self.papers_by_surname.setdefault(surname, []).append(paper_id)
+        self.year_by_paper = dict(zip(paper_ids, years, strict=True))
+
+    def _year_close(self, paper_id: str, written: int, tolerance: int) -> bool:
+        year = self.year_by_paper.get(paper_id)
+        return not pd.isna(year) and abs(int(year) - written) <= tolerance
+
+    def decide(
+        self,
+        evidence: str,
+        context_units: list[Unit],
+        overlap: Callable[[str, list[Unit]], tuple[float, int]],
+        policy: LinkPolicy,
+    ) -> Decision:
+        """``overlap(paper_id, units)`` weighs the words of the context found in a paper's
+        title and keywords (weight, number of words)."""
+        surname, _, year = evidence.partition("|")
+        papers = self.papers_by_surname.get(surname.casefold(), [])
+        if year:
+            papers = [
+                p for p in papers if self._year_close(p, int(year), policy.author_year_tolerance)
+            ]
+        if not papers:
+            return Decision("unmatched", None, 0.0, "author_reference")
+        if len(papers) == 1 and year:
+            return Decision("matched", papers[0], policy.author_score, "author_year")
+        units = [u for u in context_units if not _numeric(u)]
+        ranked = sorted(((*overlap(p, units), p) for p in papers), reverse=True)
+        top, top_words, top_paper = ranked[0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        if top_words >= policy.author_context_min_words and (
+            runner_up == 0 or top >= policy.author_context_ratio * runner_up
+        ):
+            return Decision("matched", top_paper, policy.author_score, "author_context")
+        return ambiguous(
+            policy.author_score,
+            "author_reference",
+            tuple(sorted(papers)[: policy.max_candidates]),
+        )
+
+
+def context_overlap(
+    stems: frozenset[str], units: list[Unit], weight: Callable[[str], float]
+) -> tuple[float, int]:
+    """Weight and number of ``stems`` found in the units."""
+    found = [s for s in stems if any(s in u for u in units)]
+    return math.fsum(weight(s) for s in found), len(found)

@@ -1,0 +1,127 @@
+"""Find candidate paper mentions in a decoded text, each with exact code-point offsets.
+
+Each kind of evidence has its own span finder (``ids``, ``titles``, ``names``,
+``translated``, ``descriptions``, ``authors``); this module runs them over every line and
+collects one table. All patterns are linear-time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.language import Segment
+from pipeline.link.authors import find_author_references
+from pipeline.link.descriptions import description_spans
+from pipeline.link.ids import find_arxiv_ids, find_paperswithcode_slugs
+from pipeline.link.names import NameTable, name_spans
+from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
+from pipeline.link.titles import title_spans
+from pipeline.link.translated import translated_spans
+
+CANDIDATE_COLUMNS = [
+    "source_file",
+    "language",
+    "line",
+    "start",
+    "end",
+    "surface",
+    "kind",
+    "evidence",
+    "standalone",
+]
+# Evidence of an English-title candidate spelled by a Papers with Code link's slug.
+SLUG_PREFIX = "slug:"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    line: int
+    start: int
+    end: int
+    kind: str
+    evidence: str | None
+    standalone: bool
+
+
+def _line_candidates(
+    text: str,
+    segment: Segment,
+    line: int,
+    names: NameTable | None,
+    policy: LinkPolicy,
+) -> list[Candidate]:
+    line_text = text[segment.start : segment.end]
+    found = [
+        Candidate(line, s, e, "arxiv_id", arxiv_id, False)
+        for s, e, arxiv_id in find_arxiv_ids(line_text, segment.start)
+    ]
+    found += [
+        Candidate(line, s, e, "english_title", SLUG_PREFIX + slug, False)
+        for s, e, slug in find_paperswithcode_slugs(line_text, segment.start)
+    ]
+    found += [
+        Candidate(line, s, e, "english_title", evidence, alone)
+        for s, e, alone, evidence in title_spans(text, segment, policy)
+    ]
+    if names is not None:
+        found += [
+            Candidate(line, s, e, "name", evidence, False)
+            for s, e, evidence in name_spans(text, segment, names)
+        ]
+    found += [
+        Candidate(line, s, e, "translated_title", None, True)
+        for s, e in translated_spans(text, segment, policy)
+    ]
+    found += [
+        Candidate(line, s, e, "description", None, False)
+        for s, e in description_spans(text, segment, policy)
+    ]
+    found += [
+        Candidate(line, s, e, "description", evidence, False)
+        for s, e, evidence in find_author_references(text, segment.start, segment.end)
+    ]
+    return found
+
+
+def extract_mentions(
+    source_file: str,
+    text: str,
+    segments: list[Segment],
+    names: NameTable | None,
+    policy: LinkPolicy = DEFAULT_POLICY,
+) -> pd.DataFrame:
+    """Candidate mentions of one document, sorted by position."""
+    rows = []
+    for line, segment in enumerate(segments):
+        rows += [
+            (
+                source_file,
+                segment.language,
+                c.line,
+                c.start,
+                c.end,
+                text[c.start : c.end],
+                c.kind,
+                c.evidence,
+                c.standalone,
+            )
+            for c in _line_candidates(text, segment, line, names, policy)
+        ]
+    frame = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+    return frame.sort_values(["start", "end", "kind"], kind="stable").reset_index(drop=True)
+
+
+def extract_all(
+    sources: pd.DataFrame, names: NameTable, policy: LinkPolicy = DEFAULT_POLICY
+) -> pd.DataFrame:
+    """Candidate mentions of every readable document."""
+    frames = [
+        extract_mentions(row.source_file, row.text, row.segments, names, policy)
+        for row in sources.itertuples()
+        if isinstance(row.text, str)
+    ]
+    if not frames:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,138 @@
+"""The catalog as the linker reads it: one index per kind of evidence, built once per run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.catalog import Catalog, split_aliases, split_keywords
+from pipeline.link.authors import AuthorIndex, context_overlap
+from pipeline.link.decision import Decision
+from pipeline.link.descriptions import decide_description
+from pipeline.link.ids import decide_arxiv
+from pipeline.link.names import NameTable
+from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
+from pipeline.link.terms import (
+    ConceptIndex,
+    TermTable,
+    Unit,
+    keyword_stems,
+    load_term_tables,
+    translate,
+)
+from pipeline.link.title_index import TitleIndex
+from pipeline.link.titles import decide_title
+from pipeline.link.translated import decide_translated
+
+
+class Matcher:
+    def __init__(
+        self,
+        catalog: Catalog,
+        policy: LinkPolicy = DEFAULT_POLICY,
+        term_tables: dict[str, TermTable] | None = None,
+        titles: TitleIndex | None = None,
+    ) -> None:
+        """``titles`` is a ready (e.g. cached) index of the catalog's titles; built here when
+        not given."""
+        papers = catalog.papers
+        # Plain lists: iterating pandas' Arrow-backed columns value by value is slow at scale.
+        paper_ids = papers["paper_id"].tolist()
+        paper_titles = papers["title"].tolist()
+        arxiv_ids = [a if isinstance(a, str) else None for a in papers["arxiv_id"].tolist()]
+        self.policy = policy
+        self.term_tables = term_tables or {}
+        self.paper_by_arxiv = {a: p for p, a in zip(paper_ids, arxiv_ids, strict=True) if a}
+        self.arxiv_by_paper = dict(zip(paper_ids, arxiv_ids, strict=True))
+        self.title_by_paper = dict(zip(paper_ids, paper_titles, strict=True))
+        if titles is None:
+            titles = TitleIndex(paper_ids, paper_titles)
+        self.titles = titles
+        self.aliases = {
+            pid: split_aliases(aliases)
+            for pid, aliases in zip(paper_ids, papers["aliases"].tolist(), strict=True)
+        }
+        sources = None
+        if "alias_sources" in papers.columns:
+            sources = {
+                pid: split_aliases(kinds) if isinstance(kinds, str) else []
+                for pid, kinds in zip(paper_ids, papers["alias_sources"].tolist(), strict=True)
+            }
+        self.names = NameTable(self.aliases, sources, policy)
+        self.concepts = ConceptIndex(
+            paper_ids,
+            paper_titles,
+            [(pid, alias) for pid, aliases in self.aliases.items() for alias in aliases],
+            policy=policy,
+        )
+        described = papers[papers["keywords"] != ""]
+        self.profiles = ConceptIndex(
+            described["paper_id"].tolist(),
+            described["title"].tolist(),
+            extra_stems=[keyword_stems(split_keywords(k)) for k in described["keywords"]],
+            policy=policy,
+        )
+        self.authors = AuthorIndex(paper_ids, papers["authors"].tolist(), papers["year"].tolist())
+
+    def all_aliases(self) -> list[str]:
+        return self.names.all_aliases()
+
+    def decide_arxiv(self, arxiv_id: str) -> Decision:
+        return decide_arxiv(arxiv_id, self.paper_by_arxiv)
+
+    def decide_title(self, surface: str) -> Decision:
+        return decide_title(surface, self.titles.search(surface), self.title_by_paper, self.policy)
+
+    def exact_title(self, title: str) -> str | None:
+        """The paper whose title is ``title`` (compact forms equal), if exactly one is."""
+        ranked = self.titles.search(title)
+        exact = [pid for pid, score in ranked if score >= 100]
+        return exact[0] if len(exact) == 1 else None
+
+    def decide_name(self, evidence: str) -> Decision:
+        return self.names.decide(evidence)
+
+    def separate(self, decision: Decision, context: str, language: str) -> Decision:
+        """A name several papers claim: the one the words around it single out (by the same
+        rule as author references), else still ambiguous between them all."""
+        if decision.status != "ambiguous":
+            return decision
+        units = translate(context, language, self.term_tables)
+        ranked = sorted(((*self._overlap(p, units), p) for p in decision.candidates), reverse=True)
+        (top, top_words, top_paper), (runner_up, *_) = ranked[0], ranked[1]
+        if top_words >= self.policy.author_context_min_words and (
+            runner_up == 0 or top >= self.policy.author_context_ratio * runner_up
+        ):
+            return Decision("matched", top_paper, self.policy.name_score, "alias_context")
+        return decision
+
+    def decide_translated(self, surface: str, language: str) -> Decision | None:
+        return decide_translated(surface, language, self.concepts, self.term_tables, self.policy)
+
+    def decide_description(self, surface: str, language: str) -> Decision | None:
+        units = translate(surface, language, self.term_tables)
+        return decide_description(units, self.concepts, self.profiles, self.policy)
+
+    def decide_author(self, evidence: str, context: str, language: str) -> Decision:
+        units = translate(context, language, self.term_tables)
+        return self.authors.decide(evidence, units, self._overlap, self.policy)
+
+    def _overlap(self, paper_id: str, units: list[Unit]) -> tuple[float, int]:
+        """Weight and number of the paper's title and keyword stems found in the units."""
+        stems = self.concepts.title_stems(paper_id)
+        if paper_id in self.profiles.title_index:
+            stems |= self.profiles.title_stems(paper_id)
+        return context_overlap(stems, units, self.concepts.weight)
+
+
+def build_matcher(
+    catalog: Catalog, policy: LinkPolicy, terms_dir: Path, index_cache_dir: Path
+) -> Matcher:
+    """The matcher of a run: title index cached per catalog sha256, term tables loaded."""
+    papers = catalog.papers
+    titles = TitleIndex(
+        papers["paper_id"].tolist(),
+        papers["title"].tolist(),
+        catalog_sha256=catalog.sha256,
+        cache_dir=index_cache_dir,
+    )
+    return Matcher(catalog, policy, load_term_tables(terms_dir), titles)

@@ -1,0 +1,222 @@
+"""Evidence from names: catalog aliases ("GPT-3", "LoRA", "Stable Diffusion") found in text.
+
+Names match on a normalised key (case-folded; spaces, hyphens, underscores and dots between
+parts ignored, so `Llama2`, `LLaMA-2` and `llama 2` are one name; a dot between two digits
+stays: `3.1` is a version). Sizes and variants after a name (`-7B`, `-Instruct`, `-base`) are
+the same paper; another version number (`Gemma 2` where the catalog knows only Gemma) is
+another paper: the mention is unmatched and its method names the family, never the older
+paper. A written form in another letter case than the alias is a name only when it is not a
+common word (wordfreq): `roberta` and `Llama` are names, `adam`, `Sam` and `transformer` are
+words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from functools import cached_property, lru_cache
+
+from wordfreq import zipf_frequency
+
+from pipeline.language import Segment
+from pipeline.link.decision import Decision, ambiguous
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.text import LATIN_ALNUM
+
+CURATED = "curated"
+ALIAS_SEPARATORS = re.compile(r"[\s_-]+")
+# Separators ignored in a name key; a dot only when not between two digits ("3.1").
+KEY_SEPARATORS = re.compile(r"[\s_\-]+|\.(?!\d)|(?<!\d)\.")
+# Where an alias may be written with or without a separator: between its parts and at every
+# change between letters and digits ("Llama 2", "Word2Vec", "Phi-1").
+ALIAS_CHUNKS = re.compile(r"[^\W\d_]+|\d+(?:\.\d+)*|[^\w\s.-]")
+INNER_CAPITAL = re.compile(r".[A-Z]")
+# Languages wordfreq knows without extra tokenisers (Chinese needs jieba): the English list
+# always, the page's own when it is one of these.
+WORDFREQ_LANGUAGES = frozenset({"de", "ms", "id", "nl", "fr", "es", "it", "pt"})
+
+# Words that make a name into a description of a use or a size ("BERT-based", "LoRA-tuned",
+# "T5-base", Malay "Transformer-nya"); any other word after a hyphen makes another name
+# ("LoRA-drop", "Transformer-XL").
+USAGE_SUFFIX = re.compile(
+    r"based|style|like|type|sized|scale|level|specific|only|free|compatible|tuned|finetuned"
+    r"|trained|pretrained|enhanced|powered|driven|guided|inspired|aware|augmented|generated"
+    r"|derived|family|series|base|large|small|tiny|mini|medium|nya|instruct|chat"
+)
+FOLLOWING_WORD = re.compile(rf"[{LATIN_ALNUM}_.]+")
+NAME_SUFFIX_WORD = re.compile(r"[a-zäöüß]{3,}|[A-ZÄÖÜ][a-zäöüß]{3,}")
+MODEL_SIZE = re.compile(r"\d+(?:\.\d+)?[BMKTbmkt]|\d+x\d+(?:\.\d+)?[BMbm]")
+# A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3" (not a size "7B", not
+# a year "2023", not part of a longer number or word).
+VERSION_AFTER = re.compile(
+    rf"[ \-]?(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)(?![{LATIN_ALNUM}_.%]|\.\d)"
+)
+
+
+def name_key(name: str) -> str:
+    """The form names are compared in: case-folded, separators between parts removed."""
+    return KEY_SEPARATORS.sub("", name.casefold())
+
+
+def _phrase_like(alias: str, policy: LinkPolicy) -> bool:
+    """Multi-part names ("Self-Consistency") are phrases and match in any letter case."""
+    parts = [p for p in ALIAS_SEPARATORS.split(alias) if p]
+    return len(parts) > 1 and sum(c.isalpha() for c in alias) >= policy.min_phrase_alias_letters
+
+
+def build_alias_pattern(aliases: list[str]) -> re.Pattern[str] | None:
+    """One regex for all aliases, longest first, in any case, tolerant of separators between
+    alias parts (the case is judged afterwards, by ``NameTable.accepts``).
+
+    Boundaries are Latin letters and digits only (Python's \\w also matches Han characters,
+    and "LoRA论文" must match "LoRA"). Not inside a longer word, not a longer version of the
+    alias ("GPT-3.5"), not after "Lit-".
+    """
+    bodies = {}
+    for alias in aliases:
+        chunks = ALIAS_CHUNKS.findall(alias)
+        if not chunks or not name_key(alias):
+            continue
+        bodies.setdefault(r"[\s_.-]?".join(re.escape(c) for c in chunks), len(name_key(alias)))
+    if not bodies:
+        return None
+    ordered = sorted(bodies, key=lambda b: (-bodies[b], b))
+    return re.compile(
+        rf"(?<![{LATIN_ALNUM}])(?<![{LATIN_ALNUM}]-)(?i:{'|'.join(ordered)})"
+        rf"(?![{LATIN_ALNUM}+])(?!\.\d)"
+    )
+
+
+def name_continues(text: str, end: int, language: str) -> bool:
+    """True when a hyphen after an alias leads into a different name ("Transformer-XL",
+    "LoRA-drop") rather than a use or variant of it ("LoRA-based", "Llama-2-7B", German
+    "BERT-Modelle")."""
+    if end >= len(text) or text[end] != "-":
+        return False
+    following = FOLLOWING_WORD.match(text, end + 1)
+    if not following:
+        return False
+    word = following.group()
+    if MODEL_SIZE.fullmatch(word) or VERSION_AFTER.fullmatch(word):
+        return False
+    if language == "de" and NAME_SUFFIX_WORD.fullmatch(word):
+        return False
+    return not USAGE_SUFFIX.fullmatch(word.lower())
+
+
+def version_after(text: str, end: int) -> str | None:
+    """The version number written right after a name, if any ("2" in "Gemma 2 9B", "Gemma
+    2是"; none in "Gemma 2B", a size)."""
+    m = VERSION_AFTER.match(text, end)
+    if not m:
+        return None
+    return m.group("version")
+
+
+@lru_cache(maxsize=1 << 16)
+def common_word(word: str, language: str) -> float:
+    """Zipf frequency of ``word`` in English or, when wordfreq knows it, the page's language."""
+    score = zipf_frequency(word, "en")
+    if language in WORDFREQ_LANGUAGES:
+        score = max(score, zipf_frequency(word, language))
+    return score
+
+
+def name_evidence(key: str, version: str | None) -> str:
+    """A found name as the candidate table carries it: its key, and "|" and the version
+    written after it, if any."""
+    return key if version is None else f"{key}|{version}"
+
+
+class NameTable:
+    """Which papers each name key stands for, and how each alias was obtained."""
+
+    def __init__(
+        self,
+        aliases: Mapping[str, list[str]],
+        sources: Mapping[str, list[str]] | None = None,
+        policy: LinkPolicy | None = None,
+    ) -> None:
+        """``aliases``: paper id -> its aliases; ``sources``: paper id -> one provenance per
+        alias (``curated``, ``title``, ``abstract``); every alias is curated without it."""
+        self.policy = policy or LinkPolicy()
+        papers: dict[str, set[str]] = {}
+        curated: dict[str, set[str]] = {}
+        self.written: dict[str, set[str]] = {}
+        self.phrases: set[str] = set()
+        self.display: dict[str, str] = {}
+        self.spellings: dict[str, set[str]] = {}
+        for paper_id, names in aliases.items():
+            kinds = list((sources or {}).get(paper_id, []))
+            for position, alias in enumerate(names):
+                key = name_key(alias)
+                if not key:
+                    continue
+                source = kinds[position] if position < len(kinds) and kinds[position] else CURATED
+                papers.setdefault(key, set()).add(paper_id)
+                self.written.setdefault(key, set()).add(ALIAS_SEPARATORS.sub("", alias))
+                self.display.setdefault(key, alias)
+                self.spellings.setdefault(key, set()).add(alias)
+                if source == CURATED:
+                    curated.setdefault(key, set()).add(paper_id)
+                    if _phrase_like(alias, self.policy):
+                        self.phrases.add(key)
+        # A curated alias wins over names mined for other papers from titles or abstracts.
+        self.papers = {k: sorted(curated.get(k) or ids) for k, ids in papers.items()}
+        self.mined_only = frozenset(k for k in papers if k not in curated)
+
+    def all_aliases(self) -> list[str]:
+        return sorted({a for written in self.spellings.values() for a in written})
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """The alias pattern, built once per table."""
+        return build_alias_pattern(self.all_aliases())
+
+    def accepts(self, surface: str, language: str) -> bool:
+        """Whether a written form found by the alias pattern is meant as the name.
+
+        As an alias is written (separators aside): yes for curated aliases; mined aliases
+        only when they are not common words. In another letter case: a phrase, a form with an
+        inner capital ("StableDiffusion") or with a digit and a capital ("Llama2"), or a word
+        that is not common ("roberta"; not "adam", "Sam", "transformer")."""
+        key = name_key(surface)
+        written = ALIAS_SEPARATORS.sub("", surface)
+        mined = key in self.mined_only
+        if mined and common_word(key, language) >= self.policy.common_word_zipf:
+            return False
+        if written in self.written.get(key, ()):
+            return True
+        if mined and self.policy.mined_alias_exact_case:
+            return False
+        if key in self.phrases or INNER_CAPITAL.search(surface.replace(" ", "")):
+            return True
+        if any(c.isdigit() for c in surface):
+            # "Llama2", "Phi-1"; all in lower case ("seq2seq-Modell", "word2vec") it names
+            # a technique or a tool as often as the paper.
+            return not surface.islower()
+        return common_word(key, language) < self.policy.common_word_zipf
+
+    def decide(self, evidence: str) -> Decision:
+        key, _, version = evidence.partition("|")
+        papers = self.papers.get(key, [])
+        if version:
+            family = self.display.get(key, key)
+            return Decision("unmatched", None, 0.0, f"name_unknown_version:{family}")
+        if len(papers) == 1:
+            return Decision("matched", papers[0], self.policy.name_score, "alias")
+        return ambiguous(self.policy.name_score, "alias_shared", tuple(papers))
+
+
+def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[int, int, str]]:
+    """(start, end, evidence) for every catalog name written in a line and meant as one."""
+    pattern = names.pattern
+    if pattern is None:
+        return
+    for m in pattern.finditer(text, segment.start, segment.end):
+        if name_continues(text, m.end(), segment.language):
+            continue
+        if not names.accepts(m.group(), segment.language):
+            continue
+        evidence = name_evidence(name_key(m.group()), version_after(text, m.end()))
+        yield m.start(), m.end(), evidence

@@ -1,0 +1,105 @@
+"""Every threshold the linker decides with, in one frozen object.
+
+The incremental cache hashes it (a changed threshold is a cache miss) and the report prints
+it, so a published dataset always says which policy produced its links. Lexical patterns
+(what an arXiv id or a quote looks like) stay in their modules: they describe the text, not
+how much evidence a link needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from pipeline.config import MatchThresholds
+
+
+@dataclass(frozen=True)
+class LinkPolicy:
+    # English titles (rapidfuzz scores 0-100): link at `accept` with `margin` over the
+    # runner-up; `review` and above is ambiguous. Chosen on the seed gold set.
+    title_accept: float = 90.0
+    title_review: float = 80.0
+    title_margin: float = 5.0
+    # Spans shorter than this link only on an exact title ("Large Language Model" is a term).
+    min_words_for_fuzzy_title: int = 4
+    # A model name before a title's colon ("ChatDoctor: ...") has at most this many words.
+    name_prefix_max_words: int = 3
+
+    # A title of at most this many words, all common (wordfreq Zipf >= common_word_zipf),
+    # links only with title evidence: quoted, linked, in a reference list, cited, or
+    # title-cased in running text ("Large Language Models" in a heading is a phrase).
+    generic_title_max_words: int = 3
+    # A title that matches no catalog paper becomes a paper outside the catalog (in a
+    # reference-list entry) when it has at least this many words.
+    min_outside_title_words: int = 4
+
+    # English-title candidates.
+    min_candidate_words: int = 2
+    min_standalone_title_words: int = 3
+    max_title_words: int = 30
+
+    # Names (catalog aliases).
+    name_score: float = 95.0
+    # Names of several parts with this many letters match in any letter case.
+    min_phrase_alias_letters: int = 8
+    # A written form in another letter case than every alias is a name only when it is not a
+    # common word: its wordfreq Zipf frequency (English and the page's language) is below this
+    # (3 is about once per million words; "roberta" 3.2, "transformer" 3.6, "adam" 5.0).
+    common_word_zipf: float = 3.25
+    # Mined aliases (from titles or abstracts, not curated) need the exact written form.
+    mined_alias_exact_case: bool = True
+
+    # Translated titles (0-1 F-scores of idf-weighted title stems).
+    translated_accept: float = 0.75
+    translated_review: float = 0.7
+    translated_margin: float = 0.15
+    translated_min_recall: float = 0.6
+    # Recall of a title all of whose words were found (floating point sums stay below 1.0).
+    whole_title: float = 0.999
+    heading_max_words: int = 20
+    heading_max_cjk_chars: int = 30
+
+    # Descriptions by title words (papers without keywords).
+    description_min_recall: float = 0.75
+    description_min_stems: int = 3
+    description_min_distinctive: int = 2
+    min_description_chars: int = 12
+    # Longer text describes more than one paper (and would cost time for nothing).
+    max_description_chars: int = 2000
+    # Descriptions by title and keywords (recall/precision of idf-weighted stems).
+    keywords_min_recall: float = 0.5
+    keywords_min_precision: float = 0.3
+    keywords_min_stems: int = 5
+    keywords_margin: float = 0.15
+
+    # Author references ("Rae et al. (2021)").
+    author_score: float = 80.0
+    author_year_tolerance: int = 1
+    # The words around the reference single out one paper when they weigh this many times
+    # more for it than for the next one, with at least this many words.
+    author_context_ratio: float = 1.5
+    author_context_min_words: int = 2
+
+    # Concept index (translated titles and descriptions): a stem is distinctive when at most
+    # `distinctive_max_titles` titles have it, or its idf is this share of an unseen word's.
+    distinctive_idf_share: float = 0.75
+    distinctive_max_titles: int = 2
+
+    # Most candidates listed on an ambiguous mention.
+    max_candidates: int = 10
+
+    @classmethod
+    def from_thresholds(cls, thresholds: MatchThresholds) -> LinkPolicy:
+        """The default policy with the title thresholds of the settings (env overridable)."""
+        return cls(
+            title_accept=thresholds.accept,
+            title_review=thresholds.review,
+            title_margin=thresholds.margin,
+        )
+
+    def as_dict(self) -> dict[str, float | int | bool]:
+        return dataclasses.asdict(self)
+
+
+DEFAULT_POLICY = LinkPolicy()

@@ -1,0 +1,239 @@
+"""Decide every candidate of a document: ids first, then titles, translated titles and
+descriptions, names and author references.
+
+A link is made only above a threshold and with a margin over the runner-up; otherwise the
+mention is kept as ``ambiguous`` (with its candidates) or ``unmatched``: a wrong link poisons
+every downstream user, an unmatched mention is honest. An explicit arXiv id is a fact: no title
+nearby overrides it, and a fuzzy title on its line that points elsewhere takes the id's paper.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from pipeline.link.candidates import SLUG_PREFIX
+from pipeline.link.decision import Decision
+from pipeline.link.ids import slug_titles
+from pipeline.link.matcher import Matcher
+from pipeline.link.titles import TITLE_EVIDENCE, generic_title, outside_paper_id, outside_title
+
+MENTION_COLUMNS = [
+    "mention_id",
+    "source_file",
+    "language",
+    "start",
+    "end",
+    "surface",
+    "kind",
+    "status",
+    "paper_id",
+    "arxiv_id",
+    "score",
+    "method",
+    "candidates",
+]
+RUNNER_UP_COLUMNS = ["mention_id", "runner_up", "runner_up_score"]
+FUZZY_TITLE_METHODS = ("title_fuzzy", "title_fuzzy_name_prefix")
+EXACT = 100.0
+
+
+def mention_id(source_file: str, start: int, end: int, kind: str) -> str:
+    key = f"{source_file}\x1f{start}\x1f{end}\x1f{kind}".encode()
+    return hashlib.sha256(key).hexdigest()[:20]
+
+
+def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _slug_decision(matcher: Matcher, slug: str) -> Decision:
+    """A Papers with Code link names the paper whose title its slug spells, exactly."""
+    for title in slug_titles(slug):
+        paper_id = matcher.exact_title(title)
+        if paper_id is not None:
+            return Decision("matched", paper_id, EXACT, "paperswithcode_slug_title")
+    return Decision("unmatched", None, 0.0, "paperswithcode_slug_title")
+
+
+def _beside_id(decision: Decision, ids_on_line: list[Decision], standalone: bool) -> Decision:
+    """A title guess on the line of one explicit id that names another paper, or a title
+    standing alone there that names none: the id wins, unless the title is written exactly
+    (then the line names two papers)."""
+    papers = {d.paper_id for d in ids_on_line}
+    if len(papers) != 1 or decision.paper_id in papers:
+        return decision
+    if decision.status == "matched" and decision.score >= EXACT:
+        return decision
+    if decision.status == "unmatched" and not standalone:
+        return decision
+    (paper_id,) = papers
+    return Decision("matched", paper_id, decision.score, "title_beside_arxiv_id")
+
+
+def _soft_decisions(
+    candidates: pd.DataFrame,
+    matcher: Matcher,
+    taken: list[tuple[int, int]],
+    title_spans: list[tuple[int, int]],
+) -> dict[int, Decision]:
+    """Translated titles and descriptions: only those that resemble a catalog paper are
+    mentions. Of overlapping ones a matched one is kept, a title before a description (the
+    paragraph around a title is vaguer evidence than the title), then the longest (it holds
+    all the evidence of the shorter: "QLoRA: ..." rather than the part after the colon)."""
+    soft = candidates[
+        candidates["kind"].isin(["translated_title", "description"]) & candidates["evidence"].isna()
+    ]
+    found = []
+    for index, row in soft.iterrows():
+        decide = (
+            matcher.decide_translated
+            if row["kind"] == "translated_title"
+            else matcher.decide_description
+        )
+        decision = decide(row["surface"], row["language"])
+        if decision is not None:
+            span = row["end"] - row["start"]
+            found.append(
+                (
+                    decision.status != "matched",
+                    row["kind"] == "description",
+                    -span,
+                    -decision.score,
+                    row["start"],
+                    index,
+                    decision,
+                )
+            )
+    decisions = {}
+    for *_, index, decision in sorted(found):
+        start, end = candidates.at[index, "start"], candidates.at[index, "end"]
+        if any(s < end and start < e for s, e in taken):
+            continue
+        taken.append((start, end))
+        decisions[index] = decision
+        if candidates.at[index, "kind"] == "translated_title":
+            title_spans.append((start, end))
+    return decisions
+
+
+def _title_decision(row: pd.Series, matcher: Matcher, ids_on_line: list[Decision]) -> Decision:
+    """A written English title: a catalog paper's, the paper of an id beside it, or a paper
+    outside the catalog (only in quotes or a reference list). A short title of common words
+    needs evidence that it is written as a title, not as a phrase."""
+    evidence = row["evidence"]
+    if isinstance(evidence, str) and evidence.startswith(SLUG_PREFIX):
+        return _slug_decision(matcher, evidence.removeprefix(SLUG_PREFIX))
+    decision = matcher.decide_title(row["surface"])
+    if (
+        decision.status == "matched"
+        and evidence not in TITLE_EVIDENCE
+        and generic_title(matcher.title_by_paper[decision.paper_id], matcher.policy)
+    ):
+        decision = Decision("unmatched", None, decision.score, "title_generic_phrase")
+    decision = _beside_id(decision, ids_on_line, bool(row["standalone"]))
+    if decision.status == "unmatched" and outside_title(
+        row["surface"], evidence, bool(row["standalone"]), matcher.policy
+    ):
+        paper_id = outside_paper_id(row["surface"])
+        return Decision("matched", paper_id, decision.score, "title_not_in_catalog")
+    return decision
+
+
+def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
+    """Decide every candidate of one document; inline title runs that resemble no catalog
+    title are not mentions and are dropped here."""
+    decisions: dict[int, Decision] = {}
+    ids_by_line: dict[int, list[Decision]] = {}
+    for index, row in candidates[candidates["kind"] == "arxiv_id"].iterrows():
+        decisions[index] = matcher.decide_arxiv(row["evidence"])
+        ids_by_line.setdefault(row["line"], []).append(decisions[index])
+    title_spans: list[tuple[int, int]] = []
+    for index, row in candidates[candidates["kind"] == "english_title"].iterrows():
+        decision = _title_decision(row, matcher, ids_by_line.get(row["line"], []))
+        if decision.status == "unmatched" and not row["standalone"]:
+            continue
+        decisions[index] = decision
+        if decision.status != "unmatched":
+            title_spans.append((row["start"], row["end"]))
+    decisions.update(_soft_decisions(candidates, matcher, list(title_spans), title_spans))
+    sentences = candidates[(candidates["kind"] == "description") & candidates["evidence"].isna()]
+
+    def context(row: pd.Series) -> str:
+        """The sentence around a mention (its own text when none was found)."""
+        around = sentences[(sentences["start"] <= row["start"]) & (sentences["end"] >= row["end"])]
+        return around["surface"].iloc[0] if len(around) else row["surface"]
+
+    for index, row in candidates[candidates["kind"] == "name"].iterrows():
+        if not _covered(title_spans, row["start"], row["end"]):
+            decision = matcher.decide_name(row["evidence"])
+            decisions[index] = matcher.separate(decision, context(row), row["language"])
+    authors = candidates[(candidates["kind"] == "description") & candidates["evidence"].notna()]
+    for index, row in authors.iterrows():
+        decisions[index] = matcher.decide_author(row["evidence"], context(row), row["language"])
+    rows = []
+    for index, decision in decisions.items():
+        row = candidates.loc[index]
+        arxiv_id = None
+        if decision.status == "matched":
+            arxiv_id = matcher.arxiv_by_paper.get(
+                decision.paper_id, row["evidence"] if row["kind"] == "arxiv_id" else None
+            )
+            if arxiv_id is None and decision.paper_id.startswith("arxiv:"):
+                arxiv_id = decision.paper_id.removeprefix("arxiv:")
+        rows.append(
+            (
+                mention_id(row["source_file"], row["start"], row["end"], row["kind"]),
+                row["source_file"],
+                row["language"],
+                int(row["start"]),
+                int(row["end"]),
+                row["surface"],
+                row["kind"],
+                decision.status,
+                decision.paper_id,
+                arxiv_id,
+                round(float(decision.score), 2),
+                decision.method,
+                list(decision.candidates),
+                decision.runner_up,
+                round(float(decision.runner_up_score), 2),
+            )
+        )
+    return pd.DataFrame(rows, columns=MENTION_COLUMNS + RUNNER_UP_COLUMNS[1:])
+
+
+def match_all(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
+    """The mentions table: every kept candidate with its decision, in a stable order (with
+    the runner-up of each decision, which ``runner_up_scores`` takes out)."""
+    frames = [
+        resolve_document(group, matcher)
+        for _, group in candidates.groupby("source_file", sort=True)
+    ]
+    frames = [f for f in frames if not f.empty]
+    mentions = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=MENTION_COLUMNS + RUNNER_UP_COLUMNS[1:])
+    )
+    mentions = mentions.astype({"start": "int64", "end": "int64", "score": "float64"})
+    for column in ("paper_id", "arxiv_id"):
+        mentions[column] = mentions[column].astype(object).where(mentions[column].notna(), None)
+    return mentions.sort_values(
+        ["source_file", "start", "end", "kind"], kind="stable", ignore_index=True
+    )
+
+
+def runner_up_scores(mentions: pd.DataFrame) -> pd.DataFrame:
+    """mention_id, runner_up (paper id or None) and its score, for every fuzzy title link:
+    a link that only narrowly beat another title is the one most worth a reviewer's look."""
+    if "runner_up" not in mentions.columns:
+        return pd.DataFrame(columns=RUNNER_UP_COLUMNS)
+    linked = mentions[
+        (mentions["status"] == "matched") & mentions["method"].isin(FUZZY_TITLE_METHODS)
+    ]
+    frame = linked[RUNNER_UP_COLUMNS].copy()
+    frame["runner_up"] = frame["runner_up"].astype(object).where(frame["runner_up"].notna(), None)
+    frame["runner_up_score"] = frame["runner_up_score"].astype("float64")
+    return frame.reset_index(drop=True)

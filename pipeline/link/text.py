@@ -1,0 +1,65 @@
+"""Lexical helpers shared by the span finders: Latin runs, quotes, trimming, word counts.
+
+Every pattern here is a single character class or a bounded alternation, so matching time is
+linear in the text length (no catastrophic backtracking on long lines).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pipeline.language import URL_HINT, Segment, segment_language
+
+# Runs of Latin-script text: letters, digits and the punctuation titles use.
+LATIN_RUN = re.compile(r"[A-Za-z0-9\u00c0-\u024f'’.,:;!?&+/()\[\] \t-]+")
+LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’-]*")
+LATIN_ALNUM = "A-Za-z0-9\u00c0-\u024f"
+TOKEN = re.compile(r"\S+")
+QUOTES = re.compile(
+    r"\"([^\"\r\n]{6,300})\"|“([^”\r\n]{6,300})”|„([^“”\r\n]{6,300})[“”]"
+    r"|《([^》\r\n]{2,300})》|«([^»\r\n]{6,300})»|「([^」\r\n]{6,300})」"
+)
+QUOTE_GROUPS = range(1, 7)
+LIST_MARKER = re.compile(r"^[\s\-*•·>#\d.)]*")
+TRIM = " \t.,;:-–—~'’\"()[]"
+CJK_LANGUAGES = ("zh", "ja", "ko")
+
+
+def url_tokens(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+    """Whitespace-separated tokens that look like URLs or paths (linear: no backtracking)."""
+    return (m for m in TOKEN.finditer(text, start, end) if URL_HINT.search(m.group()))
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start, end`` without surrounding separators; a trailing "?" or a closing bracket the
+    span opened stays."""
+    while start < end and text[start] in TRIM:
+        start += 1
+    while end > start and text[end - 1] in TRIM:
+        end -= 1
+    if end < len(text) and text[end] == "?":
+        end += 1
+    opened = text[start:end].count("(") > text[start:end].count(")")
+    if end < len(text) and text[end] == ")" and opened:
+        end += 1
+    return start, end
+
+
+def word_count(text: str) -> int:
+    return len(LATIN_WORD.findall(text))
+
+
+def cjk_count(text: str) -> int:
+    return sum(1 for c in text if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff")
+
+
+def is_english(text: str, segment: Segment) -> bool:
+    return segment.language in CJK_LANGUAGES or segment_language(text, segment.language) == "en"
+
+
+def quoted_spans(line_text: str, offset: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of the inside of every quoted phrase of a line, offset into the text."""
+    for m in QUOTES.finditer(line_text):
+        group = next(i for i in QUOTE_GROUPS if m.group(i))
+        yield offset + m.start(group), offset + m.end(group)

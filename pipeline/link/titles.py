@@ -1,0 +1,240 @@
+"""Evidence from English titles: spans that may hold a title, and the fuzzy-title decision.
+
+Titles are compared in a compact form (NFKC, case-folded, punctuation and spaces removed, so
+that `fromMulti-Head` equals `from Multi-Head`) with rapidfuzz ``ratio`` over the candidates
+of the blocked title index. ``token_set_ratio`` and ``partial_ratio`` were rejected: they give
+100 to a title that is part of a longer one ("Attention Is All You Need" vs "... in Speech
+Separation").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+from pipeline.language import Segment
+from pipeline.link.decision import Decision, ambiguous
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.text import (
+    CJK_LANGUAGES,
+    LATIN_RUN,
+    LATIN_WORD,
+    LIST_MARKER,
+    is_english,
+    quoted_spans,
+    trimmed,
+    url_tokens,
+    word_count,
+)
+from pipeline.link.title_index import compact_title, normalize_title
+
+# Where a title ends: list separators and citation tails.
+SEPARATORS = re.compile(
+    r"\s+[-~–—]+\s+|\s*~\s*|\.\s+arxiv preprint.*|\s*arxiv[:\s]\s*\S+.*|\s\d{4}$|\.\s+in\s.*"
+    r"|\s*\(\s*(?:19|20)\d{2}[a-z]?\s*\)",
+    re.IGNORECASE,
+)
+# "2015 Fast R-CNN": a timeline's year is not part of the title.
+LEADING_YEAR = re.compile(r"(?:19|20)\d{2}\s+(?=[A-Za-z])")
+ONLY_TRIM = re.compile(r"[\s.,;:\-–—~'’\"()\[\]]*")
+SEPARATOR_LOOKBACK = 16
+TITLE_FOLLOWERS = ("-", "~", "–", "http", "arXiv", "arxiv")
+# A reference-list entry: "1. Title. In Venue 2019.", "[3] Title, 2020", "- Title (2017)".
+REFERENCE_ENTRY = re.compile(r"^\s*(?:\[\d{1,3}\]|\d{1,3}[.)]|[-*•])\s")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# After a title: ". In AAAI 2019", "(Vaswani et al., 2017)", ", 2020", "[12]".
+CITATION_TAIL = re.compile(
+    r"[\s.,:;“”„\"'’»」》]{0,4}(?:[Ii]n\s+[A-Z]"
+    r"|\(?\s*[A-Z][^\s()]{1,30}(?: et al\.?| u\. ?a\.| dkk\.?)"
+    r"|\(?(?:19|20)\d{2}\b|\[\d{1,3}\])"
+)
+URL_OR_ID = re.compile(r"https?://|www\.|arxiv", re.IGNORECASE)
+# Evidence that a span is written as a title (not as a phrase that happens to equal one).
+QUOTED, LINKED, REFERENCE, CITED, RUNNING = "quoted", "linked", "reference", "cited", "running"
+TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING})
+# Papers outside the catalog get a stable id from their written title.
+OUTSIDE_ID_PREFIX = "ref:title-"
+OUTSIDE_ID_HEX = 16
+
+
+def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Split a run at URLs and title separators into trimmed pieces."""
+    cuts = [(m.start(), m.end()) for m in url_tokens(text, start, end)]
+    cuts += [(m.start() + start, m.end() + start) for m in SEPARATORS.finditer(text[start:end])]
+    year = LEADING_YEAR.match(text, start, end)
+    position = year.end() if year else start
+    for cut_start, cut_end in sorted(cuts):
+        if cut_start > position:
+            yield trimmed(text, position, cut_start)
+        position = max(position, cut_end)
+    if position < end:
+        yield trimmed(text, position, end)
+
+
+def looks_like_title(text: str, policy: LinkPolicy) -> bool:
+    """Title-like enough to be reported even when no catalog title resembles it."""
+    words = LATIN_WORD.findall(text)
+    if text.count(",") > 2 or text.endswith(".") or not text[:1].isupper():
+        return False
+    return policy.min_standalone_title_words <= len(words) <= policy.max_title_words
+
+
+def _stands_after(text: str, edge: int, start: int) -> bool:
+    """True when only separators stand between the line's edge and ``start``, or the text
+    before ``start`` ends in a list separator. Looks only near both ends: linear overall."""
+    if ONLY_TRIM.fullmatch(text, edge, start):
+        return True
+    before = text[max(edge, start - SEPARATOR_LOOKBACK) : start].rstrip()
+    return before.endswith(("-", "~", "–", "—", "》", "：", ":"))
+
+
+def _stands_before(text: str, end: int, region_end: int) -> bool:
+    """True when nothing but separators follows ``end`` up to the region's end, or what
+    follows starts with a list separator, a link or a citation."""
+    if ONLY_TRIM.fullmatch(text, end, region_end):
+        return True
+    after = text[end : min(region_end, end + SEPARATOR_LOOKBACK)].strip()
+    return after.startswith(TITLE_FOLLOWERS) or bool(CITATION_TAIL.match(after))
+
+
+def title_spans(
+    text: str, segment: Segment, policy: LinkPolicy
+) -> Iterator[tuple[int, int, bool, str | None]]:
+    """(start, end, standalone, evidence) for every English-title candidate in one line
+    (``evidence``: how it is marked as a title, see ``title_evidence``).
+
+    A whole English line, a quoted English phrase or an English run inside a CJK line can hold
+    a title; ``standalone`` says whether the span stands alone (fills its line or its quotes
+    and looks like a title), which makes it a mention even when no catalog title resembles it.
+    """
+    line_text = text[segment.start : segment.end]
+    content_start = segment.start + LIST_MARKER.match(line_text).end()
+    regions = [(s, e, True) for s, e in quoted_spans(line_text, segment.start)]
+    if segment.language in ("en", *CJK_LANGUAGES):
+        regions.append((content_start, segment.end, False))
+    seen: set[tuple[int, int]] = set()
+    for region_start, region_end, in_quotes in regions:
+        edge = region_start if in_quotes else content_start
+        for run in LATIN_RUN.finditer(text, region_start, region_end):
+            for start, end in _pieces(text, run.start(), run.end()):
+                surface = text[start:end]
+                words = word_count(surface)
+                if (start, end) in seen or not (
+                    policy.min_candidate_words <= words <= policy.max_title_words
+                ):
+                    continue
+                if in_quotes and not is_english(surface, segment):
+                    continue
+                seen.add((start, end))
+                alone = _stands_after(text, edge, start) and _stands_before(text, end, region_end)
+                evidence = title_evidence(text, segment, start, end, in_quotes, policy)
+                yield start, end, alone and looks_like_title(surface, policy), evidence
+
+
+def title_evidence(
+    text: str, segment: Segment, start: int, end: int, quoted: bool, policy: LinkPolicy
+) -> str | None:
+    """How a span is marked as a title: in quotes, on a line with a link or an arXiv id, in
+    a reference-list entry, with a citation right after it, or title-cased inside running
+    Latin text; None when it is only a phrase."""
+    if quoted:
+        return QUOTED
+    line = text[segment.start : segment.end]
+    if URL_OR_ID.search(line):
+        return LINKED
+    if REFERENCE_ENTRY.match(line) and YEAR.search(line):
+        return REFERENCE
+    if CITATION_TAIL.match(text, end, min(segment.end, end + 40)):
+        return CITED
+    if segment.language not in CJK_LANGUAGES and _inside_running_text(text, segment, start, end):
+        return RUNNING
+    return None
+
+
+def _inside_running_text(text: str, segment: Segment, start: int, end: int) -> bool:
+    """Title-cased words with running (lower-case) text on both sides within the line."""
+    words = LATIN_WORD.findall(text[start:end])
+    if not all(w[0].isupper() for w in words if len(w) > 3):
+        return False
+    before = LATIN_WORD.findall(text[max(segment.start, start - 40) : start])
+    after = LATIN_WORD.findall(text[end : min(segment.end, end + 40)])
+    return bool(before and after and before[-1].islower() and after[0].islower())
+
+
+@lru_cache(maxsize=1 << 14)
+def generic_title(title: str, policy: LinkPolicy) -> bool:
+    """A short title made only of common English words ("Large Language Models", "Position
+    Coding"): the same words are written as an ordinary phrase far more often."""
+    words = LATIN_WORD.findall(title)
+    return 0 < len(words) <= policy.generic_title_max_words and all(
+        zipf_frequency(w, "en") >= policy.common_word_zipf for w in words
+    )
+
+
+def outside_paper_id(title: str) -> str:
+    """A stable id for a paper known only by the title written in a source."""
+    digest = hashlib.sha1(normalize_title(title).encode()).hexdigest()[:OUTSIDE_ID_HEX]
+    return OUTSIDE_ID_PREFIX + digest
+
+
+def outside_title(surface: str, evidence: str | None, standalone: bool, policy: LinkPolicy) -> bool:
+    """An English title that matches no catalog paper is kept as a paper of its own only on
+    clear evidence: in a reference-list entry, standing alone, title-like. Quotes are not
+    enough: they hold blog titles and prompts ("Let's think step by step") as often."""
+    words = LATIN_WORD.findall(surface)
+    return (
+        evidence == REFERENCE
+        and standalone
+        and len(words) >= policy.min_outside_title_words
+        and looks_like_title(surface, policy)
+    )
+
+
+def name_prefix(title: str, policy: LinkPolicy) -> str:
+    """The model name before a title's colon ("ChatDoctor" in "ChatDoctor: A Medical ...")."""
+    head, colon, _ = title.partition(":")
+    short = len(head.split()) <= policy.name_prefix_max_words
+    return compact_title(head) if colon and short else ""
+
+
+def decide_title(
+    surface: str,
+    ranked: list[tuple[str, float]],
+    titles: dict[str, str],
+    policy: LinkPolicy,
+) -> Decision:
+    """Link when the best title is close enough and clearly ahead of the runner-up.
+
+    A title in the review band is still linked when it starts with the same model name as the
+    written one ("ChatDoctor: ..."), since titles are revised between arXiv versions but
+    their model name rarely is. Short spans link only on an exact title ("Large Language
+    Model" in running text is a term, not the paper "Large Language Models").
+    """
+    if not ranked:
+        return Decision("unmatched", None, 0.0, "title_fuzzy")
+    top_id, top = ranked[0]
+    runner_up_id, runner_up = ranked[1] if len(ranked) > 1 else (None, 0.0)
+    clear = top - runner_up >= policy.title_margin
+    if len(surface.split()) < policy.min_words_for_fuzzy_title and top < 100:
+        return Decision("unmatched", None, top, "title_fuzzy")
+    if top >= policy.title_accept and clear:
+        return Decision("matched", top_id, top, "title_fuzzy", (), runner_up_id, runner_up)
+    prefix = name_prefix(surface, policy)
+    if (
+        top >= policy.title_review
+        and clear
+        and prefix
+        and prefix == name_prefix(titles[top_id], policy)
+    ):
+        return Decision(
+            "matched", top_id, top, "title_fuzzy_name_prefix", (), runner_up_id, runner_up
+        )
+    if top >= policy.title_review:
+        close = tuple(pid for pid, score in ranked if score >= policy.title_review)
+        method = "title_fuzzy_low_margin" if top >= policy.title_accept else "title_fuzzy_low_score"
+        return ambiguous(top, method, close)
+    return Decision("unmatched", None, top, "title_fuzzy")

@@ -1,0 +1,109 @@
+"""Evidence from titles written in the page's own language ("Arahan Kendiri", "思维链提示").
+
+Candidates are headings and list entries (also the part after a "Name:" prefix), quoted
+phrases and, in languages that do not capitalise common nouns, capitalised runs. Their words
+become English stems through the term tables and are compared with every catalog title and
+alias, weighted by rarity (``terms.ConceptIndex``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pipeline.language import Segment
+from pipeline.link.decision import Decision, ambiguous
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.terms import ConceptIndex, TermTable, f_score, translate
+from pipeline.link.text import (
+    CJK_LANGUAGES,
+    LIST_MARKER,
+    cjk_count,
+    is_english,
+    quoted_spans,
+    trimmed,
+    word_count,
+)
+
+CAPITALISED_RUN = re.compile(
+    r"(?<=[a-z\u00df-\u00ff,] )(?:[A-Z][a-z\u00e0-\u00ff]+[ -]){1,5}[A-Z][a-z\u00e0-\u00ff]+"
+)
+# Languages whose writers capitalise every noun: a capitalised run there is not a name.
+CAPITALISE_NOUNS = ("de", "lb")
+HEADING_PUNCTUATION = re.compile("[，。,；]")
+
+
+def heading_like(text: str, cjk: bool, policy: LinkPolicy) -> bool:
+    """Short, unpunctuated lines are headings and list entries, where titles stand."""
+    if cjk:
+        return 2 <= cjk_count(text) <= policy.heading_max_cjk_chars and not (
+            HEADING_PUNCTUATION.search(text)
+        )
+    words = word_count(text)
+    return 2 <= words <= policy.heading_max_words and not text.rstrip().endswith((".", ",", ";"))
+
+
+def translated_spans(text: str, segment: Segment, policy: LinkPolicy) -> Iterator[tuple[int, int]]:
+    """(start, end) of every span of a non-English line that may be a translated title."""
+    if segment.language == "en":
+        return
+    cjk = segment.language in CJK_LANGUAGES
+    line_text = text[segment.start : segment.end]
+    content_start = segment.start + LIST_MARKER.match(line_text).end()
+    start, end = trimmed(text, content_start, segment.end)
+    if start < end and heading_like(text[start:end], cjk, policy):
+        yield start, end
+        prefix, colon, _ = text[start:end].partition(":")
+        if colon and len(prefix.split()) <= policy.name_prefix_max_words:
+            rest_start, rest_end = trimmed(text, start + len(prefix) + 1, end)
+            if rest_start < rest_end and heading_like(text[rest_start:rest_end], cjk, policy):
+                yield rest_start, rest_end
+    for q_start, q_end in quoted_spans(line_text, segment.start):
+        q_start, q_end = trimmed(text, q_start, q_end)
+        quoted = text[q_start:q_end]
+        if (cjk_count(quoted) >= 2 if cjk else word_count(quoted) >= 2) and not (
+            not cjk and is_english(quoted, segment)
+        ):
+            yield q_start, q_end
+    if not cjk and segment.language not in CAPITALISE_NOUNS:
+        for m in CAPITALISED_RUN.finditer(text, segment.start, segment.end):
+            yield m.start(), m.end()
+
+
+def decide_translated(
+    surface: str,
+    language: str,
+    concepts: ConceptIndex,
+    term_tables: dict[str, TermTable],
+    policy: LinkPolicy,
+) -> Decision | None:
+    """A title written in another language, through the term tables; None when it resembles
+    no catalog title or alias (then it is not a mention). Two words link only to a whole
+    title or alias ("Model Konsistensi"): a heading such as "Transformer 架構" is part of many
+    titles."""
+    ranked = concepts.rank(translate(surface, language, term_tables, dictionary=True))
+    if not ranked:
+        return None
+    top, f = ranked[0], f_score(ranked[0])
+    runner_up = f_score(ranked[1]) if len(ranked) > 1 else 0.0
+    if (
+        f >= policy.translated_accept
+        and f - runner_up >= policy.translated_margin
+        and top.matched >= 2
+        and top.recall >= policy.translated_min_recall
+        and (top.matched > 2 or top.recall >= policy.whole_title)
+    ):
+        runner_up_id = ranked[1].paper_id if len(ranked) > 1 else None
+        return Decision(
+            "matched",
+            top.paper_id,
+            100 * f,
+            "translated_title_terms",
+            (),
+            runner_up_id,
+            100 * runner_up,
+        )
+    if f >= policy.translated_review and top.matched >= 2:
+        close = tuple(m.paper_id for m in ranked if f_score(m) >= f - policy.translated_margin)
+        return ambiguous(100 * f, "translated_title_terms", close)
+    return None

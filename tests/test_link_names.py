@@ -1,0 +1,191 @@
+"""Names: normalised keys, letter case judged by word frequency, sizes kept, versions apart,
+curated aliases over mined ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.language import Segment
+from pipeline.link.names import NameTable, build_alias_pattern, name_key, name_spans
+
+
+def _table(aliases: list[str], sources: list[str] | None = None) -> NameTable:
+    """One paper per alias ("p0", "p1", ...)."""
+    return NameTable(
+        {f"p{i}": [a] for i, a in enumerate(aliases)},
+        {f"p{i}": [s] for i, s in enumerate(sources)} if sources else None,
+    )
+
+
+def _names(text: str, aliases: list[str], language: str = "zh") -> list[tuple[str, str]]:
+    segment = Segment(0, len(text), language)
+    return [(text[s:e], evidence) for s, e, evidence in name_spans(text, segment, _table(aliases))]
+
+
+def test_alias_next_to_han_characters() -> None:
+    assert _names("LoRA论文 - Prefix-Tuning论文", ["LoRA"]) == [("LoRA", "lora")]
+
+
+def test_alias_version_is_not_the_alias() -> None:
+    assert _names("我们用GPT-3.5做实验", ["GPT-3"]) == []
+    assert _names("我们用GPT-3做实验", ["GPT-3"]) == [("GPT-3", "gpt3")]
+
+
+@pytest.mark.parametrize("written", ["GPT3", "GPT 3", "GPT-3", "GPT_3"])
+def test_alias_separator_variants(written: str) -> None:
+    assert _names(f"原始论文 {written} 模型", ["GPT-3"]) == [(written, "gpt3")]
+
+
+def test_alias_not_inside_lit_prefix() -> None:
+    assert _names("Lit-LLaMA is a fork of nanoGPT", ["LLaMA"], "en") == []
+    assert _names("LLaMA is open", ["LLaMA"], "en") == [("LLaMA", "llama")]
+
+
+def test_alias_not_inside_longer_word() -> None:
+    assert _names("RoBERTa and BERTology", ["BERT"], "en") == []
+
+
+def test_alias_followed_by_a_different_name() -> None:
+    assert _names("Transformer-XL handles long context", ["Transformer"], "en") == []
+    assert _names("LoRA-drop prunes adapters", ["LoRA"], "en") == []
+
+
+@pytest.mark.parametrize("written", ["LoRA-based tuning", "LoRA-style adapters", "LoRA-nya"])
+def test_alias_used_with_a_suffix(written: str) -> None:
+    assert _names(written, ["LoRA"], "en") == [("LoRA", "lora")]
+
+
+def test_alias_with_german_compound_suffix() -> None:
+    text = (
+        "Daher können vortrainierte BERT-Modelle durch einfaches Hinzufügen feinabgestimmt werden."
+    )
+    assert _names(text, ["BERT"], "de") == [("BERT", "bert")]
+
+
+@pytest.mark.parametrize(
+    "written", ["Chinchilla-70B", "Chinchilla 70B", "Chinchilla-Instruct", "Chinchilla-base"]
+)
+def test_sizes_and_variants_are_the_same_paper(written: str) -> None:
+    assert _names(f"{written} übertrifft Gopher", ["Chinchilla"], "de") == [
+        ("Chinchilla", "chinchilla")
+    ]
+
+
+@pytest.mark.parametrize("written", ["Self-consistency", "self consistency", "SELF-CONSISTENCY"])
+def test_phrase_alias_any_case(written: str) -> None:
+    assert _names(f"the {written} method", ["Self-Consistency"], "en") == [
+        (written, "selfconsistency")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "alias"),
+    [
+        ("Llama", "LLaMA"),
+        ("LLaMA-2", "Llama 2"),
+        ("Llama2", "Llama 2"),
+        ("roberta", "RoBERTa"),
+        ("Word2Vec", "word2vec"),
+        ("Phi-1", "phi-1"),
+        ("StableDiffusion", "Stable Diffusion"),
+    ],
+)
+def test_spellings_of_a_name(written: str, alias: str) -> None:
+    assert _names(f"Kami guna {written} untuk ujian.", [alias], "ms") == [
+        (written, name_key(alias))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "alias"),
+    [
+        ("we use adam here", "Adam"),
+        ("Sam said so", "SAM"),
+        ("a transformer block", "Transformer"),
+        ("ein vortrainiertes seq2seq-Modell", "Seq2Seq"),
+    ],
+)
+def test_common_words_in_another_case_are_not_names(text: str, alias: str) -> None:
+    assert _names(text, [alias], "en") == []
+
+
+def test_alias_as_written_is_always_a_name() -> None:
+    assert _names("we use Adam here", ["Adam"], "en") == [("Adam", "adam")]
+
+
+def test_a_new_version_is_another_paper() -> None:
+    table = _table(["Gemma"])
+    text = "Gemma 2 lebih baik daripada Gemma."
+    found = list(name_spans(text, Segment(0, len(text), "ms"), table))
+    assert [(text[s:e], ev) for s, e, ev in found] == [("Gemma", "gemma|2"), ("Gemma", "gemma")]
+    unknown = table.decide(found[0][2])
+    assert (unknown.status, unknown.paper_id, unknown.method) == (
+        "unmatched",
+        None,
+        "name_unknown_version:Gemma",
+    )
+    assert table.decide(found[1][2]).paper_id == "p0"
+
+
+def test_a_version_the_catalog_knows_is_its_paper() -> None:
+    table = _table(["LLaMA", "Llama 3", "Llama 3.1"])
+    text = "Llama 3.1 dan Llama 3 serta LLaMA-13B dan Llama 4"
+    found = [
+        (text[s:e], table.decide(ev))
+        for s, e, ev in name_spans(text, Segment(0, len(text), "ms"), table)
+    ]
+    assert [(w, d.paper_id) for w, d in found] == [
+        ("Llama 3.1", "p2"),
+        ("Llama 3", "p1"),
+        ("LLaMA", "p0"),
+        ("Llama", None),
+    ]
+
+
+def test_mined_alias_needs_its_written_form_and_no_common_word() -> None:
+    table = _table(["Mamba", "Position"], ["title", "title"])
+    text = "Mamba and mamba; Position matters"
+    found = [text[s:e] for s, e, _ in name_spans(text, Segment(0, len(text), "en"), table)]
+    assert found == ["Mamba"]
+
+
+def test_curated_alias_wins_over_a_mined_one() -> None:
+    table = NameTable(
+        {"a": ["BERT"], "b": ["BERT"], "c": ["BERT"]},
+        {"a": ["curated"], "b": ["title"], "c": ["abstract"]},
+    )
+    assert table.decide("bert").paper_id == "a"
+    mined = NameTable({"b": ["Orca"], "c": ["Orca"]}, {"b": ["title"], "c": ["abstract"]})
+    shared = mined.decide("orca")
+    assert (shared.status, shared.candidates) == ("ambiguous", ("b", "c"))
+
+
+def test_name_key() -> None:
+    assert name_key("GPT-3") == name_key("GPT 3") == name_key("gpt3") == "gpt3"
+    assert name_key("Llama 3.1") == "llama3.1"
+    assert name_key("Self-Consistency") == name_key("self consistency") == "selfconsistency"
+
+
+def test_longest_alias_wins() -> None:
+    assert _names("GPT-3 and GPT-3 Turbo", ["GPT-3", "GPT-3 Turbo"], "en") == [
+        ("GPT-3", "gpt3"),
+        ("GPT-3 Turbo", "gpt3turbo"),
+    ]
+
+
+def test_no_aliases_no_pattern() -> None:
+    assert build_alias_pattern([]) is None
+    text = "GPT-3"
+    assert list(name_spans(text, Segment(0, len(text), "en"), _table([]))) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [("Gemma 2是新模型", "gemma|2"), ("Gemma 2B 很小", "gemma"), ("Gemma-7B-Instruct", "gemma")],
+)
+def test_versions_and_sizes_next_to_han_characters(text: str, evidence: str) -> None:
+    assert [e for _, e in _names(text, ["Gemma"])] == [evidence]
+
+
+def test_a_chinese_word_after_a_hyphen_is_a_use_of_the_name() -> None:
+    assert _names("基于BERT-模型的方法", ["BERT"]) == [("BERT", "bert")]

@@ -1,0 +1,88 @@
+"""English-title candidate spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.language import Segment, segment_lines
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.titles import title_spans
+from tests.conftest import RAW
+
+# title_spans
+
+
+def _titles(line: str, language: str) -> list[tuple[str, int, int, bool]]:
+    segment = Segment(0, len(line), language)
+    return [
+        (line[start:end], start, end, alone)
+        for start, end, alone, _ in title_spans(line, segment, LinkPolicy())
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "title", "standalone"),
+    [
+        (
+            "GPT3原始论文 - Training language models to follow instructions with human feedback",
+            "Training language models to follow instructions with human feedback",
+            True,
+        ),
+        (
+            "Opt: Open pre-trained transformer language models. "
+            "arXiv preprint arXiv:2205.01068, 2022",
+            "Opt: Open pre-trained transformer language models",
+            False,
+        ),
+        (
+            "SwiGLU的原始论文 - 《The Natural Language Decathlon:Multitask Learning as Question "
+            "Answering》",
+            "The Natural Language Decathlon:Multitask Learning as Question Answering",
+            True,
+        ),
+    ],
+)
+def test_title_spans_on_seed_lines(line: str, title: str, standalone: bool) -> None:
+    assert line in (RAW / "004_fca185adc7557be1.txt").read_text(encoding="utf-8")
+    spans = _titles(line, "zh")
+    start = line.index(title)
+    assert (title, start, start + len(title), standalone) in spans
+    for surface, _, _, _ in spans:
+        assert "arXiv" not in surface
+        assert "2022" not in surface
+
+
+def test_title_span_offsets_inside_a_longer_text() -> None:
+    text = (
+        "前言\nGPT3原始论文 - Training language models to follow instructions with human feedback\n"
+    )
+    segment = segment_lines(text, "zh")[1]
+    spans = list(title_spans(text, segment, LinkPolicy()))
+    surfaces = [text[start:end] for start, end, _, _ in spans]
+    assert "Training language models to follow instructions with human feedback" in surfaces
+
+
+def test_german_line_yields_no_title() -> None:
+    line = (
+        "Daher können vortrainierte Modelle durch einfaches Hinzufügen einer Ausgabeebene "
+        "feinabgestimmt werden."
+    )
+    assert _titles(line, "de") == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'Im Artikel "Attention Is All You Need" beschreiben die Autoren den Transformer.',
+        "Im Artikel „Attention Is All You Need“ beschreiben die Autoren den Transformer.",
+    ],
+)
+def test_german_line_yields_quoted_english_title(line: str) -> None:
+    assert _titles(line, "de") == [
+        ("Attention Is All You Need", 12, 37, True),
+    ]
+
+
+def test_german_quoted_german_phrase_yields_nothing() -> None:
+    line = "Die Autoren nennen es „Training großer Sprachmodelle mit optimaler Rechenleistung“."
+    assert _titles(line, "de") == []
