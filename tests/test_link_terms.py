@@ -243,6 +243,30 @@ def test_description_links_through_keywords(keyword_matcher: Matcher) -> None:
     assert keyword_matcher.decide_description("研究人员进行了审计,结果很好", "zh") is None
 
 
+def test_keywords_derived_from_an_abstract_never_link_a_description_alone(tmp_path: Path) -> None:
+    """The same keywords, derived at import instead of written by hand: a description that
+    covers them proposes no paper (derived keywords linked 7.4 % of unrelated abstracts)."""
+    catalog_dir = tmp_path / "catalog"
+    catalog_dir.mkdir()
+    rows = [
+        row + ",abstract" if row.endswith("human evaluation audit") else row + ","
+        for row in KEYWORD_ROWS
+    ]
+    header = KEYWORD_HEADER.strip() + ",keywords_source\n"
+    (catalog_dir / "papers.csv").write_text(header + "\n".join(rows) + "\n", "utf-8")
+    terms_dir = tmp_path / "terms"
+    terms_dir.mkdir()
+    (terms_dir / "zh.csv").write_text(KEYWORD_TERMS, "utf-8")
+    matcher = Matcher(load_catalog(catalog_dir), LinkPolicy(), load_term_tables(terms_dir))
+    text = (
+        "研究人员对生成式搜索引擎BingChat、NeevaAI和YouChat进行了审计,"
+        "衡量citation recall与citation precision"
+    )
+    decision = matcher.decide_description(text, "zh")
+    assert decision is None or decision.method != "description_keywords"
+    assert "arxiv:2304.09848" in matcher.derived_keywords
+
+
 def test_keywords_outweigh_a_title_contained_in_another(keyword_matcher: Matcher) -> None:
     """All of "Emergent Abilities of Large Language Models" is inside a description of the
     Mirage paper; its keywords (metrics, BIG-Bench, InstructGPT) tell them apart."""
