@@ -24,7 +24,7 @@ from charset_normalizer import from_bytes
 
 from pipeline.isolation import log_internal_error
 
-TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".mdx", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
 MANIFEST_NAME = "sources.csv"
 # A manifest value quoted in an error is cut after this many characters.

@@ -166,6 +166,8 @@ def _tree(root: Path) -> None:
     (root / "a" / "deep").mkdir(parents=True)
     (root / "z.txt").write_text("z", encoding="utf-8")
     (root / "b" / "note.md").write_text("md", encoding="utf-8")
+    (root / "b" / "page.mdx").write_text("mdx", encoding="utf-8")
+    (root / "b" / "readme.markdown").write_text("markdown", encoding="utf-8")
     (root / "a" / "deep" / "page.html").write_text("<p>html</p>", encoding="utf-8")
     (root / "a" / "UPPER.TXT").write_text("upper", encoding="utf-8")
     (root / "catalog.csv").write_text("a,b\n1,2\n", encoding="utf-8")
@@ -175,7 +177,14 @@ def _tree(root: Path) -> None:
 def test_discover_sources_recursive_stable_order_ignores_csv(tmp_path: Path) -> None:
     _tree(tmp_path)
     found = [p.relative_to(tmp_path).as_posix() for p in discover_sources(tmp_path)]
-    assert found == ["a/UPPER.TXT", "a/deep/page.html", "b/note.md", "z.txt"]
+    assert found == [
+        "a/UPPER.TXT",
+        "a/deep/page.html",
+        "b/note.md",
+        "b/page.mdx",
+        "b/readme.markdown",
+        "z.txt",
+    ]
     assert [p.relative_to(tmp_path).as_posix() for p in discover_sources(tmp_path)] == found
 
 
