@@ -18,11 +18,9 @@ import hashlib
 import json
 import logging
 import os
-import platform
 import tempfile
 import unicodedata
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +30,7 @@ import schemas
 from pipeline import __version__
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS
+from pipeline.versions import installed_versions
 
 CACHE_FORMAT = 2
 # The packages whose source decides a document's cached results: all of it is hashed.
@@ -68,16 +67,7 @@ def code_sha256(packages: tuple[Path, ...] = SOURCE_PACKAGES) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    versions = {
-        "python": platform.python_version(),
-        "unicode": unicodedata.unidata_version,
-    }
-    for name in LINKING_DISTRIBUTIONS:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    return {"unicode": unicodedata.unidata_version, **installed_versions(LINKING_DISTRIBUTIONS)}
 
 
 def run_fingerprint(catalog_sha256: str, terms_sha256: str, policy: LinkPolicy) -> str:

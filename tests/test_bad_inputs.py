@@ -24,6 +24,7 @@ from pipeline.cli import main
 from pipeline.ingest import decode_bytes, html_to_text
 from pipeline.write import RUNS, TABLES
 from tests.conftest import CATALOG
+from tests.test_ingest import stdlib_parser_error
 
 MAX_FILE_BYTES = 3_000_000
 LONG_LINE_BYTES = 2 * 1024 * 1024
@@ -97,19 +98,7 @@ DAMAGED_SHORT = b"Model seperti StableDiffusion boleh menjana imej \xff\xfe deng
 MARKED_SECTION = "<p>Siehe <![foo bar]> arXiv:1706.03762 hier.</p>"
 
 
-def _stdlib_parser_error(markup: str) -> str | None:
-    """What Python's HTML parser says about ``markup``; None when it accepts it (newer
-    Pythons read an unknown marked section as a bogus comment)."""
-    from html.parser import HTMLParser
-
-    try:
-        HTMLParser().feed(markup)
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
-    return None
-
-
-MARKED_SECTION_ERROR = _stdlib_parser_error(MARKED_SECTION)
+MARKED_SECTION_ERROR = stdlib_parser_error(MARKED_SECTION)
 
 
 def _long_line() -> bytes:

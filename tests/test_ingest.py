@@ -285,7 +285,7 @@ def test_html_a_hundred_thousand_levels_deep_is_extracted(tmp_path: Path) -> Non
     assert html_to_text("<p>x</p>" + "<div>y" * depth).split("\n")[:3] == ["x", "y", "y"]
 
 
-def _stdlib_parser_error(markup: str) -> str | None:
+def stdlib_parser_error(markup: str) -> str | None:
     """What Python's own HTML parser says about ``markup`` (None when it accepts it; newer
     Pythons read an unknown marked section as a bogus comment)."""
     from html.parser import HTMLParser
@@ -300,7 +300,7 @@ def _stdlib_parser_error(markup: str) -> str | None:
 def test_html_the_parser_rejects_is_refused_with_the_parsers_message() -> None:
     markup = "<p>Siehe <![foo bar]> arXiv:1706.03762</p>"
     text, error = decode_source(markup.encode(), ".html")
-    reason = _stdlib_parser_error(markup)
+    reason = stdlib_parser_error(markup)
     if reason is None:
         assert (text, error) == ("Siehe arXiv:1706.03762", None)
     else:

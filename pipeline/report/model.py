@@ -7,10 +7,8 @@ warnings of the drift rules, so each format says the same thing.
 
 from __future__ import annotations
 
-import platform
 import unicodedata
 from collections.abc import Mapping
-from importlib import metadata
 from typing import Any
 
 import pandas as pd
@@ -30,6 +28,7 @@ from pipeline.report.drift import (
     table_summary,
     trends,
 )
+from pipeline.versions import installed_versions
 
 REPORT_FORMAT = 2
 # Score bins of the histogram; exact scores of 100 (ids, aliases) get a bin of their own so
@@ -55,13 +54,7 @@ VERSIONED_PACKAGES = (
 
 
 def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for package in VERSIONED_PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return versions
+    return installed_versions(VERSIONED_PACKAGES)
 
 
 def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:
