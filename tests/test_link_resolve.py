@@ -412,3 +412,42 @@ def test_matcher_reads_alias_sources_when_the_catalog_has_them(catalog: Catalog)
     mentions = _resolve(matcher, "Das Chinchilla-Modell ist optimal und Optimal.\n", "de")
     names = mentions[mentions["kind"] == "name"]
     assert list(names["surface"]) == ["Chinchilla"]
+
+
+def _mined_matcher(tmp_path: Path) -> Matcher:
+    """Two real papers whose names were mined from their titles, none curated."""
+    rows = [
+        (
+            "arxiv:1909.06951",
+            "1909.06951",
+            "ALPACA: Automatic Lyrics-to-Audio Cross-Modal Aligner",
+            "2019",
+            "ALPACA",
+        ),
+        ("arxiv:2601.03267", "2601.03267", "OpenAI GPT-5 System Card", "2025", "OpenAI GPT-5"),
+    ]
+    frame = pd.read_csv(_write_catalog(tmp_path / "catalog", rows) / "papers.csv")
+    frame["alias_sources"] = "title"
+    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
+    return Matcher(load_catalog(tmp_path / "catalog"), POLICY)
+
+
+def test_a_mined_name_links_only_where_the_sentence_supports_its_paper(tmp_path: Path) -> None:
+    matcher = _mined_matcher(tmp_path)
+    other = _resolve(matcher, "Das Modell ALPACA folgt Anweisungen wie ChatGPT.\n", "de")
+    name = other[other["kind"] == "name"].iloc[0]
+    assert (name["status"], name["method"]) == ("unmatched", "alias_mined_unconfirmed")
+    text = "ALPACA aligns lyrics to audio with a cross-modal aligner.\n"
+    supported = _resolve(matcher, text, "en")
+    name = supported[supported["kind"] == "name"].iloc[0]
+    assert (name["status"], name["paper_id"], name["method"]) == (
+        "matched",
+        "arxiv:1909.06951",
+        "alias_mined",
+    )
+
+
+def test_a_mined_alias_is_no_translated_title(tmp_path: Path) -> None:
+    """Stems lose the version: "GPT-3 von OpenAI" would equal the mined "OpenAI GPT-5"."""
+    decision = _mined_matcher(tmp_path).decide_translated("GPT-3 von OpenAI", "de")
+    assert decision is None or decision.status != "matched"

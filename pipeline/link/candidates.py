@@ -30,6 +30,7 @@ CANDIDATE_COLUMNS = [
     "kind",
     "evidence",
     "standalone",
+    "context",
 ]
 # Evidence of an English-title candidate spelled by a Papers with Code link's slug.
 SLUG_PREFIX = "slug:"
@@ -43,6 +44,8 @@ class Candidate:
     kind: str
     evidence: str | None
     standalone: bool
+    # The line a name stands in: what confirms a mined name where no sentence was cut out.
+    context: str | None = None
 
 
 def _line_candidates(
@@ -67,7 +70,7 @@ def _line_candidates(
     ]
     if names is not None:
         found += [
-            Candidate(line, s, e, "name", evidence, False)
+            Candidate(line, s, e, "name", evidence, False, line_text)
             for s, e, evidence in name_spans(text, segment, names)
         ]
     found += [
@@ -106,6 +109,7 @@ def extract_mentions(
                 c.kind,
                 c.evidence,
                 c.standalone,
+                c.context,
             )
             for c in _line_candidates(text, segment, line, names, policy)
         ]

@@ -17,6 +17,7 @@ from pipeline.link.terms import (
     ConceptIndex,
     TermTable,
     Unit,
+    english_stems,
     keyword_stems,
     load_term_tables,
     translate,
@@ -63,13 +64,20 @@ class Matcher:
         self.concepts = ConceptIndex(
             paper_ids,
             paper_titles,
-            [(pid, alias) for pid, aliases in self.aliases.items() for alias in aliases],
+            # Curated aliases only: a mined alias is a part of the title or abstract whose
+            # version number the stems lose ("OpenAI GPT-5" for "GPT-3 von OpenAI").
+            [
+                (pid, alias)
+                for pid, aliases in self.aliases.items()
+                for position, alias in enumerate(aliases)
+                if _curated((sources or {}).get(pid, []), position)
+            ],
             policy=policy,
         )
         # Keywords written by hand describe a paper well enough to recognise it from a
         # description alone. Keywords derived from an abstract at import do not (on real
-        # abstracts they linked 7.4 % of unrelated papers): they only help to tell apart
-        # papers that a name or an author reference already proposed.
+        # abstracts they linked 7.4 % of unrelated papers): they only confirm a mined name
+        # (see ``decide_name_in``).
         derived = papers.get("keywords_source", pd.Series("", index=papers.index)) == "abstract"
         described = papers[(papers["keywords"] != "") & ~derived]
         self.derived_keywords = dict(
@@ -101,6 +109,35 @@ class Matcher:
     def decide_name(self, evidence: str) -> Decision:
         return self.names.decide(evidence)
 
+    def decide_name_in(self, evidence: str, context: str, language: str) -> Decision:
+        """A name in its sentence: a mined name needs the sentence's support, a name several
+        papers claim is singled out by it or stays ambiguous."""
+        decision = self.names.decide(evidence)
+        key = evidence.partition("|")[0]
+        if key in self.names.mined_only:
+            return self._confirm_mined(decision, key, context, language)
+        return self.separate(decision, context, language)
+
+    def _confirm_mined(self, decision: Decision, key: str, context: str, language: str) -> Decision:
+        if decision.status != "matched":
+            return decision
+        units = translate(context, language, self.term_tables)
+        own = set(english_stems(self.names.display.get(key, key))) | {key}
+        stems = self._evidence_stems(decision.paper_id) - own
+        _, words = context_overlap(stems, units, self.concepts.weight)
+        if words >= self.policy.mined_name_context_words:
+            return Decision("matched", decision.paper_id, decision.score, "alias_mined")
+        return Decision("unmatched", None, 0.0, "alias_mined_unconfirmed")
+
+    def _evidence_stems(self, paper_id: str) -> frozenset[str]:
+        """The paper's title and keyword stems, derived keywords included."""
+        stems = self.concepts.title_stems(paper_id)
+        if paper_id in self.profiles.title_index:
+            return stems | self.profiles.title_stems(paper_id)
+        if paper_id in self.derived_keywords:
+            return stems | keyword_stems(split_keywords(self.derived_keywords[paper_id]))
+        return stems
+
     def separate(self, decision: Decision, context: str, language: str) -> Decision:
         """A name several papers claim: the one the words around it single out (by the same
         rule as author references), else still ambiguous between them all."""
@@ -131,9 +168,12 @@ class Matcher:
         stems = self.concepts.title_stems(paper_id)
         if paper_id in self.profiles.title_index:
             stems |= self.profiles.title_stems(paper_id)
-        elif paper_id in self.derived_keywords:
-            stems |= keyword_stems(split_keywords(self.derived_keywords[paper_id]))
         return context_overlap(stems, units, self.concepts.weight)
+
+
+def _curated(alias_sources: list[str], position: int) -> bool:
+    """Whether the alias at ``position`` was written by hand (the default without sources)."""
+    return position >= len(alias_sources) or alias_sources[position] in ("", "curated")
 
 
 def build_matcher(

@@ -49,6 +49,10 @@ class LinkPolicy:
     common_word_zipf: float = 3.25
     # Mined aliases (from titles or abstracts, not curated) need the exact written form.
     mined_alias_exact_case: bool = True
+    # A mined name links only when the sentence around it holds at least this many other
+    # words of the paper's title or keywords: names are reused ("Alpaca", "UCL"), and a name
+    # nobody curated has no other guard. Several papers' mined name is never singled out.
+    mined_name_context_words: int = 2
 
     # Translated titles (0-1 F-scores of idf-weighted title stems).
     translated_accept: float = 0.75

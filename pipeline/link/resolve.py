@@ -161,14 +161,17 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
     sentences = candidates[(candidates["kind"] == "description") & candidates["evidence"].isna()]
 
     def context(row: pd.Series) -> str:
-        """The sentence around a mention (its own text when none was found)."""
+        """The sentence around a mention, else its line, else its own text."""
         around = sentences[(sentences["start"] <= row["start"]) & (sentences["end"] >= row["end"])]
-        return around["surface"].iloc[0] if len(around) else row["surface"]
+        if len(around):
+            return around["surface"].iloc[0]
+        return row["context"] if isinstance(row["context"], str) else row["surface"]
 
     for index, row in candidates[candidates["kind"] == "name"].iterrows():
         if not _covered(title_spans, row["start"], row["end"]):
-            decision = matcher.decide_name(row["evidence"])
-            decisions[index] = matcher.separate(decision, context(row), row["language"])
+            decisions[index] = matcher.decide_name_in(
+                row["evidence"], context(row), row["language"]
+            )
     authors = candidates[(candidates["kind"] == "description") & candidates["evidence"].notna()]
     for index, row in authors.iterrows():
         decisions[index] = matcher.decide_author(row["evidence"], context(row), row["language"])
