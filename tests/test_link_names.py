@@ -45,6 +45,11 @@ def test_alias_not_inside_longer_word() -> None:
     assert _names("RoBERTa and BERTology", ["BERT"], "en") == []
 
 
+def test_a_middle_dot_joins_another_name() -> None:
+    assert _names("DALL·E 2 erzeugt Bilder", ["DALL"], "de") == []
+    assert _names("DALL・E 和 DALL 不同", ["DALL"], "zh") == [("DALL", "dall")]
+
+
 def test_alias_followed_by_a_different_name() -> None:
     assert _names("Transformer-XL handles long context", ["Transformer"], "en") == []
     assert _names("LoRA-drop prunes adapters", ["LoRA"], "en") == []

@@ -87,10 +87,16 @@ def build_alias_pattern(aliases: list[str]) -> re.Pattern[str] | None:
     )
 
 
+# Characters that join two parts into one name ("DALL·E", Japanese "ト・ニ").
+NAME_JOINERS = "\u00b7\u30fb\u2027"
+
+
 def name_continues(text: str, end: int, language: str) -> bool:
     """True when a hyphen after an alias leads into a different name ("Transformer-XL",
     "LoRA-drop") rather than a use or variant of it ("LoRA-based", "Llama-2-7B", German
-    "BERT-Modelle")."""
+    "BERT-Modelle"); a middle dot before a letter always does ("DALL·E" is not "DALL")."""
+    if end + 1 < len(text) and text[end] in NAME_JOINERS and text[end + 1].isalnum():
+        return True
     if end >= len(text) or text[end] != "-":
         return False
     following = FOLLOWING_WORD.match(text, end + 1)
