@@ -319,3 +319,30 @@ def test_a_folder_whose_documents_mention_no_paper_publishes_with_no_mentions(
     assert pd.read_parquet(out / "papers.parquet").empty
     assert pd.read_parquet(out / "documents.parquet")["n_mentions"].tolist() == [0]
     assert pq.read_schema(out / "mentions.parquet").field("start").type == "int64"
+
+
+@pytest.mark.parametrize(
+    ("text", "arxiv_id"),
+    [
+        ("Siehe arXiv:CS/0501001 für Details zur Methode.\n", "cs/0501001"),
+        ("论文见 arXiv:２２０５．０１０６８ 。\n", "2205.01068"),
+        ("Lihat arXiv:٢٢٠٥.٠١٠٦٨ untuk butiran.\n", "2205.01068"),
+        ("Model seperti StableDiffusion boleh menjana imej.\n", None),
+    ],
+)
+def test_a_short_page_with_an_odd_id_or_name_publishes(
+    tmp_path: Path, text: str, arxiv_id: str | None
+) -> None:
+    """Each of these once withheld a whole run; now the id is normalised and the name linked
+    or left unmatched, and the run publishes without quarantine."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "page.txt").write_text(text, "utf-8")
+    out = tmp_path / "out"
+    result = build_dataset(_settings(raw, out))
+    assert result.published and result.verdict["status"] == "published", result.failures
+    mentions = pd.read_parquet(out / "mentions.parquet")
+    assert len(mentions) >= 1
+    if arxiv_id is not None:
+        assert mentions["arxiv_id"].tolist() == [arxiv_id]
+        assert pd.read_parquet(out / "papers.parquet")["arxiv_id"].tolist() == [arxiv_id]
