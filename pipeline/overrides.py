@@ -1,6 +1,6 @@
 """Reviewed decisions coming back: ``overrides.csv`` in the raw folder, applied by every run.
 
-A reviewer fills the ``decision`` column of a ``review-*.csv`` file beside the report (a
+A reviewer fills the ``decision`` column of a ``review/*.csv`` file beside the report (a
 catalog ``paper_id`` to link the mention to, or ``reject`` to unlink it) and copies the rows
 into ``RAW/overrides.csv``; only ``mention_id`` and ``decision`` are read. A ``mention_id`` is
 a hash of file, offsets and kind, so a decision follows its mention as long as the document

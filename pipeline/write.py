@@ -40,6 +40,9 @@ TABLES = tuple(TABLE_MODELS)
 # The tables a run is compared with (the quarantine of the previous run is not).
 COMPARED_TABLES = ("documents", "mentions", "papers")
 REPORTS = ("report.json", "report.md", "report.html")
+# The review queues' CSVs (``review/<queue>.csv``), linked at the top like the reports so that
+# the links of ``OUT/report.html`` lead to them.
+REVIEW_FOLDER = "review"
 SCHEMA_FILE = "schema.json"
 CURRENT = "current"
 RUNS = "runs"
@@ -85,6 +88,8 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
+    """Write and flush to disk; a name with a folder part (``review/...``) makes its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         fh.write(data)
         fh.flush()
@@ -149,7 +154,7 @@ def publish(
         _fsync_dir(runs)
         # The top-level names always point through ``current``: they are put in place first,
         # so that switching ``current`` is the one step that publishes, on a first run too.
-        for name in [f"{t}.parquet" for t in TABLES] + [SCHEMA_FILE, *REPORTS]:
+        for name in [f"{t}.parquet" for t in TABLES] + [SCHEMA_FILE, *REPORTS, REVIEW_FOLDER]:
             _replace_link(out_dir / name, f"{CURRENT}/{name}")
         _fsync_dir(out_dir)
         _replace_link(out_dir / CURRENT, f"{RUNS}/{run_id}")

@@ -65,7 +65,7 @@ def test_seed_run_publishes_tables_that_follow_the_contract(seed_runs) -> None:
     documents = pd.read_parquet(out / "documents.parquet")
     assert sorted(documents["source_file"]) == sorted(p.name for p in RAW.glob("*.txt"))
     assert set(documents["language"]) == {"de", "ms", "zh"}
-    for name in ("report.json", "report.md", "report.html"):
+    for name in ("report.json", "report.md", "report.html", "review/ambiguous.csv"):
         assert (out / name).stat().st_size > 0
 
 

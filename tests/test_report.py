@@ -217,7 +217,7 @@ def test_long_surfaces_are_shortened_in_the_pages_but_whole_in_csv() -> None:
     report = build_report({"run_id": "r1"}, tables, {"doc.txt": text}, [], [], {}, None)
     rendered = render(report)
     assert passage not in rendered["report.html"] and "(400 characters)" in rendered["report.html"]
-    [row] = csv.DictReader(io.StringIO(rendered["review-unmatched.csv"]))
+    [row] = csv.DictReader(io.StringIO(rendered["review/unmatched.csv"]))
     assert row["surface"] == passage and row["mention_id"] == "a" and row["decision"] == ""
 
 
@@ -226,8 +226,8 @@ def test_review_csvs_hold_every_row_and_neutralise_formulas() -> None:
     tables["mentions"].loc[0, "surface"] = "=HYPERLINK(1)"
     report = build_report({"run_id": "r1"}, tables, {}, [], [], {}, None)
     rendered = render(report)
-    assert set(rendered) >= {f"review-{q}.csv" for q in ("ambiguous", "unmatched", "narrow")}
-    [row] = csv.DictReader(io.StringIO(rendered["review-unmatched.csv"]))
+    assert set(rendered) >= {f"review/{q}.csv" for q in ("ambiguous", "unmatched", "narrow")}
+    [row] = csv.DictReader(io.StringIO(rendered["review/unmatched.csv"]))
     assert row["surface"] == "'=HYPERLINK(1)"
 
 

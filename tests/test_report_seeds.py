@@ -59,7 +59,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     removed = sorted(raw.glob("*.txt"))[3]
     removed.unlink()
     without = _run(raw, out)
-    [row, *_] = csv.DictReader((without[0].run_folder / "review-ambiguous.csv").open())
+    [row, *_] = csv.DictReader((without[0].run_folder / "review" / "ambiguous.csv").open())
     chosen = row["candidates"].split(" ")[0]
     (raw / "overrides.csv").write_text(
         f"mention_id,decision\n{row['mention_id']},{chosen}\nnot-a-mention,reject\n"
@@ -128,7 +128,7 @@ def test_a_review_row_leads_to_its_row_in_mentions_parquet(runs) -> None:
                 row["end"],
             )
             assert found["surface"] == row["surface"]
-    csv_rows = list(csv.DictReader((result.run_folder / "review-unmatched.csv").open()))
+    csv_rows = list(csv.DictReader((result.run_folder / "review" / "unmatched.csv").open()))
     assert [r["mention_id"] for r in csv_rows] == [
         r["mention_id"] for r in report["review"]["unmatched"]
     ]

@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from pipeline.report.checks import all_failure_cases
 from pipeline.report.model import STATUSES, clip, display_width, finalize
+from pipeline.write import REVIEW_FOLDER
 
 REVIEW_QUEUES = ("ambiguous", "unmatched", "narrow", "conflicts")
 # Rows of a review queue shown in the pages; every row is in its CSV and in report.json.
@@ -51,7 +52,7 @@ MARKDOWN_SPECIAL = re.compile(r"[`*_\[\]|~]|\\(?=[!-/:-@\[-`{-~])")
 
 
 def review_csv_name(queue: str) -> str:
-    return f"review-{queue}.csv"
+    return f"{REVIEW_FOLDER}/{queue}.csv"
 
 
 def _missing(value: Any) -> bool:
