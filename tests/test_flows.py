@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline import write
 from pipeline.cli import main
@@ -174,6 +175,9 @@ def test_a_full_disk_ends_the_flow_failed_with_one_error_line_and_no_traceback(
     assert not list((tmp_path / "out" / "runs").glob("*"))
 
 
+OTHER_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 2  # not the default (all cores)
+
+
 def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Settings]:
     """A value other than the default for every setting that `run` takes, as flags, and the
     settings they must give (written out, not derived from the flags)."""
@@ -202,6 +206,9 @@ def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Setting
         "--drift-max-documents-removed": "2",
         "--drift-history-runs": "3",
         "--drift-min-mentions": "5",
+        "--workers": str(OTHER_WORKERS),
+        "--task-runner": "dask",
+        "--dask-address": "tcp://127.0.0.1:8786",
     }
     run_flags = {
         flag_name(n) for n in Settings.model_fields if "run" in setting_info(n)["commands"]
@@ -230,6 +237,9 @@ def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Setting
         drift_max_documents_removed=2,
         drift_history_runs=3,
         drift_min_mentions=5,
+        workers=OTHER_WORKERS,
+        task_runner="dask",
+        dask_address="tcp://127.0.0.1:8786",
     )
     argv = [part for flag, value in flags.items() for part in (flag, value) if part is not None]
     return argv, expected
@@ -264,6 +274,15 @@ def test_every_setting_reaches_both_engines_and_the_deployment(
     real_build = pipeline.build.build_dataset
     monkeypatch.setattr(pipeline.build, "build_dataset", spy("local", real_build))
     monkeypatch.setattr(pipeline.flows, "build_dataset", spy("prefect", real_build))
+    # The cluster the flags name does not exist here: record what the flow asks for, run on
+    # threads (the Dask cluster test runs the flow on a real one).
+    clusters: list[tuple[str | None, int]] = []
+
+    def recording_dask_runner(address: str | None, workers: int) -> ThreadPoolTaskRunner:
+        clusters.append((address, workers))
+        return ThreadPoolTaskRunner(max_workers=1)
+
+    monkeypatch.setattr(pipeline.flows, "dask_task_runner", recording_dask_runner)
     argv, expected = _every_run_flag(small_raw, tmp_path)
     assert expected != Settings() and all(
         getattr(expected, n) != getattr(Settings(), n)
@@ -290,6 +309,7 @@ def test_every_setting_reaches_both_engines_and_the_deployment(
     seen.clear()
     assert build_dataset_flow(**parameters)["published"]
     assert seen == {"prefect": want}
+    assert clusters == [("tcp://127.0.0.1:8786", OTHER_WORKERS)] * 2
 
 
 def test_deployment_parameters_carry_every_setting_with_absolute_paths() -> None:
