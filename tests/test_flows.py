@@ -34,6 +34,7 @@ from pipeline.flows import deployment_parameters
 from pipeline.lock import run_lock
 from tests.conftest import CATALOG, PROJECT_ROOT
 from tests.test_build import _ambiguous_without_candidates
+from tests.test_fanout import assert_same_tables
 
 pytestmark = pytest.mark.prefect
 
@@ -451,3 +452,79 @@ def test_served_deployment_runs_on_a_real_server(small_raw: Path, tmp_path: Path
     finally:
         _stop(serve)
         _stop(server)
+
+
+def _local_run(small_raw: Path, out: Path) -> None:
+    options = ["--raw", str(small_raw), "--out", str(out), "--full", "--workers", "1"]
+    assert main(["run", "--engine", "local", "--quiet", *options]) == 0
+
+
+def test_the_flow_on_two_processes_gives_the_tables_of_a_one_process_run(
+    prefect_harness, small_raw: Path, tmp_path: Path
+) -> None:
+    from pipeline.flows import build_dataset_flow
+
+    settings = load_settings(
+        raw_dir=small_raw, out_dir=tmp_path / "flow", incremental=False, workers=2
+    )
+    assert build_dataset_flow(settings)["published"]
+    _local_run(small_raw, tmp_path / "local")
+    assert_same_tables(tmp_path / "local", tmp_path / "flow")
+
+
+def _start(command: list[str], log: Path) -> subprocess.Popen:
+    with log.open("wb") as sink:
+        return subprocess.Popen(
+            command,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=PROJECT_ROOT,
+        )
+
+
+@pytest.mark.dask
+def test_the_flow_on_a_dask_cluster_gives_the_tables_of_a_local_run(
+    prefect_harness, small_raw: Path, tmp_path: Path
+) -> None:
+    """A real scheduler and two single-threaded workers on loopback, from the project's
+    environment; the flow sends its per-document tasks there."""
+    from distributed import Client
+
+    from pipeline.flows import build_dataset_flow
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    processes: list[subprocess.Popen] = []
+    try:
+        processes.append(
+            _start(
+                [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                tmp_path / "scheduler.log",
+            )
+        )
+        for number in range(2):
+            worker = [dask, "worker", address, "--nworkers", "1", "--nthreads", "1"]
+            worker += ["--host", "127.0.0.1", "--no-dashboard"]
+            worker += ["--local-directory", str(tmp_path / f"worker-{number}")]
+            processes.append(_start(worker, tmp_path / f"worker-{number}.log"))
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=90)
+            settings = load_settings(
+                raw_dir=small_raw,
+                out_dir=tmp_path / "dask",
+                incremental=False,
+                workers=2,
+                task_runner="dask",
+                dask_address=address,
+            )
+            assert build_dataset_flow(settings)["published"]
+            # The batches were linked on the cluster: its workers built their matchers.
+            built = client.run(lambda: len(__import__("pipeline.fanout").fanout._matchers))
+            assert len(built) == 2 and sum(built.values()) >= 1
+    finally:
+        for process in processes:
+            _stop(process)
+    _local_run(small_raw, tmp_path / "local")
+    assert_same_tables(tmp_path / "local", tmp_path / "dask")
