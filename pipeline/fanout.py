@@ -67,16 +67,25 @@ class BatchResult:
     failures: list[tuple[str, str, str]] = field(default_factory=list)
 
 
+# This process's matcher, for the context of the latest run only: a long-lived Dask worker
+# serves many runs, and a matcher of a large catalog takes gigabytes.
 _matchers: dict[LinkContext, Matcher] = {}
 _matchers_lock = threading.Lock()
+
+
+def _keep(context: LinkContext, matcher: Matcher) -> Matcher:
+    _matchers.clear()
+    _matchers[context] = matcher
+    return matcher
 
 
 def remember_catalog(context: LinkContext, catalog: Catalog) -> None:
     """Give this process's matcher the catalog the driver already loaded (in-process runs)."""
     with _matchers_lock:
         if context not in _matchers:
-            _matchers[context] = build_matcher(
-                catalog, context.policy, context.terms_dir, context.index_cache_dir
+            _keep(
+                context,
+                build_matcher(catalog, context.policy, context.terms_dir, context.index_cache_dir),
             )
 
 
@@ -92,10 +101,10 @@ def worker_matcher(context: LinkContext) -> Matcher:
                     f"catalog {context.catalog_path} has sha256 {catalog.sha256[:12]} here, "
                     f"{context.catalog_sha256[:12]} on the driver"
                 )
-            matcher = build_matcher(
-                catalog, context.policy, context.terms_dir, context.index_cache_dir
+            matcher = _keep(
+                context,
+                build_matcher(catalog, context.policy, context.terms_dir, context.index_cache_dir),
             )
-            _matchers[context] = matcher
         return matcher
 
 
