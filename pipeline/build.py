@@ -221,11 +221,11 @@ def _build(
     fresh = sources[~sources["source_file"].isin(cached.files)]
     fresh_mentions = _empty_mentions()
     fresh_runner_up = pd.DataFrame(columns=RUNNER_UP_COLUMNS)
-    context = LinkContext(
-        settings.catalog_path,
+    context = LinkContext(  # absolute paths: a worker may start in another directory
+        settings.catalog_path.resolve(),
         catalog.sha256,
-        settings.terms_dir,
-        settings.index_cache_dir,
+        settings.terms_dir.resolve(),
+        settings.index_cache_dir.resolve(),
         settings.thresholds,
     )
     work = batches(fresh, settings.workers)

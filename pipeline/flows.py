@@ -78,9 +78,9 @@ def dask_task_runner(address: str | None, workers: int) -> TaskRunner:
 
 
 def task_runner(settings: Settings) -> TaskRunner:
-    """Dask, or on this machine a pool of ``workers`` processes. Not threads: language
-    detection (langdetect's seeded global random state) gives other answers when two threads
-    detect at once, and pure Python would share one core anyway."""
+    """Dask, or on this machine a pool of ``workers`` processes. Not threads: langdetect is
+    not thread-safe (with two threads a German seed came back ``und``), and pure Python
+    would share one core anyway."""
     if settings.task_runner == "dask":
         return dask_task_runner(settings.dask_address, settings.workers)
     if settings.workers == 1:
