@@ -24,19 +24,11 @@ from pipeline.catalog import check_catalog_size, files_sha256, load_catalog
 from pipeline.config import Settings
 from pipeline.dedupe import dedupe
 from pipeline.duplicates import mark_duplicates
+from pipeline.fanout import BatchResult, FanOut, LinkContext, batches, join_results, local_fan_out
 from pipeline.incremental import load_cached, normalise_mentions, run_fingerprint, store
 from pipeline.ingest import documents_table, ingest, read_manifest
 from pipeline.isolation import INTERNAL_ERROR_PREFIX, DocumentFailures
-from pipeline.language import detect_languages
-from pipeline.link import (
-    RUNNER_UP_COLUMNS,
-    LinkPolicy,
-    build_matcher,
-    extract_all,
-    match_all,
-    runner_up_scores,
-    term_files,
-)
+from pipeline.link import RUNNER_UP_COLUMNS, LinkPolicy, runner_up_scores, term_files
 from pipeline.lock import run_lock
 from pipeline.overrides import apply_overrides, read_overrides
 from pipeline.progress import StageProgress, show_progress
@@ -123,9 +115,7 @@ def _empty_mentions() -> pd.DataFrame:
     return normalise_mentions([])
 
 
-def decide_verdict(
-    screening: Screening, blocking: list[str], max_quarantine_share: float
-) -> dict:
+def decide_verdict(screening: Screening, blocking: list[str], max_quarantine_share: float) -> dict:
     """``published``, ``published, degraded`` (rows quarantined, or documents rejected by an
     internal error) or ``not published``, with the reasons."""
     quarantined, share = screening.quarantined_mentions, screening.quarantined_share
@@ -157,7 +147,10 @@ def verdict_line(verdict: dict) -> str:
 
 
 def build_dataset(
-    settings: Settings, step: Step = call, log: Callable[[str], None] | None = None
+    settings: Settings,
+    step: Step = call,
+    log: Callable[[str], None] | None = None,
+    fan_out: FanOut | None = None,
 ) -> BuildResult:
     """Read, link, validate and publish; never replaces a good dataset with a bad one.
 
@@ -165,19 +158,26 @@ def build_dataset(
     output folder that cannot be written raises ``OutputFolderError`` before any work. ``log``
     receives one line per stage with its counts, and the traceback of each document whose
     processing raised (that document is rejected, the others go on: ``pipeline.isolation``).
+    ``fan_out`` runs the per-document stages on batches (default: ``settings.workers``
+    processes on this machine, see ``pipeline.fanout``); everything else runs here.
     """
     check_output_folder(settings.out_dir)
     with run_lock(settings.out_dir, settings.lock_wait_seconds):
-        return _build(settings, step, log or LOGGER.info, DocumentFailures(log or LOGGER.error))
+        failed = DocumentFailures(log or LOGGER.error)
+        return _build(settings, step, log or LOGGER.info, failed, fan_out)
 
 
 def _build(
-    settings: Settings, step: Step, log: Callable[[str], None], failed: DocumentFailures
+    settings: Settings,
+    step: Step,
+    log: Callable[[str], None],
+    failed: DocumentFailures,
+    fan_out: FanOut | None,
 ) -> BuildResult:
     run_id = new_run_id()
     started = dt.datetime.now(dt.UTC)
     durations: dict[str, float] = {}
-    progress = StageProgress(show_progress(settings.quiet), failed)
+    progress = StageProgress(show_progress(settings.quiet))
 
     def timed(
         name: str,
@@ -219,46 +219,41 @@ def _build(
         fingerprint,
     )
     fresh = sources[~sources["source_file"].isin(cached.files)]
-    with progress:
-        fresh = timed(
-            "language",
-            lambda f: f"{len(f)} documents detected {f['language'].value_counts().to_dict()}",
-            progress.by_document(detect_languages, "language", keep_index=True),
-            fresh,
-        )
-        fresh_mentions = _empty_mentions()
-        fresh_runner_up = pd.DataFrame(columns=RUNNER_UP_COLUMNS)
-        if fresh["text"].map(lambda t: isinstance(t, str)).any():
-            matcher = timed(
-                "index",
-                lambda m: f"{len(m.title_by_paper)} titles",
-                build_matcher,
+    fresh_mentions = _empty_mentions()
+    fresh_runner_up = pd.DataFrame(columns=RUNNER_UP_COLUMNS)
+    context = LinkContext(  # absolute paths: a worker may start in another directory
+        settings.catalog_path.resolve(),
+        catalog.sha256,
+        settings.terms_dir.resolve(),
+        settings.index_cache_dir.resolve(),
+        settings.thresholds,
+    )
+    work = batches(fresh, settings.workers)
+    results: list[BatchResult] = []
+    if work:
+        with progress:
+            results = timed(
+                "documents",
+                lambda r: f"{len(fresh)} documents in {len(r)} batches, {settings.workers} workers",
+                fan_out or local_fan_out(settings.workers),
+                work,
+                context,
                 catalog,
-                policy,
-                settings.terms_dir,
-                settings.index_cache_dir,
+                progress.counter("documents", len(fresh)),
+                runner=call,  # the fan-out makes its own tasks
             )
-            candidates = timed(
-                "extract",
-                lambda c: f"{len(c)} candidates",
-                progress.by_document(extract_all, "extract", keep_index=False),
-                fresh,
-                matcher.names,
-                policy,
-            )
-            fresh_mentions = timed(
-                "match",
-                _mention_counts,
-                progress.by_document(match_all, "match", keep_index=False),
-                candidates,
-                matcher,
-            )
-            fresh_runner_up = timed(
-                "margins",
-                lambda r: f"{len(r)} fuzzy title links",
-                runner_up_scores,
-                fresh_mentions,
-            )
+    fresh, pieces, failures = join_results(fresh, results)
+    for source_file, reason, trace in failures:
+        failed.add(source_file, reason, trace)
+    if pieces:
+        fresh_mentions = pd.concat(
+            [p for p in pieces if not p.empty] or pieces[:1], ignore_index=True
+        )
+        detected = fresh["language"].value_counts().to_dict()
+        log(f"languages {detected}, {_mention_counts(fresh_mentions)}")
+        fresh_runner_up = timed(
+            "margins", lambda r: f"{len(r)} fuzzy title links", runner_up_scores, fresh_mentions
+        )
     # A document that failed in a stage has no trustworthy results: not cached, rejected.
     fresh = fresh[~fresh["source_file"].isin(failed.reasons)]
     timed(

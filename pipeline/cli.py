@@ -148,7 +148,7 @@ def _add_settings_options(parser: argparse.ArgumentParser, command: str) -> None
             kwargs: dict = {"action": "store_const", "const": info["flag_sets"]}
         else:
             help_text = f"{field.description} (default: {default}; {valid_values(name)})"
-            kwargs = {"metavar": METAVARS[field.annotation]}
+            kwargs = {"metavar": METAVARS.get(field.annotation, "TEXT")}
         help_text = f"{help_text}; env {env_name(name)}".replace("%", "%%")
         parser.add_argument(flag, dest=name, default=None, help=help_text, **kwargs)
 

@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -191,6 +191,29 @@ class Settings(BaseModel):
     )
     drift_min_mentions: int = _setting(
         20, "drift: smallest group (mentions) judged", "--drift-min-mentions", ge=0
+    )
+    # The per-document stages run on batches of documents, ``workers`` at a time: processes
+    # under ``--engine local``, tasks of the Prefect task runner under the flow.
+    workers: int = _setting(
+        os.cpu_count() or 1,
+        "documents processed in parallel: processes (local engine) or tasks (Prefect)",
+        "--workers",
+        shown_default="all cores (`os.cpu_count()`)",
+        ge=1,
+    )
+    task_runner: Literal["local", "dask"] = _setting(
+        "local",
+        "Prefect task runner of the per-document tasks: processes here, or Dask",
+        "--task-runner",
+        valid="`local` or `dask`",
+    )
+    dask_address: str | None = _setting(
+        None,
+        "Dask scheduler of `--task-runner dask`; none starts a local Dask cluster",
+        "--dask-address",
+        shown_default="none",
+        valid="an address such as `tcp://10.0.0.5:8786`",
+        pattern=r"^(tcp|tls)://[^\s/]+:\d+$",
     )
 
     @field_validator("review_score")

@@ -17,18 +17,21 @@ logs one line and ends ``Failed`` without a traceback.
 from collections.abc import Callable
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+import pandas as pd
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 from prefect.schedules import Cron
 from prefect.states import Failed, State
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.types.entrypoint import EntrypointType
 
 from pipeline import __version__
 from pipeline.build import BuildResult, build_dataset, verdict_line
 from pipeline.config import Settings, load_settings
 from pipeline.errors import OutputFolderError
+from pipeline.fanout import BatchResult, FanOut, LinkContext, link_batch, remember_catalog
 from pipeline.lock import RunLockedError
 from pipeline.report import finalize, to_markdown
 
@@ -56,6 +59,61 @@ def run_as_task(function: Callable[..., Any], *args: Any) -> Any:
     return task(function, name=name, cache_policy=NO_CACHE, persist_result=False)(*args)
 
 
+@task(name="link-documents", cache_policy=NO_CACHE, persist_result=False)
+def link_documents(batch: pd.DataFrame, context: LinkContext) -> BatchResult:
+    """Language, candidates and decisions of a batch of documents (see ``pipeline.fanout``)."""
+    return link_batch(batch, context)
+
+
+def dask_task_runner(address: str | None, workers: int) -> TaskRunner:
+    """Prefect's Dask runner: on the cluster at ``address``, or on a local cluster of
+    ``workers`` single-threaded processes (the stages are pure Python: threads would share
+    one core)."""
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        return DaskTaskRunner(address=address)
+    cluster = {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None}
+    return DaskTaskRunner(cluster_kwargs=cluster)
+
+
+def task_runner(settings: Settings) -> TaskRunner:
+    """Dask, or on this machine a pool of ``workers`` processes. Not threads: langdetect is
+    not thread-safe (with two threads a German seed came back ``und``), and pure Python
+    would share one core anyway."""
+    if settings.task_runner == "dask":
+        return dask_task_runner(settings.dask_address, settings.workers)
+    if settings.workers == 1:
+        return ThreadPoolTaskRunner(max_workers=1)
+    return ProcessPoolTaskRunner(max_workers=settings.workers)
+
+
+def prefect_fan_out(settings: Settings) -> FanOut:
+    """The batches as mapped ``link-documents`` tasks on the task runner the settings name.
+
+    The runner is chosen here, at run time, rather than on the flow: a served deployment's
+    runs then follow the settings stored with it, like every other setting."""
+
+    def fan_out(
+        work: list[pd.DataFrame],
+        context: LinkContext,
+        catalog: Any,
+        done: Callable[[int], None],
+    ) -> list[BatchResult]:
+        runner = task_runner(settings)
+        if isinstance(runner, ThreadPoolTaskRunner):  # one thread of this process: its matcher
+            remember_catalog(context, catalog)
+        results = []
+        with runner:
+            futures = runner.map(link_documents, {"batch": work, "context": unmapped(context)})
+            for batch, future in zip(work, futures, strict=True):
+                results.append(future.result())
+                done(len(batch))
+        return results
+
+    return fan_out
+
+
 @flow(name="build-dataset", log_prints=False)
 def build_dataset_flow(settings: Settings | None = None) -> dict | State:
     """Build and publish the dataset; returns the run's summary. A run that published nothing
@@ -69,7 +127,9 @@ def build_dataset_flow(settings: Settings | None = None) -> dict | State:
     logger = get_run_logger()
     info = logger.debug if settings.quiet else logger.info
     try:
-        result: BuildResult = build_dataset(settings, step=run_as_task, log=info)
+        result: BuildResult = build_dataset(
+            settings, step=run_as_task, log=info, fan_out=prefect_fan_out(settings)
+        )
     except (RunLockedError, OutputFolderError) as exc:
         logger.error("%s", exc)
         return Failed(message=str(exc), data=exc)

@@ -55,6 +55,11 @@ class DocumentFailures:
         self.log(_log_line(source_file, reason, error))
         return reason
 
+    def add(self, source_file: str, reason: str, trace: str) -> None:
+        """Record a failure that happened in another process (its traceback as text)."""
+        self.reasons.setdefault(source_file, reason)
+        self.log(f"{source_file}: rejected, {reason}\n{trace}")
+
     def reject(self, sources: pd.DataFrame) -> pd.DataFrame:
         """``sources`` with every failed document turned into a rejected one (no text)."""
         failed = sources["source_file"].isin(self.reasons)

@@ -1,21 +1,11 @@
-"""The stages that work document by document: one document at a time, each isolated from
-the others, with a progress bar shown only on a terminal.
-
-A stage is run one document at a time and its pieces joined again; every such stage treats
-documents independently, so the result is the same as one call on the whole frame. A document
-whose call raises is left out of the result and recorded in ``DocumentFailures`` (it is then
-rejected with its reason, see ``pipeline.isolation``); the others go on.
-"""
+"""Progress of the per-document stages (documents done), shown only on a terminal."""
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
 
-import pandas as pd
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -25,8 +15,6 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from pipeline.isolation import DocumentFailures
-
 
 def show_progress(quiet: bool) -> bool:
     """Bars are for people watching a terminal, not for cron mail or log files."""
@@ -34,8 +22,7 @@ def show_progress(quiet: bool) -> bool:
 
 
 class StageProgress:
-    def __init__(self, enabled: bool, failures: DocumentFailures | None = None) -> None:
-        self.failures = failures or DocumentFailures()
+    def __init__(self, enabled: bool) -> None:
         self._progress = Progress(
             TextColumn("{task.description:<10}"),
             BarColumn(),
@@ -58,29 +45,7 @@ class StageProgress:
     ) -> None:
         self._progress.stop()
 
-    def by_document(
-        self, function: Callable[..., pd.DataFrame], label: str, keep_index: bool
-    ) -> Callable[..., pd.DataFrame]:
-        """``function(frame, *args)`` applied to each document's rows of ``frame`` in turn
-        (``keep_index``: whether ``function`` keeps its input's index or renumbers rows); a
-        document whose call raises is recorded in ``self.failures`` and left out."""
-
-        @functools.wraps(function)
-        def run(frame: pd.DataFrame, *args: Any) -> pd.DataFrame:
-            if frame.empty:
-                return function(frame, *args)
-            pieces = list(frame.groupby("source_file", sort=False))
-            bar = self._progress.add_task(label, total=len(pieces))
-            results = []
-            for source_file, piece in pieces:
-                try:
-                    results.append(function(piece, *args))
-                except Exception as exc:  # one document must not stop the run
-                    self.failures.record(source_file, exc)
-                self._progress.advance(bar)
-            kept = [r for r in results if not r.empty] or results[:1]
-            if not kept:  # every document failed: the stage's empty result, with its columns
-                return function(frame.iloc[0:0], *args)
-            return pd.concat(kept, ignore_index=not keep_index)
-
-        return run
+    def counter(self, label: str, total: int) -> Callable[[int], None]:
+        """A bar of ``total`` documents; the function returned advances it by some done."""
+        bar = self._progress.add_task(label, total=total)
+        return lambda documents: self._progress.advance(bar, documents)

@@ -33,6 +33,14 @@ def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return cache
 
 
+@pytest.fixture(autouse=True)
+def one_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs started through the environment work in the test's process (a pool costs seconds
+    of process starts, and a stage replaced by a test lives only here); the tests of the pool
+    and of Dask ask for workers explicitly."""
+    monkeypatch.setenv("PAPER_MENTIONS_WORKERS", "1")
+
+
 @pytest.fixture
 def small_raw(tmp_path: Path) -> Path:
     """A raw folder with two short real snippets (German and Chinese) of the seed articles."""

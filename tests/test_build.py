@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import build
+from pipeline import build, fanout
 from pipeline.build import build_dataset, decide_verdict
 from pipeline.config import load_settings
 from pipeline.validate import screen_tables, validate_tables
@@ -38,7 +38,7 @@ def _settings(raw: Path, out: Path, **overrides):
         out_dir=out,
         catalog_path=CATALOG,
         cache_dir=out.with_name(f"{out.name}-cache"),
-        **overrides,
+        **({"workers": 1} | overrides),
     )
 
 
@@ -219,7 +219,7 @@ def test_runs_in_separate_processes_give_identical_tables(tmp_path: Path) -> Non
 def _ambiguous_without_candidates(monkeypatch: pytest.MonkeyPatch, how_many: int) -> list[str]:
     """Make the match stage emit its first ``how_many`` matched mentions as ``ambiguous``
     with no candidates (the bug of issue 10); returns their mention ids."""
-    real_match_all = build.match_all
+    real_match_all = fanout.match_all
     spoiled: list[str] = []
 
     def spoiling_match_all(*args):
@@ -230,7 +230,7 @@ def _ambiguous_without_candidates(monkeypatch: pytest.MonkeyPatch, how_many: int
         spoiled.extend(mentions.loc[rows, "mention_id"])
         return mentions
 
-    monkeypatch.setattr(build, "match_all", spoiling_match_all)
+    monkeypatch.setattr(fanout, "match_all", spoiling_match_all)
     return spoiled
 
 

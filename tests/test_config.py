@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from tests.conftest import PROJECT_ROOT
 
 # A valid value other than the default for every setting, as an environment variable would
 # give it, and the value the setting must then hold.
+MORE_THAN_THE_CORES = (os.cpu_count() or 1) + 1  # the default is all cores
 ENV_SAMPLES: dict[str, tuple[str, object]] = {
     "raw_dir": ("/data/raw", Path("/data/raw")),
     "out_dir": ("/data/out", Path("/data/out")),
@@ -50,6 +52,9 @@ ENV_SAMPLES: dict[str, tuple[str, object]] = {
     "drift_min_mentions": ("5", 5),
     "schedule_cron": ("*/5 * * * *", "*/5 * * * *"),
     "schedule_timezone": ("Europe/Berlin", "Europe/Berlin"),
+    "workers": (str(MORE_THAN_THE_CORES), MORE_THAN_THE_CORES),
+    "task_runner": ("dask", "dask"),
+    "dask_address": ("tcp://10.0.0.5:8786", "tcp://10.0.0.5:8786"),
 }
 
 
@@ -147,6 +152,9 @@ BAD_FLAGS = [
     ("--max-file-bytes", "-5", "a whole number of at least 1"),
     ("--keep-runs", "0", "a whole number of at least 1"),
     ("--max-quarantine-share", "nan", "a number from 0 to 1"),
+    ("--workers", "0", "a whole number of at least 1"),
+    ("--task-runner", "threads", "`local` or `dask`"),
+    ("--dask-address", "10.0.0.5", "an address such as `tcp://10.0.0.5:8786`"),
 ]
 
 

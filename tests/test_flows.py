@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline import write
 from pipeline.cli import main
@@ -33,6 +34,7 @@ from pipeline.flows import deployment_parameters
 from pipeline.lock import run_lock
 from tests.conftest import CATALOG, PROJECT_ROOT
 from tests.test_build import _ambiguous_without_candidates
+from tests.test_fanout import assert_same_tables
 
 pytestmark = pytest.mark.prefect
 
@@ -174,6 +176,9 @@ def test_a_full_disk_ends_the_flow_failed_with_one_error_line_and_no_traceback(
     assert not list((tmp_path / "out" / "runs").glob("*"))
 
 
+OTHER_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 2  # not the default (all cores)
+
+
 def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Settings]:
     """A value other than the default for every setting that `run` takes, as flags, and the
     settings they must give (written out, not derived from the flags)."""
@@ -202,6 +207,9 @@ def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Setting
         "--drift-max-documents-removed": "2",
         "--drift-history-runs": "3",
         "--drift-min-mentions": "5",
+        "--workers": str(OTHER_WORKERS),
+        "--task-runner": "dask",
+        "--dask-address": "tcp://127.0.0.1:8786",
     }
     run_flags = {
         flag_name(n) for n in Settings.model_fields if "run" in setting_info(n)["commands"]
@@ -230,6 +238,9 @@ def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Setting
         drift_max_documents_removed=2,
         drift_history_runs=3,
         drift_min_mentions=5,
+        workers=OTHER_WORKERS,
+        task_runner="dask",
+        dask_address="tcp://127.0.0.1:8786",
     )
     argv = [part for flag, value in flags.items() for part in (flag, value) if part is not None]
     return argv, expected
@@ -264,6 +275,15 @@ def test_every_setting_reaches_both_engines_and_the_deployment(
     real_build = pipeline.build.build_dataset
     monkeypatch.setattr(pipeline.build, "build_dataset", spy("local", real_build))
     monkeypatch.setattr(pipeline.flows, "build_dataset", spy("prefect", real_build))
+    # The cluster the flags name does not exist here: record what the flow asks for, run on
+    # threads (the Dask cluster test runs the flow on a real one).
+    clusters: list[tuple[str | None, int]] = []
+
+    def recording_dask_runner(address: str | None, workers: int) -> ThreadPoolTaskRunner:
+        clusters.append((address, workers))
+        return ThreadPoolTaskRunner(max_workers=1)
+
+    monkeypatch.setattr(pipeline.flows, "dask_task_runner", recording_dask_runner)
     argv, expected = _every_run_flag(small_raw, tmp_path)
     assert expected != Settings() and all(
         getattr(expected, n) != getattr(Settings(), n)
@@ -290,6 +310,7 @@ def test_every_setting_reaches_both_engines_and_the_deployment(
     seen.clear()
     assert build_dataset_flow(**parameters)["published"]
     assert seen == {"prefect": want}
+    assert clusters == [("tcp://127.0.0.1:8786", OTHER_WORKERS)] * 2
 
 
 def test_deployment_parameters_carry_every_setting_with_absolute_paths() -> None:
@@ -431,3 +452,79 @@ def test_served_deployment_runs_on_a_real_server(small_raw: Path, tmp_path: Path
     finally:
         _stop(serve)
         _stop(server)
+
+
+def _local_run(small_raw: Path, out: Path) -> None:
+    options = ["--raw", str(small_raw), "--out", str(out), "--full", "--workers", "1"]
+    assert main(["run", "--engine", "local", "--quiet", *options]) == 0
+
+
+def test_the_flow_on_two_processes_gives_the_tables_of_a_one_process_run(
+    prefect_harness, small_raw: Path, tmp_path: Path
+) -> None:
+    from pipeline.flows import build_dataset_flow
+
+    settings = load_settings(
+        raw_dir=small_raw, out_dir=tmp_path / "flow", incremental=False, workers=2
+    )
+    assert build_dataset_flow(settings)["published"]
+    _local_run(small_raw, tmp_path / "local")
+    assert_same_tables(tmp_path / "local", tmp_path / "flow")
+
+
+def _start(command: list[str], log: Path) -> subprocess.Popen:
+    with log.open("wb") as sink:
+        return subprocess.Popen(
+            command,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=PROJECT_ROOT,
+        )
+
+
+@pytest.mark.dask
+def test_the_flow_on_a_dask_cluster_gives_the_tables_of_a_local_run(
+    prefect_harness, small_raw: Path, tmp_path: Path
+) -> None:
+    """A real scheduler and two single-threaded workers on loopback, from the project's
+    environment; the flow sends its per-document tasks there."""
+    from distributed import Client
+
+    from pipeline.flows import build_dataset_flow
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    processes: list[subprocess.Popen] = []
+    try:
+        processes.append(
+            _start(
+                [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                tmp_path / "scheduler.log",
+            )
+        )
+        for number in range(2):
+            worker = [dask, "worker", address, "--nworkers", "1", "--nthreads", "1"]
+            worker += ["--host", "127.0.0.1", "--no-dashboard"]
+            worker += ["--local-directory", str(tmp_path / f"worker-{number}")]
+            processes.append(_start(worker, tmp_path / f"worker-{number}.log"))
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=90)
+            settings = load_settings(
+                raw_dir=small_raw,
+                out_dir=tmp_path / "dask",
+                incremental=False,
+                workers=2,
+                task_runner="dask",
+                dask_address=address,
+            )
+            assert build_dataset_flow(settings)["published"]
+            # The batches were linked on the cluster: its workers built their matchers.
+            built = client.run(lambda: len(__import__("pipeline.fanout").fanout._matchers))
+            assert len(built) == 2 and sum(built.values()) >= 1
+    finally:
+        for process in processes:
+            _stop(process)
+    _local_run(small_raw, tmp_path / "local")
+    assert_same_tables(tmp_path / "local", tmp_path / "dask")

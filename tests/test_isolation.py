@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import build, ingest
+from pipeline import fanout, ingest
 from pipeline.cli import main
 from pipeline.isolation import DocumentFailures, internal_error
 from pipeline.write import TABLES
@@ -22,9 +22,9 @@ FAILING = "zh_snippet.txt"
 HEALTHY = "de_snippet.txt"
 
 
-def _run(raw: Path, out: Path) -> int:
+def _run(raw: Path, out: Path, workers: int = 1) -> int:
     options = ["--raw", str(raw), "--out", str(out), "--catalog", str(CATALOG)]
-    return main(["run", "--engine", "local", *options])
+    return main(["run", "--engine", "local", "--workers", str(workers), *options])
 
 
 def _failing_for_one_document(function: Callable[..., pd.DataFrame]) -> Callable:
@@ -47,25 +47,30 @@ def _failing_decode(data: bytes, suffix: str) -> tuple[str | None, str | None]:
 ORIGINAL_DECODE = ingest.decode_source
 STAGES = {
     "decode_source": (ingest, _failing_decode),
-    "detect_languages": (build, _failing_for_one_document(build.detect_languages)),
-    "extract_all": (build, _failing_for_one_document(build.extract_all)),
-    "match_all": (build, _failing_for_one_document(build.match_all)),
+    "detect_languages": (fanout, _failing_for_one_document(fanout.detect_languages)),
+    "extract_all": (fanout, _failing_for_one_document(fanout.extract_all)),
+    "match_all": (fanout, _failing_for_one_document(fanout.match_all)),
 }
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("stage", sorted(STAGES))
 def test_a_document_that_raises_is_rejected_and_the_others_are_published(
     stage: str,
+    workers: int,
     small_raw: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """In this process and in a pool of processes (forked here, so that they inherit the
+    failing stage: spawned ones would import the real one)."""
     module, replacement = STAGES[stage]
     monkeypatch.setattr(module, stage, replacement)
+    monkeypatch.setattr(fanout, "START_METHOD", "fork")
     out = tmp_path / "out"
     with caplog.at_level(logging.ERROR, logger="pipeline"):
-        assert _run(small_raw, out) == 0
+        assert _run(small_raw, out, workers) == 0
     tables = {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES}
     documents = tables["documents"].set_index("source_file")
     failed = documents.loc[FAILING]
@@ -90,7 +95,7 @@ def test_a_failed_document_is_not_cached_and_is_processed_again(
 ) -> None:
     out = tmp_path / "out"
     with monkeypatch.context() as patch:
-        patch.setattr(build, "match_all", _failing_for_one_document(build.match_all))
+        patch.setattr(fanout, "match_all", _failing_for_one_document(fanout.match_all))
         assert _run(small_raw, out) == 0
     assert _run(small_raw, out) == 0  # incremental: the cache must not hold the failure
     documents = pd.read_parquet(out / "documents.parquet").set_index("source_file")
@@ -131,7 +136,7 @@ def test_the_prefect_flow_rejects_the_failed_document_and_publishes_the_others(
     from pipeline.config import load_settings
     from pipeline.flows import build_dataset_flow
 
-    monkeypatch.setattr(build, "extract_all", _failing_for_one_document(build.extract_all))
+    monkeypatch.setattr(fanout, "extract_all", _failing_for_one_document(fanout.extract_all))
     out = tmp_path / "out"
     settings = load_settings(raw_dir=small_raw, out_dir=out, catalog_path=CATALOG)
     with prefect_test_harness(server_startup_timeout=180):

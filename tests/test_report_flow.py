@@ -20,6 +20,7 @@ def test_a_drift_warning_is_logged_and_emitted_as_an_event(
 ) -> None:
     events, artifacts = [], []
     monkeypatch.setattr(flows, "run_as_task", call)
+    monkeypatch.setattr(flows, "prefect_fan_out", lambda settings: None)  # no tasks either
     monkeypatch.setattr(flows, "get_run_logger", lambda: logging.getLogger("flow-under-test"))
     monkeypatch.setattr(
         flows, "create_markdown_artifact", lambda text, **kw: artifacts.append((text, kw))

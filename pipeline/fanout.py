@@ -1,0 +1,192 @@
+"""The per-document stages (language, extract, match) run on batches of documents, in this
+process, in a process pool, or on Prefect task runners (threads, a Dask cluster).
+
+A batch carries its documents and a small ``LinkContext`` (paths and thresholds), never a
+matcher: each process loads the catalog from its path once, checks it is the catalog the run
+read (same sha256), builds its matcher and keeps it for the next batches. A document whose
+processing raises is reported back with its reason and traceback (as text: tracebacks do not
+cross processes) and rejected by the driver, as in a one-process run; the others go on.
+Results are joined in document order, so the tables are those of a one-process run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.catalog import Catalog, load_catalog
+from pipeline.config import MatchThresholds
+from pipeline.isolation import internal_error
+from pipeline.language import detect_languages
+from pipeline.link import LinkPolicy, Matcher, build_matcher, extract_all, match_all
+
+# Batches per worker: enough to even out documents of unequal length, few enough that the
+# per-task overhead (pickling, a Prefect task run) stays small.
+BATCHES_PER_WORKER = 4
+LANGUAGE_COLUMNS = ["language", "segments"]
+# How the pool starts its processes: a fork of a process that runs threads (progress bars,
+# Prefect) can inherit a held lock and hang.
+START_METHOD = "spawn"
+
+
+class CatalogChangedError(RuntimeError):
+    """A worker read another catalog than the driver did (the file changed during the run, or
+    the path means another file on that machine)."""
+
+
+@dataclass(frozen=True)
+class LinkContext:
+    """What a worker needs to link documents, small enough to travel with every batch."""
+
+    catalog_path: Path
+    catalog_sha256: str
+    terms_dir: Path
+    index_cache_dir: Path
+    thresholds: MatchThresholds
+
+    @property
+    def policy(self) -> LinkPolicy:
+        return LinkPolicy.from_thresholds(self.thresholds)
+
+
+@dataclass
+class BatchResult:
+    """Languages and segments (indexed as the batch), the mentions of each document that did
+    not fail, in the batch's order, and ``(source_file, reason, traceback)`` of those that did."""
+
+    languages: pd.DataFrame
+    mentions: list[pd.DataFrame] = field(default_factory=list)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+# This process's matcher, for the context of the latest run only: a long-lived Dask worker
+# serves many runs, and a matcher of a large catalog takes gigabytes.
+_matchers: dict[LinkContext, Matcher] = {}
+_matchers_lock = threading.Lock()
+
+
+def _keep(context: LinkContext, matcher: Matcher) -> Matcher:
+    _matchers.clear()
+    _matchers[context] = matcher
+    return matcher
+
+
+def remember_catalog(context: LinkContext, catalog: Catalog) -> None:
+    """Give this process's matcher the catalog the driver already loaded (in-process runs)."""
+    with _matchers_lock:
+        if context not in _matchers:
+            _keep(
+                context,
+                build_matcher(catalog, context.policy, context.terms_dir, context.index_cache_dir),
+            )
+
+
+def worker_matcher(context: LinkContext) -> Matcher:
+    """This process's matcher for ``context``: built on first use from the catalog's path
+    (the title index comes from its cache when present), then reused."""
+    with _matchers_lock:
+        matcher = _matchers.get(context)
+        if matcher is None:
+            catalog = load_catalog(context.catalog_path)
+            if catalog.sha256 != context.catalog_sha256:
+                raise CatalogChangedError(
+                    f"catalog {context.catalog_path} has sha256 {catalog.sha256[:12]} here, "
+                    f"{context.catalog_sha256[:12]} on the driver"
+                )
+            matcher = _keep(
+                context,
+                build_matcher(catalog, context.policy, context.terms_dir, context.index_cache_dir),
+            )
+        return matcher
+
+
+def link_batch(batch: pd.DataFrame, context: LinkContext) -> BatchResult:
+    """Language, candidates and decisions of each document of ``batch`` (one row each)."""
+    languages = []
+    result = BatchResult(languages=pd.DataFrame(columns=LANGUAGE_COLUMNS))
+    for position in range(len(batch)):
+        document = batch.iloc[position : position + 1]
+        source_file = str(document["source_file"].iloc[0])
+        try:
+            detected = detect_languages(document)
+            languages.append(detected[LANGUAGE_COLUMNS])
+            if not isinstance(document["text"].iloc[0], str):
+                continue
+            matcher = worker_matcher(context)
+            candidates = extract_all(detected, matcher.names, context.policy)
+            result.mentions.append(match_all(candidates, matcher))
+        except CatalogChangedError:
+            raise
+        except Exception as exc:  # one document must not stop the run
+            trace = "".join(traceback.format_exception(exc)).rstrip()
+            result.failures.append((source_file, internal_error(exc), trace))
+    if languages:
+        result.languages = pd.concat(languages)
+    return result
+
+
+def batches(documents: pd.DataFrame, workers: int) -> list[pd.DataFrame]:
+    """``documents`` cut into contiguous batches, in order (at most one per document)."""
+    if documents.empty:
+        return []
+    count = min(len(documents), workers * BATCHES_PER_WORKER)
+    return [documents.iloc[chunk] for chunk in np.array_split(np.arange(len(documents)), count)]
+
+
+FanOut = Callable[
+    [list[pd.DataFrame], LinkContext, Catalog, Callable[[int], None]], list[BatchResult]
+]
+
+
+def local_fan_out(workers: int) -> FanOut:
+    """Batches in this process (``workers`` 1) or in a pool of ``workers`` processes."""
+
+    def fan_out(
+        work: list[pd.DataFrame],
+        context: LinkContext,
+        catalog: Catalog,
+        done: Callable[[int], None],
+    ) -> list[BatchResult]:
+        if workers == 1 or len(work) <= 1:
+            remember_catalog(context, catalog)
+            results = []
+            for batch in work:
+                results.append(link_batch(batch, context))
+                done(len(batch))
+            return results
+        start = multiprocessing.get_context(START_METHOD)
+        with ProcessPoolExecutor(min(workers, len(work)), mp_context=start) as pool:
+            futures = [pool.submit(link_batch, batch, context) for batch in work]
+            results = []
+            for batch, future in zip(work, futures, strict=True):
+                results.append(future.result())
+                done(len(batch))
+            return results
+
+    return fan_out
+
+
+def join_results(
+    documents: pd.DataFrame, results: list[BatchResult]
+) -> tuple[pd.DataFrame, list[pd.DataFrame], list[tuple[str, str, str]]]:
+    """``documents`` with their languages and segments, the mentions of each document in
+    order, and every failure."""
+    detected = [r.languages for r in results if not r.languages.empty]
+    languages = (
+        pd.concat(detected) if detected else pd.DataFrame(columns=LANGUAGE_COLUMNS)
+    ).reindex(documents.index)
+    documents = documents.assign(
+        language=languages["language"].astype(object).where(languages["language"].notna(), None),
+        segments=[s if isinstance(s, list) else [] for s in languages["segments"]],
+    )
+    mentions = [frame for r in results for frame in r.mentions]
+    failures = [failure for r in results for failure in r.failures]
+    return documents, mentions, failures

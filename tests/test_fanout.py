@@ -1,0 +1,89 @@
+"""The per-document stages on batches: contiguous batches in order, a worker that checks it
+read the driver's catalog, and a process pool that gives the tables of one process."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import fanout
+from pipeline.build import build_dataset
+from pipeline.catalog import load_catalog
+from pipeline.config import DEFAULT_TERMS, MatchThresholds, load_settings
+from pipeline.fanout import CatalogChangedError, LinkContext, batches, link_batch
+from pipeline.write import TABLES
+from tests.conftest import CATALOG
+
+
+def _documents(count: int) -> pd.DataFrame:
+    names = [f"doc{i:02}.txt" for i in range(count)]
+    return pd.DataFrame({"source_file": names, "text": ["x"] * count}, index=range(5, 5 + count))
+
+
+def test_batches_are_contiguous_in_order_and_cover_every_document_once() -> None:
+    documents = _documents(19)
+    work = batches(documents, workers=2)
+    assert len(work) == 2 * fanout.BATCHES_PER_WORKER
+    assert pd.concat(work).equals(documents)
+    assert {len(b) for b in work} <= {2, 3}
+    assert [len(b) for b in batches(_documents(3), workers=2)] == [1, 1, 1]
+    assert batches(_documents(0), workers=2) == []
+
+
+def _context(tmp_path: Path, sha256: str) -> LinkContext:
+    return LinkContext(CATALOG, sha256, DEFAULT_TERMS, tmp_path / "index", MatchThresholds())
+
+
+def test_a_worker_refuses_a_catalog_other_than_the_drivers(tmp_path: Path) -> None:
+    documents = pd.DataFrame({"source_file": ["a.txt"], "text": ["Attention Is All You Need"]})
+    with pytest.raises(CatalogChangedError, match="on the driver"):
+        link_batch(documents, _context(tmp_path, "0" * 64))
+
+
+def test_a_worker_links_with_the_catalog_it_loads_from_the_path(tmp_path: Path) -> None:
+    sha256 = load_catalog(CATALOG).sha256
+    text = 'Wie in "Attention Is All You Need" beschrieben, nutzt der Transformer ...'
+    documents = pd.DataFrame({"source_file": ["a.txt", "b.txt"], "text": [text, None]})
+    result = link_batch(documents, _context(tmp_path, sha256))
+    assert result.failures == []
+    assert result.languages["language"].tolist() == ["de", None]
+    (mentions,) = result.mentions  # none for a document without text
+    assert "arxiv:1706.03762" in set(mentions["paper_id"])
+    context = _context(tmp_path, sha256)
+    assert fanout.worker_matcher(context) is fanout.worker_matcher(dataclasses.replace(context))
+
+
+def _tables(out: Path) -> dict[str, pd.DataFrame]:
+    """The published tables without the run id (the quarantine names its run in every row)."""
+    return {
+        table: pd.read_parquet(out / f"{table}.parquet").drop(columns=["run_id"], errors="ignore")
+        for table in TABLES
+    }
+
+
+def assert_same_tables(one: Path, other: Path) -> None:
+    first, second = _tables(one), _tables(other)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(first[table], second[table], obj=table)
+
+
+def test_a_pool_of_two_processes_gives_the_tables_of_one_process(
+    small_raw: Path, tmp_path: Path
+) -> None:
+    results, logged = {}, []
+    for workers in (1, 2):
+        settings = load_settings(
+            raw_dir=small_raw,
+            out_dir=tmp_path / f"out-{workers}",
+            catalog_path=CATALOG,
+            incremental=False,
+            workers=workers,
+        )
+        results[workers] = build_dataset(settings, log=logged.append)
+    assert results[2].report["documents"]["read"] == 2
+    assert results[2].report["mentions"]["total"] > 0
+    assert any(line.startswith("documents: 2 documents in 2 batches, 2 workers") for line in logged)
+    assert_same_tables(tmp_path / "out-1", tmp_path / "out-2")
