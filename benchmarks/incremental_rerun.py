@@ -18,29 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from local_run import local_run_command
+
 from pipeline.config import DEFAULT_CATALOG
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(raw: Path, catalog: Path, out: Path, cache: Path) -> tuple[float, dict[str, float]]:
-    command = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "run",
-        "--engine",
-        "local",
-        "--quiet",
-        "--raw",
-        str(raw),
-        "--catalog",
-        str(catalog),
-        "--out",
-        str(out),
-        "--cache",
-        str(cache),
-    ]
+    command = local_run_command(raw, catalog, out, cache)
     started = time.perf_counter()
     subprocess.run(command, cwd=PROJECT_ROOT, check=True)
     wall = time.perf_counter() - started

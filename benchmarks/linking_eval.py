@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_catalog import DEFAULT_SNAPSHOT
+from local_run import local_run_command
 
 from pipeline.config import DEFAULT_CATALOG
 
@@ -51,21 +52,11 @@ def _imported(snapshot: Path, work: Path, curated: bool) -> Path:
 
 
 def _score(pages: Path, gold: Path, catalog: Path, out: Path, cache: Path) -> dict:
-    seconds = _pipeline(
-        "run",
-        "--engine",
-        "local",
-        "--full",
-        "--quiet",
-        "--raw",
-        str(pages),
-        "--out",
-        str(out),
-        "--catalog",
-        str(catalog),
-        "--cache",
-        str(cache),
+    t0 = time.perf_counter()
+    subprocess.run(
+        local_run_command(pages, catalog, out, cache, "--full"), check=True, cwd=PROJECT_ROOT
     )
+    seconds = time.perf_counter() - t0
     scores_file = out.parent / f"{out.name}.json"
     subprocess.run(
         [

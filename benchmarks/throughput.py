@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from local_run import local_run_command
+
 from pipeline.config import DEFAULT_CATALOG
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,28 +51,17 @@ def build_corpus(seeds: list[Path], documents: int, folder: Path) -> int:
 def measure(raw: Path, catalog: Path, workers: int, scratch: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one run, measured in a child of its own (the RSS
     high-water mark of reaped children only ever grows)."""
-    command = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "run",
-        "--engine",
-        "local",
+    command = local_run_command(
+        raw,
+        catalog,
+        scratch / "out",
+        scratch / "cache",
         "--full",
-        "--quiet",
         "--workers",
         str(workers),
-        "--raw",
-        str(raw),
-        "--catalog",
-        str(catalog),
-        "--out",
-        str(scratch / "out"),
-        "--cache",
-        str(scratch / "cache"),
         "--index-cache",
         str(scratch.parent / "index"),
-    ]
+    )
     probe = (
         "import resource, subprocess, sys, time\n"
         "t0 = time.perf_counter()\n"
