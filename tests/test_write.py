@@ -186,15 +186,7 @@ def test_an_output_folder_that_cannot_be_written_is_a_usage_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    if os.geteuid() == 0:  # root writes through permissions: make the probe meet a read-only FS
-
-        def read_only(*args, **kwargs):
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(out))
-
-        monkeypatch.setattr(write.tempfile, "TemporaryFile", read_only)
-    else:
-        out.chmod(0o555)
+    _read_only(out, monkeypatch)
     try:
         with pytest.raises(OutputFolderError, match="cannot be written") as error:
             check_output_folder(out)
