@@ -154,9 +154,7 @@ def _merge(*row_checks: RowChecks) -> RowChecks:
     return merged
 
 
-def _quarantine_rows(
-    table: str, frame: pd.DataFrame, checks: RowChecks, run_id: str
-) -> list[dict]:
+def _quarantine_rows(table: str, frame: pd.DataFrame, checks: RowChecks, run_id: str) -> list[dict]:
     rows = []
     for index in sorted(checks):
         as_json = frame.loc[[index]].to_json(
@@ -305,9 +303,12 @@ def _all_schema_failures(
     name: str, model: type[pa.DataFrameModel], frame: pd.DataFrame
 ) -> list[str]:
     table_level, rows = _schema_failures(name, model, frame)
-    return table_level + [
-        f"{name}: row {index} failed {sorted(checks)}" for index, checks in sorted(rows.items())
-    ][:MAX_LISTED_CASES]
+    return (
+        table_level
+        + [
+            f"{name}: row {index} failed {sorted(checks)}" for index, checks in sorted(rows.items())
+        ][:MAX_LISTED_CASES]
+    )
 
 
 def validate_tables(

@@ -49,6 +49,8 @@ RUNS = "runs"
 FAILED = "failed"
 STAGING_PREFIX = ".staging-"
 PUBLISHED_LOG = ".published-runs"
+
+
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 

@@ -451,3 +451,41 @@ def test_a_mined_alias_is_no_translated_title(tmp_path: Path) -> None:
     """Stems lose the version: "GPT-3 von OpenAI" would equal the mined "OpenAI GPT-5"."""
     decision = _mined_matcher(tmp_path).decide_translated("GPT-3 von OpenAI", "de")
     assert decision is None or decision.status != "matched"
+
+
+def test_an_author_reference_names_the_paper_of_the_documents_own_reference_list(
+    tmp_path: Path,
+) -> None:
+    """The catalog's only Musi 2018 paper is not the one the page cites: its reference list
+    says which it is. A book in the list is no paper, and no catalog guess either."""
+    rows = [
+        ("arxiv:1706.03762", "1706.03762", "Attention Is All You Need", "2017", "Ashish Vaswani"),
+        ("arxiv:1806.00001", "1806.00001", "Another Corpus Study by Musi", "2018", "Elena Musi"),
+        ("arxiv:1806.00002", "1806.00002", "A Catalogued Toulmin Paper", "1958", "S. Toulmin"),
+    ]
+    frame = pd.DataFrame(rows, columns=["paper_id", "arxiv_id", "title", "year", "authors"])
+    frame["aliases"] = ""
+    (tmp_path / "catalog").mkdir()
+    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
+    matcher = Matcher(load_catalog(tmp_path / "catalog"), POLICY)
+    text = (
+        "Argumente als Bäume (Musi et al., 2018; Toulmin, 1958) und Vaswani et al. (2017).\n"
+        "\n"
+        "Musi, E., Alhindi, T., und Stede, M. (2018). A Multi-layer Annotated Corpus of "
+        "Argumentative Text. In LREC.\n"
+        "Toulmin, S. (1958). The Uses of Argument. Cambridge University Press.\n"
+        "Vaswani, A., Shazeer, N., und Parmar, N. (2017). Attention Is All You Need. In NIPS.\n"
+    )
+    mentions = _resolve(matcher, text, "de").set_index("surface")
+    corpus = mentions.loc["A Multi-layer Annotated Corpus of Argumentative Text"]
+    assert corpus["method"] == "title_not_in_catalog"
+    musi = mentions.loc["Musi et al."]
+    assert (musi["paper_id"], musi["method"]) == (corpus["paper_id"], "author_reference_list")
+    vaswani = mentions.loc["Vaswani et al."]
+    assert (vaswani["paper_id"], vaswani["method"]) == (
+        "arxiv:1706.03762",
+        "author_reference_list",
+    )
+    assert "The Uses of Argument" not in mentions.index
+    toulmin = mentions.loc["Toulmin"]
+    assert (toulmin["status"], toulmin["method"]) == ("unmatched", "author_reference_list")

@@ -125,6 +125,9 @@ def test_description_needs_most_of_a_title(matcher: Matcher) -> None:
         ("as shown by Rae et al. (2021), scale helps", "Rae|2021"),
         ("kajian oleh Hu dkk. 2017", "Hu|2017"),
         ("von Vaswani u. a.", "Vaswani|"),
+        ("nach Carstens und Toni (2015) gilt", "Carstens|2015|Toni"),
+        ("Kalchbrenner and Blunsom, 2013 proposed", "Kalchbrenner|2013|Blunsom"),
+        ("Modelle (Kakade, 2002) sind", "Kakade|2002"),
     ],
 )
 def test_author_references(text: str, evidence: str) -> None:
@@ -134,8 +137,11 @@ def test_author_references(text: str, evidence: str) -> None:
     assert text[start:end].startswith(evidence.split("|")[0])
 
 
-def test_no_author_reference_without_et_al() -> None:
-    assert list(find_author_references("Huang and Vaswani wrote", 0, 24)) == []
+@pytest.mark.parametrize(
+    "text", ["Huang and Vaswani wrote", "(Kakade) wrote", "Kakade, 2002 wrote", "Kakade (2002)"]
+)
+def test_no_author_reference_without_et_al_or_a_cited_year(text: str) -> None:
+    assert list(find_author_references(text, 0, len(text))) == []
 
 
 def test_first_author_surnames() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.language import Segment, segment_lines
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.titles import title_spans
+from pipeline.link.titles import title_spans, written_in_english
 from tests.conftest import RAW
 
 # title_spans
@@ -86,3 +86,18 @@ def test_german_line_yields_quoted_english_title(line: str) -> None:
 def test_german_quoted_german_phrase_yields_nothing() -> None:
     line = "Die Autoren nennen es „Training großer Sprachmodelle mit optimaler Rechenleistung“."
     assert _titles(line, "de") == []
+
+
+@pytest.mark.parametrize(
+    ("title", "english"),
+    [
+        ("Unit Segmentation of Argumentative Texts", True),
+        ("A Corpus of eRulemaking User Comments for Measuring Evaluability of Arguments", True),
+        ("Network morphism", True),
+        ("Cours de Linguistique Generale", False),
+        ("Die Methode der Argumentation im Text", False),
+        ("Pengenalan Objek dengan Jaringan Saraf", False),
+    ],
+)
+def test_only_an_english_title_makes_a_paper_outside_the_catalog(title: str, english: bool) -> None:
+    assert written_in_english(title) is english

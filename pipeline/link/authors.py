@@ -19,20 +19,65 @@ from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import Unit
 
+SURNAME = r"[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?"
 AUTHOR_REFERENCE = re.compile(
-    r"(?<![A-Za-z])(?P<name>[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?)"
-    r"\s?(?:et\.? al\.?|等人|等|dkk\.?|u\.\s?a\.)"
+    rf"(?<![A-Za-z])(?P<name>{SURNAME})\s?(?:et\.? al\.?|等人|等|dkk\.?|u\.\s?a\.)"
+)
+# "Carstens und Toni (2015)", "Kalchbrenner and Blunsom, 2013", "(Kakade, 2002)": a year
+# must follow, else two capitalised words joined by "and" are no reference.
+AUTHOR_PAIR_OR_SINGLE = re.compile(
+    rf"(?<![A-Za-z])(?P<name>{SURNAME})\s?(?:and|und|dan|&|和|与|與)\s?(?P<second>{SURNAME})"
+    rf"(?=\s?[,(（]?\s?(?:19|20)\d{{2}})"
+    rf"|(?:(?<=\()|(?<=; ))(?P<single>{SURNAME})(?=,\s?(?:19|20)\d{{2}}[a-z]?[);])"
 )
 YEAR_NEAR = re.compile(r"^\D{0,8}?((?:19|20)\d{2})(?!\d)")
 YEAR_LOOKAHEAD = 16
 
 
 def find_author_references(text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
-    """(start, end, "surname|year") for every "Surname et al." written in text[start:end]."""
-    for m in AUTHOR_REFERENCE.finditer(text, start, end):
+    """(start, end, "surname|year") for every "Surname et al." written in text[start:end],
+    every "(Surname" followed by a year, and "surname|year|second" for "Surname and Second"
+    followed by a year."""
+    found = [*AUTHOR_REFERENCE.finditer(text, start, end)]
+    found += AUTHOR_PAIR_OR_SINGLE.finditer(text, start, end)
+    for m in sorted(found, key=lambda m: m.start()):
         year = YEAR_NEAR.match(text[m.end() : min(m.end() + YEAR_LOOKAHEAD, end)])
-        surname = m.group("name").split()[-1]
-        yield m.start(), m.end(), f"{surname}|{year.group(1) if year else ''}"
+        surname = (m.group("name") or m.group("single")).split()[-1]
+        second = m.groupdict().get("second")
+        evidence = f"{surname}|{year.group(1) if year else ''}"
+        yield m.start(), m.end(), evidence + (f"|{second.split()[-1]}" if second else "")
+
+
+def reference_parts(evidence: str) -> tuple[str, str, str]:
+    """Surname, year and second author ("" when not written) of an author reference."""
+    surname, year, second, *_ = [*evidence.split("|"), "", ""]
+    return surname, year, second
+
+
+def decide_from_reference_list(
+    evidence: str, listed: dict[tuple[str, str], list[Decision]], policy: LinkPolicy
+) -> Decision | None:
+    """The paper the document's own reference list gives this author and year (None when the
+    list has no entry by that author: then the catalog decides). An entry the linker could not
+    link leaves the reference unmatched: a catalog paper by the same author is another paper."""
+    surname, year, _ = reference_parts(evidence)
+    surname = surname.casefold()
+    entries = [
+        d
+        for (author, written), decisions in listed.items()
+        if author == surname and (not year or written == year)
+        for d in decisions
+    ]
+    if not entries:
+        return None
+    papers = sorted({d.paper_id for d in entries if d.status == "matched" and d.paper_id})
+    if len(papers) == 1 and len(entries) == 1:
+        return Decision("matched", papers[0], policy.author_score, "author_reference_list")
+    if len(papers) >= 2:
+        return ambiguous(
+            policy.author_score, "author_reference_list", tuple(papers[: policy.max_candidates])
+        )
+    return Decision("unmatched", None, 0.0, "author_reference_list")
 
 
 def first_author_surnames(authors: Iterable[str]) -> list[str]:
@@ -59,6 +104,11 @@ class AuthorIndex:
             if surname:
                 self.papers_by_surname.setdefault(surname, []).append(paper_id)
         self.year_by_paper = dict(zip(paper_ids, years, strict=True))
+        self.authors_by_paper = dict(zip(paper_ids, authors, strict=True))
+
+    def _has_author(self, paper_id: str, surname: str) -> bool:
+        names = self.authors_by_paper.get(paper_id)
+        return isinstance(names, str) and surname.casefold() in names.casefold()
 
     def _year_close(self, paper_id: str, written: int, tolerance: int) -> bool:
         year = self.year_by_paper.get(paper_id)
@@ -73,8 +123,10 @@ class AuthorIndex:
     ) -> Decision:
         """``overlap(paper_id, units)`` weighs the words of the context found in a paper's
         title and keywords (weight, number of words)."""
-        surname, _, year = evidence.partition("|")
+        surname, year, second = reference_parts(evidence)
         papers = self.papers_by_surname.get(surname.casefold(), [])
+        if second:  # "Kalchbrenner and Blunsom": a paper by both
+            papers = [p for p in papers if self._has_author(p, second)]
         if year:
             papers = [
                 p for p in papers if self._year_close(p, int(year), policy.author_year_tolerance)

@@ -65,7 +65,8 @@ def _line_candidates(
         for s, e, slug in find_paperswithcode_slugs(line_text, segment.start)
     ]
     found += [
-        Candidate(line, s, e, "english_title", evidence, alone)
+        # A reference entry's line: its authors and year name the paper for author references.
+        Candidate(line, s, e, "english_title", evidence, alone, line_text)
         for s, e, alone, evidence in title_spans(text, segment, policy)
     ]
     if names is not None:

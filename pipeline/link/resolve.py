@@ -13,11 +13,19 @@ import hashlib
 
 import pandas as pd
 
+from pipeline.link.authors import decide_from_reference_list
 from pipeline.link.candidates import SLUG_PREFIX
 from pipeline.link.decision import Decision
 from pipeline.link.ids import slug_titles
 from pipeline.link.matcher import Matcher
-from pipeline.link.titles import TITLE_EVIDENCE, generic_title, outside_paper_id, outside_title
+from pipeline.link.references import reference_entry
+from pipeline.link.titles import (
+    REFERENCE,
+    TITLE_EVIDENCE,
+    generic_title,
+    outside_paper_id,
+    outside_title,
+)
 
 MENTION_COLUMNS = [
     "mention_id",
@@ -141,6 +149,25 @@ def _title_decision(row: pd.Series, matcher: Matcher, ids_on_line: list[Decision
     return decision
 
 
+def _reference_list(
+    candidates: pd.DataFrame, decisions: dict[int, Decision]
+) -> dict[tuple[str, str], list[Decision]]:
+    """The document's reference-list entries by (first author's surname, year), each with the
+    decision on its title (unmatched when it was no mention)."""
+    listed: dict[tuple[str, str], list[Decision]] = {}
+    titles = candidates[
+        (candidates["kind"] == "english_title") & (candidates["evidence"] == REFERENCE)
+    ]
+    for index, row in titles.iterrows():
+        line = row["context"]
+        entry = reference_entry(line) if isinstance(line, str) else None
+        if entry is None or line[entry.title_start : entry.title_end] != row["surface"]:
+            continue
+        decision = decisions.get(index, Decision("unmatched", None, 0.0, "title_fuzzy"))
+        listed.setdefault((entry.first_author, entry.year), []).append(decision)
+    return listed
+
+
 def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
     """Decide every candidate of one document; inline title runs that resemble no catalog
     title are not mentions and are dropped here."""
@@ -172,9 +199,12 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
             decisions[index] = matcher.decide_name_in(
                 row["evidence"], context(row), row["language"]
             )
+    listed = _reference_list(candidates, decisions)
     authors = candidates[(candidates["kind"] == "description") & candidates["evidence"].notna()]
     for index, row in authors.iterrows():
-        decisions[index] = matcher.decide_author(row["evidence"], context(row), row["language"])
+        decisions[index] = decide_from_reference_list(
+            row["evidence"], listed, matcher.policy
+        ) or matcher.decide_author(row["evidence"], context(row), row["language"])
     rows = []
     for index, decision in decisions.items():
         row = candidates.loc[index]

@@ -19,6 +19,7 @@ from wordfreq import zipf_frequency
 from pipeline.language import Segment
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.policy import LinkPolicy
+from pipeline.link.references import reference_entry
 from pipeline.link.text import (
     CJK_LANGUAGES,
     LATIN_RUN,
@@ -59,6 +60,8 @@ TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING})
 # Papers outside the catalog get a stable id from their written title.
 OUTSIDE_ID_PREFIX = "ref:title-"
 OUTSIDE_ID_HEX = 16
+# Languages whose titles are not English titles (a paper outside the catalog needs one).
+OTHER_TITLE_LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "ms", "id")
 
 
 def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -117,6 +120,13 @@ def title_spans(
     if segment.language in ("en", *CJK_LANGUAGES):
         regions.append((content_start, segment.end, False))
     seen: set[tuple[int, int]] = set()
+    entry = reference_entry(line_text)
+    if entry is not None:
+        start, end = segment.start + entry.title_start, segment.start + entry.title_end
+        surface = text[start:end]
+        if policy.min_candidate_words <= word_count(surface) <= policy.max_title_words:
+            seen.add((start, end))
+            yield start, end, entry.paper and looks_like_title(surface, policy), REFERENCE
     for region_start, region_end, in_quotes in regions:
         edge = region_start if in_quotes else content_start
         for run in LATIN_RUN.finditer(text, region_start, region_end):
@@ -130,7 +140,10 @@ def title_spans(
                 if in_quotes and not is_english(surface, segment):
                     continue
                 seen.add((start, end))
-                alone = _stands_after(text, edge, start) and _stands_before(text, end, region_end)
+                # In a reference entry only its title stands alone, not the authors or venue.
+                alone = entry is None and (
+                    _stands_after(text, edge, start) and _stands_before(text, end, region_end)
+                )
                 evidence = title_evidence(text, segment, start, end, in_quotes, policy)
                 yield start, end, alone and looks_like_title(surface, policy), evidence
 
@@ -146,7 +159,7 @@ def title_evidence(
     line = text[segment.start : segment.end]
     if URL_OR_ID.search(line):
         return LINKED
-    if REFERENCE_ENTRY.match(line) and YEAR.search(line):
+    if (REFERENCE_ENTRY.match(line) and YEAR.search(line)) or reference_entry(line):
         return REFERENCE
     if CITATION_TAIL.match(text, end, min(segment.end, end + 40)):
         return CITED
@@ -181,6 +194,17 @@ def outside_paper_id(title: str) -> str:
     return OUTSIDE_ID_PREFIX + digest
 
 
+def written_in_english(title: str) -> bool:
+    """Whether a title's words are more common in English than in any other Latin-script
+    language a reference list holds (books and papers in French, German, Malay...)."""
+    words = [w.casefold() for w in LATIN_WORD.findall(title)]
+    english = sum(zipf_frequency(w, "en") for w in words)
+    return all(
+        english >= sum(zipf_frequency(w, language) for w in words)
+        for language in OTHER_TITLE_LANGUAGES
+    )
+
+
 def outside_title(surface: str, evidence: str | None, standalone: bool, policy: LinkPolicy) -> bool:
     """An English title that matches no catalog paper is kept as a paper of its own only on
     clear evidence: in a reference-list entry, standing alone, title-like. Quotes are not
@@ -191,6 +215,7 @@ def outside_title(surface: str, evidence: str | None, standalone: bool, policy: 
         and standalone
         and len(words) >= policy.min_outside_title_words
         and looks_like_title(surface, policy)
+        and written_in_english(surface)
     )
 
 

@@ -1,0 +1,104 @@
+"""Bibliography entries: the title cut out by each citation style, and its first author."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.link.references import MAX_ENTRY_CHARS, first_author, reference_entry
+
+
+@pytest.mark.parametrize(
+    ("line", "title", "author", "year"),
+    [
+        (
+            "Lawrence, J. und Reed, C. (2019). Argument Mining: A Survey. Computational "
+            "Linguistics, 45(4):765–818.",
+            "Argument Mining: A Survey",
+            "lawrence",
+            "2019",
+        ),
+        (
+            "Feng, V. W. und Hirst, G. (2011). Classifying arguments by scheme. In Lin, D., "
+            "Herausgeber, Proceedings of the 49th Annual Meeting,",
+            "Classifying arguments by scheme",
+            "feng",
+            "2011",
+        ),
+        (
+            '4.\tHinton, Geoffrey E., and Ruslan R. Salakhutdinov. "Reducing the dimensionality '
+            'of data with neural networks." Science 313.5786 (2006): 504-507.',
+            "Reducing the dimensionality of data with neural networks",
+            "hinton",
+            "2006",
+        ),
+        (
+            "17.\tWei T, Wang C, Rui Y, et al. Network morphism[C]//International Conference "
+            "on Machine Learning. 2016: 564-572.",
+            "Network morphism",
+            "wei",
+            "2016",
+        ),
+        (
+            "[3] A. Vaswani, N. Shazeer, and N. Parmar. 2017. Attention is all you need. In NIPS.",
+            "Attention is all you need",
+            "vaswani",
+            "2017",
+        ),
+        (
+            "- Devlin et al. (2019). BERT: Pre-training of Deep Bidirectional Transformers for "
+            "Language Understanding. NAACL.",
+            "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+            "devlin",
+            "2019",
+        ),
+        (
+            "Kaplan, J., McCandlish, S., et al. (2020). Scaling Laws for Neural Language Models? "
+            "arXiv preprint.",
+            "Scaling Laws for Neural Language Models?",
+            "kaplan",
+            "2020",
+        ),
+    ],
+)
+def test_a_reference_entry_gives_its_title_author_and_year(
+    line: str, title: str, author: str, year: str
+) -> None:
+    entry = reference_entry(line)
+    assert entry is not None
+    assert line[entry.title_start : entry.title_end] == title
+    assert (entry.first_author, entry.year) == (author, year)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # Capitalised German nouns are not an author list.
+        "Modelle, Daten und Training. Die Ergebnisse von 2019 zeigen neue Wege.",
+        "Die Transformer-Architektur (2017) hat alles verändert. Das ist klar.",
+        # An author reference in running text is a citation, not an entry.
+        "Musi et al. (2018) zeigen, dass Argumente Bäume sind.",
+        "No year here, A. Person. Some Title Of A Paper. Venue.",
+        "",
+    ],
+)
+def test_prose_is_no_reference_entry(line: str) -> None:
+    assert reference_entry(line) is None
+
+
+def test_a_very_long_line_is_not_scanned() -> None:
+    line = "Lawrence, J. (2019). " + "Word " * MAX_ENTRY_CHARS
+    assert reference_entry(line) is None
+
+
+@pytest.mark.parametrize(
+    ("authors", "surname"),
+    [
+        ("Ajjour, Y., Chen, W.-F.", "ajjour"),
+        ("Wei T, Wang C", "wei"),
+        ("A. Vaswani, N. Shazeer", "vaswani"),
+        ("Ashish Vaswani and Noam Shazeer", "vaswani"),
+        ("Devlin et al.", "devlin"),
+    ],
+)
+def test_first_author(authors: str, surname: str) -> None:
+    assert first_author(authors) == surname
