@@ -26,6 +26,7 @@ from pipeline.link.ids import (
         ("arXiv:cs/0501001", "cs/0501001"),
         ("https://arxiv.org/abs/math.GT/0309136", "math/0309136"),
         ("arXiv：2303.08774", "2303.08774"),
+        ("abs/1409.0473", "1409.0473"),
     ],
 )
 def test_find_arxiv_ids_written_forms(written: str, arxiv_id: str) -> None:
@@ -42,6 +43,12 @@ def test_find_arxiv_ids_offset_is_added() -> None:
     (start, end, arxiv_id), *_ = find_arxiv_ids(line, offset=100)
     assert arxiv_id == "2205.01068"
     assert (start, end) == (100 + line.index("arXiv preprint"), 100 + line.index(","))
+
+
+def test_a_year_run_into_an_arxiv_citation_is_no_obstacle() -> None:
+    found = list(find_arxiv_ids("Public: arXiv:1912.13318, 2020arXiv:2012.14740, 2021"))
+    assert [f[2] for f in found] == ["1912.13318", "2012.14740"]
+    assert list(find_arxiv_ids("Xarxiv:2012.14740")) == []
 
 
 def test_find_arxiv_ids_several_in_one_line() -> None:

@@ -489,3 +489,17 @@ def test_an_author_reference_names_the_paper_of_the_documents_own_reference_list
     assert "The Uses of Argument" not in mentions.index
     toulmin = mentions.loc["Toulmin"]
     assert (toulmin["status"], toulmin["method"]) == ("unmatched", "author_reference_list")
+
+
+def test_a_short_title_in_a_reference_entry_may_differ_slightly(matcher: Matcher) -> None:
+    """A reference entry marks its whole title, so a short one is matched fuzzily too; the
+    same words in running text are a term."""
+    entry = _resolve(matcher, "12. Zhao W, Zhou K, et al. Large language model[J]. Nature, 2023.\n")
+    row = entry[entry["kind"] == "english_title"].iloc[0]
+    assert (row["surface"], row["status"], row["paper_id"]) == (
+        "Large language model",
+        "matched",
+        "arxiv:2307.05782",
+    )
+    prose = _resolve(matcher, "Ein Large Language Model schreibt Text.\n", "de")
+    assert "arxiv:2307.05782" not in set(prose["paper_id"])

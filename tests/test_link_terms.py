@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.catalog import load_catalog
-from pipeline.config import DEFAULT_TERMS
+from pipeline.config import DEFAULT_CATALOG, DEFAULT_TERMS
 from pipeline.link.authors import find_author_references, first_author_surnames
 from pipeline.link.matcher import Matcher
 from pipeline.link.policy import LinkPolicy
@@ -341,3 +341,14 @@ def test_cc_cedict_fills_in_behind_the_term_table() -> None:
     with_dictionary = translate("梯度惩罚", "zh", {}, dictionary=True)
     assert without == []
     assert any("penalti" in unit for unit in with_dictionary)
+
+
+def test_a_translation_holding_a_whole_long_title_links_despite_its_extra_words() -> None:
+    """ "使用...进行" ("use ... carry out") are the translator's words, not the title's."""
+    curated = Matcher(load_catalog(DEFAULT_CATALOG), LinkPolicy(), load_term_tables(DEFAULT_TERMS))
+    decision = curated.decide_translated("使用神经网络进行序列到序列学习", "zh")
+    assert decision is not None
+    assert (decision.status, decision.paper_id) == ("matched", "arxiv:1409.3215")
+    strict = LinkPolicy(translated_whole_title_stems=99)
+    no_rule = Matcher(load_catalog(DEFAULT_CATALOG), strict, load_term_tables(DEFAULT_TERMS))
+    assert no_rule.decide_translated("使用神经网络进行序列到序列学习", "zh") is None

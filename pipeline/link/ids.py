@@ -31,9 +31,13 @@ ID_HOSTS = (
 ARXIV_PATTERNS = (
     re.compile(rf"(?:https?://)?(?:{'|'.join(ID_HOSTS)}){ARXIV_ID}(?:\.pdf)?(?!\d)", re.IGNORECASE),
     # "arXiv:2205.01068", "arXiv preprint arXiv:2205.01068", "arXiv 2205.01068".
+    # A digit may stand right before it: "2020arXiv:2012.14740" (a year run into the id).
     re.compile(
-        rf"(?<![\w/])arxiv(?: preprint)?(?: arxiv)?\s?[:：]?\s?{ARXIV_ID}(?!\w|\.\d)", re.IGNORECASE
+        rf"(?<![A-Za-z_/])arxiv(?: preprint)?(?: arxiv)?\s?[:：]?\s?{ARXIV_ID}(?!\w|\.\d)",
+        re.IGNORECASE,
     ),
+    # DBLP's form of an arXiv preprint: "CoRR, abs/1409.0473".
+    re.compile(rf"(?<![\w./])abs/{ARXIV_ID}(?!\w|\.\d)"),
 )
 PAPERS_WITH_CODE = re.compile(
     r"(?:https?://)?(?:www\.)?paperswithcode\.com/paper/(?P<slug>[a-z0-9][a-z0-9-]{4,200})",

@@ -97,8 +97,9 @@ class Matcher:
     def decide_arxiv(self, arxiv_id: str) -> Decision:
         return decide_arxiv(arxiv_id, self.paper_by_arxiv)
 
-    def decide_title(self, surface: str) -> Decision:
-        return decide_title(surface, self.titles.search(surface), self.title_by_paper, self.policy)
+    def decide_title(self, surface: str, whole_title: bool = False) -> Decision:
+        ranked = self.titles.search(surface)
+        return decide_title(surface, ranked, self.title_by_paper, self.policy, whole_title)
 
     def exact_title(self, title: str) -> str | None:
         """The paper whose title is ``title`` (compact forms equal), if exactly one is."""

@@ -59,6 +59,9 @@ class LinkPolicy:
     translated_review: float = 0.7
     translated_margin: float = 0.15
     translated_min_recall: float = 0.6
+    # A translation that holds every stem of a title of at least this many stems links
+    # below `translated_accept` (with the margin): its extra words are the page's own.
+    translated_whole_title_stems: int = 4
     # Recall of a title all of whose words were found (floating point sums stay below 1.0).
     whole_title: float = 0.999
     heading_max_words: int = 20

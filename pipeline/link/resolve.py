@@ -133,7 +133,9 @@ def _title_decision(row: pd.Series, matcher: Matcher, ids_on_line: list[Decision
     evidence = row["evidence"]
     if isinstance(evidence, str) and evidence.startswith(SLUG_PREFIX):
         return _slug_decision(matcher, evidence.removeprefix(SLUG_PREFIX))
-    decision = matcher.decide_title(row["surface"])
+    decision = matcher.decide_title(
+        row["surface"], whole_title=evidence == REFERENCE and bool(row["standalone"])
+    )
     if (
         decision.status == "matched"
         and evidence not in TITLE_EVIDENCE

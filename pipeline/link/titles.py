@@ -231,20 +231,23 @@ def decide_title(
     ranked: list[tuple[str, float]],
     titles: dict[str, str],
     policy: LinkPolicy,
+    whole_title: bool = False,
 ) -> Decision:
     """Link when the best title is close enough and clearly ahead of the runner-up.
 
     A title in the review band is still linked when it starts with the same model name as the
     written one ("ChatDoctor: ..."), since titles are revised between arXiv versions but
     their model name rarely is. Short spans link only on an exact title ("Large Language
-    Model" in running text is a term, not the paper "Large Language Models").
+    Model" in running text is a term, not the paper "Large Language Models"), unless the span
+    is known to be a whole title (a reference entry's: "Generative adversarial nets").
     """
     if not ranked:
         return Decision("unmatched", None, 0.0, "title_fuzzy")
     top_id, top = ranked[0]
     runner_up_id, runner_up = ranked[1] if len(ranked) > 1 else (None, 0.0)
     clear = top - runner_up >= policy.title_margin
-    if len(surface.split()) < policy.min_words_for_fuzzy_title and top < 100:
+    short = len(surface.split()) < policy.min_words_for_fuzzy_title
+    if short and top < 100 and not whole_title:
         return Decision("unmatched", None, top, "title_fuzzy")
     if top >= policy.title_accept and clear:
         return Decision("matched", top_id, top, "title_fuzzy", (), runner_up_id, runner_up)

@@ -86,8 +86,11 @@ def decide_translated(
         return None
     top, f = ranked[0], f_score(ranked[0])
     runner_up = f_score(ranked[1]) if len(ranked) > 1 else 0.0
+    # Every word of a long title found: the page's extra words ("使用...进行" = "use...carry
+    # out") lower the precision, not the evidence.
+    whole = top.recall >= policy.whole_title and top.matched >= policy.translated_whole_title_stems
     if (
-        f >= policy.translated_accept
+        (f >= policy.translated_accept or whole)
         and f - runner_up >= policy.translated_margin
         and top.matched >= 2
         and top.recall >= policy.translated_min_recall
