@@ -352,3 +352,28 @@ def test_a_translation_holding_a_whole_long_title_links_despite_its_extra_words(
     strict = LinkPolicy(translated_whole_title_stems=99)
     no_rule = Matcher(load_catalog(DEFAULT_CATALOG), strict, load_term_tables(DEFAULT_TERMS))
     assert no_rule.decide_translated("使用神经网络进行序列到序列学习", "zh") is None
+
+
+def test_a_short_translation_of_common_field_words_names_no_paper(tmp_path: Path) -> None:
+    """"Position Coding" is a paper's whole title and a topic's name: a heading that
+    translates to it is the topic, unless one of its words is rare in the catalog."""
+    titles = [
+        "Position Coding",
+        "Position Coding for Robots",
+        "Coding the Position of Objects",
+        "Learned Position Coding in Vision",
+        "Morphism Coding",
+    ]
+    rows = [f"arxiv:2001.0000{i},2001.0000{i},{t},2020,A B," for i, t in enumerate(titles)]
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "papers.csv").write_text(HEADER + "\n".join(rows) + "\n", "utf-8")
+    (tmp_path / "terms").mkdir()
+    (tmp_path / "terms" / "ms.csv").write_text(
+        "term,english\npengekodan,coding\nkedudukan,position\nmorfisme,morphism\n", "utf-8"
+    )
+    matcher = Matcher(
+        load_catalog(tmp_path / "catalog"), LinkPolicy(), load_term_tables(tmp_path / "terms")
+    )
+    assert matcher.decide_translated("Pengekodan Kedudukan", "ms") is None
+    rare = matcher.decide_translated("Pengekodan Morfisme", "ms")
+    assert rare is not None and rare.paper_id == "arxiv:2001.00004"

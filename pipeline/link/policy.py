@@ -62,6 +62,9 @@ class LinkPolicy:
     # A translation that holds every stem of a title of at least this many stems links
     # below `translated_accept` (with the margin): its extra words are the page's own.
     translated_whole_title_stems: int = 4
+    # A translation matching at most this many stems needs one of them to be rare in the
+    # catalog (distinctive): common field words alone name a topic, not a paper.
+    translated_short_stems: int = 3
     # Recall of a title all of whose words were found (floating point sums stay below 1.0).
     whole_title: float = 0.999
     heading_max_words: int = 20

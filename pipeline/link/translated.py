@@ -89,6 +89,10 @@ def decide_translated(
     # Every word of a long title found: the page's extra words ("使用...进行" = "use...carry
     # out") lower the precision, not the evidence.
     whole = top.recall >= policy.whole_title and top.matched >= policy.translated_whole_title_stems
+    if top.matched <= policy.translated_short_stems and top.distinctive == 0:
+        # "Position Coding", "Network of Recurrent Neural Networks": a few common words of
+        # the field translate a heading as often as they title a paper.
+        return None
     if (
         (f >= policy.translated_accept or whole)
         and f - runner_up >= policy.translated_margin
