@@ -42,9 +42,11 @@ from pathlib import Path
 
 import pandas as pd
 import stopwordsiso
+from abbreviations import schwartz_hearst
 from wordfreq import zipf_frequency
 
 from pipeline.catalog import curated_sources
+from pipeline.link.terms import english_stems
 from schemas.models import ALIAS_SOURCES
 
 SOURCE_RANK = {source: rank for rank, source in enumerate(ALIAS_SOURCES)}
@@ -70,6 +72,13 @@ WORD_LANGUAGES = ("en", "de", "ms", "id")
 WORD_ZIPF = 4.0
 # Names claimed (at their strongest level) by more papers than this are dropped.
 MAX_CLAIMANTS = 3
+# An acronym defined in an abstract names the paper when this share of its long form's words
+# are words of the title.
+ACRONYM_TITLE_SHARE = 2 / 3
+# ... and its long form holds this share of the title's words: it stands for what the paper
+# is ("Multi-Task Deep Neural Network" of "Multi-Task Deep Neural Networks for Natural
+# Language Understanding"), not for its field ("natural language understanding (NLU)").
+ACRONYM_TITLE_COVER = 1 / 2
 MAX_NAME_WORDS = 3
 MAX_KEYWORDS = 8
 MAX_PHRASE_WORDS = 3
@@ -259,6 +268,27 @@ def abstract_names(abstract: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def acronym_names(title: str, abstract: str) -> list[str]:
+    """Acronyms the abstract defines (Schwartz-Hearst) from words of the paper's own title:
+    "a method called counterfactual multi-agent (COMA) policy gradients" in the abstract of
+    "Counterfactual Multi-Agent Policy Gradients". An acronym of words the title lacks names
+    something the paper uses, and one of a few of its words names its field: neither is the
+    paper's name."""
+    if "(" not in abstract:
+        return []
+    title_stems = set(english_stems(title))
+    found = []
+    pairs = schwartz_hearst.extract_abbreviation_definition_pairs(doc_text=abstract)
+    for short, long in sorted(pairs.items()):
+        stems = english_stems(long)
+        in_title = sum(1 for s in stems if s in title_stems)
+        covers = len(title_stems.intersection(stems)) >= ACRONYM_TITLE_COVER * len(title_stems)
+        own = len(stems) >= 2 and in_title >= ACRONYM_TITLE_SHARE * len(stems) and covers
+        if own and looks_like_name(short) and abbreviates(short, long):
+            found.append(short)
+    return found
+
+
 def _ends_there(text: str, match: re.Match[str], name: str) -> bool:
     """The name is a whole noun phrase: not cut at ``_`` (``WUDiff_RMF``) nor the modifier
     of a noun after it (``called Faulhaber formulae``, ``we propose NM landscapes``)."""
@@ -333,7 +363,8 @@ class MinedAlias:
 def mine_aliases(title: str, abstract: str = "") -> list[MinedAlias]:
     """Names of one paper with their provenance, title names first, one per name key."""
     mined: dict[str, MinedAlias] = {}
-    for source, names in (("title", title_names(title)), ("abstract", abstract_names(abstract))):
+    from_abstract = abstract_names(abstract) + acronym_names(title, abstract)
+    for source, names in (("title", title_names(title)), ("abstract", from_abstract)):
         for name in names:
             mined.setdefault(name_key(name), MinedAlias(name, source))
     return list(mined.values())

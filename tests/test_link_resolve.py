@@ -503,3 +503,25 @@ def test_a_short_title_in_a_reference_entry_may_differ_slightly(matcher: Matcher
     )
     prose = _resolve(matcher, "Ein Large Language Model schreibt Text.\n", "de")
     assert "arxiv:2307.05782" not in set(prose["paper_id"])
+
+
+def test_a_mined_name_in_a_table_is_confirmed_by_the_page_around_it(tmp_path: Path) -> None:
+    """A table row has no sentence; a page about the paper's topic supports the name, a page
+    about another topic does not."""
+    matcher = _mined_matcher(tmp_path)
+    row = "| ALPACA | https://example.org/paper.pdf |\n"
+    about = (
+        "This page reviews how lyrics are aligned to the audio of songs, a cross-modal task.\n"
+        "\n" + row
+    )
+    mentions = _resolve(matcher, about, "en")
+    name = mentions[mentions["kind"] == "name"].iloc[0]
+    assert (name["status"], name["paper_id"], name["method"]) == (
+        "matched",
+        "arxiv:1909.06951",
+        "alias_mined_document",
+    )
+    elsewhere = "This page compares chat models that follow instructions well.\n\n" + row
+    mentions = _resolve(matcher, elsewhere, "en")
+    name = mentions[mentions["kind"] == "name"].iloc[0]
+    assert (name["status"], name["method"]) == ("unmatched", "alias_mined_unconfirmed")

@@ -14,6 +14,7 @@ from pipeline.mining import (
     KeyphraseExtractor,
     MinedAlias,
     abstract_names,
+    acronym_names,
     curated_only,
     in_common_use,
     join_aliases,
@@ -286,3 +287,34 @@ def test_cli_catalog_mine_rewrites_the_csv(tmp_path: Path, capsys) -> None:
     assert main(["catalog", "mine", str(path)]) == 0
     assert "1 names kept" in capsys.readouterr().out
     assert _rows(path)[0]["alias_sources"] == "title"
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "names"),
+    [
+        (
+            "Counterfactual Multi-Agent Policy Gradients",
+            "To this end, we propose a new multi-agent actor-critic method called "
+            "counterfactual multi-agent (COMA) policy gradients. COMA uses a centralised critic.",
+            ["COMA"],
+        ),
+        (
+            "Multi-Task Deep Neural Networks for Natural Language Understanding",
+            "In this paper, we present a Multi-Task Deep Neural Network (MT-DNN) for learning "
+            "representations across multiple natural language understanding (NLU) tasks.",
+            ["MT-DNN"],
+        ),
+        # The paper uses PSO: the acronym names its method, not the paper.
+        (
+            "Particle Swarm Optimization: An efficient method for tracing periodic orbits",
+            "We use Particle Swarm Optimization (PSO) to trace the orbits of a system.",
+            [],
+        ),
+        ("A Title", "No acronym is defined here.", []),
+    ],
+)
+def test_acronyms_an_abstract_defines_from_its_own_title(
+    title: str, abstract: str, names: list[str]
+) -> None:
+    assert acronym_names(title, abstract) == names
+    assert [a.name for a in mine_aliases(title, abstract) if a.source == "abstract"] == names

@@ -44,7 +44,8 @@ class Candidate:
     kind: str
     evidence: str | None
     standalone: bool
-    # The line a name stands in: what confirms a mined name where no sentence was cut out.
+    # The line the candidate stands in: what confirms a mined name where no sentence was cut
+    # out, a reference entry's authors, and (all lines together) the document's topic.
     context: str | None = None
 
 
@@ -57,15 +58,14 @@ def _line_candidates(
 ) -> list[Candidate]:
     line_text = text[segment.start : segment.end]
     found = [
-        Candidate(line, s, e, "arxiv_id", arxiv_id, False)
+        Candidate(line, s, e, "arxiv_id", arxiv_id, False, line_text)
         for s, e, arxiv_id in find_arxiv_ids(line_text, segment.start)
     ]
     found += [
-        Candidate(line, s, e, "english_title", SLUG_PREFIX + slug, False)
+        Candidate(line, s, e, "english_title", SLUG_PREFIX + slug, False, line_text)
         for s, e, slug in find_paperswithcode_slugs(line_text, segment.start)
     ]
     found += [
-        # A reference entry's line: its authors and year name the paper for author references.
         Candidate(line, s, e, "english_title", evidence, alone, line_text)
         for s, e, alone, evidence in title_spans(text, segment, policy)
     ]
@@ -75,15 +75,15 @@ def _line_candidates(
             for s, e, evidence in name_spans(text, segment, names)
         ]
     found += [
-        Candidate(line, s, e, "translated_title", None, True)
+        Candidate(line, s, e, "translated_title", None, True, line_text)
         for s, e in translated_spans(text, segment, policy)
     ]
     found += [
-        Candidate(line, s, e, "description", None, False)
+        Candidate(line, s, e, "description", None, False, line_text)
         for s, e in description_spans(text, segment, policy)
     ]
     found += [
-        Candidate(line, s, e, "description", evidence, False)
+        Candidate(line, s, e, "description", evidence, False, line_text)
         for s, e, evidence in find_author_references(text, segment.start, segment.end)
     ]
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -110,16 +111,30 @@ class Matcher:
     def decide_name(self, evidence: str) -> Decision:
         return self.names.decide(evidence)
 
-    def decide_name_in(self, evidence: str, context: str, language: str) -> Decision:
-        """A name in its sentence: a mined name needs the sentence's support, a name several
-        papers claim is singled out by it or stays ambiguous."""
+    def decide_name_in(
+        self,
+        evidence: str,
+        context: str,
+        language: str,
+        document: Callable[[], frozenset[str]] | None = None,
+    ) -> Decision:
+        """A name in its sentence: a mined name needs the support of the sentence (or of the
+        whole document, ``document()``: its stems), a name several papers claim is singled
+        out by the sentence or stays ambiguous."""
         decision = self.names.decide(evidence)
         key = evidence.partition("|")[0]
         if key in self.names.mined_only:
-            return self._confirm_mined(decision, key, context, language)
+            return self._confirm_mined(decision, key, context, language, document)
         return self.separate(decision, context, language)
 
-    def _confirm_mined(self, decision: Decision, key: str, context: str, language: str) -> Decision:
+    def _confirm_mined(
+        self,
+        decision: Decision,
+        key: str,
+        context: str,
+        language: str,
+        document: Callable[[], frozenset[str]] | None,
+    ) -> Decision:
         if decision.status != "matched":
             return decision
         units = translate(context, language, self.term_tables)
@@ -128,6 +143,13 @@ class Matcher:
         _, words = context_overlap(stems, units, self.concepts.weight)
         if words >= self.policy.mined_name_context_words:
             return Decision("matched", decision.paper_id, decision.score, "alias_mined")
+        if document is not None:
+            found = stems & document()
+            rare = [s for s in found if self.concepts.distinctive(s)]
+            if len(found) >= self.policy.mined_name_document_words and rare:
+                return Decision(
+                    "matched", decision.paper_id, decision.score, "alias_mined_document"
+                )
         return Decision("unmatched", None, 0.0, "alias_mined_unconfirmed")
 
     def _evidence_stems(self, paper_id: str) -> frozenset[str]:

@@ -53,6 +53,9 @@ class LinkPolicy:
     # words of the paper's title or keywords: names are reused ("Alpaca", "UCL"), and a name
     # nobody curated has no other guard. Several papers' mined name is never singled out.
     mined_name_context_words: int = 2
+    # Or the whole document holds this many, one of them rare in the catalog: a list or a
+    # table names a paper with no sentence around it, on a page about its topic.
+    mined_name_document_words: int = 3
 
     # Translated titles (0-1 F-scores of idf-weighted title stems).
     translated_accept: float = 0.75

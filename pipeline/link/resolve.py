@@ -10,6 +10,8 @@ nearby overrides it, and a fuzzy title on its line that points elsewhere takes t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from functools import lru_cache
 
 import pandas as pd
 
@@ -19,6 +21,7 @@ from pipeline.link.decision import Decision
 from pipeline.link.ids import slug_titles
 from pipeline.link.matcher import Matcher
 from pipeline.link.references import reference_entry
+from pipeline.link.terms import translate
 from pipeline.link.titles import (
     REFERENCE,
     TITLE_EVIDENCE,
@@ -170,6 +173,22 @@ def _reference_list(
     return listed
 
 
+def _document_stems(candidates: pd.DataFrame, matcher: Matcher) -> Callable[[], frozenset[str]]:
+    """The English stems of every line that holds a candidate, worked out once and only when
+    asked for (most documents have no mined name to confirm)."""
+
+    @lru_cache(maxsize=1)
+    def stems() -> frozenset[str]:
+        lines = candidates[["line", "context", "language"]].dropna(subset=["context"])
+        found: set[str] = set()
+        for _, text, language in lines.drop_duplicates("line").itertuples(index=False):
+            for unit in translate(text, language, matcher.term_tables):
+                found.update(unit)
+        return frozenset(found)
+
+    return stems
+
+
 def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
     """Decide every candidate of one document; inline title runs that resemble no catalog
     title are not mentions and are dropped here."""
@@ -196,10 +215,11 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
             return around["surface"].iloc[0]
         return row["context"] if isinstance(row["context"], str) else row["surface"]
 
+    document = _document_stems(candidates, matcher)
     for index, row in candidates[candidates["kind"] == "name"].iterrows():
         if not _covered(title_spans, row["start"], row["end"]):
             decisions[index] = matcher.decide_name_in(
-                row["evidence"], context(row), row["language"]
+                row["evidence"], context(row), row["language"], document
             )
     listed = _reference_list(candidates, decisions)
     authors = candidates[(candidates["kind"] == "description") & candidates["evidence"].notna()]
