@@ -521,6 +521,10 @@ def test_a_mined_name_in_a_table_is_confirmed_by_the_page_around_it(tmp_path: Pa
         "arxiv:1909.06951",
         "alias_mined_document",
     )
+    sentence = about + "\nWe tried ALPACA on our own songs yesterday and liked it a lot.\n"
+    mentions = _resolve(matcher, sentence, "en")
+    in_sentence = mentions[(mentions["kind"] == "name") & (mentions["start"] > len(about))]
+    assert in_sentence.iloc[0]["method"] == "alias_mined_unconfirmed"
     elsewhere = "This page compares chat models that follow instructions well.\n\n" + row
     mentions = _resolve(matcher, elsewhere, "en")
     name = mentions[mentions["kind"] == "name"].iloc[0]

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.catalog import load_catalog
 from pipeline.config import DEFAULT_CATALOG, DEFAULT_TERMS
-from pipeline.link.authors import find_author_references, first_author_surnames
+from pipeline.link.authors import AuthorIndex, find_author_references, first_author_surnames
 from pipeline.link.matcher import Matcher
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import (
@@ -355,7 +355,7 @@ def test_a_translation_holding_a_whole_long_title_links_despite_its_extra_words(
 
 
 def test_a_short_translation_of_common_field_words_names_no_paper(tmp_path: Path) -> None:
-    """"Position Coding" is a paper's whole title and a topic's name: a heading that
+    """ "Position Coding" is a paper's whole title and a topic's name: a heading that
     translates to it is the topic, unless one of its words is rare in the catalog."""
     titles = [
         "Position Coding",
@@ -377,3 +377,18 @@ def test_a_short_translation_of_common_field_words_names_no_paper(tmp_path: Path
     assert matcher.decide_translated("Pengekodan Kedudukan", "ms") is None
     rare = matcher.decide_translated("Pengekodan Morfisme", "ms")
     assert rare is not None and rare.paper_id == "arxiv:2001.00004"
+
+
+def test_a_two_author_citation_names_a_paper_by_exactly_those_two() -> None:
+    index = AuthorIndex(
+        ["three", "two"],
+        [
+            "Nal Kalchbrenner; Edward Grefenstette; Phil Blunsom",
+            "Nal Kalchbrenner; Phil Blunsom",
+        ],
+        [2014, 2013],
+    )
+    decision = index.decide("Kalchbrenner|2013|Blunsom", [], lambda p, u: (0.0, 0), LinkPolicy())
+    assert (decision.status, decision.paper_id) == ("matched", "two")
+    three = index.decide("Kalchbrenner|2014|Grefenstette", [], lambda p, u: (0.0, 0), LinkPolicy())
+    assert three.status == "unmatched"

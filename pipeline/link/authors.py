@@ -106,9 +106,15 @@ class AuthorIndex:
         self.year_by_paper = dict(zip(paper_ids, years, strict=True))
         self.authors_by_paper = dict(zip(paper_ids, authors, strict=True))
 
-    def _has_author(self, paper_id: str, surname: str) -> bool:
+    def _by_two(self, paper_id: str, second: str) -> bool:
+        """Written by exactly two authors, the second named ``second``: three or more are
+        cited "First et al." ("Kalchbrenner and Blunsom" is not Kalchbrenner, Grefenstette
+        and Blunsom). Catalog rows that end in "et al." have more than two."""
         names = self.authors_by_paper.get(paper_id)
-        return isinstance(names, str) and surname.casefold() in names.casefold()
+        if not isinstance(names, str) or re.search(r"\bet al\b", names):
+            return False
+        people = [n for n in re.split(r";|,|\band\b", names) if n.strip()]
+        return len(people) == 2 and second.casefold() in people[1].casefold()
 
     def _year_close(self, paper_id: str, written: int, tolerance: int) -> bool:
         year = self.year_by_paper.get(paper_id)
@@ -125,8 +131,8 @@ class AuthorIndex:
         title and keywords (weight, number of words)."""
         surname, year, second = reference_parts(evidence)
         papers = self.papers_by_surname.get(surname.casefold(), [])
-        if second:  # "Kalchbrenner and Blunsom": a paper by both
-            papers = [p for p in papers if self._has_author(p, second)]
+        if second:  # "Kalchbrenner and Blunsom": a paper by these two
+            papers = [p for p in papers if self._by_two(p, second)]
         if year:
             papers = [
                 p for p in papers if self._year_close(p, int(year), policy.author_year_tolerance)

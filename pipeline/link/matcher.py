@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.catalog import Catalog, split_aliases, split_keywords
+from pipeline.language import URL_HINT
 from pipeline.link.authors import AuthorIndex, context_overlap
 from pipeline.link.decision import Decision
 from pipeline.link.descriptions import decide_description
@@ -23,6 +24,7 @@ from pipeline.link.terms import (
     load_term_tables,
     translate,
 )
+from pipeline.link.text import TOKEN
 from pipeline.link.title_index import TitleIndex
 from pipeline.link.titles import decide_title
 from pipeline.link.translated import decide_translated
@@ -143,7 +145,7 @@ class Matcher:
         _, words = context_overlap(stems, units, self.concepts.weight)
         if words >= self.policy.mined_name_context_words:
             return Decision("matched", decision.paper_id, decision.score, "alias_mined")
-        if document is not None:
+        if document is not None and _bare_line(context, key, self.policy):
             found = stems & document()
             rare = [s for s in found if self.concepts.distinctive(s)]
             if len(found) >= self.policy.mined_name_document_words and rare:
@@ -192,6 +194,15 @@ class Matcher:
         if paper_id in self.profiles.title_index:
             stems |= self.profiles.title_stems(paper_id)
         return context_overlap(stems, units, self.concepts.weight)
+
+
+def _bare_line(line: str, name: str, policy: LinkPolicy) -> bool:
+    """A table cell, list item or heading: hardly any words beside the name and links. Only
+    there does the page's topic stand in for the sentence a name would otherwise have."""
+    words = [
+        w for w in TOKEN.findall(line) if not URL_HINT.search(w) and any(c.isalpha() for c in w)
+    ]
+    return len(words) <= policy.bare_line_words + len(name.split())
 
 
 def _curated(alias_sources: list[str], position: int) -> bool:

@@ -56,6 +56,9 @@ class LinkPolicy:
     # Or the whole document holds this many, one of them rare in the catalog: a list or a
     # table names a paper with no sentence around it, on a page about its topic.
     mined_name_document_words: int = 3
+    # ... only on a line with at most this many words beside the name (a table cell, a list
+    # item, a heading): in a sentence, the sentence decides.
+    bare_line_words: int = 3
 
     # Translated titles (0-1 F-scores of idf-weighted title stems).
     translated_accept: float = 0.75
