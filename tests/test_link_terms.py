@@ -158,14 +158,18 @@ def test_author_decisions(matcher: Matcher) -> None:
     alone = matcher.decide_author("Lewkowycz|", "Lewkowycz等人的工作", "zh")
     assert (alone.status, alone.paper_id) == ("unmatched", None)
     dated = matcher.decide_author("Lewkowycz|2022", "Lewkowycz等人（2022）的工作", "zh")
-    assert (dated.status, dated.paper_id, dated.method) == (
+    assert (dated.status, dated.method) == ("unmatched", "author_year_unconfirmed")
+    on_topic = matcher.decide_author(
+        "Lewkowycz|2022", "Lewkowycz et al. (2022) solve quantitative problems", "en"
+    )
+    assert (on_topic.status, on_topic.paper_id, on_topic.method) == (
         "matched",
         "arxiv:2206.14858",
         "author_year",
     )
     wrong_year = matcher.decide_author("Lewkowycz|2015", "Lewkowycz等人（2015）", "zh")
     assert wrong_year.status == "unmatched"
-    by_year = matcher.decide_author("Huang|2019", "Huang等人在2019年", "zh")
+    by_year = matcher.decide_author("Huang|2019", "由Huang等人在2019年提出的pipeline并行", "zh")
     assert by_year.paper_id == "arxiv:1811.06965" and by_year.method == "author_year"
     by_context = matcher.decide_author("Huang|", "由Huang等人提出的pipeline并行", "zh")
     assert by_context.paper_id == "arxiv:1811.06965" and by_context.method == "author_context"
@@ -388,7 +392,10 @@ def test_a_two_author_citation_names_a_paper_by_exactly_those_two() -> None:
         ],
         [2014, 2013],
     )
-    decision = index.decide("Kalchbrenner|2013|Blunsom", [], lambda p, u: (0.0, 0), LinkPolicy())
+    def on_topic(paper_id: str, units: list) -> tuple[float, int]:
+        return 1.0, 1
+
+    decision = index.decide("Kalchbrenner|2013|Blunsom", [], on_topic, LinkPolicy())
     assert (decision.status, decision.paper_id) == ("matched", "two")
-    three = index.decide("Kalchbrenner|2014|Grefenstette", [], lambda p, u: (0.0, 0), LinkPolicy())
+    three = index.decide("Kalchbrenner|2014|Grefenstette", [], on_topic, LinkPolicy())
     assert three.status == "unmatched"

@@ -139,9 +139,14 @@ class AuthorIndex:
             ]
         if not papers:
             return Decision("unmatched", None, 0.0, "author_reference")
-        if len(papers) == 1 and year:
-            return Decision("matched", papers[0], policy.author_score, "author_year")
         units = [u for u in context_units if not _numeric(u)]
+        if len(papers) == 1 and year:
+            # The catalog's only paper by that author in that year may still not be the one
+            # cited (the cited one is often not on arXiv): a word of its topic must be near.
+            _, words = overlap(papers[0], units)
+            if words >= policy.author_year_context_words:
+                return Decision("matched", papers[0], policy.author_score, "author_year")
+            return Decision("unmatched", None, 0.0, "author_year_unconfirmed")
         ranked = sorted(((*overlap(p, units), p) for p in papers), reverse=True)
         top, top_words, top_paper = ranked[0]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0

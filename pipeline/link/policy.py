@@ -92,6 +92,9 @@ class LinkPolicy:
     # Author references ("Rae et al. (2021)").
     author_score: float = 80.0
     author_year_tolerance: int = 1
+    # The only catalog paper by that author and year links with this many words of its title
+    # or keywords around the reference.
+    author_year_context_words: int = 1
     # The words around the reference single out one paper when they weigh this many times
     # more for it than for the next one, with at least this many words.
     author_context_ratio: float = 1.5
