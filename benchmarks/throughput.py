@@ -1,12 +1,24 @@
-"""Documents/s and KB/s of `run --engine local --full` with one worker and with two.
+"""Documents/s and KB/s of whole runs, by corpus size, catalog, engine and workers.
 
-    python benchmarks/throughput.py [--documents 50 200] [--workers 1 2] [--catalog PATH]
+    python benchmarks/throughput.py [--documents 50 500 2000] [--pages DIR]
+        [--catalog PATH [--catalog PATH ...]] [--workers 1 2]
+        [--engine local prefect dask] [--repeat 3]
 
-The corpus repeats the seeds (``raw/*.txt``) with small variation: each copy drops a few of its
+The corpus repeats the seeds (``raw/*.txt``) and, with ``--pages``, the real pages of a
+folder (``.txt``, ``.md``, ``.html``) with small variation: each copy drops a tenth of its
 paragraphs (chosen by a seeded random generator) and gets its own name, so no two documents
-are equal. Each run is a whole command (Python start-up, catalog load, process pool
-included) with a fresh output and document cache; the title index cache is warm after the
-first run. Peak RSS is that of the largest single process of a run (the driver or a worker).
+are equal. Engines: ``local`` is ``run --engine local`` (a process pool), ``prefect`` the
+Prefect flow on its process pool, ``dask`` the flow with ``--task-runner dask`` (a local Dask
+cluster of ``workers`` processes). Each run is a whole command (Python start-up, catalog
+load, the Prefect temporary server, the pool or cluster) with a fresh output and document
+cache. Before the measured runs of a catalog and engine, one untimed run on a small corpus
+warms the catalog structures' cache (and the Prefect database).
+
+Printed, as a Markdown table: wall seconds (min/median/max over ``--repeat`` runs),
+documents/s and KB/s of the median run, CPU seconds of all processes, the peak RSS of the
+driver and of the largest other process (a worker, or the Prefect server), sampled every
+0.1 s, the speed-up over the first ``--workers`` value, and whether the tables equal those of
+the first configuration on the same corpus and catalog.
 """
 
 from __future__ import annotations
@@ -14,43 +26,107 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
+import statistics
 import subprocess
-import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+import psutil  # comes with distributed
 from local_run import local_run_command
 
 from pipeline.config import DEFAULT_CATALOG
+from pipeline.write import TABLES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
+PAGE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
 # Share of a copy's paragraphs left out, so that copies differ.
 DROPPED_PARAGRAPHS = 0.1
+WARM_UP_DOCUMENTS = 5
+SAMPLE_SECONDS = 0.1
+# Added after the local engine's flags: argparse takes the last value of a flag.
+ENGINE_FLAGS = {
+    "local": [],
+    "prefect": ["--engine", "prefect", "--task-runner", "local"],
+    "dask": ["--engine", "prefect", "--task-runner", "dask"],
+}
 
 
-def build_corpus(seeds: list[Path], documents: int, folder: Path) -> int:
-    """``documents`` varied copies of the seeds in ``folder``; returns the corpus's bytes."""
+def base_texts(raw: Path, pages: Path | None) -> list[Path]:
+    """The seeds, then the pages (in name order): the texts the corpus varies."""
+    texts = sorted(raw.glob("*.txt"))
+    if pages is not None:
+        texts += sorted(p for p in pages.rglob("*") if p.suffix.lower() in PAGE_SUFFIXES)
+    return texts
+
+
+def build_corpus(texts: list[Path], documents: int, folder: Path) -> int:
+    """``documents`` varied copies of ``texts`` in ``folder``; returns the corpus's bytes."""
     folder.mkdir(parents=True)
-    texts = [seed.read_text("utf-8") for seed in seeds]
+    contents = [text.read_text("utf-8") for text in texts]
     total = 0
     for number in range(documents):
-        seed = seeds[number % len(seeds)]
-        paragraphs = texts[number % len(seeds)].split("\n\n")
+        base = texts[number % len(texts)]
+        paragraphs = contents[number % len(texts)].split("\n\n")
         generator = random.Random(number)
         count = int(len(paragraphs) * DROPPED_PARAGRAPHS)
         dropped = set(generator.sample(range(len(paragraphs)), count))
+        path = folder / f"{number:05}-{base.name}"
         text = "\n\n".join(p for i, p in enumerate(paragraphs) if i not in dropped)
-        path = folder / f"{number:05}-{seed.name}"
         path.write_text(text, "utf-8")
         total += path.stat().st_size
     return total
 
 
-def measure(raw: Path, catalog: Path, workers: int, scratch: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one run, measured in a child of its own (the RSS
-    high-water mark of reaped children only ever grows)."""
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    driver_mb: float
+    other_mb: float
+
+
+def _sample(root: psutil.Process, peaks: dict[int, float]) -> None:
+    """Record the RSS (MB) of ``root`` and of each of its descendants, keeping each's peak."""
+    try:
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return
+    for process in processes:
+        try:
+            rss = process.memory_info().rss / 2**20
+        except psutil.Error:
+            continue
+        peaks[process.pid] = max(rss, peaks.get(process.pid, 0.0))
+
+
+def measure(command: list[str], environment: dict[str, str]) -> Run:
+    """One run of ``command``: wall and CPU seconds (of every process it waited for) and
+    the peak RSS of the driver and of the largest other process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=subprocess.DEVNULL)
+    root = psutil.Process(child.pid)
+    peaks: dict[int, float] = {}
+    while child.poll() is None:
+        _sample(root, peaks)
+        time.sleep(SAMPLE_SECONDS)
+    wall = time.perf_counter() - t0
+    if child.returncode != 0:
+        raise SystemExit(f"run failed ({child.returncode}): {' '.join(command)}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    driver = peaks.pop(child.pid, 0.0)
+    return Run(wall, cpu, driver, max(peaks.values(), default=0.0))
+
+
+def run_command(
+    raw: Path, catalog: Path, engine: str, workers: int, scratch: Path, index: Path
+) -> list[str]:
+    """A full run of ``raw`` into ``scratch`` with this catalog, engine and workers."""
     command = local_run_command(
         raw,
         catalog,
@@ -60,54 +136,97 @@ def measure(raw: Path, catalog: Path, workers: int, scratch: Path) -> tuple[floa
         "--workers",
         str(workers),
         "--index-cache",
-        str(scratch.parent / "index"),
+        str(index),
     )
-    probe = (
-        "import resource, subprocess, sys, time\n"
-        "t0 = time.perf_counter()\n"
-        "subprocess.run(sys.argv[1:], check=True)\n"
-        "wall = time.perf_counter() - t0\n"
-        "print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, *command],
-        cwd=PROJECT_ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    wall, peak = result.stdout.split()[-2:]
-    return float(wall), float(peak)
+    return [*command, *ENGINE_FLAGS[engine]]
+
+
+def read_tables(out: Path) -> dict[str, pd.DataFrame]:
+    """The published tables without the run id (the quarantine names its run in every row)."""
+    return {
+        table: pd.read_parquet(out / f"{table}.parquet").drop(columns=["run_id"], errors="ignore")
+        for table in TABLES
+    }
+
+
+def same_tables(one: dict[str, pd.DataFrame], other: dict[str, pd.DataFrame]) -> bool:
+    return all(one[table].equals(other[table]) for table in TABLES)
+
+
+def _range(values: list[float]) -> str:
+    return f"{min(values):.1f} / {statistics.median(values):.1f} / {max(values):.1f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--documents", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--documents", type=int, nargs="+", default=[50, 500, 2000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--raw", type=Path, default=PROJECT_ROOT / "raw")
-    parser.add_argument("--catalog", type=Path, default=DEFAULT_CATALOG)
+    parser.add_argument("--engine", nargs="+", choices=sorted(ENGINE_FLAGS), default=["local"])
+    parser.add_argument(
+        "--catalog",
+        type=Path,
+        action="append",
+        help="a catalog to run against (repeat for several; default: the curated one)",
+    )
+    parser.add_argument("--raw", type=Path, default=PROJECT_ROOT / "raw", help="the seeds")
+    parser.add_argument("--pages", type=Path, help="a folder of real pages to vary as well")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each configuration")
     args = parser.parse_args()
-    seeds = sorted(args.raw.glob("*.txt"))
+    catalogs = args.catalog or [DEFAULT_CATALOG]
+    texts = base_texts(args.raw, args.pages)
     started = time.perf_counter()
-    print("| documents | KB | workers | wall s | documents/s | KB/s | peak RSS MB | speed-up |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        f"{len(texts)} base texts; {args.repeat} runs per configuration; "
+        f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n"
+    )
+    print(
+        "| documents | KB | catalog | engine | workers | wall s min / median / max "
+        "| documents/s | KB/s | CPU s | peak RSS MB driver | peak RSS MB other "
+        "| speed-up | same tables |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="throughput-") as temporary:
         root = Path(temporary)
+        # One Prefect database for all runs (a fresh one costs every run its creation).
+        environment = {**os.environ, "PREFECT_HOME": str(root / "prefect-home")}
+        warm_up = root / "warm-up"
+        build_corpus(texts, WARM_UP_DOCUMENTS, warm_up)
+        for c, catalog in enumerate(catalogs):
+            index = root / f"index-{c}"
+            for engine in args.engine:
+                scratch = root / f"warm-up-{c}-{engine}"
+                command = run_command(warm_up, catalog, engine, 1, scratch, index)
+                measure(command, environment)
         for documents in args.documents:
             corpus = root / f"corpus-{documents}"
-            size_kb = build_corpus(seeds, documents, corpus) / 1024
-            first_wall = None
-            for workers in args.workers:
-                scratch = root / f"run-{documents}-{workers}"
-                scratch.mkdir()
-                wall, peak = measure(corpus, args.catalog, workers, scratch)
-                first_wall = first_wall or wall
-                print(
-                    f"| {documents} | {size_kb:.0f} | {workers} | {wall:.1f} "
-                    f"| {documents / wall:.2f} | {size_kb / wall:.1f} | {peak:.0f} "
-                    f"| {first_wall / wall:.2f}x |",
-                    flush=True,
-                )
+            size_kb = build_corpus(texts, documents, corpus) / 1024
+            for c, catalog in enumerate(catalogs):
+                reference = None
+                for engine in args.engine:
+                    first_median = None
+                    for workers in args.workers:
+                        runs = []
+                        for repeat in range(args.repeat):
+                            scratch = root / f"run-{documents}-{c}-{engine}-{workers}-{repeat}"
+                            index = root / f"index-{c}"
+                            command = run_command(corpus, catalog, engine, workers, scratch, index)
+                            runs.append(measure(command, environment))
+                        tables = read_tables(scratch / "out")
+                        reference = reference or tables
+                        walls = [r.wall for r in runs]
+                        median = statistics.median(walls)
+                        first_median = first_median or median
+                        print(
+                            f"| {documents} | {size_kb:.0f} | {catalog.name} | {engine} "
+                            f"| {workers} | {_range(walls)} | {documents / median:.2f} "
+                            f"| {size_kb / median:.1f} "
+                            f"| {statistics.median(r.cpu for r in runs):.1f} "
+                            f"| {max(r.driver_mb for r in runs):.0f} "
+                            f"| {max(r.other_mb for r in runs):.0f} "
+                            f"| {first_median / median:.2f}x "
+                            f"| {'yes' if same_tables(reference, tables) else 'NO'} |",
+                            flush=True,
+                        )
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     took = time.perf_counter() - started
     print(f"\nload average at the end: {load}; the benchmark took {took:.0f} s")
