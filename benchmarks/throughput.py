@@ -5,11 +5,13 @@
         [--engine local prefect dask] [--repeat 3]
 
 The corpus repeats the seeds (``raw/*.txt``) and, with ``--pages``, the real pages of a
-folder (``.txt``, ``.md``, ``.html``) with small variation: each copy drops a tenth of its
+folder (``.txt``, ``.md``, ``.html``) with variation: each copy drops a third of its
 paragraphs (chosen by a seeded random generator) and gets its own name, so no two documents
-are equal. Engines: ``local`` is ``run --engine local`` (a process pool), ``prefect`` the
-Prefect flow on its process pool, ``dask`` the flow with ``--task-runner dask`` (a local Dask
-cluster of ``workers`` processes). Each run is a whole command (Python start-up, catalog
+are equal, nor near-duplicates to the pipeline's check (which marks them and warns).
+
+Engines: ``local`` is ``run --engine local`` (a process pool), ``prefect`` the Prefect flow
+on its process pool, ``dask`` the flow with ``--task-runner dask`` (a local Dask cluster of
+``workers`` processes). Each run is a whole command (Python start-up, catalog
 load, the Prefect temporary server, the pool or cluster) with a fresh output and document
 cache. Before the measured runs of a catalog and engine, one untimed run on a small corpus
 warms the catalog structures' cache (and the Prefect database).
@@ -17,13 +19,15 @@ warms the catalog structures' cache (and the Prefect database).
 Printed, as a Markdown table: wall seconds (min/median/max over ``--repeat`` runs),
 documents/s and KB/s of the median run, CPU seconds of all processes, the peak RSS of the
 driver and of the largest other process (a worker, or the Prefect server), sampled every
-0.1 s, the speed-up over the first ``--workers`` value, and whether the tables equal those of
-the first configuration on the same corpus and catalog.
+0.1 s, the speed-up over the first ``--workers`` value, whether the tables equal those of
+the first configuration on the same corpus and catalog, and the three slowest stages of the
+last run (from its ``report.json``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -43,8 +47,9 @@ from pipeline.write import TABLES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PAGE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
-# Share of a copy's paragraphs left out, so that copies differ.
-DROPPED_PARAGRAPHS = 0.1
+# Share of a copy's paragraphs left out, so that copies differ: two copies of a text share
+# about half their paragraphs, far below the near-duplicate threshold (Jaccard 0.9).
+DROPPED_PARAGRAPHS = 0.3
 WARM_UP_DOCUMENTS = 5
 SAMPLE_SECONDS = 0.1
 # Added after the local engine's flags: argparse takes the last value of a flag.
@@ -86,7 +91,7 @@ class Run:
     wall: float
     cpu: float
     driver_mb: float
-    other_mb: float
+    other_mb: float | None  # None: no other process (the driver did all the work)
 
 
 def _sample(root: psutil.Process, peaks: dict[int, float]) -> None:
@@ -103,29 +108,33 @@ def _sample(root: psutil.Process, peaks: dict[int, float]) -> None:
         peaks[process.pid] = max(rss, peaks.get(process.pid, 0.0))
 
 
-def measure(command: list[str], environment: dict[str, str]) -> Run:
-    """One run of ``command``: wall and CPU seconds (of every process it waited for) and
-    the peak RSS of the driver and of the largest other process."""
+def measure(command: list[str], environment: dict[str, str], log: Path) -> Run:
+    """One run of ``command`` (its output in ``log``): wall and CPU seconds (of every process
+    it waited for) and the peak RSS of the driver and of the largest other process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=subprocess.DEVNULL)
-    root = psutil.Process(child.pid)
-    peaks: dict[int, float] = {}
-    while child.poll() is None:
-        _sample(root, peaks)
-        time.sleep(SAMPLE_SECONDS)
+    with log.open("wb") as sink:
+        child = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT
+        )
+        root = psutil.Process(child.pid)
+        peaks: dict[int, float] = {}
+        while child.poll() is None:
+            _sample(root, peaks)
+            time.sleep(SAMPLE_SECONDS)
     wall = time.perf_counter() - t0
     if child.returncode != 0:
-        raise SystemExit(f"run failed ({child.returncode}): {' '.join(command)}")
+        output = log.read_text("utf-8", errors="replace")[-3000:]
+        raise SystemExit(f"run failed ({child.returncode}): {' '.join(command)}\n{output}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     driver = peaks.pop(child.pid, 0.0)
-    return Run(wall, cpu, driver, max(peaks.values(), default=0.0))
+    return Run(wall, cpu, driver, max(peaks.values(), default=None))
 
 
-def run_command(
+def run_once(
     raw: Path, catalog: Path, engine: str, workers: int, scratch: Path, index: Path
-) -> list[str]:
+) -> Run:
     """A full run of ``raw`` into ``scratch`` with this catalog, engine and workers."""
     command = local_run_command(
         raw,
@@ -137,8 +146,12 @@ def run_command(
         str(workers),
         "--index-cache",
         str(index),
+        *ENGINE_FLAGS[engine],
     )
-    return [*command, *ENGINE_FLAGS[engine]]
+    scratch.mkdir(parents=True)
+    # One Prefect database for all runs (a fresh one costs every run its creation).
+    environment = {**os.environ, "PREFECT_HOME": str(scratch.parent / "prefect-home")}
+    return measure(command, environment, scratch / "run.log")
 
 
 def read_tables(out: Path) -> dict[str, pd.DataFrame]:
@@ -153,8 +166,54 @@ def same_tables(one: dict[str, pd.DataFrame], other: dict[str, pd.DataFrame]) ->
     return all(one[table].equals(other[table]) for table in TABLES)
 
 
-def _range(values: list[float]) -> str:
-    return f"{min(values):.1f} / {statistics.median(values):.1f} / {max(values):.1f}"
+def slowest_stages(out: Path, count: int = 3) -> str:
+    seconds = json.loads((out / "report.json").read_text("utf-8"))["run"]["stage_seconds"]
+    slowest = sorted(seconds.items(), key=lambda item: -item[1])[:count]
+    return ", ".join(f"{name} {value:.1f}" for name, value in slowest)
+
+
+def catalog_label(catalog: Path) -> str:
+    return "curated" if catalog.resolve() == DEFAULT_CATALOG.resolve() else catalog.name
+
+
+def table_row(
+    documents: int,
+    size_kb: float,
+    label: str,
+    engine: str,
+    workers: int,
+    runs: list[Run],
+    speed_up: float,
+    same: bool,
+    stages: str,
+) -> str:
+    walls = [r.wall for r in runs]
+    median = statistics.median(walls)
+    others = [r.other_mb for r in runs if r.other_mb is not None]
+    cells = [
+        documents,
+        f"{size_kb:.0f}",
+        label,
+        engine,
+        workers,
+        f"{min(walls):.1f} / {median:.1f} / {max(walls):.1f}",
+        f"{documents / median:.2f}",
+        f"{size_kb / median:.1f}",
+        f"{statistics.median(r.cpu for r in runs):.1f}",
+        f"{max(r.driver_mb for r in runs):.0f}",
+        f"{max(others):.0f}" if others else "-",
+        f"{speed_up:.2f}x",
+        "yes" if same else "NO",
+        stages,
+    ]
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+HEADER = (
+    "| documents | KB | catalog | engine | workers | wall s min / median / max | documents/s "
+    "| KB/s | CPU s | peak RSS MB driver | peak RSS MB other | speed-up | same tables "
+    "| slowest stages s |\n" + "|---" * 14 + "|"
+)
 
 
 def main() -> None:
@@ -175,58 +234,47 @@ def main() -> None:
     catalogs = args.catalog or [DEFAULT_CATALOG]
     texts = base_texts(args.raw, args.pages)
     started = time.perf_counter()
-    print(
-        f"{len(texts)} base texts; {args.repeat} runs per configuration; "
-        f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n"
-    )
-    print(
-        "| documents | KB | catalog | engine | workers | wall s min / median / max "
-        "| documents/s | KB/s | CPU s | peak RSS MB driver | peak RSS MB other "
-        "| speed-up | same tables |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{len(texts)} base texts, {args.repeat} runs each; load average at the start: {load}")
+    print(f"\n{HEADER}")
     with tempfile.TemporaryDirectory(prefix="throughput-") as temporary:
         root = Path(temporary)
-        # One Prefect database for all runs (a fresh one costs every run its creation).
-        environment = {**os.environ, "PREFECT_HOME": str(root / "prefect-home")}
         warm_up = root / "warm-up"
         build_corpus(texts, WARM_UP_DOCUMENTS, warm_up)
-        for c, catalog in enumerate(catalogs):
-            index = root / f"index-{c}"
+        indexes = [root / f"index-{c}" for c in range(len(catalogs))]
+        for catalog, index in zip(catalogs, indexes, strict=True):
             for engine in args.engine:
-                scratch = root / f"warm-up-{c}-{engine}"
-                command = run_command(warm_up, catalog, engine, 1, scratch, index)
-                measure(command, environment)
+                run_once(warm_up, catalog, engine, 1, root / f"warm-{index.name}-{engine}", index)
         for documents in args.documents:
             corpus = root / f"corpus-{documents}"
             size_kb = build_corpus(texts, documents, corpus) / 1024
-            for c, catalog in enumerate(catalogs):
+            for catalog, index in zip(catalogs, indexes, strict=True):
                 reference = None
                 for engine in args.engine:
                     first_median = None
                     for workers in args.workers:
-                        runs = []
-                        for repeat in range(args.repeat):
-                            scratch = root / f"run-{documents}-{c}-{engine}-{workers}-{repeat}"
-                            index = root / f"index-{c}"
-                            command = run_command(corpus, catalog, engine, workers, scratch, index)
-                            runs.append(measure(command, environment))
-                        tables = read_tables(scratch / "out")
+                        name = f"run-{documents}-{index.name}-{engine}-{workers}"
+                        runs = [
+                            run_once(corpus, catalog, engine, workers, root / f"{name}-{i}", index)
+                            for i in range(args.repeat)
+                        ]
+                        out = root / f"{name}-{args.repeat - 1}" / "out"
+                        tables = read_tables(out)
                         reference = reference or tables
-                        walls = [r.wall for r in runs]
-                        median = statistics.median(walls)
+                        median = statistics.median(r.wall for r in runs)
                         first_median = first_median or median
-                        print(
-                            f"| {documents} | {size_kb:.0f} | {catalog.name} | {engine} "
-                            f"| {workers} | {_range(walls)} | {documents / median:.2f} "
-                            f"| {size_kb / median:.1f} "
-                            f"| {statistics.median(r.cpu for r in runs):.1f} "
-                            f"| {max(r.driver_mb for r in runs):.0f} "
-                            f"| {max(r.other_mb for r in runs):.0f} "
-                            f"| {first_median / median:.2f}x "
-                            f"| {'yes' if same_tables(reference, tables) else 'NO'} |",
-                            flush=True,
+                        row = table_row(
+                            documents,
+                            size_kb,
+                            catalog_label(catalog),
+                            engine,
+                            workers,
+                            runs,
+                            first_median / median,
+                            same_tables(reference, tables),
+                            slowest_stages(out),
                         )
+                        print(row, flush=True)
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     took = time.perf_counter() - started
     print(f"\nload average at the end: {load}; the benchmark took {took:.0f} s")
