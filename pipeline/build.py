@@ -184,7 +184,7 @@ def _run_on_batches(
                 stage,
                 work,
                 context,
-                values["catalog"],
+                values["catalog"],  # a worker in this process uses it as loaded
                 progress.counter(stage.name, len(documents)),
             )
         durations[stage.name] = round(time.perf_counter() - t0, 3)

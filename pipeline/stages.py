@@ -66,9 +66,8 @@ class Stage:
         return dict(zip(self.outputs, result, strict=True))
 
     def describe(self, result: Any) -> str:
-        """What the stage did, for its log line."""
-        assert self.counts is not None, f"stage {self.name} logs its own line"
-        return self.counts(*self.named(result).values())
+        """What a driver stage did, for its log line (a per-batch stage's driver logs its own)."""
+        return self.counts(*self.named(result).values()) if self.counts else ""
 
     def should_run(self, values: dict[str, Any]) -> bool:
         return self.only_if is None or len(values[self.only_if]) > 0
