@@ -18,10 +18,10 @@ warms the catalog structures' cache (and the Prefect database).
 
 Printed, as a Markdown table: wall seconds (min/median/max over ``--repeat`` runs),
 documents/s and KB/s of the median run, CPU seconds of all processes, the peak RSS of the
-driver and of the largest other process (a worker, or the Prefect server), sampled every
-0.1 s, the speed-up over the first ``--workers`` value, whether the tables equal those of
-the first configuration on the same corpus and catalog, and the three slowest stages of the
-last run (from its ``report.json``).
+driver, of the largest worker process (pool or Dask) and of the Prefect temporary server,
+sampled every 0.1 s, the speed-up over the first ``--workers`` value, whether the tables
+equal those of the first configuration on the same corpus and catalog, and the three slowest
+stages of the last run (from its ``report.json``).
 """
 
 from __future__ import annotations
@@ -91,10 +91,16 @@ class Run:
     wall: float
     cpu: float
     driver_mb: float
-    other_mb: float | None  # None: no other process (the driver did all the work)
+    worker_mb: float | None  # the largest worker; None: the driver did all the work
+    server_mb: float | None  # the Prefect temporary server; None: no Prefect
 
 
-def _sample(root: psutil.Process, peaks: dict[int, float]) -> None:
+def _role(process: psutil.Process) -> str:
+    """``server`` for the Prefect temporary server (uvicorn), else ``worker``."""
+    return "server" if "uvicorn" in process.cmdline() else "worker"
+
+
+def _sample(root: psutil.Process, peaks: dict[int, float], roles: dict[int, str]) -> None:
     """Record the RSS (MB) of ``root`` and of each of its descendants, keeping each's peak."""
     try:
         processes = [root, *root.children(recursive=True)]
@@ -103,6 +109,7 @@ def _sample(root: psutil.Process, peaks: dict[int, float]) -> None:
     for process in processes:
         try:
             rss = process.memory_info().rss / 2**20
+            roles.setdefault(process.pid, _role(process))
         except psutil.Error:
             continue
         peaks[process.pid] = max(rss, peaks.get(process.pid, 0.0))
@@ -110,7 +117,8 @@ def _sample(root: psutil.Process, peaks: dict[int, float]) -> None:
 
 def measure(command: list[str], environment: dict[str, str], log: Path) -> Run:
     """One run of ``command`` (its output in ``log``): wall and CPU seconds (of every process
-    it waited for) and the peak RSS of the driver and of the largest other process."""
+    it waited for) and the peak RSS of the driver, of the largest worker and of the Prefect
+    server."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with log.open("wb") as sink:
@@ -119,8 +127,9 @@ def measure(command: list[str], environment: dict[str, str], log: Path) -> Run:
         )
         root = psutil.Process(child.pid)
         peaks: dict[int, float] = {}
+        roles: dict[int, str] = {}
         while child.poll() is None:
-            _sample(root, peaks)
+            _sample(root, peaks, roles)
             time.sleep(SAMPLE_SECONDS)
     wall = time.perf_counter() - t0
     if child.returncode != 0:
@@ -129,7 +138,9 @@ def measure(command: list[str], environment: dict[str, str], log: Path) -> Run:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     driver = peaks.pop(child.pid, 0.0)
-    return Run(wall, cpu, driver, max(peaks.values(), default=None))
+    workers = [mb for pid, mb in peaks.items() if roles[pid] == "worker"]
+    servers = [mb for pid, mb in peaks.items() if roles[pid] == "server"]
+    return Run(wall, cpu, driver, max(workers, default=None), max(servers, default=None))
 
 
 def run_once(
@@ -176,6 +187,11 @@ def catalog_label(catalog: Path) -> str:
     return "curated" if catalog.resolve() == DEFAULT_CATALOG.resolve() else catalog.name
 
 
+def _peak(megabytes: list[float | None]) -> str:
+    known = [mb for mb in megabytes if mb is not None]
+    return f"{max(known):.0f}" if known else "-"
+
+
 def table_row(
     documents: int,
     size_kb: float,
@@ -189,7 +205,6 @@ def table_row(
 ) -> str:
     walls = [r.wall for r in runs]
     median = statistics.median(walls)
-    others = [r.other_mb for r in runs if r.other_mb is not None]
     cells = [
         documents,
         f"{size_kb:.0f}",
@@ -201,7 +216,8 @@ def table_row(
         f"{size_kb / median:.1f}",
         f"{statistics.median(r.cpu for r in runs):.1f}",
         f"{max(r.driver_mb for r in runs):.0f}",
-        f"{max(others):.0f}" if others else "-",
+        _peak([r.worker_mb for r in runs]),
+        _peak([r.server_mb for r in runs]),
         f"{speed_up:.2f}x",
         "yes" if same else "NO",
         stages,
@@ -211,8 +227,8 @@ def table_row(
 
 HEADER = (
     "| documents | KB | catalog | engine | workers | wall s min / median / max | documents/s "
-    "| KB/s | CPU s | peak RSS MB driver | peak RSS MB other | speed-up | same tables "
-    "| slowest stages s |\n" + "|---" * 14 + "|"
+    "| KB/s | CPU s | peak RSS MB: driver | largest worker | Prefect server | speed-up "
+    "| same tables | slowest stages s |\n" + "|---" * 15 + "|"
 )
 
 
