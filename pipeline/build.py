@@ -1,14 +1,15 @@
-"""The pipeline's stages in order, independent of Prefect.
+"""The local engine: runs the stages ``pipeline.stages`` declares, in order, then publishes.
 
-``build_dataset`` takes a ``step`` callable that runs one stage; the plain default calls the
-stage function, and the Prefect flow passes one that runs it as a task. So the order of the
-stages is written once, and every stage stays testable as a plain function.
+``build_dataset`` takes a ``step`` callable that runs one stage on the driver; the plain
+default calls the stage's function, and the Prefect flow passes one that runs it as a task.
+The per-batch stage goes to a ``fan_out`` (a local process pool by default, mapped Prefect
+tasks under the flow). So the stages are declared once, for both engines, and every stage
+stays testable as a plain function.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import time
 import uuid
@@ -17,23 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from pipeline import __version__
-from pipeline.catalog import check_catalog_size, files_sha256, load_catalog
 from pipeline.config import Settings
-from pipeline.dedupe import dedupe
-from pipeline.duplicates import mark_duplicates
-from pipeline.fanout import BatchResult, FanOut, LinkContext, batches, join_results, local_fan_out
-from pipeline.incremental import load_cached, normalise_mentions, run_fingerprint, store
-from pipeline.ingest import documents_table, ingest, read_manifest
+from pipeline.fanout import BatchResult, FanOut, batches, join_results, local_fan_out
 from pipeline.isolation import INTERNAL_ERROR_PREFIX, DocumentFailures
-from pipeline.link import RUNNER_UP_COLUMNS, LinkPolicy, runner_up_scores, term_files
 from pipeline.lock import run_lock
-from pipeline.overrides import apply_overrides, read_overrides
 from pipeline.progress import StageProgress, show_progress
 from pipeline.report import DriftPolicy, build_report, load_history, package_versions, render
-from pipeline.validate import Screening, screen_tables
+from pipeline.stages import STAGES, Stage, initial_values
+from pipeline.validate import Screening
 from pipeline.write import check_output_folder, publish, read_published, write_failed_run
 from schemas import SCHEMA_VERSION
 
@@ -44,8 +37,9 @@ LOGGER = logging.getLogger("pipeline")
 NARROW_MARGIN_FACTOR = 2.0
 
 
-def call(function: Callable[..., Any], *args: Any) -> Any:
-    return function(*args)
+def call(stage: Stage, *args: Any) -> Any:
+    """Run a stage here, as a plain function call."""
+    return stage.function(*args)
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -90,29 +84,6 @@ class BuildResult:
             lines += [f"  {failure}" for failure in self.failures[:20]]
             lines.append(f"report of the failed run: {self.run_folder}")
         return "\n".join(lines)
-
-
-def _published_catalog_entries(out_dir: Path) -> int | None:
-    """The catalog size of the run published in ``out_dir`` (None when there is none)."""
-    try:
-        report = json.loads((out_dir / "report.json").read_text("utf-8"))
-        return int(report["run"]["catalog_entries"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _source_counts(sources: pd.DataFrame) -> str:
-    rejected = int(sources["error"].notna().sum())
-    return f"{len(sources)} files, {len(sources) - rejected} readable, {rejected} rejected"
-
-
-def _mention_counts(mentions: pd.DataFrame) -> str:
-    by_status = mentions["status"].value_counts().sort_index().to_dict()
-    return f"{len(mentions)} mentions {by_status}"
-
-
-def _empty_mentions() -> pd.DataFrame:
-    return normalise_mentions([])
 
 
 def decide_verdict(screening: Screening, blocking: list[str], max_quarantine_share: float) -> dict:
@@ -177,124 +148,68 @@ def _build(
     run_id = new_run_id()
     started = dt.datetime.now(dt.UTC)
     durations: dict[str, float] = {}
-    progress = StageProgress(show_progress(settings.quiet))
-
-    def timed(
-        name: str,
-        counts: Callable[[Any], str],
-        function: Callable[..., Any],
-        *args: Any,
-        runner: Step = step,
-    ) -> Any:
+    values = initial_values(settings, failed, run_id)
+    for stage in STAGES:
+        if not stage.should_run(values):
+            continue
+        if stage.per_batch:
+            values |= _run_on_batches(stage, values, fan_out, log, durations)
+            continue
         t0 = time.perf_counter()
-        result = runner(function, *args)
-        durations[name] = round(time.perf_counter() - t0, 3)
-        log(f"{name}: {counts(result)} in {durations[name]:.2f} s")
-        return result
+        result = step(stage, *stage.arguments(values))
+        durations[stage.name] = round(time.perf_counter() - t0, 3)
+        log(f"{stage.name}: {stage.describe(result)} in {durations[stage.name]:.2f} s")
+        values |= stage.named(result)
+    return _publish(settings, values, started, durations, log)
 
-    sources = timed(
-        "ingest", _source_counts, ingest, settings.raw_dir, settings.max_file_bytes, failed.record
-    )
-    _, manifest_errors = timed(
-        "manifest", lambda m: f"{len(m[1])} manifest errors", read_manifest, settings.raw_dir
-    )
-    catalog = timed(
-        "catalog",
-        lambda c: f"{len(c)} papers, {c.rejected_rows} rows rejected",
-        load_catalog,
-        settings.catalog_path,
-    )
-    check_catalog_size(
-        len(catalog), _published_catalog_entries(settings.out_dir), settings.allow_catalog_shrink
-    )
-    terms_sha256 = files_sha256(term_files(settings.terms_dir))
-    policy = LinkPolicy.from_thresholds(settings.thresholds)
-    fingerprint = run_fingerprint(catalog.sha256, terms_sha256, policy)
-    cached = timed(
-        "cache",
-        lambda c: f"{len(c.files)} unchanged documents reused",
-        load_cached,
-        sources,
-        settings.cache_dir if settings.incremental else None,
-        fingerprint,
-    )
-    fresh = sources[~sources["source_file"].isin(cached.files)]
-    fresh_mentions = _empty_mentions()
-    fresh_runner_up = pd.DataFrame(columns=RUNNER_UP_COLUMNS)
-    context = LinkContext(  # absolute paths: a worker may start in another directory
-        settings.catalog_path.resolve(),
-        catalog.sha256,
-        settings.terms_dir.resolve(),
-        settings.index_cache_dir.resolve(),
-        settings.thresholds,
-    )
-    work = batches(fresh, settings.workers)
+
+def _run_on_batches(
+    stage: Stage,
+    values: dict[str, Any],
+    fan_out: FanOut | None,
+    log: Callable[[str], None],
+    durations: dict[str, float],
+) -> dict[str, Any]:
+    """A per-batch stage on the workers (``fan_out``, default a local process pool); its
+    results joined in document order, each document that failed recorded."""
+    settings: Settings = values["settings"]
+    documents, context = stage.arguments(values)
+    work = batches(documents, settings.workers)
     results: list[BatchResult] = []
     if work:
+        t0 = time.perf_counter()
+        progress = StageProgress(show_progress(settings.quiet))
         with progress:
-            results = timed(
-                "documents",
-                lambda r: f"{len(fresh)} documents in {len(r)} batches, {settings.workers} workers",
-                fan_out or local_fan_out(settings.workers),
+            results = (fan_out or local_fan_out(settings.workers))(
+                stage,
                 work,
                 context,
-                catalog,
-                progress.counter("documents", len(fresh)),
-                runner=call,  # the fan-out makes its own tasks
+                values["catalog"],  # a worker in this process uses it as loaded
+                progress.counter(stage.name, len(documents)),
             )
-    fresh, pieces, failures = join_results(fresh, results)
+        durations[stage.name] = round(time.perf_counter() - t0, 3)
+    documents, linked, failures = join_results(documents, results)
     for source_file, reason, trace in failures:
-        failed.add(source_file, reason, trace)
-    if pieces:
-        fresh_mentions = pd.concat(
-            [p for p in pieces if not p.empty] or pieces[:1], ignore_index=True
+        values["failures"].add(source_file, reason, trace)
+    if work:
+        languages = documents["language"].value_counts().to_dict()
+        log(
+            f"{stage.name}: {len(documents)} documents in {len(results)} batches, "
+            f"{settings.workers} workers, languages {languages} in {durations[stage.name]:.2f} s"
         )
-        detected = fresh["language"].value_counts().to_dict()
-        log(f"languages {detected}, {_mention_counts(fresh_mentions)}")
-        fresh_runner_up = timed(
-            "margins", lambda r: f"{len(r)} fuzzy title links", runner_up_scores, fresh_mentions
-        )
-    # A document that failed in a stage has no trustworthy results: not cached, rejected.
-    fresh = fresh[~fresh["source_file"].isin(failed.reasons)]
-    timed(
-        "cache_store",
-        lambda n: f"{n} documents cached",
-        store,
-        settings.cache_dir,
-        fingerprint,
-        fresh,
-        fresh_mentions,
-        fresh_runner_up,
-    )
-    mentions = normalise_mentions([cached.mentions, fresh_mentions])
-    overrides, override_errors = read_overrides(settings.raw_dir)
-    mentions, not_applied = apply_overrides(mentions, overrides, catalog.papers)
-    runner_up = pd.concat(
-        [f for f in (cached.runner_up, fresh_runner_up) if not f.empty] or [cached.runner_up],
-        ignore_index=True,
-    )
-    languages = {
-        **cached.languages,
-        **dict(zip(fresh["source_file"], fresh["language"], strict=True)),
-    }
-    sources = failed.reject(sources)
-    sources = sources.assign(
-        language=sources["source_file"].map(languages).where(sources["error"].isna(), None)
-    )
-    papers = timed("dedupe", lambda p: f"{len(p)} papers", dedupe, mentions, catalog)
-    documents = documents_table(sources, mentions)
-    texts = {r.source_file: r.text for r in sources.itertuples() if isinstance(r.text, str)}
-    documents = mark_duplicates(documents, texts)
-    screening = timed(
-        "validate",
-        lambda s: f"{len(s.quarantine)} rows quarantined, {len(s.failures)} blocking failures",
-        screen_tables,
-        documents,
-        mentions,
-        papers,
-        texts,
-        run_id,
-    )
+    return stage.named((documents, linked))
+
+
+def _publish(
+    settings: Settings,
+    values: dict[str, Any],
+    started: dt.datetime,
+    durations: dict[str, float],
+    log: Callable[[str], None],
+) -> BuildResult:
+    """The verdict and the report; the tables published unless the verdict says no."""
+    run_id, catalog, screening = values["run_id"], values["catalog"], values["screening"]
+    texts = values["texts"]
     failures = list(screening.failures)
     if not texts:
         failures.append(f"no readable source documents under {settings.raw_dir}")
@@ -316,9 +231,9 @@ def _build(
         "out_dir": str(settings.out_dir),
         "catalog_entries": len(catalog),
         "versions": package_versions(),
-        "documents_reused": len(cached.files),
+        "documents_reused": len(values["cached"].files),
         "stage_seconds": durations,
-        "link_policy": policy.as_dict(),
+        "link_policy": values["context"].policy.as_dict(),
     }
     report = build_report(
         run_info,
@@ -328,14 +243,14 @@ def _build(
         catalog.errors,
         previous,
         previous_error,
-        runner_up=runner_up,
+        runner_up=values["runner_up"],
         previous_report=previous_report,
         narrow_margin=NARROW_MARGIN_FACTOR * settings.thresholds.margin,
-        manifest_errors=manifest_errors,
+        manifest_errors=values["manifest_errors"],
         titles=catalog.papers.set_index("paper_id")["title"],
         history=load_history(settings.out_dir),
         drift=DriftPolicy.from_settings(settings),
-        override_errors=override_errors + not_applied,
+        override_errors=values["override_errors"],
     )
     report |= {
         "verdict": verdict,
@@ -351,17 +266,10 @@ def _build(
         return BuildResult(
             run_id, False, settings.out_dir, folder, report, verdict["reasons"], verdict
         )
-    folder = timed(
-        "write",
-        lambda f: f"published {f}",
-        publish,
-        settings.out_dir,
-        run_id,
-        tables,
-        render(report),
-        metadata,
-        settings.keep_runs,
-        runner=call,  # not a Prefect task: an unwritable output is one line, not a traceback
-    )
+    # Not a Prefect task: an unwritable output is one line, not a traceback.
+    t0 = time.perf_counter()
+    folder = publish(settings.out_dir, run_id, tables, render(report), metadata, settings.keep_runs)
+    durations["write"] = round(time.perf_counter() - t0, 3)
+    log(f"write: published {folder} in {durations['write']:.2f} s")
     log(verdict_line(verdict))
     return BuildResult(run_id, True, settings.out_dir, folder, report, [], verdict)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ from pipeline.config import MatchThresholds
 from pipeline.isolation import internal_error
 from pipeline.language import detect_languages
 from pipeline.link import LinkPolicy, Matcher, build_matcher, extract_all, match_all
+
+if TYPE_CHECKING:
+    from pipeline.stages import Stage
 
 # Batches per worker: enough to even out documents of unequal length, few enough that the
 # per-task overhead (pickling, a Prefect task run) stays small.
@@ -141,8 +145,11 @@ def batches(documents: pd.DataFrame, workers: int) -> list[pd.DataFrame]:
     return [documents.iloc[chunk] for chunk in np.array_split(np.arange(len(documents)), count)]
 
 
+# Runs a per-batch stage on every batch: (stage, batches, context, the driver's catalog,
+# a callback given the documents of each batch done) -> one result per batch, in order.
 FanOut = Callable[
-    [list[pd.DataFrame], LinkContext, Catalog, Callable[[int], None]], list[BatchResult]
+    ["Stage", list[pd.DataFrame], LinkContext, Catalog, Callable[[int], None]],
+    list[BatchResult],
 ]
 
 
@@ -150,6 +157,7 @@ def local_fan_out(workers: int) -> FanOut:
     """Batches in this process (``workers`` 1) or in a pool of ``workers`` processes."""
 
     def fan_out(
+        stage: Stage,
         work: list[pd.DataFrame],
         context: LinkContext,
         catalog: Catalog,
@@ -159,12 +167,12 @@ def local_fan_out(workers: int) -> FanOut:
             remember_catalog(context, catalog)
             results = []
             for batch in work:
-                results.append(link_batch(batch, context))
+                results.append(stage.function(batch, context))
                 done(len(batch))
             return results
         start = multiprocessing.get_context(START_METHOD)
         with ProcessPoolExecutor(min(workers, len(work)), mp_context=start) as pool:
-            futures = [pool.submit(link_batch, batch, context) for batch in work]
+            futures = [pool.submit(stage.function, batch, context) for batch in work]
             results = []
             for batch, future in zip(work, futures, strict=True):
                 results.append(future.result())

@@ -1,5 +1,5 @@
-"""Prefect wiring: the pipeline's stages as tasks of one flow, its report as artifacts, and
-the flow served on a schedule.
+"""Prefect wiring: the stages ``pipeline.stages`` declares as tasks of one flow (the
+per-batch stage as mapped tasks), its report as artifacts, and the flow served on a schedule.
 
 Prefect's task cache keys on inputs and cannot hash DataFrames usefully, so caching is off
 (unchanged documents are skipped by ``pipeline.incremental`` instead); nothing is persisted
@@ -31,9 +31,10 @@ from pipeline import __version__
 from pipeline.build import BuildResult, build_dataset, verdict_line
 from pipeline.config import Settings, load_settings
 from pipeline.errors import OutputFolderError
-from pipeline.fanout import BatchResult, FanOut, LinkContext, link_batch, remember_catalog
+from pipeline.fanout import BatchResult, FanOut, LinkContext, remember_catalog
 from pipeline.lock import RunLockedError
 from pipeline.report import finalize, to_markdown
+from pipeline.stages import STAGES, Stage
 
 DEPLOYMENT_NAME = "nightly"
 # Prefect artifact keys: lowercase letters, digits and dashes.
@@ -54,15 +55,21 @@ class NothingPublishedError(RuntimeError):
         return f"nothing published: {'; '.join(self.summary.get('reasons', []))}"
 
 
-def run_as_task(function: Callable[..., Any], *args: Any) -> Any:
-    name = function.__name__.replace("_", "-")
-    return task(function, name=name, cache_policy=NO_CACHE, persist_result=False)(*args)
+# One task per declared stage, named after it.
+STAGE_TASKS = {
+    stage.name: task(
+        stage.function,
+        name=stage.name.replace("_", "-"),
+        cache_policy=NO_CACHE,
+        persist_result=False,
+    )
+    for stage in STAGES
+}
 
 
-@task(name="link-documents", cache_policy=NO_CACHE, persist_result=False)
-def link_documents(batch: pd.DataFrame, context: LinkContext) -> BatchResult:
-    """Language, candidates and decisions of a batch of documents (see ``pipeline.fanout``)."""
-    return link_batch(batch, context)
+def run_as_task(stage: Stage, *args: Any) -> Any:
+    """Run a stage on the driver as its task."""
+    return STAGE_TASKS[stage.name](*args)
 
 
 def dask_task_runner(address: str | None, workers: int) -> TaskRunner:
@@ -89,12 +96,14 @@ def task_runner(settings: Settings) -> TaskRunner:
 
 
 def prefect_fan_out(settings: Settings) -> FanOut:
-    """The batches as mapped ``link-documents`` tasks on the task runner the settings name.
+    """The batches as mapped tasks of the per-batch stage, on the task runner the settings
+    name.
 
     The runner is chosen here, at run time, rather than on the flow: a served deployment's
     runs then follow the settings stored with it, like every other setting."""
 
     def fan_out(
+        stage: Stage,
         work: list[pd.DataFrame],
         context: LinkContext,
         catalog: Any,
@@ -105,7 +114,8 @@ def prefect_fan_out(settings: Settings) -> FanOut:
             remember_catalog(context, catalog)
         results = []
         with runner:
-            futures = runner.map(link_documents, {"batch": work, "context": unmapped(context)})
+            parameters = {"batch": work, "context": unmapped(context)}
+            futures = runner.map(STAGE_TASKS[stage.name], parameters)
             for batch, future in zip(work, futures, strict=True):
                 results.append(future.result())
                 done(len(batch))

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import build, fanout
+from pipeline import fanout, stages
 from pipeline.build import build_dataset, decide_verdict
 from pipeline.config import load_settings
 from pipeline.validate import screen_tables, validate_tables
@@ -123,13 +123,13 @@ def test_failed_validation_publishes_nothing_and_keeps_the_previous_dataset(
     assert good.published
     before = (out / "papers.parquet").read_bytes()
 
-    real_dedupe = build.dedupe
+    real_dedupe = stages.dedupe
 
     def broken_dedupe(mentions, catalog):
         papers = real_dedupe(mentions, catalog)
         return papers.assign(n_mentions=papers["n_mentions"] + 1)
 
-    monkeypatch.setattr(build, "dedupe", broken_dedupe)
+    monkeypatch.setattr(stages, "dedupe", broken_dedupe)
     bad = build_dataset(_settings(small_raw, out))
     assert not bad.published
     assert bad.verdict["status"] == "not published" and not bad.verdict["success"]
@@ -295,8 +295,8 @@ def test_documents_rejected_by_an_internal_error_degrade_the_run() -> None:
             "error": [None, "internal error: ValueError: boom"],
         }
     )
-    mentions = build.normalise_mentions([])
-    papers = build.dedupe(mentions, build.load_catalog(CATALOG))
+    mentions = stages.normalise_mentions([])
+    papers = stages.dedupe(mentions, stages.load_catalog(CATALOG))
     screening = screen_tables(documents, mentions, papers, {"a.txt": "0123456789"}, "r1")
     verdict = decide_verdict(screening, [], 0.01)
     assert verdict["status"] == "published, degraded" and verdict["success"]

@@ -472,6 +472,49 @@ def test_the_flow_on_two_processes_gives_the_tables_of_a_one_process_run(
     assert_same_tables(tmp_path / "local", tmp_path / "flow")
 
 
+def _task_names(flow_run_id, expected: int) -> list[str]:
+    """The tasks the flow run ran, in the order they started (the server records task runs
+    from events, a moment after they ran), each mapped task once."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    runs: list = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with get_client(sync_client=True) as client:
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            )
+        if len(runs) >= expected and all(r.start_time for r in runs):
+            break
+        time.sleep(1)
+    names = [r.name.rsplit("-", 1)[0] for r in sorted(runs, key=lambda r: r.start_time)]
+    return [name for i, name in enumerate(names) if i == 0 or name != names[i - 1]]
+
+
+def test_the_flow_runs_the_declared_stages_as_tasks_in_the_order_of_the_local_engine(
+    prefect_harness, small_raw: Path, tmp_path: Path
+) -> None:
+    """Both engines run the one list of stages: the local engine times each in order, the
+    flow records each as its Prefect task (the per-batch stage as mapped tasks)."""
+    from pipeline.build import build_dataset
+    from pipeline.flows import build_dataset_flow
+    from pipeline.stages import STAGES
+
+    declared = [stage.name for stage in STAGES]
+    options = {"raw_dir": small_raw, "incremental": False, "workers": 2}
+    local = build_dataset(load_settings(out_dir=tmp_path / "local", **options))
+    assert list(local.report["run"]["stage_seconds"]) == [*declared, "write"]
+
+    state = build_dataset_flow(
+        load_settings(out_dir=tmp_path / "flow", **options), return_state=True
+    )
+    assert state.is_completed()
+    tasks = _task_names(state.state_details.flow_run_id, expected=len(declared) + 1)
+    assert tasks == [name.replace("_", "-") for name in declared]
+    assert_same_tables(tmp_path / "local", tmp_path / "flow")
+
+
 def _start(command: list[str], log: Path) -> subprocess.Popen:
     with log.open("wb") as sink:
         return subprocess.Popen(
