@@ -180,7 +180,7 @@ def test_the_quarantine_share_is_a_flag_and_an_environment_variable(
 ) -> None:
     from tests.test_build import _ambiguous_without_candidates
 
-    _ambiguous_without_candidates(monkeypatch, 1)  # 1 of 20 mentions quarantined: 5 %
+    _ambiguous_without_candidates(monkeypatch, 1)  # 1 of 21 mentions quarantined: 4.8 %
     command = ["run", "--engine", "local", "--raw", str(small_raw), "--catalog", str(CATALOG)]
     assert main([*command, "--out", str(tmp_path / "a"), "--max-quarantine-share", "1.5"]) == 2
     assert "--max-quarantine-share '1.5'" in capsys.readouterr().err

@@ -76,7 +76,7 @@ def test_a_flow_run_that_publishes_nothing_ends_failed(
 
     from pipeline.flows import REPORT_ARTIFACT_KEY, NothingPublishedError, build_dataset_flow
 
-    _ambiguous_without_candidates(monkeypatch, 1)  # 1 of 20 mentions: above the 1 % limit
+    _ambiguous_without_candidates(monkeypatch, 1)  # 1 of 21 mentions: above the 1 % limit
     state = build_dataset_flow(
         load_settings(raw_dir=small_raw, out_dir=tmp_path / "out"), return_state=True
     )
