@@ -104,9 +104,10 @@ class Settings(BaseModel):
         le=100,
         allow_inf_nan=False,
     )
-    # Title indexes of large catalogs, one file per catalog sha256 (safe npz, no pickle).
+    # What is derived from a catalog (validated rows, title index, stems), one file per
+    # catalog sha256 (npz and Arrow, no pickle); every process of a run loads it from here.
     index_cache_dir: Path = _setting(
-        Path(".state/title-index"), "title index cache", "--index-cache"
+        Path(".state/catalog"), "catalog structures cache", "--index-cache"
     )
     # Answers of the arXiv API (``catalog enrich``), one JSON file per id.
     arxiv_cache_dir: Path = _setting(

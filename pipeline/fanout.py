@@ -99,7 +99,7 @@ def worker_matcher(context: LinkContext) -> Matcher:
     with _matchers_lock:
         matcher = _matchers.get(context)
         if matcher is None:
-            catalog = load_catalog(context.catalog_path)
+            catalog = load_catalog(context.catalog_path, context.index_cache_dir)
             if catalog.sha256 != context.catalog_sha256:
                 raise CatalogChangedError(
                     f"catalog {context.catalog_path} has sha256 {catalog.sha256[:12]} here, "

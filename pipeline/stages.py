@@ -106,7 +106,7 @@ def load_run_catalog(settings: Settings) -> tuple[Catalog, LinkContext]:
     """The catalog (refused when it shrank by more than half since the last published run)
     and what a worker needs to load the same one: absolute paths, since a worker may start in
     another directory, and the catalog's sha256, which the worker checks."""
-    catalog = load_catalog(settings.catalog_path)
+    catalog = load_catalog(settings.catalog_path, settings.index_cache_dir)
     check_catalog_size(
         len(catalog), published_catalog_entries(settings.out_dir), settings.allow_catalog_shrink
     )

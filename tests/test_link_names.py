@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.language import Segment
-from pipeline.link.names import NameTable, build_alias_pattern, name_key, name_spans
+from pipeline.link.names import AliasFinder, NameTable, name_key, name_spans
 
 
 def _table(aliases: list[str], sources: list[str] | None = None) -> NameTable:
@@ -178,8 +178,8 @@ def test_longest_alias_wins() -> None:
     ]
 
 
-def test_no_aliases_no_pattern() -> None:
-    assert build_alias_pattern([]) is None
+def test_no_aliases_no_names() -> None:
+    assert not AliasFinder([])
     text = "GPT-3"
     assert list(name_spans(text, Segment(0, len(text), "en"), _table([]))) == []
 

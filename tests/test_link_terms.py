@@ -392,6 +392,7 @@ def test_a_two_author_citation_names_a_paper_by_exactly_those_two() -> None:
         ],
         [2014, 2013],
     )
+
     def on_topic(paper_id: str, units: list) -> tuple[float, int]:
         return 1.0, 1
 

@@ -98,9 +98,18 @@ def _numeric(unit: Unit) -> bool:
 class AuthorIndex:
     """The catalog's papers by first-author surname, with their years."""
 
-    def __init__(self, paper_ids: list[str], authors: list[str], years: list[object]) -> None:
+    def __init__(
+        self,
+        paper_ids: list[str],
+        authors: list[str],
+        years: list[object],
+        surnames: list[str] | None = None,
+    ) -> None:
+        """``surnames``: the first authors' surnames when already known (stored per catalog)."""
         self.papers_by_surname: dict[str, list[str]] = {}
-        for paper_id, surname in zip(paper_ids, first_author_surnames(authors), strict=True):
+        if surnames is None:
+            surnames = first_author_surnames(authors)
+        for paper_id, surname in zip(paper_ids, surnames, strict=True):
             if surname:
                 self.papers_by_surname.setdefault(surname, []).append(paper_id)
         self.year_by_paper = dict(zip(paper_ids, years, strict=True))

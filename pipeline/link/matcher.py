@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.catalog import Catalog, split_aliases, split_keywords
+from pipeline.catalog_store import cached_frame, store_key
 from pipeline.language import URL_HINT
-from pipeline.link.authors import AuthorIndex, context_overlap
+from pipeline.link.authors import AuthorIndex, context_overlap, first_author_surnames
 from pipeline.link.decision import Decision
 from pipeline.link.descriptions import decide_description
 from pipeline.link.ids import decide_arxiv
@@ -37,9 +40,11 @@ class Matcher:
         policy: LinkPolicy = DEFAULT_POLICY,
         term_tables: dict[str, TermTable] | None = None,
         titles: TitleIndex | None = None,
+        stored: pd.DataFrame | None = None,
     ) -> None:
         """``titles`` is a ready (e.g. cached) index of the catalog's titles; built here when
-        not given."""
+        not given. ``stored`` holds each paper's title stems and first author's surname
+        (``catalog_derived``), worked out here when not given."""
         papers = catalog.papers
         # Plain lists: iterating pandas' Arrow-backed columns value by value is slow at scale.
         paper_ids = papers["paper_id"].tolist()
@@ -53,15 +58,26 @@ class Matcher:
         if titles is None:
             titles = TitleIndex(paper_ids, paper_titles)
         self.titles = titles
+        if stored is None:
+            stored = derive_columns(papers)
+        named = papers["aliases"] != ""  # most imported papers have no name
         self.aliases = {
             pid: split_aliases(aliases)
-            for pid, aliases in zip(paper_ids, papers["aliases"].tolist(), strict=True)
+            for pid, aliases in zip(
+                papers.loc[named, "paper_id"].tolist(),
+                papers.loc[named, "aliases"].tolist(),
+                strict=True,
+            )
         }
         sources = None
         if "alias_sources" in papers.columns:
             sources = {
                 pid: split_aliases(kinds) if isinstance(kinds, str) else []
-                for pid, kinds in zip(paper_ids, papers["alias_sources"].tolist(), strict=True)
+                for pid, kinds in zip(
+                    papers.loc[named, "paper_id"].tolist(),
+                    papers.loc[named, "alias_sources"].tolist(),
+                    strict=True,
+                )
             }
         self.names = NameTable(self.aliases, sources, policy)
         self.concepts = ConceptIndex(
@@ -76,6 +92,7 @@ class Matcher:
                 if _curated((sources or {}).get(pid, []), position)
             ],
             policy=policy,
+            title_stems=[frozenset(t.split()) for t in stored["title_stems"].tolist()],
         )
         # Keywords written by hand describe a paper well enough to recognise it from a
         # description alone. Keywords derived from an abstract at import do not (on real
@@ -92,7 +109,12 @@ class Matcher:
             extra_stems=[keyword_stems(split_keywords(k)) for k in described["keywords"]],
             policy=policy,
         )
-        self.authors = AuthorIndex(paper_ids, papers["authors"].tolist(), papers["year"].tolist())
+        self.authors = AuthorIndex(
+            paper_ids,
+            papers["authors"].tolist(),
+            papers["year"].tolist(),
+            stored["first_author"].tolist(),
+        )
 
     def all_aliases(self) -> list[str]:
         return self.names.all_aliases()
@@ -210,10 +232,43 @@ def _curated(alias_sources: list[str], position: int) -> bool:
     return position >= len(alias_sources) or alias_sources[position] in ("", "curated")
 
 
+def derive_columns(papers: pd.DataFrame) -> pd.DataFrame:
+    """Each paper's title stems (space-separated) and first author's surname: the costly
+    parts of building a matcher for a large catalog."""
+    return pd.DataFrame(
+        {
+            "title_stems": [" ".join(sorted(set(english_stems(t)))) for t in papers["title"]],
+            "first_author": first_author_surnames(papers["authors"].tolist()),
+        }
+    )
+
+
+# What the derived columns depend on besides the catalog: the code that derives them and the
+# stemmer's version.
+_DERIVATION_SOURCE = "\x1f".join(
+    (
+        inspect.getsource(english_stems),
+        inspect.getsource(first_author_surnames),
+        inspect.getsource(derive_columns),
+        importlib.metadata.version("snowballstemmer"),
+    )
+)
+
+
+def catalog_derived(catalog: Catalog, cache_dir: Path | None) -> pd.DataFrame:
+    """``derive_columns`` of the catalog, stored per catalog sha256 in ``cache_dir``."""
+    key = store_key(catalog.sha256, _DERIVATION_SOURCE)
+    frame, _ = cached_frame(cache_dir, "derived", key, lambda: (derive_columns(catalog.papers), {}))
+    if len(frame) != len(catalog):  # another catalog under the same key: never trusted
+        frame = derive_columns(catalog.papers)
+    return frame
+
+
 def build_matcher(
     catalog: Catalog, policy: LinkPolicy, terms_dir: Path, index_cache_dir: Path
 ) -> Matcher:
-    """The matcher of a run: title index cached per catalog sha256, term tables loaded."""
+    """The matcher of a run: title index and derived columns stored per catalog sha256,
+    term tables loaded."""
     papers = catalog.papers
     titles = TitleIndex(
         papers["paper_id"].tolist(),
@@ -221,4 +276,5 @@ def build_matcher(
         catalog_sha256=catalog.sha256,
         cache_dir=index_cache_dir,
     )
-    return Matcher(catalog, policy, load_term_tables(terms_dir), titles)
+    derived = catalog_derived(catalog, index_cache_dir)
+    return Matcher(catalog, policy, load_term_tables(terms_dir), titles, derived)

@@ -324,16 +324,20 @@ class ConceptIndex:
         aliases: list[tuple[str, str]] = (),
         extra_stems: list[frozenset[str]] | None = None,
         policy: LinkPolicy = DEFAULT_POLICY,
+        title_stems: list[frozenset[str]] | None = None,
     ) -> None:
         """``extra_stems`` (one set per title) join the title's own stems: keywords.
-        ``policy`` says how rare a distinctive stem is."""
+        ``policy`` says how rare a distinctive stem is. ``title_stems``: the titles' stems
+        when already known (stored per catalog, see ``catalog_stems``)."""
         self.distinctive_max_titles = policy.distinctive_max_titles
         self.distinctive_idf_share = policy.distinctive_idf_share
         self.n_titles = len(titles)
         self.paper_ids = paper_ids + [p for p, _ in aliases]
         self.title_index = {p: i for i, p in enumerate(paper_ids)}
         texts = titles + [a for _, a in aliases]
-        self.stems = [frozenset(english_stems(t)) for t in texts]
+        if title_stems is None:
+            title_stems = [frozenset(english_stems(t)) for t in titles]
+        self.stems = title_stems + [frozenset(english_stems(a)) for _, a in aliases]
         if extra_stems is not None:
             self.stems[: self.n_titles] = [
                 stems | extra

@@ -1,0 +1,102 @@
+"""Structures derived from a catalog, built once per catalog sha256 and loaded by any process.
+
+Validating a 311k-row catalog and stemming its titles take tens of seconds; reading the result
+back from an Arrow IPC file takes a tenth of a second. Every process of a run (the driver, a
+process-pool worker, a Dask worker on another machine sharing the folder) loads the same files
+instead of rebuilding them. Files are Arrow tables (no pickle), written under a temporary name
+and renamed, named by what they were built from; the newest few of each kind are kept and the
+rest pruned, so a changing catalog does not fill the disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
+
+LOG = logging.getLogger(__name__)
+# Bump when what a file holds changes in a way its key does not show.
+STORE_FORMAT = 1
+# Files of one kind kept (the most recently used); older ones are removed.
+KEEP_PER_KIND = 3
+METADATA_KEY = b"paper_mentions"
+
+
+def store_key(*parts: str) -> str:
+    """A short, stable key for the inputs a structure is built from."""
+    digest = hashlib.sha256("\x1f".join((str(STORE_FORMAT), *parts)).encode())
+    return digest.hexdigest()[:32]
+
+
+def store_file(cache_dir: Path, kind: str, key: str) -> Path:
+    return cache_dir / f"{kind}-{key}.arrow"
+
+
+def read_frame(cache_dir: Path | None, kind: str, key: str) -> tuple[pd.DataFrame, dict] | None:
+    """The stored frame and its metadata, or None when absent or unreadable (then it is
+    rebuilt: a damaged cache file never stops a run)."""
+    if cache_dir is None:
+        return None
+    path = store_file(cache_dir, kind, key)
+    try:
+        table = feather.read_table(path, memory_map=True)
+        metadata = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"{}"))
+        frame = table.to_pandas()
+    except (OSError, ValueError, pa.ArrowException):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: kept by pruning
+    return frame, metadata
+
+
+def write_frame(
+    cache_dir: Path | None, kind: str, key: str, frame: pd.DataFrame, metadata: dict
+) -> None:
+    """Store ``frame`` for later runs; a folder that cannot be written is only a warning."""
+    if cache_dir is None:
+        return
+    path = store_file(cache_dir, kind, key)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.replace_schema_metadata({METADATA_KEY: json.dumps(metadata).encode()})
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".arrow.tmp")
+        try:
+            with os.fdopen(fd, "wb") as sink:
+                feather.write_feather(table, sink, compression="uncompressed")
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        prune(cache_dir, kind)
+    except OSError as exc:
+        LOG.warning("catalog structures not cached in %s: %s", cache_dir, exc)
+
+
+def cached_frame(
+    cache_dir: Path | None, kind: str, key: str, build: Callable[[], tuple[pd.DataFrame, dict]]
+) -> tuple[pd.DataFrame, dict]:
+    """The stored frame for ``key``, else ``build()``'s, stored for the next process."""
+    stored = read_frame(cache_dir, kind, key)
+    if stored is not None:
+        return stored
+    frame, metadata = build()
+    write_frame(cache_dir, kind, key, frame, metadata)
+    return frame, metadata
+
+
+def prune(cache_dir: Path, kind: str, keep: int = KEEP_PER_KIND) -> None:
+    """Remove all but the ``keep`` most recently used files of ``kind``."""
+    files = sorted(
+        cache_dir.glob(f"{kind}-*.arrow"), key=lambda p: (p.stat().st_mtime, p.name), reverse=True
+    )
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
