@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import opencc
 import pandas as pd
 import snowballstemmer
 import stopwordsiso
+from scipy import sparse
 
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 
@@ -90,6 +92,9 @@ MAX_CANDIDATES = 400
 # Entries read from the postings of the query's words, rarest first, before choosing the
 # candidates: this bounds the work per query even against a catalog of millions of titles.
 CANDIDATE_POOL = 5_000
+# Shared weights are rounded to this many decimals: sums of the same weights in another order
+# must not change which entry ranks first.
+SHARED_DECIMALS = 9
 
 
 @lru_cache(maxsize=1)
@@ -347,12 +352,35 @@ class ConceptIndex:
         for index, stems in enumerate(self.stems):
             for stem in stems:
                 postings[stem].append(index)
-        self.postings = dict(postings)
+        self.postings = {s: np.asarray(p, dtype=np.int32) for s, p in postings.items()}
         total = max(len(texts), 1)
         self.idf = {s: math.log((total + 1) / (len(p) + 0.5)) for s, p in postings.items()}
         self.unseen_idf = math.log((total + 1) / 0.5)
-        self._entry_weights: dict[int, float] = {}
         self.rare_stems = frozenset(s for s in self.postings if self.distinctive(s))
+        self.matrix, self.stem_ids = self._weight_matrix()
+        self.entry_weights = np.asarray(self.matrix.sum(axis=1)).ravel()
+        self.entry_sizes = np.diff(self.matrix.indptr)
+        # Each entry's paper as a number, and the papers' order by id (ties break by id).
+        distinct = list(dict.fromkeys(self.paper_ids))
+        numbers = {p: i for i, p in enumerate(distinct)}
+        self.entry_paper = np.array([numbers[p] for p in self.paper_ids], dtype=np.int64)
+        self.paper_rank = np.empty(len(distinct), dtype=np.int64)
+        self.paper_rank[[numbers[p] for p in sorted(distinct)]] = np.arange(len(distinct))
+
+    def _weight_matrix(self) -> tuple[sparse.csr_matrix, dict[str, int]]:
+        """Entries x stems, each cell the stem's weight: the words two texts share are weighed
+        for all candidate entries at once (one sparse product per passage)."""
+        vocabulary = sorted(self.postings)
+        stem_ids = {s: i for i, s in enumerate(vocabulary)}
+        rows = [self.postings[s] for s in vocabulary]
+        sizes = [len(r) for r in rows]
+        columns = np.repeat(np.arange(len(vocabulary), dtype=np.int32), sizes)
+        weights = np.repeat(np.array([self.weight(s) for s in vocabulary]), sizes)
+        entries = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+        matrix = sparse.csr_matrix(
+            (weights, (entries, columns)), shape=(len(self.stems), len(vocabulary))
+        )
+        return matrix, stem_ids
 
     def weight(self, stem: str) -> float:
         return self.idf.get(stem, self.unseen_idf)
@@ -363,20 +391,28 @@ class ConceptIndex:
         rare = len(self.postings.get(stem, ())) <= self.distinctive_max_titles
         return rare or self.weight(stem) >= self.distinctive_idf_share * self.unseen_idf
 
-    def _candidates(self, query: _Query) -> list[tuple[int, float]]:
+    def _candidates(self, query: _Query) -> tuple[np.ndarray, np.ndarray]:
         """The entries sharing the most (idf-weighted) words with the query, with that shared
         weight, drawn from the postings of its words, rarest first: all of them, up to a
-        budget, so that no entry is missed because of where it stands in a postings list."""
+        budget, so that no entry is missed because of where it stands in a postings list.
+        The shared weights are one sparse product, rounded so that ties break by entry."""
         known = [s for s in query.stems if s in self.postings]
-        pool: set[int] = set()
+        if not known:
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
+        chosen: list[np.ndarray] = []
+        size = 0
         for stem in sorted(known, key=lambda s: (-self.weight(s), s)):
             postings = self.postings[stem]
-            if pool and len(pool) + len(postings) > CANDIDATE_POOL:
+            if chosen and size + len(postings) > CANDIDATE_POOL:
                 break
-            pool.update(postings[:CANDIDATE_POOL])
-        shared = {i: math.fsum(self.weight(s) for s in self.stems[i] & query.stems) for i in pool}
-        best = sorted(pool, key=lambda i: (-shared[i], i))[:MAX_CANDIDATES]
-        return [(i, shared[i]) for i in best]
+            chosen.append(postings[:CANDIDATE_POOL])
+            size += len(chosen[-1])
+        pool = np.unique(np.concatenate(chosen))
+        in_query = np.zeros(self.matrix.shape[1])
+        in_query[[self.stem_ids[s] for s in known]] = 1.0
+        shared = np.round(self.matrix[pool] @ in_query, SHARED_DECIMALS)
+        best = np.lexsort((pool, -shared))[:MAX_CANDIDATES]
+        return pool[best], shared[best]
 
     def title_stems(self, paper_id: str) -> frozenset[str]:
         return self.stems[self.title_index[paper_id]]
@@ -389,41 +425,52 @@ class ConceptIndex:
         if not units:
             return []
         query = _Query(units, [max(self.weight(s) for s in u) for u in units])
-        best: dict[str, ConceptMatch] = {}
-        for index, shared in self._candidates(query):
-            if not self.stems[index] or (titles_only and index >= self.n_titles):
-                continue
-            match = self._match(index, shared, query)
-            current = best.get(match.paper_id)
-            if current is None or f_score(match) > f_score(current):
-                best[match.paper_id] = match
-        key = (
-            (lambda m: (-m.recall, m.paper_id))
-            if by_recall
-            else (lambda m: (-f_score(m), m.paper_id))
-        )
-        return sorted(best.values(), key=key)[:limit]
-
-    def _entry_weight(self, index: int) -> float:
-        weight = self._entry_weights.get(index)
-        if weight is None:
-            weight = self._entry_weights[index] = math.fsum(
-                self.weight(s) for s in self.stems[index]
+        entries, shared = self._candidates(query)
+        keep = self.entry_weights[entries] > 0
+        if titles_only:
+            keep &= entries < self.n_titles
+        entries, shared = entries[keep], shared[keep]
+        if not len(entries):
+            return []
+        recall, precision, matched, distinctive = self._scores(entries, shared, query)
+        total = recall + precision
+        f = np.divide(2 * recall * precision, total, out=np.zeros_like(total), where=total > 0)
+        # One entry per paper (the best F-score; the first candidate of equal ones), then the
+        # papers in the order asked for.
+        papers = self.entry_paper[entries]
+        by_f = np.argsort(-f, kind="stable")
+        _, first = np.unique(papers[by_f], return_index=True)
+        chosen = by_f[first]
+        primary = recall[chosen] if by_recall else f[chosen]
+        order = chosen[np.lexsort((self.paper_rank[papers[chosen]], -primary))][:limit]
+        return [
+            ConceptMatch(
+                self.paper_ids[int(entries[i])],
+                float(recall[i]),
+                float(precision[i]),
+                int(matched[i]),
+                int(self.entry_sizes[entries[i]]),
+                int(distinctive[i]),
             )
-        return weight
+            for i in order
+        ]
 
-    def _match(self, index: int, shared: float, query: _Query) -> ConceptMatch:
-        stems = self.stems[index]
-        hit_stems = stems & query.stems
-        covered = set().union(*(query.units_of[s] for s in hit_stems))
-        return ConceptMatch(
-            self.paper_ids[index],
-            shared / self._entry_weight(index),
-            math.fsum(query.unit_weights[u] for u in covered) / query.total_weight,
-            len(hit_stems),
-            len(stems),
-            len(hit_stems & self.rare_stems),
-        )
+    def _scores(
+        self, entries: np.ndarray, shared: np.ndarray, query: _Query
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Recall, precision, matched and distinctive stems of every candidate entry, as
+        array operations: which query stems each entry holds, and so which of the query's
+        units it covers."""
+        stems = sorted(s for s in query.stems if s in self.stem_ids)
+        hits = self.matrix[entries][:, [self.stem_ids[s] for s in stems]].toarray() > 0
+        units = np.zeros((len(stems), len(query.unit_weights)))
+        for row, stem in enumerate(stems):
+            units[row, query.units_of[stem]] = 1.0
+        covered = (hits.astype(float) @ units) > 0
+        precision = np.round(covered @ query.weights / query.total_weight, SHARED_DECIMALS)
+        recall = np.round(shared / self.entry_weights[entries], SHARED_DECIMALS)
+        rare = np.array([s in self.rare_stems for s in stems], dtype=bool)
+        return recall, precision, hits.sum(axis=1), (hits & rare).sum(axis=1)
 
 
 class _Query:
@@ -431,6 +478,7 @@ class _Query:
 
     def __init__(self, units: list[Unit], unit_weights: list[float]) -> None:
         self.unit_weights = unit_weights
+        self.weights = np.array(unit_weights)
         self.total_weight = math.fsum(unit_weights)
         units_of: dict[str, list[int]] = defaultdict(list)
         for position, unit in enumerate(units):
