@@ -529,3 +529,29 @@ def test_a_mined_name_in_a_table_is_confirmed_by_the_page_around_it(tmp_path: Pa
     mentions = _resolve(matcher, elsewhere, "en")
     name = mentions[mentions["kind"] == "name"].iloc[0]
     assert (name["status"], name["method"]) == ("unmatched", "alias_mined_unconfirmed")
+
+
+def test_an_author_reference_inside_a_linked_title_is_part_of_the_title(tmp_path: Path) -> None:
+    rows = [
+        (
+            "arxiv:1402.3722",
+            "1402.3722",
+            "word2vec Explained: deriving Mikolov et al.'s negative-sampling word-embedding method",
+            "2014",
+            "",
+        ),
+        (
+            "arxiv:1310.4546",
+            "1310.4546",
+            "Distributed Representations of Words and Phrases and their Compositionality",
+            "2013",
+            "",
+        ),
+    ]
+    frame = pd.read_csv(_write_catalog(tmp_path / "catalog", rows) / "papers.csv")
+    frame["authors"] = ["Yoav Goldberg; Omer Levy", "Tomas Mikolov; Ilya Sutskever"]
+    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
+    matcher = Matcher(load_catalog(tmp_path / "catalog"), POLICY)
+    text = "word2vec Explained- Deriving Mikolov et al.’s Negative-Sampling Word-Embedding Method\n"
+    mentions = _resolve(matcher, text, "en")
+    assert list(mentions["paper_id"]) == ["arxiv:1402.3722"]

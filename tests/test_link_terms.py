@@ -400,3 +400,12 @@ def test_a_two_author_citation_names_a_paper_by_exactly_those_two() -> None:
     assert (decision.status, decision.paper_id) == ("matched", "two")
     three = index.decide("Kalchbrenner|2014|Grefenstette", [], on_topic, LinkPolicy())
     assert three.status == "unmatched"
+
+
+def test_a_short_translation_of_a_paper_described_by_hand_still_links() -> None:
+    """A curated paper (its keywords written by a person) is exempt from the rule that a few
+    common field words name a topic."""
+    curated = Matcher(load_catalog(DEFAULT_CATALOG), LinkPolicy(), load_term_tables(DEFAULT_TERMS))
+    decision = curated.decide_translated("Model Konsistensi", "ms")
+    assert decision is not None
+    assert (decision.status, decision.paper_id) == ("matched", "arxiv:2303.01469")

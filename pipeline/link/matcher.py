@@ -200,7 +200,14 @@ class Matcher:
         return decision
 
     def decide_translated(self, surface: str, language: str) -> Decision | None:
-        return decide_translated(surface, language, self.concepts, self.term_tables, self.policy)
+        return decide_translated(
+            surface,
+            language,
+            self.concepts,
+            self.term_tables,
+            self.policy,
+            self.profiles.title_index,
+        )
 
     def decide_description(self, surface: str, language: str) -> Decision | None:
         units = translate(surface, language, self.term_tables)

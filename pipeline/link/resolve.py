@@ -224,6 +224,8 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
     listed = _reference_list(candidates, decisions)
     authors = candidates[(candidates["kind"] == "description") & candidates["evidence"].notna()]
     for index, row in authors.iterrows():
+        if _covered(title_spans, row["start"], row["end"]):
+            continue  # "word2vec Explained: Deriving Mikolov et al.'s ...": part of a title
         decisions[index] = decide_from_reference_list(
             row["evidence"], listed, matcher.policy
         ) or matcher.decide_author(row["evidence"], context(row), row["language"])

@@ -9,7 +9,7 @@ alias, weighted by rarity (``terms.ConceptIndex``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 
 from pipeline.language import Segment
 from pipeline.link.decision import Decision, ambiguous
@@ -76,6 +76,7 @@ def decide_translated(
     concepts: ConceptIndex,
     term_tables: dict[str, TermTable],
     policy: LinkPolicy,
+    described: Container[str] = (),
 ) -> Decision | None:
     """A title written in another language, through the term tables; None when it resembles
     no catalog title or alias (then it is not a mention). Two words link only to a whole
@@ -89,9 +90,14 @@ def decide_translated(
     # Every word of a long title found: the page's extra words ("使用...进行" = "use...carry
     # out") lower the precision, not the evidence.
     whole = top.recall >= policy.whole_title and top.matched >= policy.translated_whole_title_stems
-    if top.matched <= policy.translated_short_stems and top.distinctive == 0:
+    if (
+        top.matched <= policy.translated_short_stems
+        and top.distinctive == 0
+        and top.paper_id not in described
+    ):
         # "Position Coding", "Network of Recurrent Neural Networks": a few common words of
-        # the field translate a heading as often as they title a paper.
+        # the field translate a heading as often as they title an imported paper. A paper
+        # described by hand (``described``: curated keywords) was checked by a person.
         return None
     if (
         (f >= policy.translated_accept or whole)
