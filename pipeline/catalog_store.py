@@ -25,7 +25,7 @@ import pyarrow.feather as feather
 
 LOG = logging.getLogger(__name__)
 # Bump when what a file holds changes in a way its key does not show.
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 # Files of one kind kept (the most recently used); older ones are removed.
 KEEP_PER_KIND = 3
 METADATA_KEY = b"paper_mentions"
@@ -68,7 +68,9 @@ def write_frame(
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pandas(frame, preserve_index=False)
-        table = table.replace_schema_metadata({METADATA_KEY: json.dumps(metadata).encode()})
+        kept = dict(table.schema.metadata or {})  # pandas' own: dtypes such as Int64 survive
+        kept[METADATA_KEY] = json.dumps(metadata).encode()
+        table = table.replace_schema_metadata(kept)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".arrow.tmp")
         try:
             with os.fdopen(fd, "wb") as sink:
@@ -93,10 +95,10 @@ def cached_frame(
     return frame, metadata
 
 
-def prune(cache_dir: Path, kind: str, keep: int = KEEP_PER_KIND) -> None:
+def prune(cache_dir: Path, kind: str, keep: int = KEEP_PER_KIND, suffix: str = ".arrow") -> None:
     """Remove all but the ``keep`` most recently used files of ``kind``."""
     files = sorted(
-        cache_dir.glob(f"{kind}-*.arrow"), key=lambda p: (p.stat().st_mtime, p.name), reverse=True
+        cache_dir.glob(f"{kind}-*{suffix}"), key=lambda p: (p.stat().st_mtime, p.name), reverse=True
     )
     for old in files[keep:]:
         old.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ The index is a handful of numpy arrays, so it is cached as an ``.npz`` file (loa
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -25,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
+
+from pipeline.catalog_store import prune
 
 LOG = logging.getLogger(__name__)
 NON_WORD = re.compile(r"[\W_]+")
@@ -268,6 +271,8 @@ class TitleIndex:
         meta = arrays.get("catalog_sha256")
         if meta is None or meta.tobytes().decode() != self._catalog_sha256:
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept by pruning
         try:
             return (
                 _Postings(arrays["vocab"], arrays["offsets"], arrays["postings"]),
@@ -301,6 +306,7 @@ class TitleIndex:
         except OSError:
             Path(tmp).unlink(missing_ok=True)
             raise
+        prune(path.parent, f"title-index-v{INDEX_FORMAT}", suffix=".npz")
 
     def search(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
         """The best ``limit`` papers as (paper_id, ratio score), best first."""

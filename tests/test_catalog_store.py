@@ -1,0 +1,97 @@
+"""Catalog structures stored once per catalog and loaded by every later process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import catalog as catalog_module
+from pipeline.catalog import load_catalog
+from pipeline.catalog_store import cached_frame, prune, read_frame, store_file, write_frame
+from pipeline.link.matcher import catalog_derived, derive_columns
+from tests.conftest import CATALOG
+
+
+def test_a_stored_frame_comes_back_with_its_metadata(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"a": ["x", "y"], "b": [1, 2]})
+    write_frame(tmp_path, "kind", "key", frame, {"errors": ["one"]})
+    stored, metadata = read_frame(tmp_path, "kind", "key")
+    pd.testing.assert_frame_equal(stored, frame)
+    assert metadata == {"errors": ["one"]}
+    assert read_frame(tmp_path, "kind", "other") is None
+    assert read_frame(None, "kind", "key") is None
+
+
+def test_a_damaged_file_is_rebuilt(tmp_path: Path) -> None:
+    store_file(tmp_path, "kind", "key").write_bytes(b"not arrow")
+    built = []
+
+    def build() -> tuple[pd.DataFrame, dict]:
+        built.append(1)
+        return pd.DataFrame({"a": [1]}), {}
+
+    frame, _ = cached_frame(tmp_path, "kind", "key", build)
+    assert built == [1] and list(frame["a"]) == [1]
+    cached_frame(tmp_path, "kind", "key", build)
+    assert built == [1]  # the rebuilt file is read the second time
+
+
+def test_only_the_newest_files_of_a_kind_are_kept(tmp_path: Path) -> None:
+    for number in range(5):
+        path = store_file(tmp_path, "kind", f"key{number}")
+        path.write_bytes(b"x")
+        os.utime(path, (1_000 + number, 1_000 + number))
+    (tmp_path / "other-key.arrow").write_bytes(b"x")
+    prune(tmp_path, "kind", keep=3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "kind-key2.arrow",
+        "kind-key3.arrow",
+        "kind-key4.arrow",
+        "other-key.arrow",
+    ]
+
+
+def test_an_unwritable_folder_is_a_warning(tmp_path: Path, caplog) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the folder should be")
+    write_frame(blocked, "kind", "key", pd.DataFrame({"a": [1]}), {})
+    assert "not cached" in caplog.text
+
+
+def test_the_validated_catalog_is_stored_and_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = load_catalog(CATALOG, tmp_path)
+
+    def no_validation(*args: object) -> None:
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(catalog_module, "_validated", no_validation)
+    again = load_catalog(CATALOG, tmp_path)
+    pd.testing.assert_frame_equal(again.papers, first.papers)
+    assert (again.sha256, again.errors, again.rejected_rows) == (
+        first.sha256,
+        first.errors,
+        first.rejected_rows,
+    )
+
+
+def test_an_edited_catalog_is_validated_again(tmp_path: Path) -> None:
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    rows = (CATALOG / "papers.csv").read_text("utf-8").splitlines()
+    (folder / "papers.csv").write_text("\n".join(rows[:4]) + "\n", "utf-8")
+    assert len(load_catalog(folder, tmp_path / "store")) == 3
+    (folder / "papers.csv").write_text("\n".join(rows[:6]) + "\n", "utf-8")
+    assert len(load_catalog(folder, tmp_path / "store")) == 5
+
+
+def test_derived_columns_are_stored_per_catalog(tmp_path: Path) -> None:
+    catalog = load_catalog(CATALOG)
+    derived = catalog_derived(catalog, tmp_path)
+    pd.testing.assert_frame_equal(derived, derive_columns(catalog.papers))
+    assert len(list(tmp_path.glob("derived-*.arrow"))) == 1
+    pd.testing.assert_frame_equal(catalog_derived(catalog, tmp_path), derived)
