@@ -79,6 +79,15 @@ ACRONYM_TITLE_SHARE = 2 / 3
 # is ("Multi-Task Deep Neural Network" of "Multi-Task Deep Neural Networks for Natural
 # Language Understanding"), not for its field ("natural language understanding (NLU)").
 ACRONYM_TITLE_COVER = 1 / 2
+# Words that present a paper's own contribution, looked for in the sentence before an
+# acronym's definition (at most this many characters before its long form).
+OWN_WORK_CUE = re.compile(
+    r"\b(?:propos(?:e|es|ed|ing)|introduc(?:e|es|ed|ing)|present(?:s|ed|ing)?|novel|new(?:er)?"
+    r"|call(?:s|ed)?|named?|namely|dub(?:bed)?|term(?:ed)?|coin(?:ed)?|our|develop(?:s|ed)?"
+    r"|buil[dt]|formulate[sd]?|refer)\b",
+    re.IGNORECASE,
+)
+OWN_WORK_WINDOW = 100
 MAX_NAME_WORDS = 3
 MAX_KEYWORDS = 8
 MAX_PHRASE_WORDS = 3
@@ -280,6 +289,8 @@ def acronym_names(title: str, abstract: str) -> list[str]:
     found = []
     pairs = schwartz_hearst.extract_abbreviation_definition_pairs(doc_text=abstract)
     for short, long in sorted(pairs.items()):
+        if not _presented_as_own(abstract, short, long):
+            continue
         stems = english_stems(long)
         in_title = sum(1 for s in stems if s in title_stems)
         covers = len(title_stems.intersection(stems)) >= ACRONYM_TITLE_COVER * len(title_stems)
@@ -287,6 +298,18 @@ def acronym_names(title: str, abstract: str) -> list[str]:
         if own and looks_like_name(short) and abbreviates(short, long):
             found.append(short)
     return found
+
+
+def _presented_as_own(abstract: str, short: str, long: str) -> bool:
+    """Words of presenting one's own work ("we propose", "a novel", "called", "our") in the
+    sentence before the definition: without them an acronym is mostly something the paper
+    uses or studies ("Symbolic transfer entropy (STE)")."""
+    at = abstract.find(f"({short}")
+    if at == -1:
+        return False
+    before = abstract[max(0, at - len(long) - OWN_WORK_WINDOW) : at]
+    sentence = re.split(r"[.;:!?]\s", before)[-1]
+    return OWN_WORK_CUE.search(sentence) is not None
 
 
 def _ends_there(text: str, match: re.Match[str], name: str) -> bool:

@@ -318,3 +318,12 @@ def test_acronyms_an_abstract_defines_from_its_own_title(
 ) -> None:
     assert acronym_names(title, abstract) == names
     assert [a.name for a in mine_aliases(title, abstract) if a.source == "abstract"] == names
+
+
+def test_an_acronym_the_abstract_only_uses_is_no_name() -> None:
+    """Defined from the title's words, but presented as existing: no words of own work."""
+    title = "Symbolic Transfer Entropy for Information Flow"
+    used = "Symbolic transfer entropy (STE) is a measure of information flow found to work well."
+    assert acronym_names(title, used) == []
+    own = "We propose symbolic transfer entropy (STE), a new measure of information flow."
+    assert acronym_names(title, own) == ["STE"]
