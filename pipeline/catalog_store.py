@@ -18,6 +18,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -71,16 +72,25 @@ def write_frame(
         kept = dict(table.schema.metadata or {})  # pandas' own: dtypes such as Int64 survive
         kept[METADATA_KEY] = json.dumps(metadata).encode()
         table = table.replace_schema_metadata(kept)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".arrow.tmp")
-        try:
-            with os.fdopen(fd, "wb") as sink:
-                feather.write_feather(table, sink, compression="uncompressed")
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_atomically(
+            path, lambda sink: feather.write_feather(table, sink, compression="uncompressed")
+        )
         prune(cache_dir, kind)
     except OSError as exc:
         LOG.warning("catalog structures not cached in %s: %s", cache_dir, exc)
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """``write`` into a temporary file beside ``path``, then rename it: a reader never sees
+    half a file, and a failed write leaves nothing behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix + ".tmp")
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            write(sink)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def cached_frame(

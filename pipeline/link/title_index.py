@@ -18,7 +18,6 @@ import itertools
 import logging
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from pipeline.catalog_store import prune
+from pipeline.catalog_store import prune, write_atomically
 
 LOG = logging.getLogger(__name__)
 NON_WORD = re.compile(r"[\W_]+")
@@ -287,25 +286,20 @@ class TitleIndex:
     ) -> None:
         """Written under a temporary name and renamed, so a reader never sees half a file."""
         postings, keys, paper_ids = index
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(
-                    fh,
-                    vocab=postings.vocab,
-                    offsets=postings.offsets,
-                    postings=postings.postings,
-                    keys=keys.data,
-                    key_offsets=keys.offsets,
-                    paper_ids=paper_ids.data,
-                    paper_id_offsets=paper_ids.offsets,
-                    catalog_sha256=np.frombuffer(self._catalog_sha256.encode(), dtype=np.uint8),
-                )
-            os.replace(tmp, path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(
+            path,
+            lambda sink: np.savez(
+                sink,
+                vocab=postings.vocab,
+                offsets=postings.offsets,
+                postings=postings.postings,
+                keys=keys.data,
+                key_offsets=keys.offsets,
+                paper_ids=paper_ids.data,
+                paper_id_offsets=paper_ids.offsets,
+                catalog_sha256=np.frombuffer(self._catalog_sha256.encode(), dtype=np.uint8),
+            ),
+        )
         prune(path.parent, f"title-index-v{INDEX_FORMAT}", suffix=".npz")
 
     def search(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
