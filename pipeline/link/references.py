@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from pipeline.link.text import LATIN_WORD
 
 # A list marker before an entry: "[12]", "12.", "12)", "-", "*".
-ENTRY_MARKER = re.compile(r"^\s*(?:\[\d{1,3}\]|\d{1,3}[.)]|[-*•])?\s*")
+MARKER = r"\[\d{1,3}\]|\d{1,3}[.)]|[-*•]"
+ENTRY_MARKER = re.compile(rf"^\s*(?:{MARKER})?\s*")
+# A list item ("1. Title. In Venue 2019.", "[3] Title, 2020"): an entry when it has a year.
+MARKED_ENTRY = re.compile(rf"^\s*(?:{MARKER})\s")
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 # APA: "Authors (2017). Title. Venue" ("(2017a)", "(2017, May)" too).
 APA = re.compile(

@@ -19,7 +19,7 @@ from wordfreq import zipf_frequency
 from pipeline.language import Segment
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.references import reference_entry
+from pipeline.link.references import MARKED_ENTRY, YEAR, ReferenceEntry, reference_entry
 from pipeline.link.text import (
     CJK_LANGUAGES,
     LATIN_RUN,
@@ -44,9 +44,6 @@ LEADING_YEAR = re.compile(r"(?:19|20)\d{2}\s+(?=[A-Za-z])")
 ONLY_TRIM = re.compile(r"[\s.,;:\-–—~'’\"()\[\]]*")
 SEPARATOR_LOOKBACK = 16
 TITLE_FOLLOWERS = ("-", "~", "–", "http", "arXiv", "arxiv")
-# A reference-list entry: "1. Title. In Venue 2019.", "[3] Title, 2020", "- Title (2017)".
-REFERENCE_ENTRY = re.compile(r"^\s*(?:\[\d{1,3}\]|\d{1,3}[.)]|[-*•])\s")
-YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 # After a title: ". In AAAI 2019", "(Vaswani et al., 2017)", ", 2020", "[12]".
 CITATION_TAIL = re.compile(
     r"[\s.,:;“”„\"'’»」》]{0,4}(?:[Ii]n\s+[A-Z]"
@@ -121,6 +118,7 @@ def title_spans(
         regions.append((content_start, segment.end, False))
     seen: set[tuple[int, int]] = set()
     entry = reference_entry(line_text)
+    marked = line_evidence(line_text, entry)
     if entry is not None:
         start, end = segment.start + entry.title_start, segment.start + entry.title_end
         surface = text[start:end]
@@ -144,23 +142,30 @@ def title_spans(
                 alone = entry is None and (
                     _stands_after(text, edge, start) and _stands_before(text, end, region_end)
                 )
-                evidence = title_evidence(text, segment, start, end, in_quotes, policy)
+                evidence = title_evidence(text, segment, start, end, in_quotes, marked)
                 yield start, end, alone and looks_like_title(surface, policy), evidence
 
 
-def title_evidence(
-    text: str, segment: Segment, start: int, end: int, quoted: bool, policy: LinkPolicy
-) -> str | None:
-    """How a span is marked as a title: in quotes, on a line with a link or an arXiv id, in
-    a reference-list entry, with a citation right after it, or title-cased inside running
-    Latin text; None when it is only a phrase."""
-    if quoted:
-        return QUOTED
-    line = text[segment.start : segment.end]
+def line_evidence(line: str, entry: ReferenceEntry | None) -> str | None:
+    """What marks every title of a line: a link or an arXiv id on it, or its being a
+    reference-list entry (parsed, or a list item with a year)."""
     if URL_OR_ID.search(line):
         return LINKED
-    if (REFERENCE_ENTRY.match(line) and YEAR.search(line)) or reference_entry(line):
+    if entry is not None or (MARKED_ENTRY.match(line) and YEAR.search(line)):
         return REFERENCE
+    return None
+
+
+def title_evidence(
+    text: str, segment: Segment, start: int, end: int, quoted: bool, marked: str | None
+) -> str | None:
+    """How a span is marked as a title: in quotes, by its line (``line_evidence``), with a
+    citation right after it, or title-cased inside running Latin text; None when it is only
+    a phrase."""
+    if quoted:
+        return QUOTED
+    if marked is not None:
+        return marked
     if CITATION_TAIL.match(text, end, min(segment.end, end + 40)):
         return CITED
     if segment.language not in CJK_LANGUAGES and _inside_running_text(text, segment, start, end):
