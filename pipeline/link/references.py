@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.link.text import LATIN_WORD
 
@@ -122,8 +123,10 @@ def _entry(line: str, start: int, end: int, authors: str, year: str) -> Referenc
     return ReferenceEntry(start, end, first_author(authors), year, whole and not book)
 
 
+@lru_cache(maxsize=4096)
 def reference_entry(line: str) -> ReferenceEntry | None:
-    """The title of the bibliography entry ``line`` is, or None when it is not one."""
+    """The title of the bibliography entry ``line`` is, or None when it is not one (cached:
+    the candidate finder and the resolver both ask about the same lines)."""
     if len(line) > MAX_ENTRY_CHARS:
         return None
     body = ENTRY_MARKER.match(line).end()
