@@ -15,14 +15,14 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.feather as feather
+
+from pipeline.files import write_atomically
 
 LOG = logging.getLogger(__name__)
 # Bump when what a file holds changes in a way its key does not show.
@@ -78,19 +78,6 @@ def write_frame(
         prune(cache_dir, kind)
     except OSError as exc:
         LOG.warning("catalog structures not cached in %s: %s", cache_dir, exc)
-
-
-def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """``write`` into a temporary file beside ``path``, then rename it: a reader never sees
-    half a file, and a failed write leaves nothing behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix + ".tmp")
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            write(sink)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def cached_frame(

@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ import pandas as pd
 import pipeline
 import schemas
 from pipeline import __version__
+from pipeline.files import write_atomically
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS
 from pipeline.versions import installed_versions
@@ -169,18 +168,6 @@ def load_cached(sources: pd.DataFrame, cache_dir: Path | None, fingerprint: str)
     )
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def store(
     cache_dir: Path,
     fingerprint: str,
@@ -208,7 +195,8 @@ def store(
         }
         key = document_key(fingerprint, row.source_file, row.sha256)
         try:
-            _write_atomically(_entry_path(cache_dir, key), json.dumps(entry, ensure_ascii=False))
+            text = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+            write_atomically(_entry_path(cache_dir, key), lambda sink, data=text: sink.write(data))
         except OSError as exc:
             LOG.warning(
                 "cache folder %s cannot be written (%s): this run goes on without the cache",

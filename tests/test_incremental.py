@@ -197,10 +197,10 @@ def _path_is_a_file(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _disk_full(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_space(path: Path, text: str) -> None:
+    def no_space(path: Path, write: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setattr(incremental, "_write_atomically", no_space)
+    monkeypatch.setattr(incremental, "write_atomically", no_space)
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from pipeline.catalog_store import prune, write_atomically
+from pipeline.catalog_store import prune
+from pipeline.files import write_atomically
 
 LOG = logging.getLogger(__name__)
 NON_WORD = re.compile(r"[\W_]+")
