@@ -194,3 +194,34 @@ def test_versions_and_sizes_next_to_han_characters(text: str, evidence: str) -> 
 
 def test_a_chinese_word_after_a_hyphen_is_a_use_of_the_name() -> None:
     assert _names("基于BERT-模型的方法", ["BERT"]) == [("BERT", "bert")]
+
+
+def test_mined_name_keeps_its_words_joined_or_apart() -> None:
+    table = _table(["DublinCity", "Llama 2", "Self-Consistency"], ["title"] * 3)
+    text = "Dublin City; DublinCity; Llama2; Self Consistency; SelfConsistency"
+    found = [text[s:e] for s, e, _ in name_spans(text, Segment(0, len(text), "en"), table)]
+    assert found == ["DublinCity", "Llama2", "Self Consistency"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "found"),
+    [
+        ("dipanggil GPT: Generative Pre-Trained Transformer.", "ms", []),
+        ("the Swin Transformer backbone", "en", []),
+        ("The Transformer uses attention", "en", ["Transformer"]),
+        ("## Model Transformer", "ms", ["Transformer"]),
+        ("Der Transformer nutzt Attention", "de", ["Transformer"]),
+        ("基于 Transformer 的模型", "zh", ["Transformer"]),
+    ],
+)
+def test_a_common_word_name_after_a_capitalised_word_heads_a_longer_name(
+    text: str, language: str, found: list[str]
+) -> None:
+    assert [w for w, _ in _names(text, ["Transformer"], language)] == found
+
+
+def test_a_name_that_is_no_common_word_may_follow_a_capitalised_word() -> None:
+    assert _names("Google BERT and Meta Llama", ["BERT", "Llama"], "en") == [
+        ("BERT", "bert"),
+        ("Llama", "llama"),
+    ]

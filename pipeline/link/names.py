@@ -21,12 +21,17 @@ from wordfreq import zipf_frequency
 from pipeline.language import Segment
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.policy import LinkPolicy
+from pipeline.link.terms import foreign_stopwords
 from pipeline.link.text import LATIN_ALNUM
 
 LATIN_LETTERS = "A-Za-z\u00c0-\u024f"
 
 CURATED = "curated"
 ALIAS_SEPARATORS = re.compile(r"[\s_-]+")
+# A separator between a letter and a digit, which a mined name may drop or add ("Llama 2",
+# "Llama2"); between two words it is part of how the name is written ("DublinCity" is not
+# "Dublin City").
+LETTER_DIGIT_SEPARATOR = re.compile(r"(?<=[^\W\d_])[\s_-]+(?=\d)|(?<=\d)[\s_-]+(?=[^\W\d_])")
 # Separators ignored in a name key; a dot only when not between two digits ("3.1").
 KEY_SEPARATORS = re.compile(r"[\s_\-]+|\.(?!\d)|(?<!\d)\.")
 # Where an alias may be written with or without a separator: between its parts and at every
@@ -37,6 +42,8 @@ TEXT_CHUNKS = re.compile(rf"[{LATIN_LETTERS}]+|[^\W\d_{LATIN_LETTERS}]|\d+(?:\.\
 CHUNK_SEPARATORS = frozenset(" \t_.-\u00a0")
 LATIN_ALNUM_CHAR = re.compile(f"[{LATIN_ALNUM}]")
 INNER_CAPITAL = re.compile(r".[A-Z]")
+# A capitalised Latin word right before a name, across one space or hyphen.
+CAPITALISED_WORD_BEFORE = re.compile(rf"(?<![{LATIN_ALNUM}])[A-Z][{LATIN_ALNUM}]*[ -]$")
 # Languages wordfreq knows without extra tokenisers (Chinese needs jieba): the English list
 # always, the page's own when it is one of these.
 WORDFREQ_LANGUAGES = frozenset({"de", "ms", "id", "nl", "fr", "es", "it", "pt"})
@@ -62,6 +69,12 @@ VERSION_AFTER = re.compile(
 def name_key(name: str) -> str:
     """The form names are compared in: case-folded, separators between parts removed."""
     return KEY_SEPARATORS.sub("", name.casefold())
+
+
+def mined_form(name: str) -> str:
+    """How a mined name must be written: as in its source, but for the separators between
+    letters and digits; words stay apart or together, hyphen or space alike."""
+    return ALIAS_SEPARATORS.sub(" ", LETTER_DIGIT_SEPARATOR.sub("", name))
 
 
 def _phrase_like(alias: str, policy: LinkPolicy) -> bool:
@@ -194,6 +207,26 @@ def common_word(word: str, language: str) -> float:
     return score
 
 
+def head_of_longer_name(text: str, start: int, end: int, language: str, policy: LinkPolicy) -> bool:
+    """A name that is a capitalised common word ("Transformer", "Gym") after another
+    capitalised word is the head of a longer name ("Vision Transformer", "Generative
+    Pre-Trained Transformer"): another paper or none. Function words ("The Transformer") and
+    common words of the page's own language (Malay "Model Transformer") are not names."""
+    written = text[start:end]
+    if not (written.isalpha() and written.istitle()):
+        return False
+    if common_word(written.casefold(), language) < policy.common_word_zipf:
+        return False
+    before = CAPITALISED_WORD_BEFORE.search(text, max(0, start - 40), start)
+    if before is None:
+        return False
+    word = before.group()[:-1].casefold()
+    if word in foreign_stopwords("en") or word in foreign_stopwords(language):
+        return False
+    own_language = language in WORDFREQ_LANGUAGES and language != "en"
+    return not (own_language and zipf_frequency(word, language) >= policy.common_word_zipf)
+
+
 def name_evidence(key: str, version: str | None) -> str:
     """A found name as the candidate table carries it: its key, and "|" and the version
     written after it, if any."""
@@ -215,6 +248,7 @@ class NameTable:
         papers: dict[str, set[str]] = {}
         curated: dict[str, set[str]] = {}
         self.written: dict[str, set[str]] = {}
+        self.mined_written: dict[str, set[str]] = {}
         self.phrases: set[str] = set()
         self.display: dict[str, str] = {}
         self.spellings: dict[str, set[str]] = {}
@@ -227,6 +261,7 @@ class NameTable:
                 source = kinds[position] if position < len(kinds) and kinds[position] else CURATED
                 papers.setdefault(key, set()).add(paper_id)
                 self.written.setdefault(key, set()).add(ALIAS_SEPARATORS.sub("", alias))
+                self.mined_written.setdefault(key, set()).add(mined_form(alias))
                 self.display.setdefault(key, alias)
                 self.spellings.setdefault(key, set()).add(alias)
                 if source == CURATED:
@@ -249,18 +284,20 @@ class NameTable:
         """Whether a written form found by the alias pattern is meant as the name.
 
         As an alias is written (separators aside): yes for curated aliases; mined aliases
-        only when they are not common words. In another letter case: a phrase, a form with an
-        inner capital ("StableDiffusion") or with a digit and a capital ("Llama2"), or a word
-        that is not common ("roberta"; not "adam", "Sam", "transformer")."""
+        only when they are not common words and their words are joined or apart as in the
+        source (separators between letters and digits aside). In another letter case: a
+        phrase, a form with an inner capital ("StableDiffusion") or with a digit and a capital
+        ("Llama2"), or a word that is not common ("roberta"; not "adam", "Sam",
+        "transformer")."""
         key = name_key(surface)
         written = ALIAS_SEPARATORS.sub("", surface)
         mined = key in self.mined_only
         if mined and common_word(key, language) >= self.policy.common_word_zipf:
             return False
+        if mined and self.policy.mined_alias_exact_case:
+            return mined_form(surface) in self.mined_written.get(key, ())
         if written in self.written.get(key, ()):
             return True
-        if mined and self.policy.mined_alias_exact_case:
-            return False
         if key in self.phrases or INNER_CAPITAL.search(surface.replace(" ", "")):
             return True
         if any(c.isdigit() for c in surface):
@@ -287,5 +324,7 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
             continue
         written = text[start:end]
         if not names.accepts(written, segment.language):
+            continue
+        if head_of_longer_name(text, start, end, segment.language, names.policy):
             continue
         yield start, end, name_evidence(name_key(written), version_after(text, end))
