@@ -21,6 +21,10 @@ QUOTES = re.compile(
     r"|《([^》\r\n]{2,300})》|«([^»\r\n]{6,300})»|「([^」\r\n]{6,300})」"
 )
 QUOTE_GROUPS = range(1, 7)
+# Markdown emphasis ("* **使用神经网络进行序列到序列学习**：..."): how list entries set off a
+# title from its gloss. Not title evidence for English (pages embolden terms), only a place
+# where a translated title may stand.
+EMPHASIS = re.compile(r"\*\*([^*\r\n]{2,300})\*\*|__([^_\r\n]{2,300})__")
 LIST_MARKER = re.compile(r"^[\s\-*•·>#\d.)]*")
 TRIM = " \t.,;:-–—~'’\"()[]"
 CJK_LANGUAGES = ("zh", "ja", "ko")
@@ -56,6 +60,13 @@ def cjk_count(text: str) -> int:
 
 def is_english(text: str, segment: Segment) -> bool:
     return segment.language in CJK_LANGUAGES or segment_language(text, segment.language) == "en"
+
+
+def emphasized_spans(line_text: str, offset: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of the inside of every bold phrase of a line, offset into the text."""
+    for m in EMPHASIS.finditer(line_text):
+        group = 1 if m.group(1) else 2
+        yield offset + m.start(group), offset + m.end(group)
 
 
 def quoted_spans(line_text: str, offset: int) -> Iterator[tuple[int, int]]:

@@ -1,9 +1,9 @@
 """Evidence from titles written in the page's own language ("Arahan Kendiri", "思维链提示").
 
 Candidates are headings and list entries (also the part after a "Name:" prefix), quoted
-phrases and, in languages that do not capitalise common nouns, capitalised runs. Their words
-become English stems through the term tables and are compared with every catalog title and
-alias, weighted by rarity (``terms.ConceptIndex``).
+and bold phrases and, in languages that do not capitalise common nouns, capitalised runs.
+Their words become English stems through the term tables and are compared with every catalog
+title and alias, weighted by rarity (``terms.ConceptIndex``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pipeline.link.text import (
     CJK_LANGUAGES,
     LIST_MARKER,
     cjk_count,
+    emphasized_spans,
     is_english,
     quoted_spans,
     trimmed,
@@ -58,7 +59,8 @@ def translated_spans(text: str, segment: Segment, policy: LinkPolicy) -> Iterato
             rest_start, rest_end = trimmed(text, start + len(prefix) + 1, end)
             if rest_start < rest_end and heading_like(text[rest_start:rest_end], cjk, policy):
                 yield rest_start, rest_end
-    for q_start, q_end in quoted_spans(line_text, segment.start):
+    set_off = [*quoted_spans(line_text, segment.start), *emphasized_spans(line_text, segment.start)]
+    for q_start, q_end in set_off:
         q_start, q_end = trimmed(text, q_start, q_end)
         quoted = text[q_start:q_end]
         if (cjk_count(quoted) >= 2 if cjk else word_count(quoted) >= 2) and not (
