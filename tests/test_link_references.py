@@ -58,15 +58,24 @@ from pipeline.link.references import MAX_ENTRY_CHARS, first_author, reference_en
             "kaplan",
             "2020",
         ),
+        # A paper list: year and venue tagged before the title, no authors.
+        (
+            "- [2018 CVPR] Maximum classifier discrepancy for unsupervised domain adaptation",
+            "Maximum classifier discrepancy for unsupervised domain adaptation",
+            "",
+            "2018",
+        ),
+        ("* [ICML 2019] Parameter-efficient transfer learning for nlp", None, "", "2019"),
     ],
 )
 def test_a_reference_entry_gives_its_title_author_and_year(
-    line: str, title: str, author: str, year: str
+    line: str, title: str | None, author: str, year: str
 ) -> None:
     entry = reference_entry(line)
     assert entry is not None
-    assert line[entry.title_start : entry.title_end] == title
+    assert line[entry.title_start : entry.title_end] == (title or line.split("] ", 1)[1])
     assert (entry.first_author, entry.year) == (author, year)
+    assert entry.paper
 
 
 @pytest.mark.parametrize(
@@ -78,6 +87,9 @@ def test_a_reference_entry_gives_its_title_author_and_year(
         # An author reference in running text is a citation, not an entry.
         "Musi et al. (2018) zeigen, dass Argumente Bäume sind.",
         "No year here, A. Person. Some Title Of A Paper. Venue.",
+        # A tag in a heading or in running text is not a list entry.
+        "## [2020] DeBERTa",
+        "Sejak [2017] Transformer mengubah segalanya.",
         "",
     ],
 )

@@ -7,6 +7,8 @@ so the title can be cut out whether or not any catalog knows the paper:
 - MLA / Chicago / IEEE: ``Hinton, Geoffrey E., and R. Salakhutdinov. "Reducing the ..." Science``
 - GB/T 7714 (Chinese): ``Wei T, Wang C, et al. Network morphism[C]//ICML. 2016: 564-572.``
 - ACM-like: ``[3] A. Vaswani, N. Shazeer, et al. Attention is all you need. In NIPS, 2017.``
+- paper lists: ``- [2018 CVPR] Maximum classifier discrepancy for unsupervised domain ...``
+  (a list item whose year, and venue, stand in brackets before the title; no authors)
 
 The first author's surname and the year let an author reference in the same document
 ("Musi et al., 2018") name the paper its own reference list names, rather than a guess among
@@ -27,6 +29,11 @@ ENTRY_MARKER = re.compile(rf"^\s*(?:{MARKER})?\s*")
 # A list item ("1. Title. In Venue 2019.", "[3] Title, 2020"): an entry when it has a year.
 MARKED_ENTRY = re.compile(rf"^\s*(?:{MARKER})\s")
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# A paper list's tag before a title: "[2018 CVPR]", "[CVPR 2018]", "[2020]".
+LIST_TAG = re.compile(
+    r"\[(?:(?P<year>(?:19|20)\d{2})(?:\s+[A-Za-z][\w-]*){0,2}"
+    r"|[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?\s+(?P<year_after>(?:19|20)\d{2}))\]\s+"
+)
 # APA: "Authors (2017). Title. Venue" ("(2017a)", "(2017, May)" too).
 APA = re.compile(
     r"(?P<authors>[^()\n]{2,400}?)\s*\((?P<year>(?:19|20)\d{2})[a-z]?[^)]{0,20}\)[.,:]\s+"
@@ -130,6 +137,12 @@ def reference_entry(line: str) -> ReferenceEntry | None:
     if len(line) > MAX_ENTRY_CHARS:
         return None
     body = ENTRY_MARKER.match(line).end()
+    tagged = LIST_TAG.match(line, body) if MARKED_ENTRY.match(line) else None
+    if tagged:
+        # The title runs to the end of the item: whole, though no punctuation ends it.
+        entry = _entry(line, tagged.end(), len(line), "", "")
+        year = tagged.group("year") or tagged.group("year_after")
+        return entry and ReferenceEntry(entry.title_start, entry.title_end, "", year)
     apa = APA.match(line, body)
     if apa and _looks_like_authors(apa.group("authors")):
         start = apa.end()
