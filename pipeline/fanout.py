@@ -125,7 +125,7 @@ def link_batch(batch: pd.DataFrame, context: LinkContext) -> BatchResult:
             if not isinstance(document["text"].iloc[0], str):
                 continue
             matcher = worker_matcher(context)
-            candidates = extract_all(detected, matcher.names, context.policy)
+            candidates = extract_all(detected, matcher.names, context.policy, matcher.title_keys)
             result.mentions.append(match_all(candidates, matcher))
         except CatalogChangedError:
             raise

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.language import Segment, segment_lines
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.titles import title_spans, written_in_english
+from pipeline.link.titles import TitleKeys, title_spans, written_in_english
 from tests.conftest import RAW
 
 # title_spans
@@ -101,3 +101,37 @@ def test_german_quoted_german_phrase_yields_nothing() -> None:
 )
 def test_only_an_english_title_makes_a_paper_outside_the_catalog(title: str, english: bool) -> None:
     assert written_in_english(title) is english
+
+
+KEYS = TitleKeys.of_titles(
+    [
+        "Attention Is All You Need",
+        "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+        "Large Language Models",
+    ],
+    LinkPolicy().embedded_title_min_words,
+)
+
+
+def _embedded(text: str, language: str) -> list[str]:
+    segment = Segment(0, len(text), language)
+    return [text[s:e] for s, e, _, _ in title_spans(text, segment, LinkPolicy(), KEYS)]
+
+
+def test_a_catalog_title_inside_a_german_sentence_is_a_candidate() -> None:
+    text = (
+        "Das Paper Attention Is All You Need von Vaswani zeigte, dass BERT: Pre-training of "
+        "deep bidirectional transformers for language understanding besser ist."
+    )
+    assert _embedded(text, "de") == [
+        "Attention Is All You Need",
+        "BERT: Pre-training of deep bidirectional transformers for language understanding",
+    ]
+
+
+def test_only_whole_titles_of_several_words_starting_with_a_capital() -> None:
+    assert _embedded("Model Large Language Models kini populer.", "ms") == []
+    assert _embedded("Makalah tentang attention is all you need itu.", "ms") == []
+    assert _embedded("Makalah Attention Is All You Need, kata mereka.", "ms") == [
+        "Attention Is All You Need"
+    ]

@@ -17,7 +17,7 @@ from pipeline.link.descriptions import description_spans
 from pipeline.link.ids import find_arxiv_ids, find_paperswithcode_slugs
 from pipeline.link.names import NameTable, name_spans
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
-from pipeline.link.titles import title_spans
+from pipeline.link.titles import TitleKeys, title_spans
 from pipeline.link.translated import translated_spans
 
 CANDIDATE_COLUMNS = [
@@ -55,6 +55,7 @@ def _line_candidates(
     line: int,
     names: NameTable | None,
     policy: LinkPolicy,
+    titles: TitleKeys | None = None,
 ) -> list[Candidate]:
     line_text = text[segment.start : segment.end]
     found = [
@@ -67,7 +68,7 @@ def _line_candidates(
     ]
     found += [
         Candidate(line, s, e, "english_title", evidence, alone, line_text)
-        for s, e, alone, evidence in title_spans(text, segment, policy)
+        for s, e, alone, evidence in title_spans(text, segment, policy, titles)
     ]
     if names is not None:
         found += [
@@ -95,8 +96,10 @@ def extract_mentions(
     segments: list[Segment],
     names: NameTable | None,
     policy: LinkPolicy = DEFAULT_POLICY,
+    titles: TitleKeys | None = None,
 ) -> pd.DataFrame:
-    """Candidate mentions of one document, sorted by position."""
+    """Candidate mentions of one document, sorted by position; ``titles``: the catalog's
+    titles that may be written inside a sentence of another language."""
     rows = []
     for line, segment in enumerate(segments):
         rows += [
@@ -112,18 +115,21 @@ def extract_mentions(
                 c.standalone,
                 c.context,
             )
-            for c in _line_candidates(text, segment, line, names, policy)
+            for c in _line_candidates(text, segment, line, names, policy, titles)
         ]
     frame = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
     return frame.sort_values(["start", "end", "kind"], kind="stable").reset_index(drop=True)
 
 
 def extract_all(
-    sources: pd.DataFrame, names: NameTable, policy: LinkPolicy = DEFAULT_POLICY
+    sources: pd.DataFrame,
+    names: NameTable,
+    policy: LinkPolicy = DEFAULT_POLICY,
+    titles: TitleKeys | None = None,
 ) -> pd.DataFrame:
     """Candidate mentions of every readable document."""
     frames = [
-        extract_mentions(row.source_file, row.text, row.segments, names, policy)
+        extract_mentions(row.source_file, row.text, row.segments, names, policy, titles)
         for row in sources.itertuples()
         if isinstance(row.text, str)
     ]

@@ -28,8 +28,8 @@ from pipeline.link.terms import (
     translate,
 )
 from pipeline.link.text import TOKEN
-from pipeline.link.title_index import TitleIndex
-from pipeline.link.titles import decide_title
+from pipeline.link.title_index import TitleIndex, compact_title, normalize_title
+from pipeline.link.titles import TitleKeys, decide_title, title_words
 from pipeline.link.translated import decide_translated
 
 
@@ -60,6 +60,11 @@ class Matcher:
         self.titles = titles
         if stored is None:
             stored = derive_columns(papers)
+        self.title_keys = TitleKeys(
+            stored["title_key"].tolist(),
+            stored["title_words"].tolist(),
+            policy.embedded_title_min_words,
+        )
         named = papers["aliases"] != ""  # most imported papers have no name
         self.aliases = {
             pid: split_aliases(aliases)
@@ -240,12 +245,14 @@ def _curated(alias_sources: list[str], position: int) -> bool:
 
 
 def derive_columns(papers: pd.DataFrame) -> pd.DataFrame:
-    """Each paper's title stems (space-separated) and first author's surname: the costly
-    parts of building a matcher for a large catalog."""
+    """Each paper's title stems (space-separated), first author's surname, compact title and
+    number of title words: the costly parts of building a matcher for a large catalog."""
     return pd.DataFrame(
         {
             "title_stems": [" ".join(sorted(set(english_stems(t)))) for t in papers["title"]],
             "first_author": first_author_surnames(papers["authors"].tolist()),
+            "title_key": [compact_title(t) for t in papers["title"]],
+            "title_words": [title_words(t) for t in papers["title"]],
         }
     )
 
@@ -257,6 +264,9 @@ _DERIVATION_SOURCE = "\x1f".join(
         inspect.getsource(english_stems),
         inspect.getsource(first_author_surnames),
         inspect.getsource(derive_columns),
+        inspect.getsource(compact_title),
+        inspect.getsource(normalize_title),
+        inspect.getsource(title_words),
         importlib.metadata.version("snowballstemmer"),
     )
 )

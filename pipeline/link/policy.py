@@ -36,6 +36,10 @@ class LinkPolicy:
 
     # English-title candidates.
     min_candidate_words: int = 2
+    # A catalog title written word for word inside a sentence of another Latin-script
+    # language ("Das Paper Attention Is All You Need zeigte") is a candidate from this many
+    # words: shorter ones are phrases of the field as often as titles.
+    embedded_title_min_words: int = 4
     min_standalone_title_words: int = 3
     max_title_words: int = 30
 

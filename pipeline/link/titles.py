@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
@@ -61,6 +61,68 @@ OUTSIDE_ID_HEX = 16
 OTHER_TITLE_LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "ms", "id")
 
 
+def title_words(title: str) -> int:
+    return len(LATIN_WORD.findall(title))
+
+
+# What may stand between two words of a title written inside a sentence ("BERT: Pre-training").
+TITLE_GAP = re.compile(r"[\s:,\-–—'’/]{1,3}")
+
+
+class TitleKeys:
+    """The compact forms of the catalog's titles of at least ``min_words`` words: an English
+    title written unquoted inside a German or Malay sentence is found by equality with one."""
+
+    def __init__(self, keys: Iterable[str], words: Iterable[int], min_words: int) -> None:
+        """``keys``: every title's ``compact_title``; ``words``: its number of words."""
+        self.min_words = min_words
+        self.keys = frozenset(k for k, n in zip(keys, words, strict=True) if n >= min_words)
+        self.longest = max(map(len, self.keys), default=0)
+
+    @classmethod
+    def of_titles(cls, titles: Iterable[str], min_words: int) -> TitleKeys:
+        titles = list(titles)
+        return cls(map(compact_title, titles), map(title_words, titles), min_words)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys
+
+    def __bool__(self) -> bool:
+        return bool(self.keys)
+
+
+def embedded_title_spans(
+    text: str, segment: Segment, keys: TitleKeys, policy: LinkPolicy
+) -> Iterator[tuple[int, int]]:
+    """(start, end) of every catalog title written word for word (case and punctuation aside)
+    in running text of a Latin-script language other than English ("Das Paper Attention Is
+    All You Need zeigte ..."): such lines are not cut into English pieces, so only an exact
+    title of several words, starting with a capital, is taken. The longest title at a place
+    wins."""
+    words = [
+        (m.start(), m.end(), compact_title(m.group()))
+        for m in LATIN_WORD.finditer(text, segment.start, segment.end)
+    ]
+    i = 0
+    while i < len(words):
+        last = None
+        if text[words[i][0]].isupper():
+            joined = words[i][2]
+            for j in range(i + 1, min(len(words), i + policy.max_title_words)):
+                if not TITLE_GAP.fullmatch(text, words[j - 1][1], words[j][0]):
+                    break
+                joined += words[j][2]
+                if len(joined) > keys.longest:
+                    break
+                if j + 1 - i >= keys.min_words and joined in keys:
+                    last = j
+        if last is None:
+            i += 1
+            continue
+        yield words[i][0], words[last][1]
+        i = last + 1
+
+
 def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Split a run at URLs and title separators into trimmed pieces."""
     cuts = [(m.start(), m.end()) for m in url_tokens(text, start, end)]
@@ -102,14 +164,16 @@ def _stands_before(text: str, end: int, region_end: int) -> bool:
 
 
 def title_spans(
-    text: str, segment: Segment, policy: LinkPolicy
+    text: str, segment: Segment, policy: LinkPolicy, keys: TitleKeys | None = None
 ) -> Iterator[tuple[int, int, bool, str | None]]:
     """(start, end, standalone, evidence) for every English-title candidate in one line
     (``evidence``: how it is marked as a title, see ``title_evidence``).
 
-    A whole English line, a quoted English phrase or an English run inside a CJK line can hold
-    a title; ``standalone`` says whether the span stands alone (fills its line or its quotes
-    and looks like a title), which makes it a mention even when no catalog title resembles it.
+    A whole English line, a quoted English phrase, an English run inside a CJK line or, with
+    ``keys``, a catalog title written inside a sentence of another language (see
+    ``embedded_title_spans``) can hold a title; ``standalone`` says whether the span stands
+    alone (fills its line or its quotes and looks like a title), which makes it a mention
+    even when no catalog title resembles it.
     """
     line_text = text[segment.start : segment.end]
     content_start = segment.start + LIST_MARKER.match(line_text).end()
@@ -144,6 +208,12 @@ def title_spans(
                 )
                 evidence = title_evidence(text, segment, start, end, in_quotes, marked)
                 yield start, end, alone and looks_like_title(surface, policy), evidence
+    if keys and segment.language != "en" and segment.language not in CJK_LANGUAGES:
+        for start, end in embedded_title_spans(text, segment, keys, policy):
+            if (start, end) not in seen:
+                seen.add((start, end))
+                evidence = title_evidence(text, segment, start, end, False, marked)
+                yield start, end, False, evidence
 
 
 def line_evidence(line: str, entry: ReferenceEntry | None) -> str | None:
