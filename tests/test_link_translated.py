@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pipeline.language import Segment
 from pipeline.link.policy import DEFAULT_POLICY
-from pipeline.link.translated import translated_spans
+from pipeline.link.terms import ConceptIndex
+from pipeline.link.translated import decide_translated, translated_spans
 
 
 def _spans(text: str, language: str) -> list[str]:
@@ -25,3 +26,29 @@ def test_a_bold_phrase_in_a_sentence_is_a_candidate() -> None:
 def test_a_short_line_is_a_heading_candidate_and_english_lines_are_none() -> None:
     assert _spans("深度残差学习用于图像识别", "zh") == ["深度残差学习用于图像识别"]
     assert _spans("**Deep Residual Learning**", "en") == []
+
+
+# decide_translated
+
+# Every word of the first title is in three other titles: none is rare (distinctive).
+FIELD_TITLES = [
+    "The Open Source Advantage in Large Language Models",
+    *("Open Problems in Robotics", "Open Sets of Images", "Open Worlds"),
+    *("Source Separation of Audio", "Source Code Retrieval", "Source Coding Theory"),
+    *("Model Checking of Programs", "Model Predictive Control", "Model Compression"),
+    *("Advantage Actor Critic", "Advantage Functions in Games", "Advantage of Depth"),
+    *("Large Language Models for Law", "Large Language Models in Medicine"),
+    *("Large Language Models as Judges", "Large Language Models Can Plan"),
+]
+
+
+def test_common_words_that_are_not_a_whole_title_name_no_paper() -> None:
+    index = ConceptIndex([f"p{i}" for i in range(len(FIELD_TITLES))], FIELD_TITLES)
+    # "open source model advantage" (a heading "开源模型的优势"): four of six title stems,
+    # F-score 0.81, far ahead of the runner-up, but only words of the field.
+    assert decide_translated("open source model advantage", "de", index, {}, DEFAULT_POLICY) is None
+    # A paper described by hand was checked by a person: its words may be common.
+    described = decide_translated(
+        "open source model advantage", "de", index, {}, DEFAULT_POLICY, described={"p0"}
+    )
+    assert described is not None and described.paper_id == "p0"

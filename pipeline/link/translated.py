@@ -93,12 +93,13 @@ def decide_translated(
     # out") lower the precision, not the evidence.
     whole = top.recall >= policy.whole_title and top.matched >= policy.translated_whole_title_stems
     if (
-        top.matched <= policy.translated_short_stems
+        (top.matched <= policy.translated_short_stems or not whole)
         and top.distinctive == 0
         and top.paper_id not in described
     ):
-        # "Position Coding", "Network of Recurrent Neural Networks": a few common words of
-        # the field translate a heading as often as they title an imported paper. A paper
+        # "Position Coding", "Network of Recurrent Neural Networks", "开源模型的优势" (open
+        # source model advantage): common words of the field translate a heading as often as
+        # they title an imported paper, unless they are all of a long title. A paper
         # described by hand (``described``: curated keywords) was checked by a person.
         return None
     if (
