@@ -5,6 +5,9 @@ paper: the catalog's papers by that first author, narrowed by a year written nea
 by the words around the reference weighed against each candidate's title and keywords. A
 surname alone is no evidence of which paper (the catalog rarely holds all of an author's
 papers), so otherwise the reference is ambiguous between the candidates, or unmatched.
+Nor are the field's words: the catalog's only Kalchbrenner-and-Blunsom paper of 2013 shares
+"neural" and "network" with any page on translation, so one of the words that confirm a
+paper must be specific, rare among the catalog's titles.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import pandas as pd
 
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.terms import Unit
+from pipeline.link.terms import ConceptIndex, Unit
 
 SURNAME = r"[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?"
 AUTHOR_REFERENCE = re.compile(
@@ -95,6 +98,28 @@ def _numeric(unit: Unit) -> bool:
     return all(stem.isdigit() for stem in unit)
 
 
+def specific_words(concepts: ConceptIndex, policy: LinkPolicy) -> Callable[[str], bool]:
+    """Whether a stem is specific enough to confirm a paper: in at most a handful of titles
+    (``distinctive_max_titles``, what decides in a small catalog) or in fewer than
+    ``author_field_word_share`` of them (an idf above the field's words in any catalog:
+    "neural" is in 2.7 % of arXiv titles, "translation" in 0.7 %). Numbers never are."""
+    least_idf = -math.log(policy.author_field_word_share)
+
+    def specific(stem: str) -> bool:
+        if stem.isdigit():
+            return False
+        rare = len(concepts.postings.get(stem, ())) <= policy.distinctive_max_titles
+        return rare or concepts.weight(stem) >= least_idf
+
+    return specific
+
+
+def _specific_units(units: list[Unit], specific: Callable[[str], bool]) -> list[Unit]:
+    """Each unit's specific alternatives (units with none dropped)."""
+    kept = (frozenset(s for s in u if specific(s)) for u in units)
+    return [u for u in kept if u]
+
+
 class AuthorIndex:
     """The catalog's papers by first-author surname, with their years."""
 
@@ -135,9 +160,11 @@ class AuthorIndex:
         context_units: list[Unit],
         overlap: Callable[[str, list[Unit]], tuple[float, int]],
         policy: LinkPolicy,
+        concepts: ConceptIndex,
     ) -> Decision:
         """``overlap(paper_id, units)`` weighs the words of the context found in a paper's
-        title and keywords (weight, number of words)."""
+        title and keywords (weight, number of words); ``concepts`` says how rare each word
+        is in the catalog (see ``specific_words``)."""
         surname, year, second = reference_parts(evidence)
         papers = self.papers_by_surname.get(surname.casefold(), [])
         if second:  # "Kalchbrenner and Blunsom": a paper by these two
@@ -149,18 +176,25 @@ class AuthorIndex:
         if not papers:
             return Decision("unmatched", None, 0.0, "author_reference")
         units = [u for u in context_units if not _numeric(u)]
+        rare_units = _specific_units(units, specific_words(concepts, policy))
+
+        def confirmed(paper_id: str) -> bool:
+            return overlap(paper_id, rare_units)[1] >= policy.author_specific_words
+
         if len(papers) == 1 and year:
             # The catalog's only paper by that author in that year may still not be the one
             # cited (the cited one is often not on arXiv): a word of its topic must be near.
             _, words = overlap(papers[0], units)
-            if words >= policy.author_year_context_words:
+            if words >= policy.author_year_context_words and confirmed(papers[0]):
                 return Decision("matched", papers[0], policy.author_score, "author_year")
             return Decision("unmatched", None, 0.0, "author_year_unconfirmed")
         ranked = sorted(((*overlap(p, units), p) for p in papers), reverse=True)
         top, top_words, top_paper = ranked[0]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-        if top_words >= policy.author_context_min_words and (
-            runner_up == 0 or top >= policy.author_context_ratio * runner_up
+        if (
+            top_words >= policy.author_context_min_words
+            and (runner_up == 0 or top >= policy.author_context_ratio * runner_up)
+            and confirmed(top_paper)
         ):
             return Decision("matched", top_paper, policy.author_score, "author_context")
         return ambiguous(

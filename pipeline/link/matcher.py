@@ -215,7 +215,7 @@ class Matcher:
 
     def decide_author(self, evidence: str, context: str, language: str) -> Decision:
         units = translate(context, language, self.term_tables)
-        return self.authors.decide(evidence, units, self._overlap, self.policy)
+        return self.authors.decide(evidence, units, self._overlap, self.policy, self.concepts)
 
     def _overlap(self, paper_id: str, units: list[Unit]) -> tuple[float, int]:
         """Weight and number of the paper's title and keyword stems found in the units."""
