@@ -9,9 +9,12 @@ import pytest
 
 from pipeline.catalog import load_catalog
 from pipeline.config import DEFAULT_TERMS
-from pipeline.link.authors import specific_words
+from pipeline.language import segment_lines
+from pipeline.link.authors import reference_sentence, specific_words
+from pipeline.link.candidates import extract_mentions
 from pipeline.link.matcher import Matcher
 from pipeline.link.policy import LinkPolicy
+from pipeline.link.resolve import resolve_document
 from pipeline.link.terms import ConceptIndex, load_term_tables
 
 # Real catalog rows (arXiv ids and first authors as on arXiv); "neural" and "network" are in
@@ -26,6 +29,8 @@ ROWS = [
      "Nicolas Heess; et al."),
     ("1409.0473", "Neural Machine Translation by Jointly Learning to Align and Translate",
      "2014", "Dzmitry Bahdanau; Kyunghyun Cho; Yoshua Bengio"),
+    ("1510.09142", "Learning Continuous Control Policies by Stochastic Value Gradients", "2015",
+     "Nicolas Heess; et al."),
     ("1607.06450", "Layer Normalization", "2016", "Jimmy Lei Ba; et al."),
 ]  # fmt: skip
 
@@ -100,3 +105,47 @@ def test_specific_words_are_rare_in_the_catalog_whatever_its_size() -> None:
     assert large("translat")  # 3 of 200 titles
     assert not large("neural")  # 5 of 200: more than one in fifty
     assert not large("network")
+
+
+ACKTR_PARAGRAPH = (
+    "几种提高 TRPO 计算效率的方法被陆续提出。"
+    "Heess 等[8]和 Schulman 等[23]在目标函数中添加 KL 代价作为软约束，"
+    "而不是信任域优化器施加的硬约束。"
+    "在连续和离散控制任务的样本效率方面，这两篇论文都显示了对普通策略梯度的一些改进。\n"
+)
+
+
+def _author_mentions(matcher: Matcher, text: str) -> pd.DataFrame:
+    candidates = extract_mentions("doc.txt", text, segment_lines(text, "zh"), matcher.names)
+    mentions = resolve_document(candidates, matcher)
+    return mentions[mentions["method"].str.startswith("author")].set_index("surface")
+
+
+def test_the_words_around_a_reference_are_its_own_sentence(matcher: Matcher) -> None:
+    """Heess's sentence is about a KL cost; the next sentence's "continuous control" and
+    "policy gradient" describe the papers of the paragraph, not which of Heess's papers it
+    cites (the cited one is not in the catalog). In its own sentence they decide."""
+    heess = _author_mentions(matcher, ACKTR_PARAGRAPH).loc["Heess 等"]
+    assert heess["status"] != "matched"
+    own = "Heess 等[8]在连续控制任务上改进了策略梯度。\n"
+    heess = _author_mentions(matcher, own).loc["Heess 等"]
+    assert (heess["status"], heess["paper_id"]) == ("matched", "arxiv:1510.09142")
+
+
+@pytest.mark.parametrize(
+    ("passage", "reference", "sentence"),
+    [
+        (NMT_PARAGRAPH, "Kalchbrenner and Blunsom", NMT_PARAGRAPH.split("。")[1] + "。"),
+        (ACKTR_PARAGRAPH, "Heess 等", ACKTR_PARAGRAPH.split("。")[1] + "。"),
+        (
+            "Das zeigten Vaswani et al. (2017). Devlin et al. Trainierten BERT. Danach kam GPT.",
+            "Devlin et al.",
+            "Devlin et al. Trainierten BERT.",
+        ),
+    ],
+)
+def test_a_references_sentence_is_cut_at_full_stops_not_at_et_al_or_semicolons(
+    passage: str, reference: str, sentence: str
+) -> None:
+    start = passage.index(reference)
+    assert reference_sentence(passage, start, start + len(reference)) == sentence

@@ -398,9 +398,9 @@ def test_a_two_author_citation_names_a_paper_by_exactly_those_two() -> None:
     def on_topic(paper_id: str, units: list) -> tuple[float, int]:
         return 1.0, 1
 
-    decision = index.decide("Kalchbrenner|2013|Blunsom", [], on_topic, LinkPolicy(), concepts)
+    decision = index.decide("Kalchbrenner|2013|Blunsom", [], on_topic, LinkPolicy(), concepts, [])
     assert (decision.status, decision.paper_id) == ("matched", "two")
-    three = index.decide("Kalchbrenner|2014|Grefenstette", [], on_topic, LinkPolicy(), concepts)
+    three = index.decide("Kalchbrenner|2014|Grefenstette", [], on_topic, LinkPolicy(), concepts, [])
     assert three.status == "unmatched"
 
 

@@ -33,6 +33,9 @@ AUTHOR_PAIR_OR_SINGLE = re.compile(
     rf"(?=\s?[,(（]?\s?(?:19|20)\d{{2}})"
     rf"|(?:(?<=\()|(?<=; ))(?P<single>{SURNAME})(?=,\s?(?:19|20)\d{{2}}[a-z]?[);])"
 )
+# Where a sentence ends: a CJK full stop, or a Latin one before a capital, unless it ends
+# "et al." or an initial. Semicolons do not: they separate the references of one list.
+SENTENCE_END = re.compile(r"[。！？\n]|(?<!\bal)(?<!\bdkk)(?<!\b[A-Za-z])[.!?](?=\s+[A-ZÀ-Þ])")
 YEAR_NEAR = re.compile(r"^\D{0,8}?((?:19|20)\d{2})(?!\d)")
 YEAR_LOOKAHEAD = 16
 
@@ -49,6 +52,15 @@ def find_author_references(text: str, start: int, end: int) -> Iterator[tuple[in
         second = m.groupdict().get("second")
         evidence = f"{surname}|{year.group(1) if year else ''}"
         yield m.start(), m.end(), evidence + (f"|{second.split()[-1]}" if second else "")
+
+
+def reference_sentence(passage: str, start: int, end: int) -> str:
+    """The sentence of ``passage`` holding the reference at ``passage[start:end]``: the words
+    around a reference are its own sentence's; the next one often describes other papers."""
+    ends = [m.end() for m in SENTENCE_END.finditer(passage)]
+    first = max((e for e in ends if e <= start), default=0)
+    last = SENTENCE_END.search(passage, end)
+    return passage[first : last.end() if last else len(passage)].strip()
 
 
 def reference_parts(evidence: str) -> tuple[str, str, str]:
@@ -161,10 +173,14 @@ class AuthorIndex:
         overlap: Callable[[str, list[Unit]], tuple[float, int]],
         policy: LinkPolicy,
         concepts: ConceptIndex,
+        sentence_units: list[Unit],
     ) -> Decision:
         """``overlap(paper_id, units)`` weighs the words of the context found in a paper's
         title and keywords (weight, number of words); ``concepts`` says how rare each word
-        is in the catalog (see ``specific_words``)."""
+        is in the catalog (see ``specific_words``). The context (the passage around the
+        reference) weighs the candidates; the specific word that confirms one must be in the
+        reference's own sentence (``sentence_units``): the next sentence may be about
+        another paper on the same topic."""
         surname, year, second = reference_parts(evidence)
         papers = self.papers_by_surname.get(surname.casefold(), [])
         if second:  # "Kalchbrenner and Blunsom": a paper by these two
@@ -176,7 +192,7 @@ class AuthorIndex:
         if not papers:
             return Decision("unmatched", None, 0.0, "author_reference")
         units = [u for u in context_units if not _numeric(u)]
-        rare_units = _specific_units(units, specific_words(concepts, policy))
+        rare_units = _specific_units(sentence_units, specific_words(concepts, policy))
 
         def confirmed(paper_id: str) -> bool:
             return overlap(paper_id, rare_units)[1] >= policy.author_specific_words
