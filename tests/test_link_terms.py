@@ -393,12 +393,14 @@ def test_a_two_author_citation_names_a_paper_by_exactly_those_two() -> None:
         [2014, 2013],
     )
 
+    concepts = ConceptIndex(["three", "two"], ["A Convolutional Network", "A Translation Model"])
+
     def on_topic(paper_id: str, units: list) -> tuple[float, int]:
         return 1.0, 1
 
-    decision = index.decide("Kalchbrenner|2013|Blunsom", [], on_topic, LinkPolicy())
+    decision = index.decide("Kalchbrenner|2013|Blunsom", [], on_topic, LinkPolicy(), concepts, [])
     assert (decision.status, decision.paper_id) == ("matched", "two")
-    three = index.decide("Kalchbrenner|2014|Grefenstette", [], on_topic, LinkPolicy())
+    three = index.decide("Kalchbrenner|2014|Grefenstette", [], on_topic, LinkPolicy(), concepts, [])
     assert three.status == "unmatched"
 
 

@@ -218,9 +218,13 @@ class Matcher:
         units = translate(surface, language, self.term_tables)
         return decide_description(units, self.concepts, self.profiles, self.policy)
 
-    def decide_author(self, evidence: str, context: str, language: str) -> Decision:
+    def decide_author(
+        self, evidence: str, context: str, language: str, sentence: str | None = None
+    ) -> Decision:
+        """``sentence``: the reference's own sentence within ``context`` (default: all of it)."""
         units = translate(context, language, self.term_tables)
-        return self.authors.decide(evidence, units, self._overlap, self.policy)
+        own = units if sentence is None else translate(sentence, language, self.term_tables)
+        return self.authors.decide(evidence, units, self._overlap, self.policy, self.concepts, own)
 
     def _overlap(self, paper_id: str, units: list[Unit]) -> tuple[float, int]:
         """Weight and number of the paper's title and keyword stems found in the units."""

@@ -103,6 +103,13 @@ class LinkPolicy:
     # more for it than for the next one, with at least this many words.
     author_context_ratio: float = 1.5
     author_context_min_words: int = 2
+    # Either way, at least this many words of the paper in the reference's own sentence must
+    # be specific: in at most `distinctive_max_titles` catalog titles, or in fewer than this
+    # share of the catalog's titles and names. The field's words ("neural", "network",
+    # "model": more than one title in fifty) are on any page of the topic and point to
+    # whichever paper of the author the catalog happens to hold.
+    author_specific_words: int = 1
+    author_field_word_share: float = 0.02
 
     # Concept index (translated titles and descriptions): a stem is distinctive when at most
     # `distinctive_max_titles` titles have it, or its idf is this share of an unseen word's.

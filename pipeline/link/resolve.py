@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from pipeline.link.authors import decide_from_reference_list
+from pipeline.link.authors import decide_from_reference_list, reference_sentence
 from pipeline.link.candidates import SLUG_PREFIX
 from pipeline.link.decision import Decision
 from pipeline.link.ids import slug_titles
@@ -215,6 +215,15 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
             return around["surface"].iloc[0]
         return row["context"] if isinstance(row["context"], str) else row["surface"]
 
+    def own_sentence(row: pd.Series) -> str | None:
+        """An author reference's own sentence, cut from the widest passage around it."""
+        around = sentences[(sentences["start"] <= row["start"]) & (sentences["end"] >= row["end"])]
+        if not len(around):
+            return None
+        widest = around.loc[(around["end"] - around["start"]).idxmax()]
+        offset = int(widest["start"])
+        return reference_sentence(widest["surface"], row["start"] - offset, row["end"] - offset)
+
     document = _document_stems(candidates, matcher)
     for index, row in candidates[candidates["kind"] == "name"].iterrows():
         if not _covered(title_spans, row["start"], row["end"]):
@@ -228,7 +237,9 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
             continue  # "word2vec Explained: Deriving Mikolov et al.'s ...": part of a title
         decisions[index] = decide_from_reference_list(
             row["evidence"], listed, matcher.policy
-        ) or matcher.decide_author(row["evidence"], context(row), row["language"])
+        ) or matcher.decide_author(
+            row["evidence"], context(row), row["language"], own_sentence(row)
+        )
     rows = []
     for index, decision in decisions.items():
         row = candidates.loc[index]

@@ -1,0 +1,151 @@
+"""Author references: which words around "Kalchbrenner and Blunsom, 2013" confirm a paper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.catalog import load_catalog
+from pipeline.config import DEFAULT_TERMS
+from pipeline.language import segment_lines
+from pipeline.link.authors import reference_sentence, specific_words
+from pipeline.link.candidates import extract_mentions
+from pipeline.link.matcher import Matcher
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.resolve import resolve_document
+from pipeline.link.terms import ConceptIndex, load_term_tables
+
+# Real catalog rows (arXiv ids and first authors as on arXiv); "neural" and "network" are in
+# more than two of the titles and in more than one in fifty: the field's words here.
+ROWS = [
+    ("1306.3584", "Recurrent Convolutional Neural Networks for Discourse Compositionality",
+     "2013", "Nal Kalchbrenner; Phil Blunsom"),
+    ("1409.3215", "Sequence to Sequence Learning with Neural Networks", "2014",
+     "Ilya Sutskever; Oriol Vinyals; Quoc V. Le"),
+    ("1511.05493", "Gated Graph Sequence Neural Networks", "2015", "Yujia Li; et al."),
+    ("1512.04455", "Memory-based control with recurrent neural networks", "2015",
+     "Nicolas Heess; et al."),
+    ("1409.0473", "Neural Machine Translation by Jointly Learning to Align and Translate",
+     "2014", "Dzmitry Bahdanau; Kyunghyun Cho; Yoshua Bengio"),
+    ("1510.09142", "Learning Continuous Control Policies by Stochastic Value Gradients", "2015",
+     "Nicolas Heess; et al."),
+    ("1607.06450", "Layer Normalization", "2016", "Jimmy Lei Ba; et al."),
+]  # fmt: skip
+
+NMT_PARAGRAPH = (
+    "神经机器翻译(NMT)是近些年基于纯的神经网络(NN)提出的一种机器翻译框架。"
+    "首先参考文献 [Cho et al., 2014 Sutskever et al.,2014;  Kalchbrenner and Blunsom, 2013] 等,"
+    "解释最基本的  encoder-decoder 模型。"
+)
+
+
+@pytest.fixture
+def matcher(tmp_path: Path) -> Matcher:
+    frame = pd.DataFrame(ROWS, columns=["arxiv_id", "title", "year", "authors"])
+    frame.insert(0, "paper_id", "arxiv:" + frame["arxiv_id"])
+    frame["aliases"] = ""
+    (tmp_path / "catalog").mkdir()
+    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
+    return Matcher(
+        load_catalog(tmp_path / "catalog"), LinkPolicy(), load_term_tables(DEFAULT_TERMS)
+    )
+
+
+def test_field_words_do_not_confirm_the_only_paper_of_an_author_and_year(
+    matcher: Matcher,
+) -> None:
+    """The page cites "Recurrent Continuous Translation Models" (not on arXiv); the catalog's
+    only Kalchbrenner-and-Blunsom paper of 2013 shares just "neural" and "network" with it."""
+    decision = matcher.decide_author("Kalchbrenner|2013|Blunsom", NMT_PARAGRAPH, "zh")
+    assert (decision.status, decision.method) == ("unmatched", "author_year_unconfirmed")
+    on_topic = matcher.decide_author(
+        "Kalchbrenner|2013|Blunsom",
+        "Kalchbrenner and Blunsom, 2013 compose sentence meanings into discourse",
+        "en",
+    )
+    assert (on_topic.status, on_topic.paper_id, on_topic.method) == (
+        "matched",
+        "arxiv:1306.3584",
+        "author_year",
+    )
+
+
+def test_a_specific_word_confirms_the_paper_the_context_singles_out(matcher: Matcher) -> None:
+    """Bahdanau's paper is singled out by "attention" and "translation", both rare; the
+    catalog's only Sutskever paper of 2014 is not confirmed by "neural" and "network"."""
+    attention = "Bahdanau et al. 把 attention 机制集成到 encoder-decoder 模型中,得到机器翻译结果。"
+    decision = matcher.decide_author("Bahdanau|", attention, "zh")
+    assert (decision.status, decision.paper_id) == ("matched", "arxiv:1409.0473")
+    field = matcher.decide_author("Sutskever|2014", "Sutskever et al. (2014) neural networks", "en")
+    assert (field.status, field.method) == ("unmatched", "author_year_unconfirmed")
+    sequences = matcher.decide_author(
+        "Sutskever|2014", "Sutskever et al. (2014) map sequences", "en"
+    )
+    assert (sequences.status, sequences.paper_id) == ("matched", "arxiv:1409.3215")
+    layer = matcher.decide_author("Ba|2016", "Ba et al. (2016) normalize each layer", "en")
+    assert (layer.status, layer.paper_id) == ("matched", "arxiv:1607.06450")
+
+
+def test_specific_words_are_rare_in_the_catalog_whatever_its_size() -> None:
+    """A word in at most two titles is specific in any catalog; in a large one, a word in
+    fewer than one title in fifty; numbers never are."""
+    small = ConceptIndex(
+        [f"p{i}" for i in range(4)],
+        ["Neural Networks", "Deep Neural Networks", "Neural Discourse Networks", "Layer 2016"],
+    )
+    specific = specific_words(small, LinkPolicy())
+    assert specific("discours") and specific("layer")
+    assert not specific("neural") and not specific("2016")
+    titles = [f"Network Study Number {i}" for i in range(200)]
+    titles[:3] = ["Neural Translation", "Neural Translation Models", "Translation Memories"]
+    titles[3:6] = ["Neural Parsing", "Neural Tagging", "Neural Chunking"]
+    large = specific_words(ConceptIndex([f"p{i}" for i in range(200)], titles), LinkPolicy())
+    assert large("translat")  # 3 of 200 titles
+    assert not large("neural")  # 5 of 200: more than one in fifty
+    assert not large("network")
+
+
+ACKTR_PARAGRAPH = (
+    "几种提高 TRPO 计算效率的方法被陆续提出。"
+    "Heess 等[8]和 Schulman 等[23]在目标函数中添加 KL 代价作为软约束，"
+    "而不是信任域优化器施加的硬约束。"
+    "在连续和离散控制任务的样本效率方面，这两篇论文都显示了对普通策略梯度的一些改进。\n"
+)
+
+
+def _author_mentions(matcher: Matcher, text: str) -> pd.DataFrame:
+    candidates = extract_mentions("doc.txt", text, segment_lines(text, "zh"), matcher.names)
+    mentions = resolve_document(candidates, matcher)
+    return mentions[mentions["method"].str.startswith("author")].set_index("surface")
+
+
+def test_the_words_around_a_reference_are_its_own_sentence(matcher: Matcher) -> None:
+    """Heess's sentence is about a KL cost; the next sentence's "continuous control" and
+    "policy gradient" describe the papers of the paragraph, not which of Heess's papers it
+    cites (the cited one is not in the catalog). In its own sentence they decide."""
+    heess = _author_mentions(matcher, ACKTR_PARAGRAPH).loc["Heess 等"]
+    assert heess["status"] != "matched"
+    own = "Heess 等[8]在连续控制任务上改进了策略梯度。\n"
+    heess = _author_mentions(matcher, own).loc["Heess 等"]
+    assert (heess["status"], heess["paper_id"]) == ("matched", "arxiv:1510.09142")
+
+
+@pytest.mark.parametrize(
+    ("passage", "reference", "sentence"),
+    [
+        (NMT_PARAGRAPH, "Kalchbrenner and Blunsom", NMT_PARAGRAPH.split("。")[1] + "。"),
+        (ACKTR_PARAGRAPH, "Heess 等", ACKTR_PARAGRAPH.split("。")[1] + "。"),
+        (
+            "Das zeigten Vaswani et al. (2017). Devlin et al. Trainierten BERT. Danach kam GPT.",
+            "Devlin et al.",
+            "Devlin et al. Trainierten BERT.",
+        ),
+    ],
+)
+def test_a_references_sentence_is_cut_at_full_stops_not_at_et_al_or_semicolons(
+    passage: str, reference: str, sentence: str
+) -> None:
+    start = passage.index(reference)
+    assert reference_sentence(passage, start, start + len(reference)) == sentence
