@@ -1,7 +1,9 @@
 """Structures derived from a catalog, built once per catalog sha256 and loaded by any process.
 
 Validating a 311k-row catalog and stemming its titles take tens of seconds; reading the result
-back from an Arrow IPC file takes a tenth of a second. Every process of a run (the driver, a
+back from an Arrow IPC file takes a tenth of a second. Index structures are numpy arrays,
+stored as ``.npy`` files in one folder per structure and opened memory-mapped: every process
+on a machine shares their pages instead of holding its own copy. Every process of a run (the driver, a
 process-pool worker, a Dask worker on another machine sharing the folder) loads the same files
 instead of rebuilding them. Files are Arrow tables (no pickle), written under a temporary name
 and renamed, named by what they were built from; the newest few of each kind are kept and the
@@ -15,9 +17,12 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.feather as feather
@@ -99,3 +104,84 @@ def prune(cache_dir: Path, kind: str, keep: int = KEEP_PER_KIND, suffix: str = "
     )
     for old in files[keep:]:
         old.unlink(missing_ok=True)
+
+
+ARRAYS_MANIFEST = "manifest.json"
+
+
+def store_folder(cache_dir: Path, kind: str, key: str) -> Path:
+    return cache_dir / f"{kind}-{key}.arrays"
+
+
+def read_arrays(cache_dir: Path | None, kind: str, key: str) -> dict[str, np.ndarray] | None:
+    """The stored arrays of ``key``, memory-mapped read-only, or None when absent or damaged
+    (then they are rebuilt)."""
+    if cache_dir is None:
+        return None
+    folder = store_folder(cache_dir, kind, key)
+    try:
+        names = json.loads((folder / ARRAYS_MANIFEST).read_text(encoding="utf-8"))["arrays"]
+        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in names}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(folder / ARRAYS_MANIFEST)  # recently used: kept by pruning
+    return arrays
+
+
+def write_arrays(
+    cache_dir: Path | None, kind: str, key: str, arrays: Mapping[str, np.ndarray]
+) -> None:
+    """Store ``arrays`` (numeric or fixed-width, never objects: no pickle) as one folder,
+    written beside its final name and renamed into place, so a reader sees all or nothing;
+    a folder that cannot be written is only a warning."""
+    if cache_dir is None:
+        return
+    folder = store_folder(cache_dir, kind, key)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=cache_dir, prefix=f".{folder.name}."))
+        try:
+            for name, array in arrays.items():
+                np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+            manifest = {"arrays": sorted(arrays), "format": STORE_FORMAT}
+            (tmp / ARRAYS_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+            with contextlib.suppress(OSError):  # another process stored it first: keep theirs
+                tmp.rename(folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        prune_folders(cache_dir, kind)
+    except (OSError, ValueError) as exc:
+        LOG.warning("catalog structures not cached in %s: %s", cache_dir, exc)
+
+
+def cached_arrays(
+    cache_dir: Path | None,
+    kind: str,
+    key: str,
+    build: Callable[[], Mapping[str, np.ndarray]],
+) -> Mapping[str, np.ndarray]:
+    """The stored arrays for ``key`` (memory-mapped), else ``build()``'s, stored for the next
+    process and read back mapped, so that the builder holds no more than a reader."""
+    stored = read_arrays(cache_dir, kind, key)
+    if stored is not None:
+        return stored
+    built = build()
+    write_arrays(cache_dir, kind, key, built)
+    return read_arrays(cache_dir, kind, key) or built
+
+
+def prune_folders(cache_dir: Path, kind: str, keep: int = KEEP_PER_KIND) -> None:
+    """Remove all but the ``keep`` most recently used array folders of ``kind``."""
+
+    def used(folder: Path) -> float:
+        try:
+            return (folder / ARRAYS_MANIFEST).stat().st_mtime
+        except OSError:
+            return 0.0
+
+    folders = sorted(
+        cache_dir.glob(f"{kind}-*.arrays"), key=lambda p: (used(p), p.name), reverse=True
+    )
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -5,12 +5,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pipeline import catalog as catalog_module
 from pipeline.catalog import load_catalog
-from pipeline.catalog_store import cached_frame, prune, read_frame, store_file, write_frame
+from pipeline.catalog_store import (
+    cached_arrays,
+    cached_frame,
+    prune,
+    prune_folders,
+    read_arrays,
+    read_frame,
+    store_file,
+    store_folder,
+    write_arrays,
+    write_frame,
+)
 from pipeline.link.matcher import catalog_derived, derive_columns
 from tests.conftest import CATALOG
 
@@ -95,3 +107,41 @@ def test_derived_columns_are_stored_per_catalog(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(derived, derive_columns(catalog.papers))
     assert len(list(tmp_path.glob("derived-*.arrow"))) == 1
     pd.testing.assert_frame_equal(catalog_derived(catalog, tmp_path), derived)
+
+
+def test_stored_arrays_come_back_memory_mapped(tmp_path: Path) -> None:
+    built = []
+
+    def build() -> dict[str, np.ndarray]:
+        built.append(1)
+        return {"postings": np.arange(5, dtype=np.int32), "weights": np.ones(3)}
+
+    first = cached_arrays(tmp_path, "kind", "key", build)
+    again = cached_arrays(tmp_path, "kind", "key", build)
+    assert built == [1]
+    assert isinstance(again["postings"], np.memmap) and not again["postings"].flags.writeable
+    np.testing.assert_array_equal(first["postings"], np.arange(5))
+    assert read_arrays(tmp_path, "kind", "other") is None
+    assert read_arrays(None, "kind", "key") is None
+
+
+def test_damaged_arrays_are_rebuilt_and_old_folders_pruned(tmp_path: Path) -> None:
+    write_arrays(tmp_path, "kind", "key", {"a": np.zeros(2)})
+    (store_folder(tmp_path, "kind", "key") / "a.npy").write_bytes(b"not numpy")
+    assert read_arrays(tmp_path, "kind", "key") is None
+    os.utime(store_folder(tmp_path, "kind", "key") / "manifest.json", (1_000, 1_000))
+    for number in range(5):
+        write_arrays(tmp_path, "kind", f"key{number}", {"a": np.zeros(1)})
+        manifest = store_folder(tmp_path, "kind", f"key{number}") / "manifest.json"
+        os.utime(manifest, (2_000 + number, 2_000 + number))
+    prune_folders(tmp_path, "kind", keep=3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"kind-key{n}.arrays" for n in (2, 3, 4)
+    ]
+
+
+def test_object_arrays_are_never_stored(tmp_path: Path, caplog) -> None:
+    write_arrays(tmp_path, "kind", "key", {"a": np.array(["x", None], dtype=object)})
+    assert "not cached" in caplog.text
+    assert read_arrays(tmp_path, "kind", "key") is None
+    assert list(tmp_path.iterdir()) == []
