@@ -1,13 +1,13 @@
 """Structures derived from a catalog, built once per catalog sha256 and loaded by any process.
 
 Validating a 311k-row catalog and stemming its titles take tens of seconds; reading the result
-back from an Arrow IPC file takes a tenth of a second. Index structures are numpy arrays,
-stored as ``.npy`` files in one folder per structure and opened memory-mapped: every process
-on a machine shares their pages instead of holding its own copy. Every process of a run (the driver, a
+back from an Arrow IPC file takes a tenth of a second. Every process of a run (the driver, a
 process-pool worker, a Dask worker on another machine sharing the folder) loads the same files
-instead of rebuilding them. Files are Arrow tables (no pickle), written under a temporary name
-and renamed, named by what they were built from; the newest few of each kind are kept and the
-rest pruned, so a changing catalog does not fill the disk.
+instead of rebuilding them. Frames are Arrow tables; index structures are numpy arrays, stored
+as ``.npy`` files in one folder per structure and opened memory-mapped, so the processes of a
+machine share their pages instead of each holding its own copy. Nothing is pickled. Files are
+written under a temporary name and renamed, named by what they were built from; the newest
+few of each kind are kept and the rest pruned, so a changing catalog does not fill the disk.
 """
 
 from __future__ import annotations

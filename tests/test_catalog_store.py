@@ -135,9 +135,7 @@ def test_damaged_arrays_are_rebuilt_and_old_folders_pruned(tmp_path: Path) -> No
         manifest = store_folder(tmp_path, "kind", f"key{number}") / "manifest.json"
         os.utime(manifest, (2_000 + number, 2_000 + number))
     prune_folders(tmp_path, "kind", keep=3)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        f"kind-key{n}.arrays" for n in (2, 3, 4)
-    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"kind-key{n}.arrays" for n in (2, 3, 4)]
 
 
 def test_object_arrays_are_never_stored(tmp_path: Path, caplog) -> None:
