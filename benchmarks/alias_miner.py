@@ -60,13 +60,13 @@ def mine_snapshot(records: dict[str, tuple[str, str, int | None]]) -> dict[str, 
     """The names each paper keeps, as at import (names in common use left out, collision
     rule), snapshot only."""
     candidates = {i: mine_aliases(t, a) for i, (t, a, _) in records.items()}
+    years = {i: y for i, (_, _, y) in records.items()}
     candidates = without_names_in_use(
-        candidates,
-        {i: y for i, (_, _, y) in records.items()},
-        ((y, f"{t} {a}") for t, a, y in records.values()),
+        candidates, years, ((i, y, f"{t} {a}") for i, (t, a, y) in records.items())
     )
     table = resolve_collisions(
-        (i, alias.name, alias.source) for i, aliases in candidates.items() for alias in aliases
+        ((i, alias.name, alias.source) for i, aliases in candidates.items() for alias in aliases),
+        years=years,
     )
     return {i: kept_aliases(i, aliases, table) for i, aliases in candidates.items() if aliases}
 
