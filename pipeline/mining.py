@@ -141,7 +141,8 @@ NEXT_WORD = re.compile(r"\s+([a-z][a-z-]*)\b")
 # "-based", "-like", "-style": a hyphen into a common lowercase word makes an adjective.
 ADJECTIVE_SUFFIX = re.compile(r"-[a-z]+$")
 # ... always, when the word is a participle or makes adjectives ("GPT-based", "LLM-powered");
-# before a title's colon other words make a compound name ("SWE-bench", "MT-Bench").
+# before a title's colon, one other word makes a compound name ("SWE-bench", "MT-Bench"; not
+# the phrase "AI-in-the-loop").
 ADJECTIVE_WORD = re.compile(
     r"-[a-z]*(?:ed|ing|like|style|wise|free|aware|specific|level|only|ready|scale)$"
 )
@@ -217,7 +218,8 @@ def looks_like_name(candidate: str, before_colon: bool = False) -> bool:
     if not all(NAME_TOKEN.match(t) for t in tokens) or len(name_key(candidate)) < 2:
         return False
     head = tokens[0]
-    adjective = ADJECTIVE_SUFFIX.search(head) and (not before_colon or ADJECTIVE_WORD.search(head))
+    compound = before_colon and head.count("-") == 1 and not ADJECTIVE_WORD.search(head)
+    adjective = ADJECTIVE_SUFFIX.search(head) and not compound
     if adjective and english_zipf(head.rsplit("-", 1)[1]) >= COMMON_WORD_ZIPF:
         return False
     if not is_distinctive(head) and not is_versioned_word(tokens):
