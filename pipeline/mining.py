@@ -350,9 +350,13 @@ USAGE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*[A-Za-z0-9+]|[A-Za-z0-9]")
 ACRONYM_PLURAL = re.compile(r"^(?P<singular>.*[A-Z0-9])s$")
 # A token in brackets, where abstracts define acronyms: "generative adversarial networks (GANs)".
 BRACKETED = re.compile(r"\(([A-Za-z][A-Za-z0-9.+-]*)\)")
-# An acronym defined in brackets in at least this many records is a term of the field: it
-# belongs only to the first of them (by year, then id), and only if that one claims it.
+# An acronym defined with the same long form in brackets in at least this many records is a
+# term of the field: it belongs only to the first of them (by year, then id), and only if that
+# one claims it ("generative adversarial networks (GANs)").
 DEFINERS_OF_A_TERM = 2
+# An acronym's key and the stems of its long form: "GANs" for "generative adversarial
+# networks" and "GAN" for "generative adversarial network" are one definition.
+Definition = tuple[str, tuple[str, ...]]
 
 
 def singular(name: str) -> str:
@@ -411,36 +415,29 @@ def in_common_use(name: str, year: int | None, uses: Sequence[int]) -> bool:
     return len(later) >= LATER_USES and later[len(later) // 2] - year > LATER_YEARS
 
 
-def defined_acronyms(text: str, keys: set[str]) -> set[str]:
-    """The acronym keys among ``keys`` that the text defines in brackets after their long form
-    (Schwartz-Hearst), singular and plural alike."""
+def defined_acronyms(text: str, keys: set[str]) -> set[Definition]:
+    """The definitions in brackets after a long form (Schwartz-Hearst) that the text gives of
+    the acronyms among ``keys``, singular and plural alike."""
     if "(" not in text or keys.isdisjoint(acronym_key(t) for t in BRACKETED.findall(text)):
         return set()
     pairs = schwartz_hearst.extract_abbreviation_definition_pairs(doc_text=text)
-    return {acronym_key(short) for short in pairs}.intersection(keys)
+    return {
+        (acronym_key(short), tuple(english_stems(long)))
+        for short, long in pairs.items()
+        if acronym_key(short) in keys
+    }
 
 
-def first_coiners(
-    candidates: dict[str, list[MinedAlias]],
-    years: dict[str, int | None],
-    definers: dict[str, list[tuple[int, str]]],
-) -> dict[str, str | None]:
-    """Acronym key -> the one paper that may keep an abstract claim on it, for acronyms that
-    ``DEFINERS_OF_A_TERM`` or more records define: the first definer or claimant (by year,
-    then id) when it claims the acronym, else None (a term of the field, nobody's name)."""
-    claimants: dict[str, list[tuple[int, str]]] = {}
-    for paper_id, aliases in candidates.items():
-        year = years.get(paper_id)
-        for alias in aliases:
-            if alias.source == "abstract" and year is not None:
-                claimants.setdefault(acronym_key(alias.name), []).append((year, paper_id))
-    owners: dict[str, str | None] = {}
-    for key, defined in definers.items():
-        if len(set(defined)) < DEFINERS_OF_A_TERM:
-            continue
-        first = min([*defined, *claimants.get(key, [])])
-        owners[key] = first[1] if first in claimants.get(key, []) else None
-    return owners
+def later_definers(definers: dict[Definition, list[tuple[int, str]]]) -> set[tuple[str, str]]:
+    """``(paper_id, acronym key)`` of the records that define an acronym, with a long form
+    ``DEFINERS_OF_A_TERM`` or more records give it, after its first definer (by year, then
+    id): the acronym is that first paper's name if it claims it, and never theirs."""
+    barred = set()
+    for (key, _), defined in definers.items():
+        records = sorted(set(defined))
+        if len(records) >= DEFINERS_OF_A_TERM:
+            barred.update((paper_id, key) for _, paper_id in records[1:])
+    return barred
 
 
 def without_names_in_use(
@@ -451,8 +448,8 @@ def without_names_in_use(
     """The candidates without mined names in common use (curated names always stay):
     ``texts`` are every record's id, year and title plus abstract, read once. A one-token name
     written in earlier records or coined again later is left out (:func:`in_common_use`); an
-    acronym claimed from an abstract that several records define is kept only by its first
-    coiner (:func:`first_coiners`)."""
+    acronym claimed from an abstract that several records define with the same long form is
+    kept only by the first of them (:func:`later_definers`)."""
     mined = {a.name for aliases in candidates.values() for a in aliases if a.source != "curated"}
     from_abstracts = {
         acronym_key(a.name)
@@ -463,22 +460,21 @@ def without_names_in_use(
     names = {n for n in mined if " " not in n}
     wanted = set().union(*map(spellings, names)) if names else set()
     written: dict[str, list[int]] = {}
-    definers: dict[str, list[tuple[int, str]]] = {}
+    definers: dict[Definition, list[tuple[int, str]]] = {}
     for record_id, year, text in texts:
         if year is None:
             continue
         for token in wanted.intersection(USAGE_TOKEN.findall(text)):
             written.setdefault(token, []).append(year)
-        for key in defined_acronyms(text, from_abstracts):
-            definers.setdefault(key, []).append((year, record_id))
+        for definition in defined_acronyms(text, from_abstracts):
+            definers.setdefault(definition, []).append((year, record_id))
     uses = name_uses(written, names)
-    owners = first_coiners(candidates, years, definers)
+    barred = later_definers(definers)
 
     def kept(paper_id: str, alias: MinedAlias) -> bool:
         if alias.source == "curated":
             return True
-        key = acronym_key(alias.name)
-        if alias.source == "abstract" and key in owners and owners[key] != paper_id:
+        if alias.source == "abstract" and (paper_id, acronym_key(alias.name)) in barred:
             return False
         used = uses.get(alias.name, [])
         return not in_common_use(alias.name, years.get(paper_id), used)
