@@ -21,6 +21,10 @@ Several papers may claim one name. :func:`resolve_collisions` keeps the stronges
 ``MAX_CLAIMANTS`` papers they all keep the name (the linker then finds it ambiguous unless the
 context separates them); past that bound the name is dropped from all of them (it is a
 generic term or a popular baseline, not one paper's name). Curated claims are never dropped.
+A weaker claim by a paper older than every strongest claimant (the first coiner) stays beside
+them. With the whole corpus at hand, names in common use are left out first
+(:func:`without_names_in_use`): words, terms written before the claimant, and acronyms that
+several records define with the same long form, which belong only to the first of them.
 
 Keywords for imported papers are key phrases of their abstract weighted by inverse document
 frequency over the imported corpus (:class:`KeyphraseExtractor`): runs of words between

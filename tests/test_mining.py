@@ -444,3 +444,25 @@ def test_an_acronym_one_abstract_defines_stays_with_its_paper() -> None:
     ]
     kept = without_names_in_use(candidates, {"arxiv:1311.2524": 2013}, texts)
     assert kept == {"arxiv:1311.2524": [MinedAlias("R-CNN", "abstract")]}
+
+
+def test_the_same_acronym_with_another_long_form_is_another_name() -> None:
+    """arXiv 1510.06916 defines SPU as "Single-Phase Update" in 2015; 1708.09366 coins SPU
+    for "Secure Pick Up" in 2017 and keeps it."""
+    title = "Secure Pick Up: Implicit Authentication When You Start Using the Smartphone"
+    abstract = (
+        "We propose Secure Pick Up (SPU), a convenient, lightweight, in-device, non-intrusive "
+        "and automatic-learning system for smartphone user authentication."
+    )
+    candidates = {"arxiv:1708.09366": mine_aliases(title, abstract)}
+    assert candidates["arxiv:1708.09366"] == [MinedAlias("SPU", "abstract")]
+    texts = [
+        (
+            "arxiv:1510.06916",
+            2015,
+            "Then, three updating strategies, i.e., Single-Phase Update (SPU),",
+        ),
+        ("arxiv:1708.09366", 2017, f"{title} {abstract}"),
+    ]
+    kept = without_names_in_use(candidates, {"arxiv:1708.09366": 2017}, texts)
+    assert kept == candidates
