@@ -9,9 +9,10 @@ rule applied over the whole snapshot), and each of their hand-written aliases co
 recovered when a mined name has the same name key (case, spaces, hyphens and dots aside).
 
 Precision: a seeded sample of the names the miner adds on the whole snapshot, drawn per
-source (title, abstract), labelled by hand in ``alias_miner_labels.csv`` (arXiv id, alias,
-source, label ``correct`` or ``wrong``: is this a name the paper gives its own method, model,
-data set or system?). The overall figure weighs each source's precision by its share of the
+source (title, abstract) as the names of smallest seeded hash (stable when the miner
+changes), labelled by hand in ``alias_miner_labels.csv`` (arXiv id, alias, source, label
+``correct`` or ``wrong``: is this a name the paper gives its own method, model, data set or
+system?). The overall figure weighs each source's precision by its share of the
 mined names. ``--show-sample`` prints the sample with the text around each name, to label it.
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import random
+import hashlib
 import sys
 import time
 from collections import Counter
@@ -60,13 +61,13 @@ def mine_snapshot(records: dict[str, tuple[str, str, int | None]]) -> dict[str, 
     """The names each paper keeps, as at import (names in common use left out, collision
     rule), snapshot only."""
     candidates = {i: mine_aliases(t, a) for i, (t, a, _) in records.items()}
+    years = {i: y for i, (_, _, y) in records.items()}
     candidates = without_names_in_use(
-        candidates,
-        {i: y for i, (_, _, y) in records.items()},
-        ((y, f"{t} {a}") for t, a, y in records.values()),
+        candidates, years, ((i, y, f"{t} {a}") for i, (t, a, y) in records.items())
     )
     table = resolve_collisions(
-        (i, alias.name, alias.source) for i, aliases in candidates.items() for alias in aliases
+        ((i, alias.name, alias.source) for i, aliases in candidates.items() for alias in aliases),
+        years=years,
     )
     return {i: kept_aliases(i, aliases, table) for i, aliases in candidates.items() if aliases}
 
@@ -110,12 +111,17 @@ def recovery(catalog_path: Path, records: dict, kept: dict[str, list[MinedAlias]
 
 
 def draw_sample(kept: dict[str, list[MinedAlias]], seed: int) -> list[tuple[str, MinedAlias]]:
-    rng = random.Random(seed)
+    """Per source, the names whose hash (with the seed) is smallest: a name stays in the sample
+    while the miner gives it and no new name hashes lower, so a change to the miner needs
+    labels only for the names it adds to the sample."""
+
+    def rank(item: tuple[str, MinedAlias]) -> str:
+        return hashlib.sha256(f"{seed}:{item[0]}:{item[1].name}".encode()).hexdigest()
+
     sample = []
     for source, size in SAMPLE_PER_SOURCE.items():
-        pool = [(i, a) for i, aliases in sorted(kept.items()) for a in aliases]
-        pool = [(i, a) for i, a in pool if a.source == source]
-        sample += rng.sample(pool, min(size, len(pool)))
+        pool = [(i, a) for i, aliases in kept.items() for a in aliases if a.source == source]
+        sample += sorted(pool, key=rank)[:size]
     return sample
 
 

@@ -280,11 +280,10 @@ def learn_from_corpus(
             years[row["paper_id"]] = row["year"]
         if row["abstract"]:
             keyphrases.add(row["abstract"])
-    texts = ((r["year"], f"{r['title']} {r['abstract']}") for r in snapshot_rows())
+    texts = ((r["paper_id"], r["year"], f"{r['title']} {r['abstract']}") for r in snapshot_rows())
     candidates = without_names_in_use(candidates, years, texts)
-    collisions = resolve_collisions(
-        (pid, alias.name, alias.source) for pid, aliases in candidates.items() for alias in aliases
-    )
+    claims = ((pid, a.name, a.source) for pid, aliases in candidates.items() for a in aliases)
+    collisions = resolve_collisions(claims, years=years)
     return CorpusKnowledge(candidates, collisions, keyphrases)
 
 

@@ -21,6 +21,10 @@ Several papers may claim one name. :func:`resolve_collisions` keeps the stronges
 ``MAX_CLAIMANTS`` papers they all keep the name (the linker then finds it ambiguous unless the
 context separates them); past that bound the name is dropped from all of them (it is a
 generic term or a popular baseline, not one paper's name). Curated claims are never dropped.
+A weaker claim by a paper older than every strongest claimant (the first coiner) stays beside
+them. With the whole corpus at hand, names in common use are left out first
+(:func:`without_names_in_use`): words, terms written before the claimant, and acronyms that
+several records define with the same long form, which belong only to the first of them.
 
 Keywords for imported papers are key phrases of their abstract weighted by inverse document
 frequency over the imported corpus (:class:`KeyphraseExtractor`): runs of words between
@@ -34,7 +38,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -106,7 +110,9 @@ NAME_SPELLING = re.compile(
     r"(?:^|[-+])(?:[^-+]*[A-Za-z][^-+]*\d|[^-+]*\d[^-+]*[A-Za-z]|[^-+]+[A-Z])"
 )
 DIMENSION = re.compile(r"^\d+(?:\.\d+)?[Dd]$")
-NUMERIC_VERSION = re.compile(r"^v?\d+(?:\.\d+)*[BMK]?$")
+NUMERIC_VERSION = re.compile(r"^[A-Za-z]?v?\d+(?:\.\d+)*[BMK]?$")
+# A word joined to its version by a hyphen: "Phi-3", "Llama-2".
+HYPHEN_VERSION = re.compile(r"^(?P<word>[A-Z][a-z]+)-v?\d+(?:\.\d+)*[BMK]?$")
 TITLE_PREFIX = re.compile(r"^(?P<name>[^:–—]{1,40}?)\s*(?::|\s[-–—]{1,2})\s+\S")
 TITLE_SUFFIX = re.compile(
     r"\s+(?:Technical Report|Tech(?:nical)? Report|System Card|Model Card)$", re.I
@@ -138,6 +144,12 @@ NAMING = re.compile(rf"\b(?:{'|'.join(NAMING_WORDS)})\s+{CANDIDATE}")
 NEXT_WORD = re.compile(r"\s+([a-z][a-z-]*)\b")
 # "-based", "-like", "-style": a hyphen into a common lowercase word makes an adjective.
 ADJECTIVE_SUFFIX = re.compile(r"-[a-z]+$")
+# ... always, when the word is a participle or makes adjectives ("GPT-based", "LLM-powered");
+# before a title's colon, one other word makes a compound name ("SWE-bench", "MT-Bench"; not
+# the phrase "AI-in-the-loop").
+ADJECTIVE_WORD = re.compile(
+    r"-[a-z]*(?:ed|ing|like|style|wise|free|aware|specific|level|only|ready|scale)$"
+)
 TEX = re.compile(r"\$[^$]*\$|\\[A-Za-z]+|[{}]")
 WORD_PATTERN = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 # A word, or punctuation that ends a phrase.
@@ -165,11 +177,16 @@ def name_key(name: str) -> str:
 
 def is_distinctive(token: str) -> bool:
     """A token whose spelling marks it as a name (:func:`has_name_spelling`), or a
-    capitalised word rare in English (``Pythia``, ``Llemma``)."""
+    capitalised word rare in English (``Pythia``, ``Llemma``), with or without a version
+    joined by a hyphen (``Kosmos-2``)."""
     if has_name_spelling(token):
         return True
-    parts = [p for p in re.split(r"[-.+]", token) if p]
-    return token[0].isupper() and all(english_zipf(p.lower()) < COMMON_WORD_ZIPF for p in parts)
+    parts = [p for p in re.split(r"[-.+]", token) if p and not p.isdigit()]
+    return (
+        token[0].isupper()
+        and bool(parts)
+        and all(english_zipf(p.lower()) < COMMON_WORD_ZIPF for p in parts)
+    )
 
 
 def has_name_spelling(token: str) -> bool:
@@ -180,7 +197,10 @@ def has_name_spelling(token: str) -> bool:
 
 def is_versioned_word(tokens: Sequence[str]) -> bool:
     """A capitalised word that is not too common followed by a version number: ``Gemma 3``,
-    ``Gemini 1.5`` (but not ``Table 3`` or ``Section 2``)."""
+    ``Gemini 1.5``, ``Kimi K2``, ``Phi-3`` (but not ``Table 3`` or ``Section 2``)."""
+    joined = HYPHEN_VERSION.match(tokens[0])
+    if joined:
+        return english_zipf(joined["word"].lower()) < VERSIONED_WORD_ZIPF
     head = tokens[0]
     return (
         len(tokens) >= 2
@@ -191,17 +211,20 @@ def is_versioned_word(tokens: Sequence[str]) -> bool:
     )
 
 
-def looks_like_name(candidate: str) -> bool:
+def looks_like_name(candidate: str, before_colon: bool = False) -> bool:
     """One to three tokens: a distinctive head (or a versioned word, ``Gemma 3``) followed
     only by versions, sizes or name-spelled tokens (``Mistral 7B``, not ``NIPS 2016
-    Tutorial``); not an adjective such as ``BERT-based``."""
+    Tutorial``); not an adjective such as ``BERT-based``, unless it stands ``before_colon``
+    of a title, where ``SWE-bench`` or ``MT-Bench`` is a name."""
     tokens = candidate.split()
     if not 1 <= len(tokens) <= MAX_NAME_WORDS:
         return False
     if not all(NAME_TOKEN.match(t) for t in tokens) or len(name_key(candidate)) < 2:
         return False
     head = tokens[0]
-    if ADJECTIVE_SUFFIX.search(head) and english_zipf(head.rsplit("-", 1)[1]) >= COMMON_WORD_ZIPF:
+    compound = before_colon and head.count("-") == 1 and not ADJECTIVE_WORD.search(head)
+    adjective = ADJECTIVE_SUFFIX.search(head) and not compound
+    if adjective and english_zipf(head.rsplit("-", 1)[1]) >= COMMON_WORD_ZIPF:
         return False
     if not is_distinctive(head) and not is_versioned_word(tokens):
         return False
@@ -219,9 +242,13 @@ def title_names(title: str) -> list[str]:
     found = []
     prefix = TITLE_PREFIX.match(text)
     if prefix:
-        found.append(prefix["name"].strip())
-    found.append(TITLE_SUFFIX.sub("", text))
-    return [name for name in dict.fromkeys(found) if looks_like_name(name)]
+        name = TITLE_SUFFIX.sub("", prefix["name"].strip())
+        if looks_like_name(name, before_colon=True):
+            found.append(name)
+    whole = TITLE_SUFFIX.sub("", text)
+    if looks_like_name(whole):
+        found.append(whole)
+    return list(dict.fromkeys(found))
 
 
 def _trim_candidate(raw: str) -> str | None:
@@ -323,12 +350,37 @@ def _ends_there(text: str, match: re.Match[str], name: str) -> bool:
 
 
 USAGE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*[A-Za-z0-9+]|[A-Za-z0-9]")
+# An acronym's plural: "GANs", "LLMs", "CNNs" (a capital or digit before a lower-case "s").
+ACRONYM_PLURAL = re.compile(r"^(?P<singular>.*[A-Z0-9])s$")
+# A token in brackets, where abstracts define acronyms: "generative adversarial networks (GANs)".
+BRACKETED = re.compile(r"\(([A-Za-z][A-Za-z0-9.+-]*)\)")
+# An acronym defined with the same long form in brackets in at least this many records is a
+# term of the field: it belongs only to the first of them (by year, then id), and only if that
+# one claims it ("generative adversarial networks (GANs)").
+DEFINERS_OF_A_TERM = 2
+# An acronym's key and the stems of its long form: "GANs" for "generative adversarial
+# networks" and "GAN" for "generative adversarial network" are one definition.
+Definition = tuple[str, tuple[str, ...]]
+
+
+def singular(name: str) -> str:
+    """An acronym without its plural ``s`` (``GANs`` -> ``GAN``); other names unchanged."""
+    plural = ACRONYM_PLURAL.match(name)
+    return plural["singular"] if plural else name
+
+
+def acronym_key(name: str) -> str:
+    """The name key shared by an acronym and its plural (``GAN``, ``GANs``, ``gans``)."""
+    return name_key(singular(name))
 
 
 def is_common_word(name: str) -> bool:
-    """A single token without digits or mixed case whose lower-case form is a common word in
-    a language of the pages or in English."""
-    if " " in name or any(c.isdigit() for c in name) or NAME_SPELLING.search(name.lower()):
+    """A single token without digits, hyphens or mixed case whose lower-case form (singular, for an
+    acronym's plural) is a common word in a language of the pages or in English."""
+    name = singular(name)
+    if any(c in name for c in " -") or any(c.isdigit() for c in name):
+        return False  # several words, or parts joined by a hyphen (``R-CNN``)
+    if NAME_SPELLING.search(name.lower()):
         return False
     if any(c.islower() for c in name[1:]) and any(c.isupper() for c in name[1:]):
         return False  # RoBERTa, LLaMA: mixed case is a spelling, not a word
@@ -336,14 +388,21 @@ def is_common_word(name: str) -> bool:
     return any(zipf_frequency(lower, lang) >= WORD_ZIPF for lang in WORD_LANGUAGES)
 
 
-def name_uses(texts: Iterable[tuple[int | None, str]], names: set[str]) -> dict[str, list[int]]:
-    """For each one-token name, the years of the records whose text writes it as written."""
+def spellings(name: str) -> set[str]:
+    """The forms of a one-token name counted as its uses: as written and, for an acronym,
+    its singular and plural (``GAN`` and ``GANs`` are one term)."""
+    one = singular(name)
+    return {name, one, f"{one}s"} if one[-1:].isupper() or one[-1:].isdigit() else {name}
+
+
+def name_uses(written: dict[str, list[int]], names: set[str]) -> dict[str, list[int]]:
+    """For each one-token name, the years of the records that write it as written or as the
+    same acronym in the singular or plural; ``written`` holds the years of each form."""
     uses: dict[str, list[int]] = {}
-    for year, text in texts:
-        if year is None:
-            continue
-        for token in names.intersection(USAGE_TOKEN.findall(text)):
-            uses.setdefault(token, []).append(year)
+    for name in names:
+        years = [y for form in sorted(spellings(name)) for y in written.get(form, [])]
+        if years:
+            uses[name] = years
     return uses
 
 
@@ -360,19 +419,69 @@ def in_common_use(name: str, year: int | None, uses: Sequence[int]) -> bool:
     return len(later) >= LATER_USES and later[len(later) // 2] - year > LATER_YEARS
 
 
+def defined_acronyms(text: str, keys: set[str]) -> set[Definition]:
+    """The definitions in brackets after a long form (Schwartz-Hearst) that the text gives of
+    the acronyms among ``keys``, singular and plural alike."""
+    if "(" not in text or keys.isdisjoint(acronym_key(t) for t in BRACKETED.findall(text)):
+        return set()
+    pairs = schwartz_hearst.extract_abbreviation_definition_pairs(doc_text=text)
+    return {
+        (acronym_key(short), tuple(english_stems(long)))
+        for short, long in pairs.items()
+        if acronym_key(short) in keys
+    }
+
+
+def later_definers(definers: dict[Definition, list[tuple[int, str]]]) -> set[tuple[str, str]]:
+    """``(paper_id, acronym key)`` of the records that define an acronym, with a long form
+    ``DEFINERS_OF_A_TERM`` or more records give it, after its first definer (by year, then
+    id): the acronym is that first paper's name if it claims it, and never theirs."""
+    barred = set()
+    for (key, _), defined in definers.items():
+        records = sorted(set(defined))
+        if len(records) >= DEFINERS_OF_A_TERM:
+            barred.update((paper_id, key) for _, paper_id in records[1:])
+    return barred
+
+
 def without_names_in_use(
     candidates: dict[str, list[MinedAlias]],
     years: dict[str, int | None],
-    texts: Iterable[tuple[int | None, str]],
+    texts: Iterable[tuple[str, int | None, str]],
 ) -> dict[str, list[MinedAlias]]:
-    """The candidates without mined names in common use (curated names always stay); ``texts``
-    are every record's year and title plus abstract."""
+    """The candidates without mined names in common use (curated names always stay):
+    ``texts`` are every record's id, year and title plus abstract, read once. A one-token name
+    written in earlier records or coined again later is left out (:func:`in_common_use`); an
+    acronym claimed from an abstract that several records define with the same long form is
+    kept only by the first of them (:func:`later_definers`)."""
     mined = {a.name for aliases in candidates.values() for a in aliases if a.source != "curated"}
-    uses = name_uses(texts, {n for n in mined if " " not in n})
+    from_abstracts = {
+        acronym_key(a.name)
+        for aliases in candidates.values()
+        for a in aliases
+        if a.source == "abstract" and " " not in a.name
+    }
+    names = {n for n in mined if " " not in n}
+    wanted = set().union(*map(spellings, names)) if names else set()
+    written: dict[str, list[int]] = {}
+    definers: dict[Definition, list[tuple[int, str]]] = {}
+    for record_id, year, text in texts:
+        if year is None:
+            continue
+        for token in wanted.intersection(USAGE_TOKEN.findall(text)):
+            written.setdefault(token, []).append(year)
+        for definition in defined_acronyms(text, from_abstracts):
+            definers.setdefault(definition, []).append((year, record_id))
+    uses = name_uses(written, names)
+    barred = later_definers(definers)
 
     def kept(paper_id: str, alias: MinedAlias) -> bool:
+        if alias.source == "curated":
+            return True
+        if alias.source == "abstract" and (paper_id, acronym_key(alias.name)) in barred:
+            return False
         used = uses.get(alias.name, [])
-        return alias.source == "curated" or not in_common_use(alias.name, years.get(paper_id), used)
+        return not in_common_use(alias.name, years.get(paper_id), used)
 
     return {pid: [a for a in aliases if kept(pid, a)] for pid, aliases in candidates.items()}
 
@@ -421,13 +530,18 @@ class CollisionTable:
 
 
 def resolve_collisions(
-    claims: Iterable[tuple[str, str, str]], max_claimants: int = MAX_CLAIMANTS
+    claims: Iterable[tuple[str, str, str]],
+    max_claimants: int = MAX_CLAIMANTS,
+    years: Mapping[str, int | None] | None = None,
 ) -> CollisionTable:
     """Decide who keeps each name, from ``(paper_id, name, source)`` claims.
 
     The strongest source present for a name wins (curated > title > abstract); weaker claims
-    on it are dropped. At that level the name is kept by every claimant when they are at
-    most ``max_claimants`` (or the level is curated), else dropped from all of them.
+    on it are dropped, except (given ``years``) those of papers dated before every paper of
+    the strongest level: the first coiner of a name keeps it when later papers put it in
+    their titles (``COMA`` of 2017 beside a 2019 title ``COMA: ...``). The name is kept by
+    every claimant so chosen when they are at most ``max_claimants`` (or the level is
+    curated), else dropped from all of them.
     """
     table = CollisionTable()
     for paper_id, name, source in claims:
@@ -439,10 +553,33 @@ def resolve_collisions(
         best = min(by_source, key=SOURCE_RANK.__getitem__)
         papers = sorted(by_source[best])
         if best == "curated" or len(papers) <= max_claimants:
+            earlier = _earlier_weaker_claimants(by_source, best, years) if years else []
+            if len(papers) + len(earlier) <= max_claimants:
+                papers = sorted(papers + earlier)
             table.kept[key] = (best, papers)
         else:
             table.dropped[key] = papers
     return table
+
+
+def _earlier_weaker_claimants(
+    by_source: dict[str, list[str]], best: str, years: Mapping[str, int | None]
+) -> list[str]:
+    """Papers claiming a name at a level weaker than ``best`` (not curated) and dated before
+    every paper claiming it at ``best``."""
+    if best == "curated":
+        return []
+    strongest = [years.get(paper_id) for paper_id in by_source[best]]
+    if any(year is None for year in strongest):
+        return []
+    first = min(year for year in strongest if year is not None)
+    return [
+        paper_id
+        for source, papers in by_source.items()
+        if SOURCE_RANK[source] > SOURCE_RANK[best]
+        for paper_id in papers
+        if (year := years.get(paper_id)) is not None and year < first
+    ]
 
 
 def kept_aliases(
@@ -452,7 +589,7 @@ def kept_aliases(
     result = []
     for alias in aliases:
         kept = table.kept.get(name_key(alias.name))
-        if kept is not None and kept[0] == alias.source and paper_id in kept[1]:
+        if kept is not None and paper_id in kept[1]:
             result.append(alias)
     return result
 

@@ -14,9 +14,11 @@ from pipeline.mining import (
     KeyphraseExtractor,
     MinedAlias,
     abstract_names,
+    acronym_key,
     acronym_names,
     curated_only,
     in_common_use,
+    is_common_word,
     join_aliases,
     looks_like_name,
     mine_aliases,
@@ -26,6 +28,7 @@ from pipeline.mining import (
     resolve_collisions,
     title_names,
     with_curated,
+    without_names_in_use,
 )
 from schemas.models import ALIAS_SOURCES
 from tests.conftest import CATALOG
@@ -51,6 +54,21 @@ from tests.conftest import CATALOG
         ("Adam: A Method for Stochastic Optimization", []),  # a common word: lost, not guessed
         ("NIPS 2016 Tutorial: Generative Adversarial Networks", []),
         ("BERT-based Ranking: a study", []),
+        # a version joined by a hyphen or after a name-like word; a report's name before a colon
+        ("Kosmos-2: Grounding Multimodal Large Language Models to the World", ["Kosmos-2"]),
+        (
+            "Phi-3 Technical Report: A Highly Capable Language Model Locally on Your Phone",
+            ["Phi-3"],
+        ),
+        ("Kimi K2: Open Agentic Intelligence", ["Kimi K2"]),
+        # one common word after a hyphen before the colon makes a compound name ...
+        ("SWE-bench: Can Language Models Resolve Real-World GitHub Issues?", ["SWE-bench"]),
+        # ... not a phrase, nor an adjective
+        (
+            "AI-in-the-loop: The future of biomedical visual analytics applications",
+            [],
+        ),
+        ("LLM-based Embeddings: Attention Values Encode Sentence Semantics", []),
         ("PyTorch: An Imperative Style, High-Performance Deep Learning Library", []),
     ],
 )
@@ -175,6 +193,8 @@ def test_mine_rows_applies_the_collision_rule() -> None:
         ("SOTA", 2025, [2019, 2020, 2021, 2025], True),  # written before the paper
         ("GPT", 2006, [2019] * 12, True),  # written mostly long after: coined again
         ("GroupReduce", 2018, [2018], False),
+        ("GANs", 2016, [2016] * 30, True),  # the plural of "GAN", a common Malay word
+        ("R-CNN", 2013, [2013, 2014, 2015], False),  # hyphenated: an acronym, not a word
     ],
 )
 def test_names_in_common_use(name: str, year: int | None, uses: list[int], expected: bool) -> None:
@@ -327,3 +347,122 @@ def test_an_acronym_the_abstract_only_uses_is_no_name() -> None:
     assert acronym_names(title, used) == []
     own = "We propose symbolic transfer entropy (STE), a new measure of information flow."
     assert acronym_names(title, own) == ["STE"]
+
+
+def test_an_acronym_and_its_plural_are_one_name() -> None:
+    assert acronym_key("GANs") == acronym_key("GAN") == "gan"
+    assert acronym_key("Pythias") == "pythias"  # a word's plural is not an acronym's
+    assert is_common_word("GANs") and not is_common_word("LLMs")
+
+
+# Real snippets (title and abstract) of arXiv 1412.6515, 1511.05644 and 1611.01455: three
+# records define "generative adversarial networks (GANs)"; the last presents it as its own
+# work ("We propose novel methods of conditioning generative adversarial networks (GANs)").
+GAN_RECORDS = [
+    (
+        "arxiv:1412.6515",
+        2014,
+        "On distinguishability criteria for estimating generative models. Generative "
+        "adversarial networks (GANs) are pairs of generator and discriminator networks.",
+    ),
+    (
+        "arxiv:1511.05644",
+        2015,
+        'Adversarial Autoencoders. In this paper, we propose the "adversarial autoencoder" '
+        "(AAE), which is a probabilistic autoencoder that uses the recently proposed "
+        "generative adversarial networks (GAN) to perform variational inference.",
+    ),
+    (
+        "arxiv:1611.01455",
+        2016,
+        "Ways of Conditioning Generative Adversarial Networks. We propose novel methods of "
+        "conditioning generative adversarial networks (GANs) that achieve state-of-the-art "
+        "results on MNIST and CIFAR-10.",
+    ),
+]
+
+
+def test_an_acronym_several_abstracts_define_is_a_term_of_the_field() -> None:
+    title, abstract = GAN_RECORDS[2][2].split(". ", 1)
+    claimed = mine_aliases(title, abstract)
+    assert claimed == [MinedAlias("GANs", "abstract")]  # the acronym rule alone would keep it
+    candidates = {"arxiv:1611.01455": claimed}
+    years = {pid: year for pid, year, _ in GAN_RECORDS}
+    assert without_names_in_use(candidates, years, GAN_RECORDS) == {"arxiv:1611.01455": []}
+
+
+# arXiv 1705.08926 coins COMA in 2017; 1909.00493 defines COMA again in 2019 for something else.
+COMA_RECORDS = [
+    (
+        "arxiv:1705.08926",
+        2017,
+        "Counterfactual Multi-Agent Policy Gradients. To this end, we propose a new multi-agent "
+        "actor-critic method called counterfactual multi-agent (COMA) policy gradients.",
+    ),
+    (
+        "arxiv:1909.00493",
+        2019,
+        "COMA: Communication and Obfuscation Management Architecture. In this paper, we "
+        "introduce a novel Communication and Obfuscation Management Architecture (COMA) to "
+        "handle the storage of the obfuscation key.",
+    ),
+]
+
+
+def test_the_first_coiner_of_a_defined_acronym_keeps_it() -> None:
+    candidates = {pid: mine_aliases(*text.split(". ", 1)) for pid, _, text in COMA_RECORDS}
+    assert candidates["arxiv:1909.00493"] == [MinedAlias("COMA", "title")]
+    years = {pid: year for pid, year, _ in COMA_RECORDS}
+    kept = without_names_in_use(candidates, years, COMA_RECORDS)
+    assert kept["arxiv:1705.08926"] == [MinedAlias("COMA", "abstract")]
+    # The later title claim does not take the name from its first coiner: both keep it (the
+    # linker separates them by context or says ambiguous).
+    claims = [(pid, a.name, a.source) for pid, aliases in kept.items() for a in aliases]
+    table = resolve_collisions(claims, years=years)
+    assert table.kept["coma"] == ("title", ["arxiv:1705.08926", "arxiv:1909.00493"])
+    assert resolve_collisions(claims).kept["coma"] == ("title", ["arxiv:1909.00493"])
+
+
+def test_a_later_abstract_claim_still_yields_to_a_title() -> None:
+    claims = [("arxiv:b", "Swish", "abstract"), ("arxiv:a", "Swish", "title")]
+    table = resolve_collisions(claims, years={"arxiv:a": 2015, "arxiv:b": 2017})
+    assert table.kept["swish"] == ("title", ["arxiv:a"])
+
+
+def test_an_acronym_one_abstract_defines_stays_with_its_paper() -> None:
+    """R-CNN (arXiv 1311.2524) is named, not defined in brackets; one later definition of
+    it elsewhere does not make it a term."""
+    title = "Rich feature hierarchies for accurate object detection and semantic segmentation"
+    abstract = (
+        "Since we combine region proposals with CNNs, we call our method R-CNN: Regions with "
+        "CNN features. We also compare R-CNN to OverFeat."
+    )
+    candidates = {"arxiv:1311.2524": mine_aliases(title, abstract)}
+    texts = [
+        ("arxiv:1311.2524", 2013, f"{title} {abstract}"),
+        ("arxiv:x", 2015, "We build on regions with CNN features (R-CNN) for detection."),
+    ]
+    kept = without_names_in_use(candidates, {"arxiv:1311.2524": 2013}, texts)
+    assert kept == {"arxiv:1311.2524": [MinedAlias("R-CNN", "abstract")]}
+
+
+def test_the_same_acronym_with_another_long_form_is_another_name() -> None:
+    """arXiv 1510.06916 defines SPU as "Single-Phase Update" in 2015; 1708.09366 coins SPU
+    for "Secure Pick Up" in 2017 and keeps it."""
+    title = "Secure Pick Up: Implicit Authentication When You Start Using the Smartphone"
+    abstract = (
+        "We propose Secure Pick Up (SPU), a convenient, lightweight, in-device, non-intrusive "
+        "and automatic-learning system for smartphone user authentication."
+    )
+    candidates = {"arxiv:1708.09366": mine_aliases(title, abstract)}
+    assert candidates["arxiv:1708.09366"] == [MinedAlias("SPU", "abstract")]
+    texts = [
+        (
+            "arxiv:1510.06916",
+            2015,
+            "Then, three updating strategies, i.e., Single-Phase Update (SPU),",
+        ),
+        ("arxiv:1708.09366", 2017, f"{title} {abstract}"),
+    ]
+    kept = without_names_in_use(candidates, {"arxiv:1708.09366": 2017}, texts)
+    assert kept == candidates
