@@ -225,3 +225,10 @@ def test_a_name_that_is_no_common_word_may_follow_a_capitalised_word() -> None:
         ("BERT", "bert"),
         ("Llama", "llama"),
     ]
+
+
+def test_a_mined_name_after_a_capitalised_word_heads_a_longer_name() -> None:
+    table = _table(["R-CNN"], ["title"])
+    text = "Mask R-CNN and Faster R-CNN improve on R-CNN. The R-CNN detector"
+    found = [text[s:e] for s, e, _ in name_spans(text, Segment(0, len(text), "en"), table)]
+    assert found == ["R-CNN", "R-CNN"]

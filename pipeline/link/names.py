@@ -207,15 +207,18 @@ def common_word(word: str, language: str) -> float:
     return score
 
 
-def head_of_longer_name(text: str, start: int, end: int, language: str, policy: LinkPolicy) -> bool:
-    """A name that is a capitalised common word ("Transformer", "Gym") after another
-    capitalised word is the head of a longer name ("Vision Transformer", "Generative
-    Pre-Trained Transformer"): another paper or none. Function words ("The Transformer") and
-    common words of the page's own language (Malay "Model Transformer") are not names."""
+def head_of_longer_name(
+    text: str, start: int, end: int, language: str, policy: LinkPolicy, mined: bool = False
+) -> bool:
+    """A name that is a capitalised common word ("Transformer", "Gym"), or any name mined
+    from a catalog rather than curated ("R-CNN"), after another capitalised word is the head
+    of a longer name ("Vision Transformer", "Generative Pre-Trained Transformer", "Mask
+    R-CNN"): another paper or none. Function words ("The Transformer") and common words of
+    the page's own language (Malay "Model Transformer") are not names."""
     written = text[start:end]
-    if not (written.isalpha() and written.istitle()):
+    if not mined and not (written.isalpha() and written.istitle()):
         return False
-    if common_word(written.casefold(), language) < policy.common_word_zipf:
+    if not mined and common_word(written.casefold(), language) < policy.common_word_zipf:
         return False
     before = CAPITALISED_WORD_BEFORE.search(text, max(0, start - 40), start)
     if before is None:
@@ -325,6 +328,7 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
         written = text[start:end]
         if not names.accepts(written, segment.language):
             continue
-        if head_of_longer_name(text, start, end, segment.language, names.policy):
+        mined = name_key(written) in names.mined_only
+        if head_of_longer_name(text, start, end, segment.language, names.policy, mined):
             continue
         yield start, end, name_evidence(name_key(written), version_after(text, end))
