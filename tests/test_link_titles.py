@@ -6,7 +6,13 @@ import pytest
 
 from pipeline.language import Segment, segment_lines
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.titles import TitleKeys, title_spans, written_in_english
+from pipeline.link.titles import (
+    PAPER_LINK,
+    TitleKeys,
+    outside_title,
+    title_spans,
+    written_in_english,
+)
 from tests.conftest import RAW
 
 # title_spans
@@ -135,3 +141,25 @@ def test_only_whole_titles_of_several_words_starting_with_a_capital() -> None:
     assert _embedded("Makalah Attention Is All You Need, kata mereka.", "ms") == [
         "Attention Is All You Need"
     ]
+
+
+def test_the_text_of_a_link_to_a_paper_is_a_title_that_may_be_outside_the_catalog() -> None:
+    line = (
+        "* Kertas VQGAN: [Taming Transformers for High-Resolution Image Synthesis]"
+        "(https://compvis.github.io/taming-transformers/paper/paper.pdf)"
+    )
+    ((start, end, alone, evidence),) = title_spans(line, Segment(0, len(line), "ms"), LinkPolicy())
+    surface = line[start:end]
+    assert (surface, alone, evidence) == (
+        "Taming Transformers for High-Resolution Image Synthesis",
+        True,
+        PAPER_LINK,
+    )
+    assert outside_title(surface, evidence, alone, LinkPolicy())
+
+
+def test_the_text_of_a_link_to_another_page_is_no_paper_outside_the_catalog() -> None:
+    line = "Lihat [Learn more about Azure Machine Learning](https://learn.microsoft.com/azure)"
+    ((start, end, alone, evidence),) = title_spans(line, Segment(0, len(line), "ms"), LinkPolicy())
+    assert evidence == "linked"
+    assert not outside_title(line[start:end], evidence, alone, LinkPolicy())

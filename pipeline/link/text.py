@@ -63,6 +63,16 @@ def is_english(text: str, segment: Segment) -> bool:
     return segment.language in CJK_LANGUAGES or segment_language(text, segment.language) == "en"
 
 
+# A Markdown link: "[Taming Transformers for High-Resolution Image Synthesis](https://...pdf)".
+MARKDOWN_LINK = re.compile(r"\[([^\[\]\r\n]{6,300})\]\((https?://[^\s()]+)\)")
+
+
+def link_anchor_spans(line_text: str, offset: int) -> Iterator[tuple[int, int, str]]:
+    """(start, end, url) of the text of every Markdown link of a line, offset into the text."""
+    for m in MARKDOWN_LINK.finditer(line_text):
+        yield offset + m.start(1), offset + m.end(1), m.group(2)
+
+
 def emphasized_spans(line_text: str, offset: int) -> Iterator[tuple[int, int]]:
     """(start, end) of the inside of every bold phrase of a line, offset into the text."""
     for m in EMPHASIS.finditer(line_text):

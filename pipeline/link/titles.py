@@ -26,6 +26,7 @@ from pipeline.link.text import (
     LATIN_WORD,
     LIST_MARKER,
     is_english,
+    link_anchor_spans,
     quoted_spans,
     trimmed,
     url_tokens,
@@ -53,7 +54,16 @@ CITATION_TAIL = re.compile(
 URL_OR_ID = re.compile(r"https?://|www\.|arxiv", re.IGNORECASE)
 # Evidence that a span is written as a title (not as a phrase that happens to equal one).
 QUOTED, LINKED, REFERENCE, CITED, RUNNING = "quoted", "linked", "reference", "cited", "running"
-TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING})
+# The text of a link to a paper's PDF or its page at a publisher: as sure as a reference entry.
+PAPER_LINK = "paper_link"
+TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING, PAPER_LINK})
+# Where papers are published (besides arXiv, whose ids are read directly) and PDFs.
+PAPER_URL = re.compile(
+    r"\.pdf(?:[?#]|$)|//(?:[\w-]+\.)*(?:doi\.org|openreview\.net|aclanthology\.org"
+    r"|proceedings\.mlr\.press|papers\.nips\.cc|proceedings\.neurips\.cc|dl\.acm\.org"
+    r"|ieeexplore\.ieee\.org|link\.springer\.com|semanticscholar\.org|openaccess\.thecvf\.com)/",
+    re.IGNORECASE,
+)
 # Papers outside the catalog get a stable id from their written title.
 OUTSIDE_ID_PREFIX = "ref:title-"
 OUTSIDE_ID_HEX = 16
@@ -177,9 +187,15 @@ def title_spans(
     """
     line_text = text[segment.start : segment.end]
     content_start = segment.start + LIST_MARKER.match(line_text).end()
-    regions = [(s, e, True) for s, e in quoted_spans(line_text, segment.start)]
+    regions: list[tuple[int, int, bool, str | None]] = [
+        (s, e, True, None) for s, e in quoted_spans(line_text, segment.start)
+    ]
+    regions += [
+        (s, e, True, PAPER_LINK if PAPER_URL.search(url) else LINKED)
+        for s, e, url in link_anchor_spans(line_text, segment.start)
+    ]
     if segment.language in ("en", *CJK_LANGUAGES):
-        regions.append((content_start, segment.end, False))
+        regions.append((content_start, segment.end, False, None))
     seen: set[tuple[int, int]] = set()
     entry = reference_entry(line_text)
     marked = line_evidence(line_text, entry)
@@ -189,7 +205,7 @@ def title_spans(
         if policy.min_candidate_words <= word_count(surface) <= policy.max_title_words:
             seen.add((start, end))
             yield start, end, entry.paper and looks_like_title(surface, policy), REFERENCE
-    for region_start, region_end, in_quotes in regions:
+    for region_start, region_end, in_quotes, linked in regions:
         edge = region_start if in_quotes else content_start
         for run in LATIN_RUN.finditer(text, region_start, region_end):
             for start, end in _pieces(text, run.start(), run.end()):
@@ -206,7 +222,7 @@ def title_spans(
                 alone = entry is None and (
                     _stands_after(text, edge, start) and _stands_before(text, end, region_end)
                 )
-                evidence = title_evidence(text, segment, start, end, in_quotes, marked)
+                evidence = linked or title_evidence(text, segment, start, end, in_quotes, marked)
                 yield start, end, alone and looks_like_title(surface, policy), evidence
     if keys and segment.language != "en" and segment.language not in CJK_LANGUAGES:
         for start, end in embedded_title_spans(text, segment, keys, policy):
@@ -282,11 +298,12 @@ def written_in_english(title: str) -> bool:
 
 def outside_title(surface: str, evidence: str | None, standalone: bool, policy: LinkPolicy) -> bool:
     """An English title that matches no catalog paper is kept as a paper of its own only on
-    clear evidence: in a reference-list entry, standing alone, title-like. Quotes are not
-    enough: they hold blog titles and prompts ("Let's think step by step") as often."""
+    clear evidence: in a reference-list entry or as the text of a link to a paper's PDF or
+    publisher page, standing alone, title-like. Quotes are not enough: they hold blog titles
+    and prompts ("Let's think step by step") as often; so do links to other pages."""
     words = LATIN_WORD.findall(surface)
     return (
-        evidence == REFERENCE
+        evidence in (REFERENCE, PAPER_LINK)
         and standalone
         and len(words) >= policy.min_outside_title_words
         and looks_like_title(surface, policy)
