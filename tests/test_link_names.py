@@ -11,7 +11,7 @@ from pipeline.link.names import AliasFinder, NameTable, name_key, name_spans
 
 def _table(aliases: list[str], sources: list[str] | None = None) -> NameTable:
     """One paper per alias ("p0", "p1", ...)."""
-    return NameTable(
+    return NameTable.from_aliases(
         {f"p{i}": [a] for i, a in enumerate(aliases)},
         {f"p{i}": [s] for i, s in enumerate(sources)} if sources else None,
     )
@@ -155,12 +155,12 @@ def test_mined_alias_needs_its_written_form_and_no_common_word() -> None:
 
 
 def test_curated_alias_wins_over_a_mined_one() -> None:
-    table = NameTable(
+    table = NameTable.from_aliases(
         {"a": ["BERT"], "b": ["BERT"], "c": ["BERT"]},
         {"a": ["curated"], "b": ["title"], "c": ["abstract"]},
     )
     assert table.decide("bert").paper_id == "a"
-    mined = NameTable({"b": ["Orca"], "c": ["Orca"]}, {"b": ["title"], "c": ["abstract"]})
+    mined = NameTable.from_aliases({"b": ["Orca"], "c": ["Orca"]}, {"b": ["title"], "c": ["abstract"]})
     shared = mined.decide("orca")
     assert (shared.status, shared.candidates) == ("ambiguous", ("b", "c"))
 
@@ -179,7 +179,7 @@ def test_longest_alias_wins() -> None:
 
 
 def test_no_aliases_no_names() -> None:
-    assert not AliasFinder([])
+    assert not AliasFinder({})
     text = "GPT-3"
     assert list(name_spans(text, Segment(0, len(text), "en"), _table([]))) == []
 
