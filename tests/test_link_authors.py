@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.catalog import load_catalog
+from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import DEFAULT_TERMS
 from pipeline.language import segment_lines
 from pipeline.link.authors import reference_sentence, specific_words
@@ -41,16 +42,18 @@ NMT_PARAGRAPH = (
 )
 
 
-@pytest.fixture
-def matcher(tmp_path: Path) -> Matcher:
+def _catalog(folder: Path) -> Catalog:
     frame = pd.DataFrame(ROWS, columns=["arxiv_id", "title", "year", "authors"])
     frame.insert(0, "paper_id", "arxiv:" + frame["arxiv_id"])
     frame["aliases"] = ""
-    (tmp_path / "catalog").mkdir()
-    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
-    return Matcher(
-        load_catalog(tmp_path / "catalog"), LinkPolicy(), load_term_tables(DEFAULT_TERMS)
-    )
+    folder.mkdir()
+    frame.to_csv(folder / "papers.csv", index=False)
+    return load_catalog(folder)
+
+
+@pytest.fixture
+def matcher(tmp_path: Path) -> Matcher:
+    return Matcher(_catalog(tmp_path / "catalog"), LinkPolicy(), load_term_tables(DEFAULT_TERMS))
 
 
 def test_field_words_do_not_confirm_the_only_paper_of_an_author_and_year(
@@ -149,3 +152,43 @@ def test_a_references_sentence_is_cut_at_full_stops_not_at_et_al_or_semicolons(
 ) -> None:
     start = passage.index(reference)
     assert reference_sentence(passage, start, start + len(reference)) == sentence
+
+
+# References whose decisions use every part of the index: surname, year, second author.
+REFERENCES = [
+    ("Kalchbrenner|2013|Blunsom", NMT_PARAGRAPH, "zh"),
+    ("Kalchbrenner|2013|Blunsom", "Kalchbrenner and Blunsom, 2013 compose discourse", "en"),
+    ("Sutskever|2014", "Sutskever et al. (2014) map sequences", "en"),
+    ("Heess|", "Heess et al. learn continuous control policies", "en"),
+    ("Heess|2015", "Heess et al. (2015) memory-based control", "en"),
+    ("Heess|2015", "Heess et al. (2015) wrote so", "en"),
+    ("Ba|2019", "Ba et al. (2019) normalize each layer", "en"),
+    ("Nobody|2020", "Nobody et al. (2020)", "en"),
+]
+
+
+def _decisions(matcher: Matcher) -> list:
+    return [matcher.decide_author(*reference) for reference in REFERENCES]
+
+
+def test_a_stored_author_index_decides_as_the_one_built_in_memory(
+    matcher: Matcher, tmp_path: Path
+) -> None:
+    catalog = _catalog(tmp_path / "stored")
+    terms = load_term_tables(DEFAULT_TERMS)
+    Matcher(catalog, LinkPolicy(), terms, cache_dir=tmp_path / "cache")  # builds and stores
+    stored = Matcher(catalog, LinkPolicy(), terms, cache_dir=tmp_path / "cache")
+    assert isinstance(stored.authors._arrays["surname_rows"], np.memmap)
+    assert _decisions(stored) == _decisions(matcher)
+    assert {d.status for d in _decisions(stored)} == {"matched", "unmatched", "ambiguous"}
+
+
+def test_a_damaged_author_store_is_rebuilt(matcher: Matcher, tmp_path: Path) -> None:
+    catalog = _catalog(tmp_path / "stored")
+    terms = load_term_tables(DEFAULT_TERMS)
+    Matcher(catalog, LinkPolicy(), terms, cache_dir=tmp_path / "cache")
+    (folder,) = (tmp_path / "cache").glob("authors-*")
+    (folder / "years.npy").unlink()  # replaced, not rewritten: a mapped file never shrinks
+    (folder / "years.npy").write_bytes(b"\x93NUMPY damaged")
+    rebuilt = Matcher(catalog, LinkPolicy(), terms, cache_dir=tmp_path / "cache")
+    assert _decisions(rebuilt) == _decisions(matcher)

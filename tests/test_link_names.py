@@ -3,15 +3,29 @@ curated aliases over mined ones."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
+from pipeline.catalog import load_catalog
+from pipeline.catalog_store import cached_arrays
+from pipeline.config import DEFAULT_CATALOG
 from pipeline.language import Segment
-from pipeline.link.names import AliasFinder, NameTable, name_key, name_spans
+from pipeline.link.names import (
+    AliasFinder,
+    NameTable,
+    catalog_names,
+    name_arrays,
+    name_key,
+    name_spans,
+)
+from pipeline.link.policy import LinkPolicy
 
 
 def _table(aliases: list[str], sources: list[str] | None = None) -> NameTable:
     """One paper per alias ("p0", "p1", ...)."""
-    return NameTable(
+    return NameTable.from_aliases(
         {f"p{i}": [a] for i, a in enumerate(aliases)},
         {f"p{i}": [s] for i, s in enumerate(sources)} if sources else None,
     )
@@ -155,12 +169,14 @@ def test_mined_alias_needs_its_written_form_and_no_common_word() -> None:
 
 
 def test_curated_alias_wins_over_a_mined_one() -> None:
-    table = NameTable(
+    table = NameTable.from_aliases(
         {"a": ["BERT"], "b": ["BERT"], "c": ["BERT"]},
         {"a": ["curated"], "b": ["title"], "c": ["abstract"]},
     )
     assert table.decide("bert").paper_id == "a"
-    mined = NameTable({"b": ["Orca"], "c": ["Orca"]}, {"b": ["title"], "c": ["abstract"]})
+    mined = NameTable.from_aliases(
+        {"b": ["Orca"], "c": ["Orca"]}, {"b": ["title"], "c": ["abstract"]}
+    )
     shared = mined.decide("orca")
     assert (shared.status, shared.candidates) == ("ambiguous", ("b", "c"))
 
@@ -179,7 +195,7 @@ def test_longest_alias_wins() -> None:
 
 
 def test_no_aliases_no_names() -> None:
-    assert not AliasFinder([])
+    assert not AliasFinder({})
     text = "GPT-3"
     assert list(name_spans(text, Segment(0, len(text), "en"), _table([]))) == []
 
@@ -232,3 +248,58 @@ def test_a_mined_name_after_a_capitalised_word_heads_a_longer_name() -> None:
     text = "Mask R-CNN and Faster R-CNN improve on R-CNN. The R-CNN detector"
     found = [text[s:e] for s, e, _ in name_spans(text, Segment(0, len(text), "en"), table)]
     assert found == ["R-CNN", "R-CNN"]
+
+
+def test_curated_aliases_in_catalog_order_without_mined_ones() -> None:
+    table = NameTable.from_aliases(
+        {"a": ["BERT", "BERT-large"], "b": ["Orca", "ORCA"]},
+        {"a": ["curated", ""], "b": ["title"]},
+    )
+    assert table.curated_aliases() == [("a", "BERT"), ("a", "BERT-large"), ("b", "ORCA")]
+
+
+def _answers(table: NameTable) -> tuple:
+    """Everything the linker asks a name table, for every name it holds."""
+    keys = list(table.display)
+    forms = [f(table.display[k]) for k in keys for f in (str, str.lower, str.upper)]
+    return (
+        [(table.decide(k), table.decide(f"{k}|2"), k in table.mined_only) for k in keys],
+        [(table.accepts(f, "en"), table.accepts(f, "de")) for f in forms],
+        table.finder.priority,
+        table.curated_aliases(),
+    )
+
+
+def test_a_stored_table_answers_as_the_one_built_in_memory(tmp_path: Path) -> None:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    built = catalog_names(catalog, LinkPolicy())
+    catalog_names(catalog, LinkPolicy(), tmp_path)  # builds and stores
+    stored = catalog_names(catalog, LinkPolicy(), tmp_path)
+    assert isinstance(stored._arrays["paper_rows"], np.memmap)
+    assert len(stored.display) > 100
+    assert _answers(stored) == _answers(built)
+
+
+def test_a_damaged_store_is_rebuilt(tmp_path: Path) -> None:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    expected = _answers(catalog_names(catalog, LinkPolicy(), tmp_path))
+    (folder,) = tmp_path.glob("names-*")
+    damaged = folder / "paper_rows.npy"
+    damaged.unlink()  # replaced, not rewritten in place: a mapped file must never shrink
+    damaged.write_bytes(b"\x93NUMPY damaged")
+    assert _answers(catalog_names(catalog, LinkPolicy(), tmp_path)) == expected
+
+
+def test_the_store_does_not_depend_on_the_policy(tmp_path: Path) -> None:
+    """A phrase is judged against the policy when asked, so a changed threshold reads the
+    same stored arrays: "short-cut" in lower case is a common word unless "Short-Cut" is a
+    phrase long enough."""
+    arrays = cached_arrays(
+        tmp_path, "names", "key", lambda: name_arrays([(0, "p0", ["Short-Cut"], [])])
+    )
+    assert isinstance(arrays["phrase_letters"], np.memmap)
+    lenient = NameTable(arrays, ["p0"], LinkPolicy(min_phrase_alias_letters=8))
+    strict = NameTable(arrays, ["p0"], LinkPolicy(min_phrase_alias_letters=9))
+    assert lenient.accepts("short-cut", "en")
+    assert not strict.accepts("short-cut", "en")
+    assert strict.accepts("Short-Cut", "en")

@@ -384,7 +384,7 @@ def test_a_short_translation_of_common_field_words_names_no_paper(tmp_path: Path
 
 
 def test_a_two_author_citation_names_a_paper_by_exactly_those_two() -> None:
-    index = AuthorIndex(
+    index = AuthorIndex.from_columns(
         ["three", "two"],
         [
             "Nal Kalchbrenner; Edward Grefenstette; Phil Blunsom",

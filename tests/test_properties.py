@@ -17,7 +17,7 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 ALIASES = ["GPT-3", "LoRA", "Self-Consistency", "BERT", "T5"]
-NAMES = NameTable({f"p{i}": [alias] for i, alias in enumerate(ALIASES)})
+NAMES = NameTable.from_aliases({f"p{i}": [alias] for i, alias in enumerate(ALIASES)})
 
 # Arbitrary Unicode, and text built from the pieces mentions are made of, so that the
 # extractors' interesting paths are reached, not only their "nothing here" path.

@@ -12,13 +12,20 @@ paper must be specific, rare among the catalog's titles.
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from pipeline.catalog import Catalog
+from pipeline.catalog_store import cached_arrays, store_key
+from pipeline.link import packed
 from pipeline.link.decision import Decision, ambiguous
+from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import ConceptIndex, Unit
 
@@ -132,39 +139,83 @@ def _specific_units(units: list[Unit], specific: Callable[[str], bool]) -> list[
     return [u for u in kept if u]
 
 
+# A year the catalog does not give.
+NO_YEAR = np.iinfo(np.int64).min
+
+
+def author_arrays(surnames: Sequence[str], years: Iterable[object]) -> dict[str, np.ndarray]:
+    """The arrays of an ``AuthorIndex``: first-author surnames sorted, each with its catalog
+    rows in catalog order (``surname_offsets`` into ``surname_rows``), and each row's year."""
+    codes: dict[str, int] = {}
+    code = np.fromiter(
+        (codes.setdefault(s, len(codes)) for s in surnames), dtype=np.int64, count=len(surnames)
+    )
+    names = sorted(s for s in codes if s)
+    rank = np.full(len(codes), -1, dtype=np.int64)
+    rank[[codes[s] for s in names]] = np.arange(len(names))
+    ranked = rank[code]
+    named = np.flatnonzero(ranked >= 0)
+    offsets = np.zeros(len(names) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ranked[named], minlength=len(names)), out=offsets[1:])
+    data, string_offsets = pack_strings(names)
+    return {
+        "surname_data": data,
+        "surname_offsets": string_offsets,
+        "surname_rows": named[np.argsort(ranked[named], kind="stable")],
+        "surname_row_offsets": offsets,
+        "years": pd.Series(years).astype("Int64").to_numpy(dtype=np.int64, na_value=NO_YEAR),
+    }
+
+
 class AuthorIndex:
-    """The catalog's papers by first-author surname, with their years."""
+    """The catalog's papers by first-author surname, with their years: arrays
+    (``author_arrays``) read in place, memory-mapped when stored."""
 
     def __init__(
-        self,
-        paper_ids: list[str],
-        authors: list[str],
-        years: list[object],
-        surnames: list[str] | None = None,
+        self, paper_ids: Sequence[str], authors: Sequence[object], arrays: Mapping[str, np.ndarray]
     ) -> None:
-        """``surnames``: the first authors' surnames when already known (stored per catalog)."""
-        self.papers_by_surname: dict[str, list[str]] = {}
+        """``paper_ids``, ``authors``: the catalog's columns, read by row."""
+        self._paper_ids = paper_ids
+        self._authors = authors
+        self._arrays = arrays
+        self._surnames = PackedStrings(arrays["surname_data"], arrays["surname_offsets"])
+
+    @classmethod
+    def from_columns(
+        cls,
+        paper_ids: Sequence[str],
+        authors: Sequence[object],
+        years: Iterable[object],
+        surnames: Sequence[str] | None = None,
+    ) -> AuthorIndex:
+        """Built in memory; ``surnames``: the first authors' surnames when already known."""
         if surnames is None:
             surnames = first_author_surnames(authors)
-        for paper_id, surname in zip(paper_ids, surnames, strict=True):
-            if surname:
-                self.papers_by_surname.setdefault(surname, []).append(paper_id)
-        self.year_by_paper = dict(zip(paper_ids, years, strict=True))
-        self.authors_by_paper = dict(zip(paper_ids, authors, strict=True))
+        return cls(paper_ids, authors, author_arrays(surnames, years))
 
-    def _by_two(self, paper_id: str, second: str) -> bool:
+    def _rows(self, surname: str) -> np.ndarray:
+        """Catalog rows whose first author has this (case-folded) surname, in catalog order."""
+        found = self._surnames.find(surname)
+        if found is None:
+            return np.zeros(0, dtype=np.int64)
+        start, end = self._arrays["surname_row_offsets"][found : found + 2].tolist()
+        return np.asarray(self._arrays["surname_rows"][start:end])
+
+    def _by_two(self, row: int, second: str) -> bool:
         """Written by exactly two authors, the second named ``second``: three or more are
         cited "First et al." ("Kalchbrenner and Blunsom" is not Kalchbrenner, Grefenstette
         and Blunsom). Catalog rows that end in "et al." have more than two."""
-        names = self.authors_by_paper.get(paper_id)
+        names = self._authors[row]
         if not isinstance(names, str) or re.search(r"\bet al\b", names):
             return False
         people = [n for n in re.split(r";|,|\band\b", names) if n.strip()]
         return len(people) == 2 and second.casefold() in people[1].casefold()
 
-    def _year_close(self, paper_id: str, written: int, tolerance: int) -> bool:
-        year = self.year_by_paper.get(paper_id)
-        return not pd.isna(year) and abs(int(year) - written) <= tolerance
+    def _year_close(self, rows: np.ndarray, written: int, tolerance: int) -> np.ndarray:
+        """Which rows have a year within ``tolerance`` of ``written``."""
+        years = np.asarray(self._arrays["years"][rows])
+        known = years != NO_YEAR
+        return known & (np.abs(np.where(known, years, 0) - written) <= tolerance)
 
     def decide(
         self,
@@ -182,13 +233,13 @@ class AuthorIndex:
         reference's own sentence (``sentence_units``): the next sentence may be about
         another paper on the same topic."""
         surname, year, second = reference_parts(evidence)
-        papers = self.papers_by_surname.get(surname.casefold(), [])
-        if second:  # "Kalchbrenner and Blunsom": a paper by these two
-            papers = [p for p in papers if self._by_two(p, second)]
+        rows = self._rows(surname.casefold())
         if year:
-            papers = [
-                p for p in papers if self._year_close(p, int(year), policy.author_year_tolerance)
-            ]
+            rows = rows[self._year_close(rows, int(year), policy.author_year_tolerance)]
+        candidates = rows.tolist()
+        if second:  # "Kalchbrenner and Blunsom": a paper by these two
+            candidates = [r for r in candidates if self._by_two(r, second)]
+        papers = [self._paper_ids[r] for r in candidates]
         if not papers:
             return Decision("unmatched", None, 0.0, "author_reference")
         units = [u for u in context_units if not _numeric(u)]
@@ -218,6 +269,35 @@ class AuthorIndex:
             "author_reference",
             tuple(sorted(papers)[: policy.max_candidates]),
         )
+
+
+def catalog_authors(
+    catalog: Catalog, surnames: Callable[[], Sequence[str]], cache_dir: Path | None = None
+) -> AuthorIndex:
+    """The catalog's author index, built once per catalog and stored in ``cache_dir``;
+    ``surnames()``: the first authors' surnames, asked for only to build it."""
+    papers = catalog.papers
+
+    def build() -> dict[str, np.ndarray]:
+        return author_arrays(surnames(), papers["year"])
+
+    arrays = cached_arrays(
+        cache_dir, "authors", store_key(catalog.sha256, AUTHOR_STORE_SOURCE), build
+    )
+    if len(arrays["years"]) != len(papers):  # another catalog's: never trusted
+        arrays = build()
+    return AuthorIndex(papers["paper_id"].array, papers["authors"].array, arrays)
+
+
+# What the stored author arrays depend on besides the catalog.
+AUTHOR_STORE_SOURCE = "\x1f".join(
+    (
+        inspect.getsource(first_author_surnames),
+        inspect.getsource(author_arrays),
+        inspect.getsource(packed),
+        str(NO_YEAR),
+    )
+)
 
 
 def context_overlap(

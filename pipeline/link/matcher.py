@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.catalog import Catalog, split_aliases, split_keywords
+from pipeline.catalog import Catalog, split_keywords
 from pipeline.catalog_store import cached_frame, store_key
 from pipeline.language import URL_HINT
-from pipeline.link.authors import AuthorIndex, context_overlap, first_author_surnames
+from pipeline.link.authors import catalog_authors, context_overlap, first_author_surnames
 from pipeline.link.decision import Decision
 from pipeline.link.descriptions import decide_description
 from pipeline.link.ids import decide_arxiv
-from pipeline.link.names import NameTable
+from pipeline.link.names import catalog_names
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 from pipeline.link.terms import (
     ConceptIndex,
@@ -41,10 +41,12 @@ class Matcher:
         term_tables: dict[str, TermTable] | None = None,
         titles: TitleIndex | None = None,
         stored: pd.DataFrame | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         """``titles`` is a ready (e.g. cached) index of the catalog's titles; built here when
         not given. ``stored`` holds each paper's title stems and first author's surname
-        (``catalog_derived``), worked out here when not given."""
+        (``catalog_derived``), worked out here when not given. ``cache_dir``: where the
+        structures built once per catalog are stored (none: built in memory)."""
         papers = catalog.papers
         # Plain lists: iterating pandas' Arrow-backed columns value by value is slow at scale.
         paper_ids = papers["paper_id"].tolist()
@@ -65,37 +67,13 @@ class Matcher:
             stored["title_words"].tolist(),
             policy.embedded_title_min_words,
         )
-        named = papers["aliases"] != ""  # most imported papers have no name
-        self.aliases = {
-            pid: split_aliases(aliases)
-            for pid, aliases in zip(
-                papers.loc[named, "paper_id"].tolist(),
-                papers.loc[named, "aliases"].tolist(),
-                strict=True,
-            )
-        }
-        sources = None
-        if "alias_sources" in papers.columns:
-            sources = {
-                pid: split_aliases(kinds) if isinstance(kinds, str) else []
-                for pid, kinds in zip(
-                    papers.loc[named, "paper_id"].tolist(),
-                    papers.loc[named, "alias_sources"].tolist(),
-                    strict=True,
-                )
-            }
-        self.names = NameTable(self.aliases, sources, policy)
+        self.names = catalog_names(catalog, policy, cache_dir)
         self.concepts = ConceptIndex(
             paper_ids,
             paper_titles,
             # Curated aliases only: a mined alias is a part of the title or abstract whose
             # version number the stems lose ("OpenAI GPT-5" for "GPT-3 von OpenAI").
-            [
-                (pid, alias)
-                for pid, aliases in self.aliases.items()
-                for position, alias in enumerate(aliases)
-                if _curated((sources or {}).get(pid, []), position)
-            ],
+            self.names.curated_aliases(),
             policy=policy,
             title_stems=[frozenset(t.split()) for t in stored["title_stems"].tolist()],
         )
@@ -114,15 +92,7 @@ class Matcher:
             extra_stems=[keyword_stems(split_keywords(k)) for k in described["keywords"]],
             policy=policy,
         )
-        self.authors = AuthorIndex(
-            paper_ids,
-            papers["authors"].tolist(),
-            papers["year"].tolist(),
-            stored["first_author"].tolist(),
-        )
-
-    def all_aliases(self) -> list[str]:
-        return self.names.all_aliases()
+        self.authors = catalog_authors(catalog, stored["first_author"].tolist, cache_dir)
 
     def decide_arxiv(self, arxiv_id: str) -> Decision:
         return decide_arxiv(arxiv_id, self.paper_by_arxiv)
@@ -243,11 +213,6 @@ def _bare_line(line: str, name: str, policy: LinkPolicy) -> bool:
     return len(words) <= policy.bare_line_words + len(name.split())
 
 
-def _curated(alias_sources: list[str], position: int) -> bool:
-    """Whether the alias at ``position`` was written by hand (the default without sources)."""
-    return position >= len(alias_sources) or alias_sources[position] in ("", "curated")
-
-
 def derive_columns(papers: pd.DataFrame) -> pd.DataFrame:
     """Each paper's title stems (space-separated), first author's surname, compact title and
     number of title words: the costly parts of building a matcher for a large catalog."""
@@ -298,4 +263,6 @@ def build_matcher(
         cache_dir=index_cache_dir,
     )
     derived = catalog_derived(catalog, index_cache_dir)
-    return Matcher(catalog, policy, load_term_tables(terms_dir), titles, derived)
+    return Matcher(
+        catalog, policy, load_term_tables(terms_dir), titles, derived, cache_dir=index_cache_dir
+    )

@@ -12,14 +12,24 @@ words.
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from functools import cached_property, lru_cache
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from wordfreq import zipf_frequency
 
+from pipeline.catalog import Catalog, split_aliases
+from pipeline.catalog_store import cached_arrays, store_key
 from pipeline.language import Segment
+from pipeline.link import packed
 from pipeline.link.decision import Decision, ambiguous
+from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import foreign_stopwords
 from pipeline.link.text import LATIN_ALNUM
@@ -77,12 +87,6 @@ def mined_form(name: str) -> str:
     return ALIAS_SEPARATORS.sub(" ", LETTER_DIGIT_SEPARATOR.sub("", name))
 
 
-def _phrase_like(alias: str, policy: LinkPolicy) -> bool:
-    """Multi-part names ("Self-Consistency") are phrases and match in any letter case."""
-    parts = [p for p in ALIAS_SEPARATORS.split(alias) if p]
-    return len(parts) > 1 and sum(c.isalpha() for c in alias) >= policy.min_phrase_alias_letters
-
-
 class AliasFinder:
     """Where any alias is written, in any letter case, with or without a separator between
     its parts (the case is judged afterwards, by ``NameTable.accepts``).
@@ -96,13 +100,10 @@ class AliasFinder:
     longest name key wins.
     """
 
-    def __init__(self, aliases: Iterable[str]) -> None:
-        self.priority: dict[str, int] = {}
-        for alias in aliases:
-            joined = "".join(c.casefold() for c in TEXT_CHUNKS.findall(alias))
-            key_length = len(name_key(alias))
-            if joined and key_length:
-                self.priority[joined] = max(self.priority.get(joined, 0), key_length)
+    def __init__(self, priority: Mapping[str, int]) -> None:
+        """``priority``: each alias's case-folded chunks run together -> the longest name key
+        written so (``alias_priorities``)."""
+        self.priority = dict(priority)
         self.longest = max(map(len, self.priority), default=0)
 
     def __bool__(self) -> bool:
@@ -144,6 +145,18 @@ class AliasFinder:
             if found and (best is None or priority >= best[0]):
                 best = (priority, j)
         return None if best is None else best[1]
+
+
+def alias_priorities(aliases: Iterable[str]) -> dict[str, int]:
+    """What ``AliasFinder`` looks up: each alias's chunks run together -> its name key's
+    length (the longest when several aliases are written with the same chunks)."""
+    priority: dict[str, int] = {}
+    for alias in aliases:
+        joined = "".join(c.casefold() for c in TEXT_CHUNKS.findall(alias))
+        key_length = len(name_key(alias))
+        if joined and key_length:
+            priority[joined] = max(priority.get(joined, 0), key_length)
+    return priority
 
 
 def _free_before(text: str, start: int) -> bool:
@@ -236,52 +249,139 @@ def name_evidence(key: str, version: str | None) -> str:
     return key if version is None else f"{key}|{version}"
 
 
+# A stored name key that no curated multi-part alias spells: never a phrase.
+NO_PHRASE = -1
+
+
+def name_arrays(named: Iterable[tuple[int, str, list[str], list[str]]]) -> dict[str, np.ndarray]:
+    """The arrays of a ``NameTable``, sorted by name key. ``named``: (row, paper id, aliases,
+    provenance of each alias) of every paper with a name, in catalog order; an alias without
+    a provenance (or ``curated``) was written by hand. Nothing here depends on the link
+    policy: a phrase keeps its letter count, judged against the policy at lookup."""
+    papers: dict[str, dict[str, int]] = {}
+    curated: dict[str, dict[str, int]] = {}
+    written: dict[str, set[str]] = {}
+    mined_written: dict[str, set[str]] = {}
+    display: dict[str, str] = {}
+    phrase_letters: dict[str, int] = {}
+    spellings: set[str] = set()
+    curated_rows: list[int] = []
+    curated_aliases: list[str] = []
+    for row, paper_id, aliases, sources in named:
+        for position, alias in enumerate(aliases):
+            by_hand = position >= len(sources) or not sources[position]
+            by_hand = by_hand or sources[position] == CURATED
+            if by_hand:
+                curated_rows.append(row)
+                curated_aliases.append(alias)
+            key = name_key(alias)
+            if not key:
+                continue
+            papers.setdefault(key, {})[paper_id] = row
+            written.setdefault(key, set()).add(ALIAS_SEPARATORS.sub("", alias))
+            mined_written.setdefault(key, set()).add(mined_form(alias))
+            display.setdefault(key, alias)
+            spellings.add(alias)
+            if by_hand:
+                curated.setdefault(key, {})[paper_id] = row
+                if len([p for p in ALIAS_SEPARATORS.split(alias) if p]) > 1:
+                    letters = sum(c.isalpha() for c in alias)
+                    phrase_letters[key] = max(phrase_letters.get(key, NO_PHRASE), letters)
+    keys = sorted(papers)
+    # A curated alias wins over names mined for other papers from titles or abstracts.
+    chosen = [curated.get(k) or papers[k] for k in keys]
+    priority = alias_priorities(sorted(spellings))
+    joined = sorted(priority)  # chunks run together hold no white space: "\n" separates them
+    arrays = {
+        "curated": np.array([k in curated for k in keys], dtype=bool),
+        "phrase_letters": np.array([phrase_letters.get(k, NO_PHRASE) for k in keys], np.int32),
+        "paper_offsets": _offsets(len(c) for c in chosen),
+        "paper_rows": np.array([c[p] for c in chosen for p in sorted(c)], dtype=np.int64),
+        "finder_text": np.frombuffer("\n".join(joined).encode(), dtype=np.uint8),
+        "finder_priority": np.array([priority[j] for j in joined], dtype=np.int32),
+        "curated_rows": np.array(curated_rows, dtype=np.int64),
+    }
+    arrays["key_data"], arrays["key_offsets"] = pack_strings(keys)
+    arrays["display_data"], arrays["display_offsets"] = pack_strings(display[k] for k in keys)
+    arrays["curated_alias_data"], arrays["curated_alias_offsets"] = pack_strings(curated_aliases)
+    for column, forms in (("written", written), ("mined_written", mined_written)):
+        lists = [sorted(forms[k]) for k in keys]
+        arrays[f"{column}_lists"] = _offsets(map(len, lists))
+        arrays[f"{column}_data"], arrays[f"{column}_offsets"] = pack_strings(
+            s for written_forms in lists for s in written_forms
+        )
+    return arrays
+
+
+def _offsets(lengths: Iterable[int]) -> np.ndarray:
+    """Where each of a run of lists starts in their concatenation, and where the last ends."""
+    counts = np.fromiter(lengths, dtype=np.int64)
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets
+
+
 class NameTable:
-    """Which papers each name key stands for, and how each alias was obtained."""
+    """Which papers each name key stands for, and how each alias was obtained: arrays sorted
+    by key (``name_arrays``), read in place (memory-mapped when stored) and searched by
+    bisection; only the finder's lookup table is loaded into a dictionary."""
 
     def __init__(
         self,
+        arrays: Mapping[str, np.ndarray],
+        paper_ids: Sequence[str],
+        policy: LinkPolicy | None = None,
+    ) -> None:
+        """``paper_ids``: the paper id of each row the arrays name (the catalog's column)."""
+        self.policy = policy or LinkPolicy()
+        self._arrays = arrays
+        self._paper_ids = paper_ids
+        self._keys = PackedStrings(arrays["key_data"], arrays["key_offsets"])
+        self._curated = arrays["curated"]
+        self.display = _DisplayForms(
+            self._keys, PackedStrings(arrays["display_data"], arrays["display_offsets"])
+        )
+        self.mined_only = _MinedKeys(self._keys, self._curated)
+        self._written = _StringLists(arrays, "written")
+        self._mined_written = _StringLists(arrays, "mined_written")
+
+    @classmethod
+    def from_aliases(
+        cls,
         aliases: Mapping[str, list[str]],
         sources: Mapping[str, list[str]] | None = None,
         policy: LinkPolicy | None = None,
-    ) -> None:
+    ) -> NameTable:
         """``aliases``: paper id -> its aliases; ``sources``: paper id -> one provenance per
         alias (``curated``, ``title``, ``abstract``); every alias is curated without it."""
-        self.policy = policy or LinkPolicy()
-        papers: dict[str, set[str]] = {}
-        curated: dict[str, set[str]] = {}
-        self.written: dict[str, set[str]] = {}
-        self.mined_written: dict[str, set[str]] = {}
-        self.phrases: set[str] = set()
-        self.display: dict[str, str] = {}
-        self.spellings: dict[str, set[str]] = {}
-        for paper_id, names in aliases.items():
-            kinds = list((sources or {}).get(paper_id, []))
-            for position, alias in enumerate(names):
-                key = name_key(alias)
-                if not key:
-                    continue
-                source = kinds[position] if position < len(kinds) and kinds[position] else CURATED
-                papers.setdefault(key, set()).add(paper_id)
-                self.written.setdefault(key, set()).add(ALIAS_SEPARATORS.sub("", alias))
-                self.mined_written.setdefault(key, set()).add(mined_form(alias))
-                self.display.setdefault(key, alias)
-                self.spellings.setdefault(key, set()).add(alias)
-                if source == CURATED:
-                    curated.setdefault(key, set()).add(paper_id)
-                    if _phrase_like(alias, self.policy):
-                        self.phrases.add(key)
-        # A curated alias wins over names mined for other papers from titles or abstracts.
-        self.papers = {k: sorted(curated.get(k) or ids) for k, ids in papers.items()}
-        self.mined_only = frozenset(k for k in papers if k not in curated)
+        named = [
+            (row, paper_id, names, list((sources or {}).get(paper_id, [])))
+            for row, (paper_id, names) in enumerate(aliases.items())
+        ]
+        return cls(name_arrays(named), list(aliases), policy)
 
-    def all_aliases(self) -> list[str]:
-        return sorted({a for written in self.spellings.values() for a in written})
+    def curated_aliases(self) -> list[tuple[str, str]]:
+        """(paper id, alias) of every alias written by hand, in catalog order."""
+        aliases = PackedStrings(
+            self._arrays["curated_alias_data"], self._arrays["curated_alias_offsets"]
+        )
+        rows = self._arrays["curated_rows"].tolist()
+        return [(self._paper_ids[row], aliases[i]) for i, row in enumerate(rows)]
 
     @cached_property
     def finder(self) -> AliasFinder:
-        """Where aliases are written, built once per table."""
-        return AliasFinder(self.all_aliases())
+        """Where aliases are written, loaded once per table."""
+        text = self._arrays["finder_text"].tobytes().decode()
+        joined = text.split("\n") if text else []
+        priority = self._arrays["finder_priority"].tolist()
+        return AliasFinder(dict(zip(joined, priority, strict=True)))
+
+    def _phrase(self, row: int | None) -> bool:
+        """Multi-part curated names ("Self-Consistency") are phrases and match in any case."""
+        if row is None:
+            return False
+        letters = int(self._arrays["phrase_letters"][row])
+        return letters != NO_PHRASE and letters >= self.policy.min_phrase_alias_letters
 
     def accepts(self, surface: str, language: str) -> bool:
         """Whether a written form found by the alias pattern is meant as the name.
@@ -293,15 +393,16 @@ class NameTable:
         ("Llama2"), or a word that is not common ("roberta"; not "adam", "Sam",
         "transformer")."""
         key = name_key(surface)
+        row = self._keys.find(key)
         written = ALIAS_SEPARATORS.sub("", surface)
-        mined = key in self.mined_only
+        mined = row is not None and not self._curated[row]
         if mined and common_word(key, language) >= self.policy.common_word_zipf:
             return False
         if mined and self.policy.mined_alias_exact_case:
-            return mined_form(surface) in self.mined_written.get(key, ())
-        if written in self.written.get(key, ()):
+            return mined_form(surface) in self._mined_written.of(row)
+        if written in self._written.of(row):
             return True
-        if key in self.phrases or INNER_CAPITAL.search(surface.replace(" ", "")):
+        if self._phrase(row) or INNER_CAPITAL.search(surface.replace(" ", "")):
             return True
         if any(c.isdigit() for c in surface):
             # "Llama2", "Phi-1"; all in lower case ("seq2seq-Modell", "word2vec") it names
@@ -311,13 +412,105 @@ class NameTable:
 
     def decide(self, evidence: str) -> Decision:
         key, _, version = evidence.partition("|")
-        papers = self.papers.get(key, [])
         if version:
             family = self.display.get(key, key)
             return Decision("unmatched", None, 0.0, f"name_unknown_version:{family}")
+        papers = self.papers(key)
         if len(papers) == 1:
             return Decision("matched", papers[0], self.policy.name_score, "alias")
         return ambiguous(self.policy.name_score, "alias_shared", tuple(papers))
+
+    def papers(self, key: str) -> list[str]:
+        """The papers a name key stands for, in id order (curated ones only, when any)."""
+        row = self._keys.find(key)
+        if row is None:
+            return []
+        start, end = self._arrays["paper_offsets"][row : row + 2].tolist()
+        return [self._paper_ids[r] for r in self._arrays["paper_rows"][start:end].tolist()]
+
+
+class _StringLists:
+    """A list of strings per name key: ``{column}_lists`` offsets into packed strings."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray], column: str) -> None:
+        self._lists = arrays[f"{column}_lists"]
+        self._strings = PackedStrings(arrays[f"{column}_data"], arrays[f"{column}_offsets"])
+
+    def of(self, row: int | None) -> list[str]:
+        if row is None:
+            return []
+        start, end = self._lists[row : row + 2].tolist()
+        return self._strings.slice(start, end)
+
+
+class _DisplayForms(Mapping[str, str]):
+    """A name's display form by key: its first spelling in the catalog."""
+
+    def __init__(self, keys: PackedStrings, display: PackedStrings) -> None:
+        self._keys = keys
+        self._display = display
+
+    def __getitem__(self, key: str) -> str:
+        row = self._keys.find(key)
+        if row is None:
+            raise KeyError(key)
+        return self._display[row]
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._keys[i] for i in range(len(self._keys)))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class _MinedKeys(AbstractSet[str]):
+    """Name keys that only names mined from titles or abstracts spell."""
+
+    def __init__(self, keys: PackedStrings, curated: np.ndarray) -> None:
+        self._keys = keys
+        self._curated = curated
+
+    def __contains__(self, key: object) -> bool:
+        row = self._keys.find(key) if isinstance(key, str) else None
+        return row is not None and not self._curated[row]
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._keys[int(i)] for i in np.flatnonzero(~np.asarray(self._curated)))
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(~np.asarray(self._curated)))
+
+
+def catalog_names(catalog: Catalog, policy: LinkPolicy, cache_dir: Path | None = None) -> NameTable:
+    """The catalog's name table, built once per catalog and stored in ``cache_dir``."""
+    papers = catalog.papers
+
+    def build() -> dict[str, np.ndarray]:
+        return {**name_arrays(_named_rows(papers)), "catalog_rows": np.array([len(papers)])}
+
+    arrays = cached_arrays(cache_dir, "names", store_key(catalog.sha256, NAME_STORE_SOURCE), build)
+    if int(arrays["catalog_rows"][0]) != len(papers):  # another catalog's: never trusted
+        arrays = build()
+    return NameTable(arrays, papers["paper_id"].array, policy)
+
+
+def _named_rows(papers: pd.DataFrame) -> Iterator[tuple[int, str, list[str], list[str]]]:
+    """(row, paper id, aliases, their provenances) of the papers with a name (most imported
+    papers have none)."""
+    rows = np.flatnonzero((papers["aliases"] != "").to_numpy(dtype=bool))
+    paper_ids = papers["paper_id"].take(rows).tolist()
+    aliases = papers["aliases"].take(rows).tolist()
+    if "alias_sources" in papers.columns:
+        sources = papers["alias_sources"].take(rows).tolist()
+    else:
+        sources = [""] * len(rows)
+    for row, paper_id, names, kinds in zip(rows.tolist(), paper_ids, aliases, sources, strict=True):
+        yield (
+            row,
+            paper_id,
+            split_aliases(names),
+            split_aliases(kinds) if isinstance(kinds, str) else [],
+        )
 
 
 def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[int, int, str]]:
@@ -332,3 +525,10 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
         if head_of_longer_name(text, start, end, segment.language, names.policy, mined):
             continue
         yield start, end, name_evidence(name_key(written), version_after(text, end))
+
+
+# What the stored name arrays depend on besides the catalog: this module's code (keys, written
+# forms, chunks) and the packing of strings.
+NAME_STORE_SOURCE = "\x1f".join(
+    (inspect.getsource(sys.modules[__name__]), inspect.getsource(packed))
+)
