@@ -7,10 +7,12 @@ import inspect
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.catalog import Catalog, split_aliases, split_keywords
-from pipeline.catalog_store import cached_frame, store_key
+from pipeline.catalog_store import cached_arrays, cached_frame, store_key
 from pipeline.language import URL_HINT
 from pipeline.link.authors import AuthorIndex, context_overlap, first_author_surnames
 from pipeline.link.decision import Decision
@@ -22,9 +24,11 @@ from pipeline.link.terms import (
     ConceptIndex,
     TermTable,
     Unit,
+    concept_arrays,
     english_stems,
     keyword_stems,
     load_term_tables,
+    stems_text,
     translate,
 )
 from pipeline.link.text import TOKEN
@@ -41,10 +45,12 @@ class Matcher:
         term_tables: dict[str, TermTable] | None = None,
         titles: TitleIndex | None = None,
         stored: pd.DataFrame | None = None,
+        concepts: ConceptIndex | None = None,
     ) -> None:
         """``titles`` is a ready (e.g. cached) index of the catalog's titles; built here when
         not given. ``stored`` holds each paper's title stems and first author's surname
-        (``catalog_derived``), worked out here when not given."""
+        (``catalog_derived``), worked out here when not given. ``concepts``: the catalog's
+        ``ConceptIndex`` (``catalog_concepts``), built here when not given."""
         papers = catalog.papers
         # Plain lists: iterating pandas' Arrow-backed columns value by value is slow at scale.
         paper_ids = papers["paper_id"].tolist()
@@ -85,29 +91,17 @@ class Matcher:
                 )
             }
         self.names = NameTable(self.aliases, sources, policy)
-        self.concepts = ConceptIndex(
-            paper_ids,
-            paper_titles,
-            # Curated aliases only: a mined alias is a part of the title or abstract whose
-            # version number the stems lose ("OpenAI GPT-5" for "GPT-3 von OpenAI").
-            [
-                (pid, alias)
-                for pid, aliases in self.aliases.items()
-                for position, alias in enumerate(aliases)
-                if _curated((sources or {}).get(pid, []), position)
-            ],
-            policy=policy,
-            title_stems=[frozenset(t.split()) for t in stored["title_stems"].tolist()],
-        )
+        if concepts is None:
+            concepts = catalog_concepts(catalog, stored, None, policy)
+        self.concepts = concepts
         # Keywords written by hand describe a paper well enough to recognise it from a
         # description alone. Keywords derived from an abstract at import do not (on real
         # abstracts they linked 7.4 % of unrelated papers): they only confirm a mined name
-        # (see ``decide_name_in``).
+        # (see ``decide_name_in``); they are read from the catalog row when asked for.
         derived = papers.get("keywords_source", pd.Series("", index=papers.index)) == "abstract"
         described = papers[(papers["keywords"] != "") & ~derived]
-        self.derived_keywords = dict(
-            zip(papers.loc[derived, "paper_id"], papers.loc[derived, "keywords"], strict=True)
-        )
+        self.abstract_keywords = derived.to_numpy(dtype=bool)
+        self.keywords = papers["keywords"]
         self.profiles = ConceptIndex(
             described["paper_id"].tolist(),
             described["title"].tolist(),
@@ -186,8 +180,9 @@ class Matcher:
         stems = self.concepts.title_stems(paper_id)
         if paper_id in self.profiles.title_index:
             return stems | self.profiles.title_stems(paper_id)
-        if paper_id in self.derived_keywords:
-            return stems | keyword_stems(split_keywords(self.derived_keywords[paper_id]))
+        row = self.concepts.title_index[paper_id]  # title entries are the catalog's rows
+        if self.abstract_keywords[row]:
+            return stems | keyword_stems(split_keywords(self.keywords.iloc[row]))
         return stems
 
     def separate(self, decision: Decision, context: str, language: str) -> Decision:
@@ -285,6 +280,71 @@ def catalog_derived(catalog: Catalog, cache_dir: Path | None) -> pd.DataFrame:
     return frame
 
 
+def curated_aliases(papers: pd.DataFrame) -> list[tuple[str, str]]:
+    """(paper id, alias) of the aliases written by hand, in catalog order. A mined alias is a
+    part of the title or abstract whose version number the stems lose ("OpenAI GPT-5" for
+    "GPT-3 von OpenAI")."""
+    named = papers["aliases"] != ""  # most imported papers have no name
+    sources = (
+        papers.loc[named, "alias_sources"].tolist()
+        if "alias_sources" in papers.columns
+        else [None] * int(named.sum())
+    )
+    return [
+        (paper_id, alias)
+        for paper_id, aliases, kinds in zip(
+            papers.loc[named, "paper_id"].tolist(),
+            papers.loc[named, "aliases"].tolist(),
+            sources,
+            strict=True,
+        )
+        for position, alias in enumerate(split_aliases(aliases))
+        if _curated(split_aliases(kinds) if isinstance(kinds, str) else [], position)
+    ]
+
+
+def concept_columns(papers: pd.DataFrame, stored: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``concept_arrays`` of the catalog: one entry per paper (its stored title stems), in
+    row order, then one per curated alias."""
+    aliases = curated_aliases(papers)
+    stems = pa.chunked_array(
+        [
+            pa.array(stored["title_stems"], pa.large_string()),
+            pa.array([stems_text(english_stems(a)) for _, a in aliases], pa.large_string()),
+        ]
+    )
+    entry_papers = [*papers["paper_id"].tolist(), *(p for p, _ in aliases)]
+    return concept_arrays(entry_papers, stems, len(papers))
+
+
+# What the concept arrays depend on besides the catalog.
+_CONCEPTS_SOURCE = "\x1f".join(
+    (
+        _DERIVATION_SOURCE,
+        inspect.getsource(concept_arrays),
+        inspect.getsource(stems_text),
+        inspect.getsource(concept_columns),
+        inspect.getsource(curated_aliases),
+        inspect.getsource(_curated),
+        inspect.getsource(split_aliases),
+    )
+)
+
+
+def catalog_concepts(
+    catalog: Catalog, stored: pd.DataFrame, cache_dir: Path | None, policy: LinkPolicy
+) -> ConceptIndex:
+    """The catalog's ``ConceptIndex``, its arrays stored per catalog sha256 in ``cache_dir``
+    and opened memory-mapped (built in memory without one). ``stored``: ``catalog_derived``."""
+    key = store_key(catalog.sha256, _CONCEPTS_SOURCE)
+    arrays = cached_arrays(
+        cache_dir, "concepts", key, lambda: concept_columns(catalog.papers, stored)
+    )
+    if int(arrays["n_titles"][0]) != len(catalog):  # another catalog under the same key
+        arrays = concept_columns(catalog.papers, stored)
+    return ConceptIndex.from_arrays(arrays, policy)
+
+
 def build_matcher(
     catalog: Catalog, policy: LinkPolicy, terms_dir: Path, index_cache_dir: Path
 ) -> Matcher:
@@ -298,4 +358,5 @@ def build_matcher(
         cache_dir=index_cache_dir,
     )
     derived = catalog_derived(catalog, index_cache_dir)
-    return Matcher(catalog, policy, load_term_tables(terms_dir), titles, derived)
+    concepts = catalog_concepts(catalog, derived, index_cache_dir, policy)
+    return Matcher(catalog, policy, load_term_tables(terms_dir), titles, derived, concepts)
