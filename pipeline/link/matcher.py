@@ -26,6 +26,7 @@ from pipeline.link.terms import (
     Unit,
     concept_arrays,
     english_stems,
+    fixed_width,
     keyword_stems,
     load_term_tables,
     stems_text,
@@ -313,7 +314,12 @@ def concept_columns(papers: pd.DataFrame, stored: pd.DataFrame) -> dict[str, np.
             pa.array([stems_text(english_stems(a)) for _, a in aliases], pa.large_string()),
         ]
     )
-    entry_papers = [*papers["paper_id"].tolist(), *(p for p, _ in aliases)]
+    entry_papers = pa.chunked_array(
+        [
+            pa.array(papers["paper_id"], pa.large_string()),
+            pa.array([p for p, _ in aliases], pa.large_string()),
+        ]
+    )
     return concept_arrays(entry_papers, stems, len(papers))
 
 
@@ -322,6 +328,7 @@ _CONCEPTS_SOURCE = "\x1f".join(
     (
         _DERIVATION_SOURCE,
         inspect.getsource(concept_arrays),
+        inspect.getsource(fixed_width),
         inspect.getsource(stems_text),
         inspect.getsource(concept_columns),
         inspect.getsource(curated_aliases),

@@ -319,7 +319,9 @@ BUILD_CHUNK = 500_000
 
 
 def concept_arrays(
-    entry_papers: Sequence[str], entry_stems: pa.Array | pa.ChunkedArray, n_titles: int
+    entry_papers: pa.Array | pa.ChunkedArray,
+    entry_stems: pa.Array | pa.ChunkedArray,
+    n_titles: int,
 ) -> dict[str, np.ndarray]:
     """The arrays of a ``ConceptIndex``: entry ``i`` is paper ``entry_papers[i]`` with the
     space-separated stems ``entry_stems[i]``; the first ``n_titles`` entries are titles.
@@ -379,9 +381,7 @@ def concept_arrays(
     matrix = sparse.csr_matrix((idf[indices], indices, indptr), shape=(n_entries, len(vocabulary)))
     entry_weights = np.asarray(matrix.sum(axis=1)).ravel()
     del matrix
-    ids, entry_paper = np.unique(
-        np.array([p.encode() for p in entry_papers], dtype=np.bytes_), return_inverse=True
-    )
+    ids, entry_paper = np.unique(fixed_width(entry_papers), return_inverse=True)
     id_entry = np.full(len(ids), -1, dtype=np.int32)
     id_entry[entry_paper[:n_titles]] = np.arange(n_titles, dtype=np.int32)
     return {
@@ -397,6 +397,22 @@ def concept_arrays(
         "id_entry": id_entry,
         "n_titles": np.array([n_titles], dtype=np.int64),
     }
+
+
+def fixed_width(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Strings as a numpy ``S`` array of their UTF-8 bytes (sorts and searches as ``str``
+    does), made from Arrow's buffers without a Python object per string."""
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    strings = strings.cast(pa.large_binary())
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
+    offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
+    data = np.frombuffer(strings.buffers()[2] or b"", dtype=np.uint8)
+    lengths = np.diff(offsets)
+    width = max(int(lengths.max(initial=0)), 1)
+    padded = np.zeros((len(strings), width), dtype=np.uint8)
+    padded[np.arange(width) < lengths[:, None]] = data[offsets[0] : offsets[-1]]
+    return padded.view(f"S{width}").ravel()
 
 
 def stems_text(stems: Iterable[str]) -> str:
@@ -456,7 +472,7 @@ class ConceptIndex:
             stems_text([*english_stems(t), *more]) for t, more in zip(titles, extra, strict=True)
         ]
         texts += [stems_text(english_stems(a)) for _, a in aliases]
-        papers = [*paper_ids, *(p for p, _ in aliases)]
+        papers = pa.array([*paper_ids, *(p for p, _ in aliases)], pa.large_string())
         self._open(concept_arrays(papers, pa.array(texts, pa.large_string()), len(titles)), policy)
 
     @classmethod
