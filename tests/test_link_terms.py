@@ -8,10 +8,12 @@ import pytest
 from pipeline.catalog import load_catalog
 from pipeline.catalog_store import read_arrays
 from pipeline.config import DEFAULT_CATALOG, DEFAULT_TERMS
+from pipeline.link import terms
 from pipeline.link.authors import AuthorIndex, find_author_references, first_author_surnames
 from pipeline.link.matcher import (
     Matcher,
     catalog_concepts,
+    concept_columns,
     curated_aliases,
     derive_columns,
 )
@@ -474,3 +476,16 @@ def test_concept_index_of_no_entries_finds_nothing() -> None:
     empty = ConceptIndex([], [])
     assert empty.rank([frozenset(["model"])]) == []
     assert empty.weight("model") == empty.unseen_idf and empty.frequency("model") == 0
+
+
+def test_concept_arrays_do_not_depend_on_the_build_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built a few entries at a time, the arrays are the same to the last bit (the row sums
+    too), so a catalog of millions of titles scores as a small one would."""
+    catalog = load_catalog(DEFAULT_CATALOG)
+    stored = derive_columns(catalog.papers)
+    whole = concept_columns(catalog.papers, stored)
+    monkeypatch.setattr(terms, "BUILD_CHUNK", 7)
+    chunked = concept_columns(catalog.papers, stored)
+    assert whole.keys() == chunked.keys()
+    for name, array in whole.items():
+        assert array.dtype == chunked[name].dtype and array.tobytes() == chunked[name].tobytes()

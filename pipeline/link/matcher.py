@@ -21,12 +21,12 @@ from pipeline.link.ids import decide_arxiv
 from pipeline.link.names import NameTable
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 from pipeline.link.terms import (
+    CONCEPT_ARRAYS_SOURCE,
     ConceptIndex,
     TermTable,
     Unit,
     concept_arrays,
     english_stems,
-    fixed_width,
     keyword_stems,
     load_term_tables,
     stems_text,
@@ -327,9 +327,7 @@ def concept_columns(papers: pd.DataFrame, stored: pd.DataFrame) -> dict[str, np.
 _CONCEPTS_SOURCE = "\x1f".join(
     (
         _DERIVATION_SOURCE,
-        inspect.getsource(concept_arrays),
-        inspect.getsource(fixed_width),
-        inspect.getsource(stems_text),
+        CONCEPT_ARRAYS_SOURCE,
         inspect.getsource(concept_columns),
         inspect.getsource(curated_aliases),
         inspect.getsource(_curated),

@@ -10,6 +10,7 @@ title and alias, weighting each stem by how rare it is in the catalog, so that a
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from collections import defaultdict
@@ -361,26 +362,35 @@ def concept_arrays(
         ]
         or [np.zeros(0, dtype=np.int32)]
     )
+    del local_ids, local_vocabularies, vocabulary_array
+    pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed buffers otherwise
     indptr = np.zeros(n_entries + 1, dtype=np.int64)
     np.cumsum(sizes, out=indptr[1:])
-    rows = np.repeat(np.arange(n_entries, dtype=np.int64), sizes)
-    key = rows * max(len(vocabulary), 1) + indices
+    rows = np.repeat(np.arange(n_entries, dtype=np.int32), sizes)
+    width = max(len(vocabulary), 1)
+    key = rows.astype(np.int64)
+    key *= width
+    key += indices
     if len(key) > 1 and not np.all(key[1:] > key[:-1]):  # unsorted or repeated stems
         key = np.unique(key)
-        rows, indices = np.divmod(key, max(len(vocabulary), 1))
-        indices = indices.astype(np.int32)
+        rows = (key // width).astype(np.int32)
+        indices = (key % width).astype(np.int32)
         indptr[1:] = np.cumsum(np.bincount(rows, minlength=n_entries))
     del key
     counts = np.bincount(indices, minlength=len(vocabulary))
     post_ptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
     np.cumsum(counts, out=post_ptr[1:])
-    post_rows = rows[np.argsort(indices, kind="stable")].astype(np.int32)
+    post_rows = rows[np.argsort(indices, kind="stable")]
     del rows
     total = max(n_entries, 1)
     idf = np.array([math.log((total + 1) / (c + 0.5)) for c in counts.tolist()], dtype=np.float64)
-    matrix = sparse.csr_matrix((idf[indices], indices, indptr), shape=(n_entries, len(vocabulary)))
-    entry_weights = np.asarray(matrix.sum(axis=1)).ravel()
-    del matrix
+    entry_weights = np.concatenate(
+        [
+            _row_sums(idf, indices, indptr[start : start + BUILD_CHUNK + 1])
+            for start in range(0, n_entries, BUILD_CHUNK)
+        ]
+        or [np.zeros(0)]
+    )
     ids, entry_paper = np.unique(fixed_width(entry_papers), return_inverse=True)
     id_entry = np.full(len(ids), -1, dtype=np.int32)
     id_entry[entry_paper[:n_titles]] = np.arange(n_titles, dtype=np.int32)
@@ -397,6 +407,16 @@ def concept_arrays(
         "id_entry": id_entry,
         "n_titles": np.array([n_titles], dtype=np.int64),
     }
+
+
+def _row_sums(idf: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Sums of the weight matrix's rows ``indptr`` spans (a slice of the CSR pointers), each
+    computed as scipy sums one row of the whole matrix: the same floats, less memory."""
+    part = indices[indptr[0] : indptr[-1]]
+    matrix = sparse.csr_matrix(
+        (idf[part], part, indptr - indptr[0]), shape=(len(indptr) - 1, len(idf))
+    )
+    return np.asarray(matrix.sum(axis=1)).ravel()
 
 
 def fixed_width(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -418,6 +438,12 @@ def fixed_width(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def stems_text(stems: Iterable[str]) -> str:
     """A stem set as ``concept_arrays`` reads it (and the catalog's derived columns store it)."""
     return " ".join(sorted(set(stems)))
+
+
+# The code the stored arrays depend on (part of their store key).
+CONCEPT_ARRAYS_SOURCE = "\x1f".join(
+    inspect.getsource(f) for f in (concept_arrays, _row_sums, fixed_width, stems_text)
+)
 
 
 class PaperEntries(Mapping[str, int]):
