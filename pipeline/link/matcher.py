@@ -347,6 +347,7 @@ def catalog_concepts(
     )
     if int(arrays["n_titles"][0]) != len(catalog):  # another catalog under the same key
         arrays = concept_columns(catalog.papers, stored)
+    pa.default_memory_pool().release_unused()  # the builder's Arrow buffers, kept otherwise
     return ConceptIndex.from_arrays(arrays, policy)
 
 
