@@ -116,7 +116,7 @@ def main() -> None:
     outcomes, tried, seconds = run(sample)
     false_links = [(a, d) for a, d in outcomes["matched"] if d.paper_id != f"arxiv:{a}"]
     wrong = {a for a, _ in false_links}
-    print(f"catalog: {len(catalog)} papers, {len(matcher.profiles.paper_ids)} with keywords")
+    print(f"catalog: {len(catalog)} papers, {len(matcher.profiles.title_index)} with keywords")
     print(f"abstracts of papers without keywords: {len(sample)}", end=" ")
     print(f"({tried} passages, {seconds:.1f} s)")
     print(

@@ -146,8 +146,13 @@ def write_arrays(
                 np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
             manifest = {"arrays": sorted(arrays), "format": STORE_FORMAT}
             (tmp / ARRAYS_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-            with contextlib.suppress(OSError):  # another process stored it first: keep theirs
+            try:
                 tmp.rename(folder)
+            except OSError:  # stored by another process first (kept), or damaged (replaced)
+                if read_arrays(cache_dir, kind, key) is None:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    with contextlib.suppress(OSError):
+                        tmp.rename(folder)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         prune_folders(cache_dir, kind)

@@ -2,12 +2,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pipeline.catalog import load_catalog
+from pipeline.catalog_store import read_arrays
 from pipeline.config import DEFAULT_CATALOG, DEFAULT_TERMS
+from pipeline.link import terms
 from pipeline.link.authors import AuthorIndex, find_author_references, first_author_surnames
-from pipeline.link.matcher import Matcher
+from pipeline.link.matcher import (
+    Matcher,
+    catalog_concepts,
+    concept_columns,
+    curated_aliases,
+    derive_columns,
+)
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import (
     ConceptIndex,
@@ -274,7 +283,7 @@ def test_keywords_derived_from_an_abstract_never_link_a_description_alone(tmp_pa
     )
     decision = matcher.decide_description(text, "zh")
     assert decision is None or decision.method != "description_keywords"
-    assert "arxiv:2304.09848" in matcher.derived_keywords
+    assert matcher.abstract_keywords[matcher.concepts.title_index["arxiv:2304.09848"]]
 
 
 def test_keywords_outweigh_a_title_contained_in_another(keyword_matcher: Matcher) -> None:
@@ -411,3 +420,72 @@ def test_a_short_translation_of_a_paper_described_by_hand_still_links() -> None:
     decision = curated.decide_translated("Model Konsistensi", "ms")
     assert decision is not None
     assert (decision.status, decision.paper_id) == ("matched", "arxiv:2303.01469")
+
+
+def _queries(titles: list[str]) -> list[list[frozenset[str]]]:
+    """Each title's stems as a passage, and its first half with an unknown word."""
+    queries = []
+    for title in titles:
+        stems = [frozenset([s]) for s in english_stems(title)]
+        queries += [stems, [*stems[: len(stems) // 2 + 1], frozenset(["zzunknown"])]]
+    return queries
+
+
+def _results(index: ConceptIndex, queries: list[list[frozenset[str]]]) -> list[object]:
+    return [
+        (index.rank(q), index.rank(q, limit=5, titles_only=True, by_recall=True)) for q in queries
+    ]
+
+
+def test_stored_concepts_open_mapped_and_rank_as_built_in_memory(tmp_path: Path) -> None:
+    """The catalog's concept arrays, stored and opened memory-mapped, give the same matches,
+    to the last bit, as the index built in memory from the titles' text."""
+    catalog = load_catalog(DEFAULT_CATALOG)
+    papers = catalog.papers
+    stored = derive_columns(papers)
+    opened = catalog_concepts(catalog, stored, tmp_path, LinkPolicy())
+    assert isinstance(opened.indices, np.memmap) and isinstance(opened.post_rows, np.memmap)
+    texts = ConceptIndex(
+        papers["paper_id"].tolist(), papers["title"].tolist(), curated_aliases(papers)
+    )
+    titles = papers["title"].tolist()[::25]
+    assert _results(opened, _queries(titles)) == _results(texts, _queries(titles))
+    again = catalog_concepts(catalog, stored, tmp_path, LinkPolicy())
+    assert _results(again, _queries(titles)) == _results(texts, _queries(titles))
+    for paper_id in papers["paper_id"].tolist()[::50]:
+        assert again.title_stems(paper_id) == texts.title_stems(paper_id)
+    assert opened.title_index.get("arxiv:0000.00000") is None
+
+
+def test_a_damaged_concept_store_is_rebuilt(tmp_path: Path) -> None:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    stored = derive_columns(catalog.papers)
+    built = catalog_concepts(catalog, stored, tmp_path, LinkPolicy())
+    titles = catalog.papers["title"].tolist()[::40]
+    expected = _results(built, _queries(titles))
+    (folder,) = tmp_path.glob("concepts-*.arrays")
+    (folder / "indices.npy").write_bytes((folder / "indices.npy").read_bytes()[:200])
+    key = folder.name.removeprefix("concepts-").removesuffix(".arrays")
+    assert read_arrays(tmp_path, "concepts", key) is None
+    rebuilt = catalog_concepts(catalog, stored, tmp_path, LinkPolicy())
+    assert _results(rebuilt, _queries(titles)) == expected
+    assert read_arrays(tmp_path, "concepts", key) is not None  # the next process opens it
+
+
+def test_concept_index_of_no_entries_finds_nothing() -> None:
+    empty = ConceptIndex([], [])
+    assert empty.rank([frozenset(["model"])]) == []
+    assert empty.weight("model") == empty.unseen_idf and empty.frequency("model") == 0
+
+
+def test_concept_arrays_do_not_depend_on_the_build_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built a few entries at a time, the arrays are the same to the last bit (the row sums
+    too), so a catalog of millions of titles scores as a small one would."""
+    catalog = load_catalog(DEFAULT_CATALOG)
+    stored = derive_columns(catalog.papers)
+    whole = concept_columns(catalog.papers, stored)
+    monkeypatch.setattr(terms, "BUILD_CHUNK", 7)
+    chunked = concept_columns(catalog.papers, stored)
+    assert whole.keys() == chunked.keys()
+    for name, array in whole.items():
+        assert array.dtype == chunked[name].dtype and array.tobytes() == chunked[name].tobytes()

@@ -127,7 +127,7 @@ def specific_words(concepts: ConceptIndex, policy: LinkPolicy) -> Callable[[str]
     def specific(stem: str) -> bool:
         if stem.isdigit():
             return False
-        rare = len(concepts.postings.get(stem, ())) <= policy.distinctive_max_titles
+        rare = concepts.frequency(stem) <= policy.distinctive_max_titles
         return rare or concepts.weight(stem) >= least_idf
 
     return specific

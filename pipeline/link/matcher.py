@@ -7,10 +7,12 @@ import inspect
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from pipeline.catalog import Catalog, split_keywords
-from pipeline.catalog_store import cached_frame, store_key
+from pipeline.catalog import Catalog, split_aliases, split_keywords
+from pipeline.catalog_store import cached_arrays, cached_frame, store_key
 from pipeline.language import URL_HINT
 from pipeline.link.authors import catalog_authors, context_overlap, first_author_surnames
 from pipeline.link.decision import Decision
@@ -19,12 +21,15 @@ from pipeline.link.ids import decide_arxiv
 from pipeline.link.names import catalog_names
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 from pipeline.link.terms import (
+    CONCEPT_ARRAYS_SOURCE,
     ConceptIndex,
     TermTable,
     Unit,
+    concept_arrays,
     english_stems,
     keyword_stems,
     load_term_tables,
+    stems_text,
     translate,
 )
 from pipeline.link.text import TOKEN
@@ -68,24 +73,15 @@ class Matcher:
             policy.embedded_title_min_words,
         )
         self.names = catalog_names(catalog, policy, cache_dir)
-        self.concepts = ConceptIndex(
-            paper_ids,
-            paper_titles,
-            # Curated aliases only: a mined alias is a part of the title or abstract whose
-            # version number the stems lose ("OpenAI GPT-5" for "GPT-3 von OpenAI").
-            self.names.curated_aliases(),
-            policy=policy,
-            title_stems=[frozenset(t.split()) for t in stored["title_stems"].tolist()],
-        )
+        self.concepts = catalog_concepts(catalog, stored, cache_dir, policy)
         # Keywords written by hand describe a paper well enough to recognise it from a
         # description alone. Keywords derived from an abstract at import do not (on real
         # abstracts they linked 7.4 % of unrelated papers): they only confirm a mined name
-        # (see ``decide_name_in``).
+        # (see ``decide_name_in``); they are read from the catalog row when asked for.
         derived = papers.get("keywords_source", pd.Series("", index=papers.index)) == "abstract"
         described = papers[(papers["keywords"] != "") & ~derived]
-        self.derived_keywords = dict(
-            zip(papers.loc[derived, "paper_id"], papers.loc[derived, "keywords"], strict=True)
-        )
+        self.abstract_keywords = derived.to_numpy(dtype=bool)
+        self.keywords = papers["keywords"]
         self.profiles = ConceptIndex(
             described["paper_id"].tolist(),
             described["title"].tolist(),
@@ -156,8 +152,9 @@ class Matcher:
         stems = self.concepts.title_stems(paper_id)
         if paper_id in self.profiles.title_index:
             return stems | self.profiles.title_stems(paper_id)
-        if paper_id in self.derived_keywords:
-            return stems | keyword_stems(split_keywords(self.derived_keywords[paper_id]))
+        row = self.concepts.title_index[paper_id]  # title entries are the catalog's rows
+        if self.abstract_keywords[row]:
+            return stems | keyword_stems(split_keywords(self.keywords.iloc[row]))
         return stems
 
     def separate(self, decision: Decision, context: str, language: str) -> Decision:
@@ -248,6 +245,81 @@ def catalog_derived(catalog: Catalog, cache_dir: Path | None) -> pd.DataFrame:
     if len(frame) != len(catalog):  # another catalog under the same key: never trusted
         frame = derive_columns(catalog.papers)
     return frame
+
+
+def _curated(alias_sources: list[str], position: int) -> bool:
+    """Whether the alias at ``position`` was written by hand (the default without sources)."""
+    return position >= len(alias_sources) or alias_sources[position] in ("", "curated")
+
+
+def curated_aliases(papers: pd.DataFrame) -> list[tuple[str, str]]:
+    """(paper id, alias) of the aliases written by hand, in catalog order. A mined alias is a
+    part of the title or abstract whose version number the stems lose ("OpenAI GPT-5" for
+    "GPT-3 von OpenAI")."""
+    named = papers["aliases"] != ""  # most imported papers have no name
+    sources = (
+        papers.loc[named, "alias_sources"].tolist()
+        if "alias_sources" in papers.columns
+        else [None] * int(named.sum())
+    )
+    return [
+        (paper_id, alias)
+        for paper_id, aliases, kinds in zip(
+            papers.loc[named, "paper_id"].tolist(),
+            papers.loc[named, "aliases"].tolist(),
+            sources,
+            strict=True,
+        )
+        for position, alias in enumerate(split_aliases(aliases))
+        if _curated(split_aliases(kinds) if isinstance(kinds, str) else [], position)
+    ]
+
+
+def concept_columns(papers: pd.DataFrame, stored: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``concept_arrays`` of the catalog: one entry per paper (its stored title stems), in
+    row order, then one per curated alias."""
+    aliases = curated_aliases(papers)
+    stems = pa.chunked_array(
+        [
+            pa.array(stored["title_stems"], pa.large_string()),
+            pa.array([stems_text(english_stems(a)) for _, a in aliases], pa.large_string()),
+        ]
+    )
+    entry_papers = pa.chunked_array(
+        [
+            pa.array(papers["paper_id"], pa.large_string()),
+            pa.array([p for p, _ in aliases], pa.large_string()),
+        ]
+    )
+    return concept_arrays(entry_papers, stems, len(papers))
+
+
+# What the concept arrays depend on besides the catalog.
+_CONCEPTS_SOURCE = "\x1f".join(
+    (
+        _DERIVATION_SOURCE,
+        CONCEPT_ARRAYS_SOURCE,
+        inspect.getsource(concept_columns),
+        inspect.getsource(curated_aliases),
+        inspect.getsource(_curated),
+        inspect.getsource(split_aliases),
+    )
+)
+
+
+def catalog_concepts(
+    catalog: Catalog, stored: pd.DataFrame, cache_dir: Path | None, policy: LinkPolicy
+) -> ConceptIndex:
+    """The catalog's ``ConceptIndex``, its arrays stored per catalog sha256 in ``cache_dir``
+    and opened memory-mapped (built in memory without one). ``stored``: ``catalog_derived``."""
+    key = store_key(catalog.sha256, _CONCEPTS_SOURCE)
+    arrays = cached_arrays(
+        cache_dir, "concepts", key, lambda: concept_columns(catalog.papers, stored)
+    )
+    if int(arrays["n_titles"][0]) != len(catalog):  # another catalog under the same key
+        arrays = concept_columns(catalog.papers, stored)
+    pa.default_memory_pool().release_unused()  # the builder's Arrow buffers, kept otherwise
+    return ConceptIndex.from_arrays(arrays, policy)
 
 
 def build_matcher(

@@ -10,10 +10,11 @@ title and alias, weighting each stem by how rare it is in the catalog, so that a
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import opencc
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import snowballstemmer
 import stopwordsiso
 from scipy import sparse
@@ -311,12 +314,169 @@ class ConceptMatch:
     distinctive: int  # how many found stems are rare in the catalog
 
 
+# Entries whose stems are split at a time when building the arrays: bounds the builder's
+# transient Arrow strings on a catalog of millions of titles.
+BUILD_CHUNK = 500_000
+
+
+def concept_arrays(
+    entry_papers: pa.Array | pa.ChunkedArray,
+    entry_stems: pa.Array | pa.ChunkedArray,
+    n_titles: int,
+) -> dict[str, np.ndarray]:
+    """The arrays of a ``ConceptIndex``: entry ``i`` is paper ``entry_papers[i]`` with the
+    space-separated stems ``entry_stems[i]``; the first ``n_titles`` entries are titles.
+
+    - ``vocabulary``: the stems, sorted, as UTF-8 joined by spaces (stems hold none);
+    - ``indptr``/``indices``: each entry's stem ids, ascending (a CSR matrix whose cells are
+      the stems' ``idf``); ``entry_weights``: its row sums, as the sparse sum computes them;
+    - ``post_ptr``/``post_rows``: each stem's entries, ascending;
+    - ``ids``: the distinct paper ids, sorted; ``entry_paper``: each entry's position there;
+      ``id_entry``: each paper's title entry (-1: none); ``n_titles``.
+    No Python object per entry: the stems are split and encoded with Arrow, chunk by chunk.
+    """
+    n_entries = len(entry_stems)
+    local_ids: list[np.ndarray] = []
+    local_vocabularies: list[pa.Array] = []
+    sizes = np.zeros(n_entries, dtype=np.int64)
+    for start in range(0, n_entries, BUILD_CHUNK):
+        part = entry_stems.slice(start, BUILD_CHUNK)
+        if isinstance(part, pa.ChunkedArray):
+            part = part.combine_chunks()
+        lists = pc.split_pattern(part, " ")
+        values = pc.list_flatten(lists)
+        present = pc.not_equal(values, "")
+        parents = pc.filter(pc.list_parent_indices(lists), present).to_numpy()
+        sizes[start : start + BUILD_CHUNK] = np.bincount(
+            parents, minlength=min(BUILD_CHUNK, n_entries - start)
+        )
+        encoded = pc.dictionary_encode(pc.filter(values, present))
+        local_ids.append(encoded.indices.to_numpy())
+        local_vocabularies.append(encoded.dictionary)
+    vocabulary = sorted({s for v in local_vocabularies for s in v.to_pylist()})
+    vocabulary_array = pa.array(vocabulary, pa.large_string())
+    indices = np.concatenate(
+        [
+            pc.index_in(v, value_set=vocabulary_array).to_numpy().astype(np.int32)[ids]
+            for v, ids in zip(local_vocabularies, local_ids, strict=True)
+        ]
+        or [np.zeros(0, dtype=np.int32)]
+    )
+    del local_ids, local_vocabularies, vocabulary_array
+    pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed buffers otherwise
+    indptr = np.zeros(n_entries + 1, dtype=np.int64)
+    np.cumsum(sizes, out=indptr[1:])
+    rows = np.repeat(np.arange(n_entries, dtype=np.int32), sizes)
+    width = max(len(vocabulary), 1)
+    key = rows.astype(np.int64)
+    key *= width
+    key += indices
+    if len(key) > 1 and not np.all(key[1:] > key[:-1]):  # unsorted or repeated stems
+        key = np.unique(key)
+        rows = (key // width).astype(np.int32)
+        indices = (key % width).astype(np.int32)
+        indptr[1:] = np.cumsum(np.bincount(rows, minlength=n_entries))
+    del key
+    counts = np.bincount(indices, minlength=len(vocabulary))
+    post_ptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+    np.cumsum(counts, out=post_ptr[1:])
+    post_rows = rows[np.argsort(indices, kind="stable")]
+    del rows
+    total = max(n_entries, 1)
+    idf = np.array([math.log((total + 1) / (c + 0.5)) for c in counts.tolist()], dtype=np.float64)
+    entry_weights = np.concatenate(
+        [
+            _row_sums(idf, indices, indptr[start : start + BUILD_CHUNK + 1])
+            for start in range(0, n_entries, BUILD_CHUNK)
+        ]
+        or [np.zeros(0)]
+    )
+    ids, entry_paper = np.unique(fixed_width(entry_papers), return_inverse=True)
+    id_entry = np.full(len(ids), -1, dtype=np.int32)
+    id_entry[entry_paper[:n_titles]] = np.arange(n_titles, dtype=np.int32)
+    return {
+        "vocabulary": np.frombuffer(" ".join(vocabulary).encode(), dtype=np.uint8),
+        "idf": idf,
+        "indptr": indptr,
+        "indices": indices,
+        "entry_weights": entry_weights,
+        "post_ptr": post_ptr,
+        "post_rows": post_rows,
+        "ids": ids,
+        "entry_paper": entry_paper.astype(np.int32),
+        "id_entry": id_entry,
+        "n_titles": np.array([n_titles], dtype=np.int64),
+    }
+
+
+def _row_sums(idf: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Sums of the weight matrix's rows ``indptr`` spans (a slice of the CSR pointers), each
+    computed as scipy sums one row of the whole matrix: the same floats, less memory."""
+    part = indices[indptr[0] : indptr[-1]]
+    matrix = sparse.csr_matrix(
+        (idf[part], part, indptr - indptr[0]), shape=(len(indptr) - 1, len(idf))
+    )
+    return np.asarray(matrix.sum(axis=1)).ravel()
+
+
+def fixed_width(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Strings as a numpy ``S`` array of their UTF-8 bytes (sorts and searches as ``str``
+    does), made from Arrow's buffers without a Python object per string."""
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    strings = strings.cast(pa.large_binary())
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
+    offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
+    data = np.frombuffer(strings.buffers()[2] or b"", dtype=np.uint8)
+    lengths = np.diff(offsets)
+    width = max(int(lengths.max(initial=0)), 1)
+    padded = np.zeros((len(strings), width), dtype=np.uint8)
+    padded[np.arange(width) < lengths[:, None]] = data[offsets[0] : offsets[-1]]
+    return padded.view(f"S{width}").ravel()
+
+
+def stems_text(stems: Iterable[str]) -> str:
+    """A stem set as ``concept_arrays`` reads it (and the catalog's derived columns store it)."""
+    return " ".join(sorted(set(stems)))
+
+
+# The code the stored arrays depend on (part of their store key).
+CONCEPT_ARRAYS_SOURCE = "\x1f".join(
+    inspect.getsource(f) for f in (concept_arrays, _row_sums, fixed_width, stems_text)
+)
+
+
+class PaperEntries(Mapping[str, int]):
+    """Paper id -> its title entry, by binary search on the sorted ids (no dict per paper)."""
+
+    def __init__(self, ids: np.ndarray, id_entry: np.ndarray) -> None:
+        self.ids = ids
+        self.id_entry = id_entry
+
+    def __getitem__(self, paper_id: str) -> int:
+        key = paper_id.encode()
+        if len(self.ids) and len(key) <= self.ids.dtype.itemsize:
+            position = int(np.searchsorted(self.ids, key))
+            if position < len(self.ids) and self.ids[position] == key:
+                entry = int(self.id_entry[position])
+                if entry >= 0:
+                    return entry
+        raise KeyError(paper_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return (p.decode() for p in self.ids[np.asarray(self.id_entry) >= 0])
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(np.asarray(self.id_entry) >= 0))
+
+
 class ConceptIndex:
     """Catalog titles and aliases as stem sets, with inverse document frequencies.
 
-    Stems live in sets, whose order changes between processes (string hashing is salted), so
-    every sum over them is ``math.fsum`` (exactly rounded, the same in any order) and every
-    choice among them breaks ties by the stem itself: same inputs, same links.
+    Everything is held in the arrays of ``concept_arrays`` (memory-mapped when stored per
+    catalog, see ``matcher.catalog_concepts``); only the stem vocabulary becomes a dict. Sums
+    over stems in sets are ``math.fsum`` (exactly rounded, the same in any order) and every
+    choice among stems breaks ties by the stem itself: same inputs, same links.
 
     ``titles`` are the papers' titles (entry i is paper i); ``aliases`` are extra (paper_id,
     name) entries after them, used for translated names but not for descriptions.
@@ -326,96 +486,111 @@ class ConceptIndex:
         self,
         paper_ids: list[str],
         titles: list[str],
-        aliases: list[tuple[str, str]] = (),
+        aliases: Sequence[tuple[str, str]] = (),
         extra_stems: list[frozenset[str]] | None = None,
         policy: LinkPolicy = DEFAULT_POLICY,
-        title_stems: list[frozenset[str]] | None = None,
     ) -> None:
-        """``extra_stems`` (one set per title) join the title's own stems: keywords.
-        ``policy`` says how rare a distinctive stem is. ``title_stems``: the titles' stems
-        when already known (stored per catalog, see ``catalog_stems``)."""
+        """Built in memory (small indexes: tests, the curated profiles). ``extra_stems``
+        (one set per title) join the title's own stems: keywords. ``policy`` says how rare
+        a distinctive stem is."""
+        extra = extra_stems if extra_stems is not None else [frozenset()] * len(titles)
+        texts = [
+            stems_text([*english_stems(t), *more]) for t, more in zip(titles, extra, strict=True)
+        ]
+        texts += [stems_text(english_stems(a)) for _, a in aliases]
+        papers = pa.array([*paper_ids, *(p for p, _ in aliases)], pa.large_string())
+        self._open(concept_arrays(papers, pa.array(texts, pa.large_string()), len(titles)), policy)
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, np.ndarray], policy: LinkPolicy = DEFAULT_POLICY
+    ) -> ConceptIndex:
+        """The index over stored (e.g. memory-mapped) ``concept_arrays``."""
+        index = cls.__new__(cls)
+        index._open(arrays, policy)
+        return index
+
+    def _open(self, arrays: Mapping[str, np.ndarray], policy: LinkPolicy) -> None:
         self.distinctive_max_titles = policy.distinctive_max_titles
         self.distinctive_idf_share = policy.distinctive_idf_share
-        self.n_titles = len(titles)
-        self.paper_ids = paper_ids + [p for p, _ in aliases]
-        self.title_index = {p: i for i, p in enumerate(paper_ids)}
-        texts = titles + [a for _, a in aliases]
-        if title_stems is None:
-            title_stems = [frozenset(english_stems(t)) for t in titles]
-        self.stems = title_stems + [frozenset(english_stems(a)) for _, a in aliases]
-        if extra_stems is not None:
-            self.stems[: self.n_titles] = [
-                stems | extra
-                for stems, extra in zip(self.stems[: self.n_titles], extra_stems, strict=True)
-            ]
-        postings: dict[str, list[int]] = defaultdict(list)
-        for index, stems in enumerate(self.stems):
-            for stem in stems:
-                postings[stem].append(index)
-        self.postings = {s: np.asarray(p, dtype=np.int32) for s, p in postings.items()}
-        total = max(len(texts), 1)
-        self.idf = {s: math.log((total + 1) / (len(p) + 0.5)) for s, p in postings.items()}
+        self.n_titles = int(arrays["n_titles"][0])
+        self.indptr = arrays["indptr"]
+        self.indices = arrays["indices"]
+        self.entry_weights = arrays["entry_weights"]
+        self.post_ptr = arrays["post_ptr"]
+        self.post_rows = arrays["post_rows"]
+        self.ids = arrays["ids"]
+        self.entry_paper = arrays["entry_paper"]
+        self.title_index = PaperEntries(self.ids, arrays["id_entry"])
+        vocabulary = arrays["vocabulary"].tobytes().decode()
+        self.vocabulary = vocabulary.split(" ") if vocabulary else []
+        self.stem_ids = {s: i for i, s in enumerate(self.vocabulary)}
+        self.idf = np.array(arrays["idf"])  # one float per stem: small, read per word
+        self._weights = self.idf.tolist()
+        self._frequency = np.diff(self.post_ptr).tolist()
+        total = max(len(self.indptr) - 1, 1)
         self.unseen_idf = math.log((total + 1) / 0.5)
-        self.rare_stems = frozenset(s for s in self.postings if self.distinctive(s))
-        self.matrix, self.stem_ids = self._weight_matrix()
-        self.entry_weights = np.asarray(self.matrix.sum(axis=1)).ravel()
-        self.entry_sizes = np.diff(self.matrix.indptr)
-        # Each entry's paper as a number, and the papers' order by id (ties break by id).
-        distinct = list(dict.fromkeys(self.paper_ids))
-        numbers = {p: i for i, p in enumerate(distinct)}
-        self.entry_paper = np.array([numbers[p] for p in self.paper_ids], dtype=np.int64)
-        self.paper_rank = np.empty(len(distinct), dtype=np.int64)
-        self.paper_rank[[numbers[p] for p in sorted(distinct)]] = np.arange(len(distinct))
-
-    def _weight_matrix(self) -> tuple[sparse.csr_matrix, dict[str, int]]:
-        """Entries x stems, each cell the stem's weight: the words two texts share are weighed
-        for all candidate entries at once (one sparse product per passage)."""
-        vocabulary = sorted(self.postings)
-        stem_ids = {s: i for i, s in enumerate(vocabulary)}
-        rows = [self.postings[s] for s in vocabulary]
-        sizes = [len(r) for r in rows]
-        columns = np.repeat(np.arange(len(vocabulary), dtype=np.int32), sizes)
-        weights = np.repeat(np.array([self.weight(s) for s in vocabulary]), sizes)
-        entries = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
-        matrix = sparse.csr_matrix(
-            (weights, (entries, columns)), shape=(len(self.stems), len(vocabulary))
-        )
-        return matrix, stem_ids
 
     def weight(self, stem: str) -> float:
-        return self.idf.get(stem, self.unseen_idf)
+        position = self.stem_ids.get(stem)
+        return self.unseen_idf if position is None else self._weights[position]
+
+    def frequency(self, stem: str) -> int:
+        """How many entries hold the stem."""
+        position = self.stem_ids.get(stem)
+        return 0 if position is None else self._frequency[position]
 
     def distinctive(self, stem: str) -> bool:
         """A word found in only a handful of catalog titles (relative to catalog size, and
         always when at most two titles have it)."""
-        rare = len(self.postings.get(stem, ())) <= self.distinctive_max_titles
+        rare = self.frequency(stem) <= self.distinctive_max_titles
         return rare or self.weight(stem) >= self.distinctive_idf_share * self.unseen_idf
+
+    def _postings(self, stem: str) -> np.ndarray:
+        position = self.stem_ids[stem]
+        return self.post_rows[self.post_ptr[position] : self.post_ptr[position + 1]]
+
+    def _rows(self, entries: np.ndarray) -> sparse.csr_matrix:
+        """The weight matrix's rows of ``entries`` (entries x stems, each cell the stem's
+        weight), gathered from the arrays in their stored order: the same sums as a slice of
+        the whole matrix."""
+        starts = self.indptr[entries]
+        sizes = self.indptr[entries + 1] - starts
+        indptr = np.zeros(len(entries) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=indptr[1:])
+        positions = np.repeat(starts - indptr[:-1], sizes) + np.arange(indptr[-1])
+        indices = np.asarray(self.indices[positions])
+        return sparse.csr_matrix(
+            (self.idf[indices], indices, indptr), shape=(len(entries), len(self.vocabulary))
+        )
 
     def _candidates(self, query: _Query) -> tuple[np.ndarray, np.ndarray]:
         """The entries sharing the most (idf-weighted) words with the query, with that shared
         weight, drawn from the postings of its words, rarest first: all of them, up to a
         budget, so that no entry is missed because of where it stands in a postings list.
         The shared weights are one sparse product, rounded so that ties break by entry."""
-        known = [s for s in query.stems if s in self.postings]
+        known = [s for s in query.stems if s in self.stem_ids]
         if not known:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
         chosen: list[np.ndarray] = []
         size = 0
         for stem in sorted(known, key=lambda s: (-self.weight(s), s)):
-            postings = self.postings[stem]
+            postings = self._postings(stem)
             if chosen and size + len(postings) > CANDIDATE_POOL:
                 break
             chosen.append(postings[:CANDIDATE_POOL])
             size += len(chosen[-1])
         pool = np.unique(np.concatenate(chosen))
-        in_query = np.zeros(self.matrix.shape[1])
+        in_query = np.zeros(len(self.vocabulary))
         in_query[[self.stem_ids[s] for s in known]] = 1.0
-        shared = np.round(self.matrix[pool] @ in_query, SHARED_DECIMALS)
+        shared = np.round(self._rows(pool) @ in_query, SHARED_DECIMALS)
         best = np.lexsort((pool, -shared))[:MAX_CANDIDATES]
         return pool[best], shared[best]
 
     def title_stems(self, paper_id: str) -> frozenset[str]:
-        return self.stems[self.title_index[paper_id]]
+        entry = self.title_index[paper_id]
+        stems = self.indices[self.indptr[entry] : self.indptr[entry + 1]]
+        return frozenset(self.vocabulary[i] for i in stems.tolist())
 
     def rank(
         self, units: list[Unit], limit: int = 3, titles_only: bool = False, by_recall: bool = False
@@ -436,20 +611,20 @@ class ConceptIndex:
         total = recall + precision
         f = np.divide(2 * recall * precision, total, out=np.zeros_like(total), where=total > 0)
         # One entry per paper (the best F-score; the first candidate of equal ones), then the
-        # papers in the order asked for.
-        papers = self.entry_paper[entries]
+        # papers in the order asked for (ties: by paper id, the position in ``ids``).
+        papers = np.asarray(self.entry_paper[entries])
         by_f = np.argsort(-f, kind="stable")
         _, first = np.unique(papers[by_f], return_index=True)
         chosen = by_f[first]
         primary = recall[chosen] if by_recall else f[chosen]
-        order = chosen[np.lexsort((self.paper_rank[papers[chosen]], -primary))][:limit]
+        order = chosen[np.lexsort((papers[chosen], -primary))][:limit]
         return [
             ConceptMatch(
-                self.paper_ids[int(entries[i])],
+                self.ids[papers[i]].decode(),
                 float(recall[i]),
                 float(precision[i]),
                 int(matched[i]),
-                int(self.entry_sizes[entries[i]]),
+                int(self.indptr[entries[i] + 1] - self.indptr[entries[i]]),
                 int(distinctive[i]),
             )
             for i in order
@@ -462,14 +637,14 @@ class ConceptIndex:
         array operations: which query stems each entry holds, and so which of the query's
         units it covers."""
         stems = sorted(s for s in query.stems if s in self.stem_ids)
-        hits = self.matrix[entries][:, [self.stem_ids[s] for s in stems]].toarray() > 0
+        hits = self._rows(entries)[:, [self.stem_ids[s] for s in stems]].toarray() > 0
         units = np.zeros((len(stems), len(query.unit_weights)))
         for row, stem in enumerate(stems):
             units[row, query.units_of[stem]] = 1.0
         covered = (hits.astype(float) @ units) > 0
         precision = np.round(covered @ query.weights / query.total_weight, SHARED_DECIMALS)
         recall = np.round(shared / self.entry_weights[entries], SHARED_DECIMALS)
-        rare = np.array([s in self.rare_stems for s in stems], dtype=bool)
+        rare = np.array([self.distinctive(s) for s in stems], dtype=bool)
         return recall, precision, hits.sum(axis=1), (hits & rare).sum(axis=1)
 
 
