@@ -115,10 +115,7 @@ class CatalogColumns:
     ``load_catalog`` leaves them, with each id once."""
 
     def __init__(self, papers: pd.DataFrame, by_arxiv: np.ndarray) -> None:
-        ids = arrow_column(papers["paper_id"])
-        if len(ids) > 1 and not pc.all(pc.less(ids[:-1], ids[1:])).as_py():
-            raise ValueError("catalog papers are not sorted by paper_id with each id once")
-        self.paper_ids = ColumnValues(ids)
+        self.paper_ids = ColumnValues(arrow_column(papers["paper_id"]))
         self.titles = ColumnValues(arrow_column(papers["title"]))
         self.arxiv_ids = ColumnValues(arrow_column(papers["arxiv_id"]))
         self.paper_by_arxiv = ColumnLookup(self.arxiv_ids, self.paper_ids, by_arxiv)
@@ -131,9 +128,13 @@ class CatalogColumns:
     @classmethod
     def of(cls, catalog: Catalog, cache_dir: Path | None = None) -> CatalogColumns:
         """The catalog's columns; the arXiv order stored per catalog sha256 in ``cache_dir``
-        (memory-mapped by every process), worked out here when there is none."""
+        (memory-mapped by every process), worked out here when there is none. Whether the
+        paper ids are sorted is checked then too: a stored order is of a sorted catalog."""
 
         def build() -> dict[str, np.ndarray]:
+            ids = arrow_column(catalog.papers["paper_id"])
+            if len(ids) > 1 and not pc.all(pc.less(ids[:-1], ids[1:])).as_py():
+                raise ValueError("catalog papers are not sorted by paper_id with each id once")
             return {"arxiv_order": arxiv_order(catalog.papers)}
 
         def fits(arrays: Mapping[str, np.ndarray]) -> bool:
@@ -143,7 +144,6 @@ class CatalogColumns:
                 and order.dtype == np.int32
                 and order.ndim == 1
                 and len(order) <= len(catalog)
-                and (not len(order) or 0 <= int(order.min()) <= int(order.max()) < len(catalog))
             )
 
         key = store_key(catalog.sha256, _ORDER_SOURCE)
