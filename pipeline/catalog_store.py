@@ -165,12 +165,16 @@ def cached_arrays(
     kind: str,
     key: str,
     build: Callable[[], Mapping[str, np.ndarray]],
+    fits: Callable[[Mapping[str, np.ndarray]], bool] = lambda arrays: True,
 ) -> Mapping[str, np.ndarray]:
     """The stored arrays for ``key`` (memory-mapped), else ``build()``'s, stored for the next
-    process and read back mapped, so that the builder holds no more than a reader."""
+    process and read back mapped, so that the builder holds no more than a reader. A stored
+    folder that cannot be read or does not ``fit`` (damaged) is replaced."""
     stored = read_arrays(cache_dir, kind, key)
-    if stored is not None:
+    if stored is not None and fits(stored):
         return stored
+    if cache_dir is not None and store_folder(cache_dir, kind, key).exists():
+        shutil.rmtree(store_folder(cache_dir, kind, key), ignore_errors=True)
     built = build()
     write_arrays(cache_dir, kind, key, built)
     return read_arrays(cache_dir, kind, key) or built

@@ -105,7 +105,7 @@ class Settings(BaseModel):
         allow_inf_nan=False,
     )
     # What is derived from a catalog (validated rows, title index, stems), one file per
-    # catalog sha256 (npz and Arrow, no pickle); every process of a run loads it from here.
+    # catalog sha256 (.npy and Arrow, no pickle); every process of a run loads it from here.
     index_cache_dir: Path = _setting(
         Path(".state/catalog"), "catalog structures cache", "--index-cache"
     )

@@ -1,15 +1,17 @@
-"""The blocked title index against brute force, and its cache."""
+"""The blocked title index against brute force, and its store."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rapidfuzz import fuzz, process
 
 from pipeline.catalog import load_catalog
-from pipeline.link.title_index import TitleIndex, cache_file, compact_title
+from pipeline.catalog_store import cached_arrays
+from pipeline.link.title_index import TitleIndex, _Slices, compact_title
 from tests.conftest import CATALOG
 
 
@@ -89,16 +91,42 @@ def test_empty_and_unknown_queries() -> None:
     assert index.search("zzzzzzzzzzzz") == []
 
 
-def test_cache_round_trip(curated: tuple[list[str], list[str]], tmp_path: Path) -> None:
+def _stored(cache_dir: Path) -> list[Path]:
+    return sorted(cache_dir.glob("title-index-*.arrays"))
+
+
+def test_store_round_trip(curated: tuple[list[str], list[str]], tmp_path: Path) -> None:
+    """Built, stored, then opened memory-mapped by another index: the same answers, and the
+    titles are not read again."""
+    queries = ["Attention Is All YouNeed", "deep residual learning", "BERT pre-training", "x"]
+    in_memory = TitleIndex(*curated)
     built = TitleIndex(*curated, catalog_sha256="a" * 64, cache_dir=tmp_path)
-    expected = built.search("Attention Is All YouNeed", 3)
-    assert cache_file(tmp_path, "a" * 64).is_file()
-    # Same sha: the cached index answers, even if handed other titles.
-    loaded = TitleIndex(["p:x"], ["Something else"], catalog_sha256="a" * 64, cache_dir=tmp_path)
-    assert loaded.search("Attention Is All YouNeed", 3) == expected
+    expected = [in_memory.search(q, 3) for q in queries]
+    assert [built.search(q, 3) for q in queries] == expected
+    (folder,) = _stored(tmp_path)
+    assert {p.name for p in folder.glob("*.npy")} >= {"postings.npy", "keys.npy"}
+
+    def unread() -> list[str]:
+        raise AssertionError("a stored index must not read the titles")
+        yield  # pragma: no cover
+
+    opened = TitleIndex(curated[0], unread(), catalog_sha256="a" * 64, cache_dir=tmp_path)
+    assert [opened.search(q, 3) for q in queries] == expected
+    postings, keys = opened._loaded()
+    assert isinstance(postings.postings, np.memmap) and isinstance(keys.data, np.memmap)
 
 
-def test_cache_is_rebuilt_when_the_sha_changes(
+@pytest.mark.parametrize("dtype", [np.int32, np.uint8, np.int64])
+def test_slices_of_a_stored_array_are_read_from_its_file(tmp_path: Path, dtype: type) -> None:
+    array = np.arange(5000, dtype=dtype) * 7
+    stored = cached_arrays(tmp_path, "slices", "k", lambda: {"a": array})["a"]
+    assert isinstance(stored, np.memmap)
+    for read in (_Slices(stored), _Slices(array)):
+        for start, stop in [(0, 0), (0, 1), (17, 4096), (4999, 5000), (0, 5000)]:
+            np.testing.assert_array_equal(read(start, stop), array[start:stop])
+
+
+def test_store_is_rebuilt_when_the_sha_changes(
     curated: tuple[list[str], list[str]], tmp_path: Path
 ) -> None:
     TitleIndex(*curated, catalog_sha256="a" * 64, cache_dir=tmp_path).search("Attention")
@@ -106,24 +134,38 @@ def test_cache_is_rebuilt_when_the_sha_changes(
         ["p:x"], ["Something else entirely"], catalog_sha256="b" * 64, cache_dir=tmp_path
     )
     assert changed.search("Something else entirely") == [("p:x", 100.0)]
-    assert cache_file(tmp_path, "b" * 64).is_file()
+    assert len(_stored(tmp_path)) == 2
 
 
-def test_a_corrupt_or_foreign_cache_file_is_rebuilt(tmp_path: Path) -> None:
-    cache_file(tmp_path, "c" * 64).write_bytes(b"not an npz file")
+def test_a_damaged_store_is_rebuilt(tmp_path: Path) -> None:
+    TitleIndex(["p:x"], ["A Title"], catalog_sha256="c" * 64, cache_dir=tmp_path).search("A")
+    (folder,) = _stored(tmp_path)
+    (folder / "postings.npy").write_bytes(b"not an npy file")
     index = TitleIndex(["p:x"], ["A Title"], catalog_sha256="c" * 64, cache_dir=tmp_path)
     assert index.search("A Title") == [("p:x", 100.0)]
-    # A file renamed to another sha's name is not trusted either.
-    cache_file(tmp_path, "c" * 64).rename(cache_file(tmp_path, "d" * 64))
-    other = TitleIndex(["p:y"], ["Other Title"], catalog_sha256="d" * 64, cache_dir=tmp_path)
-    assert other.search("Other Title") == [("p:y", 100.0)]
+    assert np.load(folder / "postings.npy").dtype == np.int32  # stored again, whole
 
 
-def test_an_unwritable_cache_does_not_stop_search(tmp_path: Path) -> None:
+def test_a_store_of_another_size_is_not_trusted(tmp_path: Path) -> None:
+    """Stored arrays whose shapes do not fit the catalog (a store copied under another
+    name, a bug) are rebuilt, never read past their end."""
+    TitleIndex(["p:x"], ["A Title"], catalog_sha256="d" * 64, cache_dir=tmp_path).search("A")
+    two = TitleIndex(
+        ["p:x", "p:y"], ["A Title", "Other Title"], catalog_sha256="d" * 64, cache_dir=tmp_path
+    )
+    assert two.search("Other Title")[0] == ("p:y", 100.0)
+
+
+def test_an_unwritable_store_does_not_stop_search(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     index = TitleIndex(["p:x"], ["A Title"], catalog_sha256="e" * 64, cache_dir=blocker / "sub")
     assert index.search("A Title") == [("p:x", 100.0)]
+
+
+def test_ids_and_titles_of_different_lengths_are_refused() -> None:
+    with pytest.raises(ValueError, match="2 paper ids for 1 titles"):
+        TitleIndex(["p:x", "p:y"], ["A Title"]).search("A Title")
 
 
 def test_empty_catalog_finds_nothing() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 from pipeline.link.decision import Decision
@@ -103,7 +103,7 @@ def slug_titles(slug: str) -> list[str]:
     return titles
 
 
-def decide_arxiv(arxiv_id: str, paper_by_arxiv: dict[str, str]) -> Decision:
+def decide_arxiv(arxiv_id: str, paper_by_arxiv: Mapping[str, str]) -> Decision:
     paper_id = paper_by_arxiv.get(arxiv_id)
     if paper_id:
         return Decision("matched", paper_id, 100.0, "arxiv_id")

@@ -15,6 +15,7 @@ from pipeline.catalog import Catalog, split_aliases, split_keywords
 from pipeline.catalog_store import cached_arrays, cached_frame, store_key
 from pipeline.language import URL_HINT
 from pipeline.link.authors import catalog_authors, context_overlap, first_author_surnames
+from pipeline.link.columns import CatalogColumns
 from pipeline.link.decision import Decision
 from pipeline.link.descriptions import decide_description
 from pipeline.link.ids import decide_arxiv
@@ -47,23 +48,22 @@ class Matcher:
         titles: TitleIndex | None = None,
         stored: pd.DataFrame | None = None,
         cache_dir: Path | None = None,
+        columns: CatalogColumns | None = None,
     ) -> None:
         """``titles`` is a ready (e.g. cached) index of the catalog's titles; built here when
         not given. ``stored`` holds each paper's title stems and first author's surname
         (``catalog_derived``), worked out here when not given. ``cache_dir``: where the
-        structures built once per catalog are stored (none: built in memory)."""
+        structures built once per catalog are stored (none: built in memory). ``columns``:
+        the catalog's columns with their stored arXiv order (``CatalogColumns.of``)."""
         papers = catalog.papers
-        # Plain lists: iterating pandas' Arrow-backed columns value by value is slow at scale.
-        paper_ids = papers["paper_id"].tolist()
-        paper_titles = papers["title"].tolist()
-        arxiv_ids = [a if isinstance(a, str) else None for a in papers["arxiv_id"].tolist()]
         self.policy = policy
         self.term_tables = term_tables or {}
-        self.paper_by_arxiv = {a: p for p, a in zip(paper_ids, arxiv_ids, strict=True) if a}
-        self.arxiv_by_paper = dict(zip(paper_ids, arxiv_ids, strict=True))
-        self.title_by_paper = dict(zip(paper_ids, paper_titles, strict=True))
+        self.columns = columns or CatalogColumns.of(catalog)
+        self.paper_by_arxiv = self.columns.paper_by_arxiv
+        self.arxiv_by_paper = self.columns.arxiv_by_paper
+        self.title_by_paper = self.columns.title_by_paper
         if titles is None:
-            titles = TitleIndex(paper_ids, paper_titles)
+            titles = TitleIndex(self.columns.paper_ids, self.columns.titles)
         self.titles = titles
         if stored is None:
             stored = derive_columns(papers)
@@ -325,16 +325,22 @@ def catalog_concepts(
 def build_matcher(
     catalog: Catalog, policy: LinkPolicy, terms_dir: Path, index_cache_dir: Path
 ) -> Matcher:
-    """The matcher of a run: title index and derived columns stored per catalog sha256,
-    term tables loaded."""
-    papers = catalog.papers
+    """The matcher of a run: title index, arXiv order and derived columns stored per catalog
+    sha256, term tables loaded."""
+    columns = CatalogColumns.of(catalog, index_cache_dir)
     titles = TitleIndex(
-        papers["paper_id"].tolist(),
-        papers["title"].tolist(),
+        columns.paper_ids,
+        columns.titles,
         catalog_sha256=catalog.sha256,
         cache_dir=index_cache_dir,
     )
     derived = catalog_derived(catalog, index_cache_dir)
     return Matcher(
-        catalog, policy, load_term_tables(terms_dir), titles, derived, cache_dir=index_cache_dir
+        catalog,
+        policy,
+        load_term_tables(terms_dir),
+        titles,
+        derived,
+        cache_dir=index_cache_dir,
+        columns=columns,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
@@ -321,7 +321,7 @@ def name_prefix(title: str, policy: LinkPolicy) -> str:
 def decide_title(
     surface: str,
     ranked: list[tuple[str, float]],
-    titles: dict[str, str],
+    titles: Mapping[str, str],
     policy: LinkPolicy,
     whole_title: bool = False,
 ) -> Decision:
