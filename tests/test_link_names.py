@@ -250,14 +250,6 @@ def test_a_mined_name_after_a_capitalised_word_heads_a_longer_name() -> None:
     assert found == ["R-CNN", "R-CNN"]
 
 
-def test_curated_aliases_in_catalog_order_without_mined_ones() -> None:
-    table = NameTable.from_aliases(
-        {"a": ["BERT", "BERT-large"], "b": ["Orca", "ORCA"]},
-        {"a": ["curated", ""], "b": ["title"]},
-    )
-    assert table.curated_aliases() == [("a", "BERT"), ("a", "BERT-large"), ("b", "ORCA")]
-
-
 def _answers(table: NameTable) -> tuple:
     """Everything the linker asks a name table, for every name it holds."""
     keys = list(table.display)
@@ -266,7 +258,6 @@ def _answers(table: NameTable) -> tuple:
         [(table.decide(k), table.decide(f"{k}|2"), k in table.mined_only) for k in keys],
         [(table.accepts(f, "en"), table.accepts(f, "de")) for f in forms],
         table.finder.priority,
-        table.curated_aliases(),
     )
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline.catalog import load_catalog
@@ -489,3 +490,14 @@ def test_concept_arrays_do_not_depend_on_the_build_chunk(monkeypatch: pytest.Mon
     assert whole.keys() == chunked.keys()
     for name, array in whole.items():
         assert array.dtype == chunked[name].dtype and array.tobytes() == chunked[name].tobytes()
+
+
+def test_curated_aliases_in_catalog_order_without_mined_ones() -> None:
+    papers = pd.DataFrame(
+        {
+            "paper_id": ["a", "b", "c"],
+            "aliases": ["BERT|BERT-large", "Orca|ORCA", ""],
+            "alias_sources": ["curated|", "title|curated", ""],
+        }
+    )
+    assert curated_aliases(papers) == [("a", "BERT"), ("a", "BERT-large"), ("b", "ORCA")]

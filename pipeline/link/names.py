@@ -265,15 +265,10 @@ def name_arrays(named: Iterable[tuple[int, str, list[str], list[str]]]) -> dict[
     display: dict[str, str] = {}
     phrase_letters: dict[str, int] = {}
     spellings: set[str] = set()
-    curated_rows: list[int] = []
-    curated_aliases: list[str] = []
     for row, paper_id, aliases, sources in named:
         for position, alias in enumerate(aliases):
             by_hand = position >= len(sources) or not sources[position]
             by_hand = by_hand or sources[position] == CURATED
-            if by_hand:
-                curated_rows.append(row)
-                curated_aliases.append(alias)
             key = name_key(alias)
             if not key:
                 continue
@@ -299,11 +294,9 @@ def name_arrays(named: Iterable[tuple[int, str, list[str], list[str]]]) -> dict[
         "paper_rows": np.array([c[p] for c in chosen for p in sorted(c)], dtype=np.int64),
         "finder_text": np.frombuffer("\n".join(joined).encode(), dtype=np.uint8),
         "finder_priority": np.array([priority[j] for j in joined], dtype=np.int32),
-        "curated_rows": np.array(curated_rows, dtype=np.int64),
     }
     arrays["key_data"], arrays["key_offsets"] = pack_strings(keys)
     arrays["display_data"], arrays["display_offsets"] = pack_strings(display[k] for k in keys)
-    arrays["curated_alias_data"], arrays["curated_alias_offsets"] = pack_strings(curated_aliases)
     for column, forms in (("written", written), ("mined_written", mined_written)):
         lists = [sorted(forms[k]) for k in keys]
         arrays[f"{column}_lists"] = _offsets(map(len, lists))
@@ -359,14 +352,6 @@ class NameTable:
             for row, (paper_id, names) in enumerate(aliases.items())
         ]
         return cls(name_arrays(named), list(aliases), policy)
-
-    def curated_aliases(self) -> list[tuple[str, str]]:
-        """(paper id, alias) of every alias written by hand, in catalog order."""
-        aliases = PackedStrings(
-            self._arrays["curated_alias_data"], self._arrays["curated_alias_offsets"]
-        )
-        rows = self._arrays["curated_rows"].tolist()
-        return [(self._paper_ids[row], aliases[i]) for i, row in enumerate(rows)]
 
     @cached_property
     def finder(self) -> AliasFinder:
