@@ -19,7 +19,7 @@ from pipeline.link.columns import CatalogColumns
 from pipeline.link.decision import Decision
 from pipeline.link.descriptions import decide_description
 from pipeline.link.ids import decide_arxiv
-from pipeline.link.names import catalog_names
+from pipeline.link.names import catalog_names, written_by_hand
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 from pipeline.link.terms import (
     CONCEPT_ARRAYS_SOURCE,
@@ -247,11 +247,6 @@ def catalog_derived(catalog: Catalog, cache_dir: Path | None) -> pd.DataFrame:
     return frame
 
 
-def _curated(alias_sources: list[str], position: int) -> bool:
-    """Whether the alias at ``position`` was written by hand (the default without sources)."""
-    return position >= len(alias_sources) or alias_sources[position] in ("", "curated")
-
-
 def curated_aliases(papers: pd.DataFrame) -> list[tuple[str, str]]:
     """(paper id, alias) of the aliases written by hand, in catalog order. A mined alias is a
     part of the title or abstract whose version number the stems lose ("OpenAI GPT-5" for
@@ -271,7 +266,7 @@ def curated_aliases(papers: pd.DataFrame) -> list[tuple[str, str]]:
             strict=True,
         )
         for position, alias in enumerate(split_aliases(aliases))
-        if _curated(split_aliases(kinds) if isinstance(kinds, str) else [], position)
+        if written_by_hand(split_aliases(kinds) if isinstance(kinds, str) else [], position)
     ]
 
 
@@ -301,7 +296,7 @@ _CONCEPTS_SOURCE = "\x1f".join(
         CONCEPT_ARRAYS_SOURCE,
         inspect.getsource(concept_columns),
         inspect.getsource(curated_aliases),
-        inspect.getsource(_curated),
+        inspect.getsource(written_by_hand),
         inspect.getsource(split_aliases),
     )
 )

@@ -81,6 +81,11 @@ def name_key(name: str) -> str:
     return KEY_SEPARATORS.sub("", name.casefold())
 
 
+def written_by_hand(alias_sources: list[str], position: int) -> bool:
+    """Whether the alias at ``position`` was curated (the default without a provenance)."""
+    return position >= len(alias_sources) or alias_sources[position] in ("", CURATED)
+
+
 def mined_form(name: str) -> str:
     """How a mined name must be written: as in its source, but for the separators between
     letters and digits; words stay apart or together, hyphen or space alike."""
@@ -267,8 +272,7 @@ def name_arrays(named: Iterable[tuple[int, str, list[str], list[str]]]) -> dict[
     spellings: set[str] = set()
     for row, paper_id, aliases, sources in named:
         for position, alias in enumerate(aliases):
-            by_hand = position >= len(sources) or not sources[position]
-            by_hand = by_hand or sources[position] == CURATED
+            by_hand = written_by_hand(sources, position)
             key = name_key(alias)
             if not key:
                 continue
