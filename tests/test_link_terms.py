@@ -501,3 +501,36 @@ def test_curated_aliases_in_catalog_order_without_mined_ones() -> None:
         }
     )
     assert curated_aliases(papers) == [("a", "BERT"), ("a", "BERT-large"), ("b", "ORCA")]
+
+
+def test_reach_bounds_every_match_rank_can_find() -> None:
+    """Passages are decided without ranking when their reach is below a rule's minimums: that
+    is exact only if no ranked match ever exceeds the reach."""
+    catalog = load_catalog(DEFAULT_CATALOG)
+    index = ConceptIndex(catalog.papers["paper_id"].tolist(), catalog.papers["title"].tolist())
+    titles = catalog.papers["title"].tolist()
+    queries = _queries(titles[::7])
+    queries += [q + r for q, r in zip(queries[::2], queries[1::4], strict=False)]
+    checked = 0
+    for query in queries:
+        reach = index.reach(query)
+        for match in index.rank(query, limit=50):
+            assert match.matched <= reach.stems
+            assert match.distinctive <= reach.distinctive
+            assert match.precision <= reach.precision + terms.REACH_SLACK
+            checked += 1
+    assert checked > 1000
+    assert index.reach([frozenset(["zzunknown"])]) == terms.Reach(0, 0, 0.0)
+
+
+def test_the_longest_cjk_term_is_found_by_its_prefixes() -> None:
+    table = load_term_tables(DEFAULT_TERMS)["zh"]
+    text = "我们用人工评估和大型语言模型的预训练方法，检索增强生成（RAG）与知识蒸馏"
+
+    def brute_force(start: int) -> int:
+        sizes = range(min(table.longest, len(text) - start), 0, -1)
+        return next((size for size in sizes if text[start : start + size] in table.terms), 0)
+
+    found = [table.longest_cjk_term(text, start) for start in range(len(text))]
+    assert found == [brute_force(start) for start in range(len(text))]
+    assert sum(found) > 10

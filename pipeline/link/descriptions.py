@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pipeline.language import Segment
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.terms import ConceptIndex, Unit
+from pipeline.link.terms import REACH_SLACK, ConceptIndex, Unit
 from pipeline.link.text import CJK_LANGUAGES, trimmed
 
 CJK_SENTENCE = re.compile(r"[^。！？；!?;\r\n]+")
@@ -60,6 +60,12 @@ def _by_title_words(
 ) -> Decision | None:
     """Most of one title's words, including two distinctive ones, and clearly more than any
     other title's (titles of common words cannot be recognised from a description)."""
+    reach = concepts.reach(units)
+    if (
+        reach.stems < policy.description_min_stems
+        or reach.distinctive < policy.description_min_distinctive
+    ):
+        return None
     ranked = concepts.rank(units, limit=5, titles_only=True, by_recall=True)
     if not ranked:
         return None
@@ -80,6 +86,12 @@ def _by_keywords(units: list[Unit], profiles: ConceptIndex, policy: LinkPolicy) 
     """A passage that covers much of one paper's title and keywords, is mostly about them
     (few of its rare words are unexplained), and clearly more so than for any other paper.
     Close runners-up make it ``ambiguous``: a reviewer can tell, the pipeline cannot."""
+    reach = profiles.reach(units)
+    if (
+        reach.stems < policy.keywords_min_stems
+        or reach.precision < policy.keywords_min_precision - REACH_SLACK
+    ):
+        return None
     ranked = profiles.rank(units, limit=policy.max_candidates, by_recall=True)
     if not ranked:
         return None

@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +98,9 @@ CANDIDATE_POOL = 5_000
 # Shared weights are rounded to this many decimals: sums of the same weights in another order
 # must not change which entry ranks first.
 SHARED_DECIMALS = 9
+# A bound on precision is compared with this much slack: it is summed in another order than
+# the precision it bounds, which is rounded.
+REACH_SLACK = 1e-6
 
 
 @lru_cache(maxsize=1)
@@ -125,6 +128,23 @@ class TermTable:
     terms: dict[str, tuple[tuple[str, ...], ...]]
     longest: int  # characters, for CJK segmentation
     longest_words: int  # words, for multi-word terms in alphabetic languages
+
+    @cached_property
+    def prefixes(self) -> frozenset[str]:
+        """Every beginning of a term: the longest term at a place of a CJK text is found by
+        growing a piece while it begins some term (a few lookups, not one per length)."""
+        return frozenset(t[:size] for t in self.terms for size in range(1, len(t) + 1))
+
+    def longest_cjk_term(self, text: str, start: int) -> int:
+        """Length of the longest term written at ``text[start:]``, 0 when none is."""
+        found = 0
+        for end in range(start + 1, min(start + self.longest, len(text)) + 1):
+            piece = text[start:end]
+            if piece not in self.prefixes:
+                break
+            if piece in self.terms:
+                found = end - start
+        return found
 
 
 def term_files(folder: Path) -> list[Path]:
@@ -244,12 +264,10 @@ def _cjk_units(text: str, table: TermTable | None, fallback: bool = False) -> li
             else:
                 i += 1
             continue
-        for size in range(min(table.longest if table else 0, len(text) - i), 0, -1):
-            alternatives = _lookup(table, text[i : i + size], "zh")
-            if alternatives:
-                units += _units_for(alternatives)
-                i += size
-                break
+        size = table.longest_cjk_term(text, i) if table else 0
+        if size:
+            units += _units_for(table.terms[text[i : i + size]])
+            i += size
         else:
             longest = min(CEDICT_LONGEST, len(text) - i) if fallback else 0
             for size in range(longest, 1, -1):
@@ -312,6 +330,18 @@ class ConceptMatch:
     matched: int  # distinct title stems found
     title_stems: int  # distinct stems in the title (and keywords, in a keyword index)
     distinctive: int  # how many found stems are rare in the catalog
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The most any entry of an index can match of a text: how many of its stems the index
+    knows, how many of those are distinctive, and the share of the text's weight in units
+    holding a known stem (no entry's precision exceeds it). A passage that cannot reach a
+    rule's minimums is decided without ranking (most passages describe no paper)."""
+
+    stems: int
+    distinctive: int
+    precision: float
 
 
 # Entries whose stems are split at a time when building the arrays: bounds the builder's
@@ -530,6 +560,9 @@ class ConceptIndex:
         self._frequency = np.diff(self.post_ptr).tolist()
         total = max(len(self.indptr) - 1, 1)
         self.unseen_idf = math.log((total + 1) / 0.5)
+        self._distinctive = (np.diff(self.post_ptr) <= self.distinctive_max_titles) | (
+            self.idf >= self.distinctive_idf_share * self.unseen_idf
+        )
 
     def weight(self, stem: str) -> float:
         position = self.stem_ids.get(stem)
@@ -550,28 +583,20 @@ class ConceptIndex:
         position = self.stem_ids[stem]
         return self.post_rows[self.post_ptr[position] : self.post_ptr[position + 1]]
 
-    def _rows(self, entries: np.ndarray) -> sparse.csr_matrix:
-        """The weight matrix's rows of ``entries`` (entries x stems, each cell the stem's
-        weight), gathered from the arrays in their stored order: the same sums as a slice of
-        the whole matrix."""
+    def _gather(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The stems of ``entries`` as flat arrays, in their stored order: the row (position
+        in ``entries``) and the stem id of each."""
         starts = self.indptr[entries]
         sizes = self.indptr[entries + 1] - starts
-        indptr = np.zeros(len(entries) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=indptr[1:])
-        positions = np.repeat(starts - indptr[:-1], sizes) + np.arange(indptr[-1])
-        indices = np.asarray(self.indices[positions])
-        return sparse.csr_matrix(
-            (self.idf[indices], indices, indptr), shape=(len(entries), len(self.vocabulary))
-        )
+        ends = np.cumsum(sizes)
+        total = int(ends[-1]) if len(ends) else 0
+        positions = np.repeat(starts - (ends - sizes), sizes) + np.arange(total)
+        return np.repeat(np.arange(len(entries)), sizes), np.asarray(self.indices[positions])
 
-    def _candidates(self, query: _Query) -> tuple[np.ndarray, np.ndarray]:
-        """The entries sharing the most (idf-weighted) words with the query, with that shared
-        weight, drawn from the postings of its words, rarest first: all of them, up to a
-        budget, so that no entry is missed because of where it stands in a postings list.
-        The shared weights are one sparse product, rounded so that ties break by entry."""
-        known = [s for s in query.stems if s in self.stem_ids]
-        if not known:
-            return np.zeros(0, dtype=np.int32), np.zeros(0)
+    def _pool(self, known: list[str]) -> np.ndarray:
+        """The entries holding the query's known stems, drawn from their postings, rarest
+        first: all of them, up to a budget, so that no entry is missed because of where it
+        stands in a postings list."""
         chosen: list[np.ndarray] = []
         size = 0
         for stem in sorted(known, key=lambda s: (-self.weight(s), s)):
@@ -580,34 +605,68 @@ class ConceptIndex:
                 break
             chosen.append(postings[:CANDIDATE_POOL])
             size += len(chosen[-1])
-        pool = np.unique(np.concatenate(chosen))
-        in_query = np.zeros(len(self.vocabulary))
-        in_query[[self.stem_ids[s] for s in known]] = 1.0
-        shared = np.round(self._rows(pool) @ in_query, SHARED_DECIMALS)
-        best = np.lexsort((pool, -shared))[:MAX_CANDIDATES]
-        return pool[best], shared[best]
+        return np.unique(np.concatenate(chosen))
 
     def title_stems(self, paper_id: str) -> frozenset[str]:
         entry = self.title_index[paper_id]
         stems = self.indices[self.indptr[entry] : self.indptr[entry + 1]]
         return frozenset(self.vocabulary[i] for i in stems.tolist())
 
+    def reach(self, units: list[Unit]) -> Reach:
+        if not units:
+            return Reach(0, 0, 0.0)
+        query = _Query(units, [max(self.weight(s) for s in u) for u in units])
+        known = {s for s in query.stems if s in self.stem_ids}
+        covered = math.fsum(w for w, u in zip(query.unit_weights, units, strict=True) if u & known)
+        share = covered / query.total_weight if query.total_weight else 0.0
+        return Reach(len(known), sum(map(self.distinctive, known)), share)
+
     def rank(
         self, units: list[Unit], limit: int = 3, titles_only: bool = False, by_recall: bool = False
     ) -> list[ConceptMatch]:
         """Best papers for the units, by F-score of recall and precision (or by recall of
-        the title alone), one entry each."""
+        the title alone), one entry each.
+
+        The candidates are the entries sharing the most (idf-weighted) stems with the units;
+        every score is an array operation over the stems of the candidates, gathered once.
+        Shared weights are summed in each entry's stored stem order and rounded, so that ties
+        break by entry, the same in every process."""
         if not units:
             return []
         query = _Query(units, [max(self.weight(s) for s in u) for u in units])
-        entries, shared = self._candidates(query)
-        keep = self.entry_weights[entries] > 0
-        if titles_only:
-            keep &= entries < self.n_titles
-        entries, shared = entries[keep], shared[keep]
-        if not len(entries):
+        known = sorted(s for s in query.stems if s in self.stem_ids)
+        if not known:
             return []
-        recall, precision, matched, distinctive = self._scores(entries, shared, query)
+        pool = self._pool(known)
+        rows, stems = self._gather(pool)
+        # Which query stem (column, in ``known`` order) each gathered stem is, if any.
+        known_ids = np.array([self.stem_ids[s] for s in known])
+        order = np.argsort(known_ids)
+        slot = np.minimum(np.searchsorted(known_ids[order], stems), len(known) - 1)
+        found = known_ids[order][slot] == stems
+        column = order[slot]
+        shared = np.round(
+            np.bincount(rows[found], weights=self.idf[stems[found]], minlength=len(pool)),
+            SHARED_DECIMALS,
+        )
+        best = np.lexsort((pool, -shared))[:MAX_CANDIDATES]
+        keep = self.entry_weights[pool[best]] > 0
+        if titles_only:
+            keep &= pool[best] < self.n_titles
+        best = best[keep]
+        if not len(best):
+            return []
+        # Which query stems each candidate holds.
+        position = np.full(len(pool), -1)
+        position[best] = np.arange(len(best))
+        candidate = position[rows]
+        held = found & (candidate >= 0)
+        hits = np.zeros((len(best), len(known)), dtype=bool)
+        hits[candidate[held], column[held]] = True
+        entries = pool[best]
+        recall, precision = self._recall_precision(entries, shared[best], hits, known, query)
+        distinctive = (hits & self._distinctive[known_ids]).sum(axis=1)
+        matched = hits.sum(axis=1)
         total = recall + precision
         f = np.divide(2 * recall * precision, total, out=np.zeros_like(total), where=total > 0)
         # One entry per paper (the best F-score; the first candidate of equal ones), then the
@@ -617,7 +676,7 @@ class ConceptIndex:
         _, first = np.unique(papers[by_f], return_index=True)
         chosen = by_f[first]
         primary = recall[chosen] if by_recall else f[chosen]
-        order = chosen[np.lexsort((papers[chosen], -primary))][:limit]
+        ranked = chosen[np.lexsort((papers[chosen], -primary))][:limit]
         return [
             ConceptMatch(
                 self.ids[papers[i]].decode(),
@@ -627,25 +686,26 @@ class ConceptIndex:
                 int(self.indptr[entries[i] + 1] - self.indptr[entries[i]]),
                 int(distinctive[i]),
             )
-            for i in order
+            for i in ranked
         ]
 
-    def _scores(
-        self, entries: np.ndarray, shared: np.ndarray, query: _Query
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Recall, precision, matched and distinctive stems of every candidate entry, as
-        array operations: which query stems each entry holds, and so which of the query's
-        units it covers."""
-        stems = sorted(s for s in query.stems if s in self.stem_ids)
-        hits = self._rows(entries)[:, [self.stem_ids[s] for s in stems]].toarray() > 0
-        units = np.zeros((len(stems), len(query.unit_weights)))
-        for row, stem in enumerate(stems):
+    def _recall_precision(
+        self,
+        entries: np.ndarray,
+        shared: np.ndarray,
+        hits: np.ndarray,
+        known: list[str],
+        query: _Query,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Recall (the shared weight's share of the entry's) and precision (the share of the
+        query's weight in units holding a stem of the entry) of each candidate."""
+        units = np.zeros((len(known), len(query.unit_weights)))
+        for row, stem in enumerate(known):
             units[row, query.units_of[stem]] = 1.0
         covered = (hits.astype(float) @ units) > 0
         precision = np.round(covered @ query.weights / query.total_weight, SHARED_DECIMALS)
         recall = np.round(shared / self.entry_weights[entries], SHARED_DECIMALS)
-        rare = np.array([self.distinctive(s) for s in stems], dtype=bool)
-        return recall, precision, hits.sum(axis=1), (hits & rare).sum(axis=1)
+        return recall, precision
 
 
 class _Query:

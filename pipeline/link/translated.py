@@ -84,7 +84,10 @@ def decide_translated(
     no catalog title or alias (then it is not a mention). Two words link only to a whole
     title or alias ("Model Konsistensi"): a heading such as "Transformer 架構" is part of many
     titles."""
-    ranked = concepts.rank(translate(surface, language, term_tables, dictionary=True))
+    units = translate(surface, language, term_tables, dictionary=True)
+    if concepts.reach(units).stems < 2:  # every outcome below needs two matched stems
+        return None
+    ranked = concepts.rank(units)
     if not ranked:
         return None
     top, f = ranked[0], f_score(ranked[0])
