@@ -113,6 +113,15 @@ def store_folder(cache_dir: Path, kind: str, key: str) -> Path:
     return cache_dir / f"{kind}-{key}.arrays"
 
 
+def memory_map(array: object) -> np.memmap | None:
+    """The file map ``array`` reads (stored arrays are plain views of one), if any."""
+    while isinstance(array, np.ndarray):
+        if isinstance(array, np.memmap):
+            return array
+        array = array.base
+    return None
+
+
 def read_arrays(cache_dir: Path | None, kind: str, key: str) -> dict[str, np.ndarray] | None:
     """The stored arrays of ``key``, memory-mapped read-only, or None when absent or damaged
     (then they are rebuilt)."""
@@ -121,7 +130,11 @@ def read_arrays(cache_dir: Path | None, kind: str, key: str) -> dict[str, np.nda
     folder = store_folder(cache_dir, kind, key)
     try:
         names = json.loads((folder / ARRAYS_MANIFEST).read_text(encoding="utf-8"))["arrays"]
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in names}
+        # Plain views of the maps: indexing a np.memmap makes a memmap object each time,
+        # which the matcher's lookups (hundreds of thousands per run) pay for.
+        arrays = {
+            name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in names
+        }
     except (OSError, ValueError, KeyError, TypeError):
         return None
     with contextlib.suppress(OSError):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from pipeline.catalog import Catalog, load_catalog
+from pipeline.catalog_store import memory_map
 from pipeline.config import DEFAULT_TERMS
 from pipeline.language import segment_lines
 from pipeline.link.authors import reference_sentence, specific_words
@@ -178,7 +178,7 @@ def test_a_stored_author_index_decides_as_the_one_built_in_memory(
     terms = load_term_tables(DEFAULT_TERMS)
     Matcher(catalog, LinkPolicy(), terms, cache_dir=tmp_path / "cache")  # builds and stores
     stored = Matcher(catalog, LinkPolicy(), terms, cache_dir=tmp_path / "cache")
-    assert isinstance(stored.authors._arrays["surname_rows"], np.memmap)
+    assert memory_map(stored.authors._arrays["surname_rows"]) is not None
     assert _decisions(stored) == _decisions(matcher)
     assert {d.status for d in _decisions(stored)} == {"matched", "unmatched", "ambiguous"}
 

@@ -27,7 +27,7 @@ from pipeline.link import packed
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.terms import ConceptIndex, Unit
+from pipeline.link.terms import ConceptIndex, Unit, unit_words
 
 SURNAME = r"[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?"
 AUTHOR_REFERENCE = re.compile(
@@ -221,12 +221,12 @@ class AuthorIndex:
         self,
         evidence: str,
         context_units: list[Unit],
-        overlap: Callable[[str, list[Unit]], tuple[float, int]],
+        overlap: Callable[[str, frozenset[str]], tuple[float, int]],
         policy: LinkPolicy,
         concepts: ConceptIndex,
         sentence_units: list[Unit],
     ) -> Decision:
-        """``overlap(paper_id, units)`` weighs the words of the context found in a paper's
+        """``overlap(paper_id, words)`` weighs the words of the context found in a paper's
         title and keywords (weight, number of words); ``concepts`` says how rare each word
         is in the catalog (see ``specific_words``). The context (the passage around the
         reference) weighs the candidates; the specific word that confirms one must be in the
@@ -242,20 +242,20 @@ class AuthorIndex:
         papers = [self._paper_ids[r] for r in candidates]
         if not papers:
             return Decision("unmatched", None, 0.0, "author_reference")
-        units = [u for u in context_units if not _numeric(u)]
-        rare_units = _specific_units(sentence_units, specific_words(concepts, policy))
+        words = unit_words(u for u in context_units if not _numeric(u))
+        rare_words = unit_words(_specific_units(sentence_units, specific_words(concepts, policy)))
 
         def confirmed(paper_id: str) -> bool:
-            return overlap(paper_id, rare_units)[1] >= policy.author_specific_words
+            return overlap(paper_id, rare_words)[1] >= policy.author_specific_words
 
         if len(papers) == 1 and year:
             # The catalog's only paper by that author in that year may still not be the one
             # cited (the cited one is often not on arXiv): a word of its topic must be near.
-            _, words = overlap(papers[0], units)
-            if words >= policy.author_year_context_words and confirmed(papers[0]):
+            _, found = overlap(papers[0], words)
+            if found >= policy.author_year_context_words and confirmed(papers[0]):
                 return Decision("matched", papers[0], policy.author_score, "author_year")
             return Decision("unmatched", None, 0.0, "author_year_unconfirmed")
-        ranked = sorted(((*overlap(p, units), p) for p in papers), reverse=True)
+        ranked = sorted(((*overlap(p, words), p) for p in papers), reverse=True)
         top, top_words, top_paper = ranked[0]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         if (
@@ -301,8 +301,8 @@ AUTHOR_STORE_SOURCE = "\x1f".join(
 
 
 def context_overlap(
-    stems: frozenset[str], units: list[Unit], weight: Callable[[str], float]
+    stems: frozenset[str], words: frozenset[str], weight: Callable[[str], float]
 ) -> tuple[float, int]:
-    """Weight and number of ``stems`` found in the units."""
-    found = [s for s in stems if any(s in u for u in units)]
+    """Weight and number of ``stems`` found among ``words`` (a context's ``unit_words``)."""
+    found = stems & words
     return math.fsum(weight(s) for s in found), len(found)

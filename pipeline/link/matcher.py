@@ -25,13 +25,13 @@ from pipeline.link.terms import (
     CONCEPT_ARRAYS_SOURCE,
     ConceptIndex,
     TermTable,
-    Unit,
     concept_arrays,
     english_stems,
     keyword_stems,
     load_term_tables,
     stems_text,
     translate,
+    unit_words,
 )
 from pipeline.link.text import TOKEN
 from pipeline.link.title_index import TitleIndex, compact_title, normalize_title
@@ -135,7 +135,7 @@ class Matcher:
         units = translate(context, language, self.term_tables)
         own = set(english_stems(self.names.display.get(key, key))) | {key}
         stems = self._evidence_stems(decision.paper_id) - own
-        _, words = context_overlap(stems, units, self.concepts.weight)
+        _, words = context_overlap(stems, unit_words(units), self.concepts.weight)
         if words >= self.policy.mined_name_context_words:
             return Decision("matched", decision.paper_id, decision.score, "alias_mined")
         if document is not None and _bare_line(context, key, self.policy):
@@ -162,8 +162,8 @@ class Matcher:
         rule as author references), else still ambiguous between them all."""
         if decision.status != "ambiguous":
             return decision
-        units = translate(context, language, self.term_tables)
-        ranked = sorted(((*self._overlap(p, units), p) for p in decision.candidates), reverse=True)
+        words = unit_words(translate(context, language, self.term_tables))
+        ranked = sorted(((*self._overlap(p, words), p) for p in decision.candidates), reverse=True)
         (top, top_words, top_paper), (runner_up, *_) = ranked[0], ranked[1]
         if top_words >= self.policy.author_context_min_words and (
             runner_up == 0 or top >= self.policy.author_context_ratio * runner_up
@@ -193,12 +193,12 @@ class Matcher:
         own = units if sentence is None else translate(sentence, language, self.term_tables)
         return self.authors.decide(evidence, units, self._overlap, self.policy, self.concepts, own)
 
-    def _overlap(self, paper_id: str, units: list[Unit]) -> tuple[float, int]:
-        """Weight and number of the paper's title and keyword stems found in the units."""
+    def _overlap(self, paper_id: str, words: frozenset[str]) -> tuple[float, int]:
+        """Weight and number of the paper's title and keyword stems found among ``words``."""
         stems = self.concepts.title_stems(paper_id)
         if paper_id in self.profiles.title_index:
             stems |= self.profiles.title_stems(paper_id)
-        return context_overlap(stems, units, self.concepts.weight)
+        return context_overlap(stems, words, self.concepts.weight)
 
 
 def _bare_line(line: str, name: str, policy: LinkPolicy) -> bool:

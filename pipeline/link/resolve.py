@@ -10,8 +10,10 @@ nearby overrides it, and a fuzzy title on its line that points elsewhere takes t
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -55,6 +57,15 @@ def mention_id(source_file: str, start: int, end: int, kind: str) -> str:
     return hashlib.sha256(key).hexdigest()[:20]
 
 
+# A candidate row (the columns of ``candidates.CANDIDATE_COLUMNS``).
+Candidate = dict[str, Any]
+
+
+def _absent(value: object) -> bool:
+    """A missing value of a candidate's column (None, or NaN from pandas)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
@@ -84,7 +95,7 @@ def _beside_id(decision: Decision, ids_on_line: list[Decision], standalone: bool
 
 
 def _soft_decisions(
-    candidates: pd.DataFrame,
+    candidates: dict[int, Candidate],
     matcher: Matcher,
     taken: list[tuple[int, int]],
     title_spans: list[tuple[int, int]],
@@ -93,11 +104,13 @@ def _soft_decisions(
     mentions. Of overlapping ones a matched one is kept, a title before a description (the
     paragraph around a title is vaguer evidence than the title), then the longest (it holds
     all the evidence of the shorter: "QLoRA: ..." rather than the part after the colon)."""
-    soft = candidates[
-        candidates["kind"].isin(["translated_title", "description"]) & candidates["evidence"].isna()
-    ]
+    soft = {
+        index: row
+        for index, row in candidates.items()
+        if row["kind"] in ("translated_title", "description") and _absent(row["evidence"])
+    }
     found = []
-    for index, row in soft.iterrows():
+    for index, row in soft.items():
         decide = (
             matcher.decide_translated
             if row["kind"] == "translated_title"
@@ -119,17 +132,17 @@ def _soft_decisions(
             )
     decisions = {}
     for *_, index, decision in sorted(found):
-        start, end = candidates.at[index, "start"], candidates.at[index, "end"]
+        start, end = candidates[index]["start"], candidates[index]["end"]
         if any(s < end and start < e for s, e in taken):
             continue
         taken.append((start, end))
         decisions[index] = decision
-        if candidates.at[index, "kind"] == "translated_title":
+        if candidates[index]["kind"] == "translated_title":
             title_spans.append((start, end))
     return decisions
 
 
-def _title_decision(row: pd.Series, matcher: Matcher, ids_on_line: list[Decision]) -> Decision:
+def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision]) -> Decision:
     """A written English title: a catalog paper's, the paper of an id beside it, or a paper
     outside the catalog (only in quotes or a reference list). A short title of common words
     needs evidence that it is written as a title, not as a phrase."""
@@ -155,15 +168,14 @@ def _title_decision(row: pd.Series, matcher: Matcher, ids_on_line: list[Decision
 
 
 def _reference_list(
-    candidates: pd.DataFrame, decisions: dict[int, Decision]
+    candidates: dict[int, Candidate], decisions: dict[int, Decision]
 ) -> dict[tuple[str, str], list[Decision]]:
     """The document's reference-list entries by (first author's surname, year), each with the
     decision on its title (unmatched when it was no mention)."""
     listed: dict[tuple[str, str], list[Decision]] = {}
-    titles = candidates[
-        (candidates["kind"] == "english_title") & (candidates["evidence"] == REFERENCE)
-    ]
-    for index, row in titles.iterrows():
+    for index, row in candidates.items():
+        if row["kind"] != "english_title" or row["evidence"] != REFERENCE:
+            continue
         line = row["context"]
         entry = reference_entry(line) if isinstance(line, str) else None
         if entry is None or line[entry.title_start : entry.title_end] != row["surface"]:
@@ -173,15 +185,20 @@ def _reference_list(
     return listed
 
 
-def _document_stems(candidates: pd.DataFrame, matcher: Matcher) -> Callable[[], frozenset[str]]:
+def _document_stems(
+    candidates: dict[int, Candidate], matcher: Matcher
+) -> Callable[[], frozenset[str]]:
     """The English stems of every line that holds a candidate, worked out once and only when
     asked for (most documents have no mined name to confirm)."""
 
     @lru_cache(maxsize=1)
     def stems() -> frozenset[str]:
-        lines = candidates[["line", "context", "language"]].dropna(subset=["context"])
+        lines: dict[int, tuple[str, str]] = {}
+        for row in candidates.values():
+            if not _absent(row["context"]):
+                lines.setdefault(row["line"], (row["context"], row["language"]))
         found: set[str] = set()
-        for _, text, language in lines.drop_duplicates("line").itertuples(index=False):
+        for text, language in lines.values():
             for unit in translate(text, language, matcher.term_tables):
                 found.update(unit)
         return frozenset(found)
@@ -189,16 +206,23 @@ def _document_stems(candidates: pd.DataFrame, matcher: Matcher) -> Callable[[], 
     return stems
 
 
-def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
+def resolve_document(frame: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
     """Decide every candidate of one document; inline title runs that resemble no catalog
     title are not mentions and are dropped here."""
+    # Plain records: a document has thousands of candidates, and a pandas row per access
+    # cost more than the decisions.
+    candidates: dict[int, Candidate] = frame.to_dict("index")  # type: ignore[assignment]
+
+    def of_kind(kind: str) -> list[tuple[int, Candidate]]:
+        return [(index, row) for index, row in candidates.items() if row["kind"] == kind]
+
     decisions: dict[int, Decision] = {}
     ids_by_line: dict[int, list[Decision]] = {}
-    for index, row in candidates[candidates["kind"] == "arxiv_id"].iterrows():
+    for index, row in of_kind("arxiv_id"):
         decisions[index] = matcher.decide_arxiv(row["evidence"])
         ids_by_line.setdefault(row["line"], []).append(decisions[index])
     title_spans: list[tuple[int, int]] = []
-    for index, row in candidates[candidates["kind"] == "english_title"].iterrows():
+    for index, row in of_kind("english_title"):
         decision = _title_decision(row, matcher, ids_by_line.get(row["line"], []))
         if decision.status == "unmatched" and not row["standalone"]:
             continue
@@ -206,33 +230,38 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
         if decision.status != "unmatched":
             title_spans.append((row["start"], row["end"]))
     decisions.update(_soft_decisions(candidates, matcher, list(title_spans), title_spans))
-    sentences = candidates[(candidates["kind"] == "description") & candidates["evidence"].isna()]
+    descriptions = of_kind("description")
+    sentences = [row for _, row in descriptions if _absent(row["evidence"])]
 
-    def context(row: pd.Series) -> str:
+    def around(row: Candidate) -> list[Candidate]:
+        return [s for s in sentences if s["start"] <= row["start"] and s["end"] >= row["end"]]
+
+    def context(row: Candidate) -> str:
         """The sentence around a mention, else its line, else its own text."""
-        around = sentences[(sentences["start"] <= row["start"]) & (sentences["end"] >= row["end"])]
-        if len(around):
-            return around["surface"].iloc[0]
+        found = around(row)
+        if found:
+            return found[0]["surface"]
         return row["context"] if isinstance(row["context"], str) else row["surface"]
 
-    def own_sentence(row: pd.Series) -> str | None:
+    def own_sentence(row: Candidate) -> str | None:
         """An author reference's own sentence, cut from the widest passage around it."""
-        around = sentences[(sentences["start"] <= row["start"]) & (sentences["end"] >= row["end"])]
-        if not len(around):
+        found = around(row)
+        if not found:
             return None
-        widest = around.loc[(around["end"] - around["start"]).idxmax()]
+        widest = max(found, key=lambda s: s["end"] - s["start"])  # the first of equal ones
         offset = int(widest["start"])
         return reference_sentence(widest["surface"], row["start"] - offset, row["end"] - offset)
 
     document = _document_stems(candidates, matcher)
-    for index, row in candidates[candidates["kind"] == "name"].iterrows():
+    for index, row in of_kind("name"):
         if not _covered(title_spans, row["start"], row["end"]):
             decisions[index] = matcher.decide_name_in(
                 row["evidence"], context(row), row["language"], document
             )
     listed = _reference_list(candidates, decisions)
-    authors = candidates[(candidates["kind"] == "description") & candidates["evidence"].notna()]
-    for index, row in authors.iterrows():
+    for index, row in descriptions:
+        if _absent(row["evidence"]):
+            continue
         if _covered(title_spans, row["start"], row["end"]):
             continue  # "word2vec Explained: Deriving Mikolov et al.'s ...": part of a title
         decisions[index] = decide_from_reference_list(
@@ -242,7 +271,7 @@ def resolve_document(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame
         )
     rows = []
     for index, decision in decisions.items():
-        row = candidates.loc[index]
+        row = candidates[index]
         arxiv_id = None
         if decision.status == "matched":
             arxiv_id = matcher.arxiv_by_paper.get(

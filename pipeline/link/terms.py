@@ -225,6 +225,11 @@ def load_term_tables(folder: Path) -> dict[str, TermTable]:
 Unit = frozenset[str]
 
 
+def unit_words(units: Iterable[Unit]) -> frozenset[str]:
+    """Every stem of the units: what a set of a paper's stems is intersected with."""
+    return frozenset().union(*units)
+
+
 def _lookup(table: TermTable | None, word: str, language: str) -> tuple[tuple[str, ...], ...]:
     if table is None:
         return ()

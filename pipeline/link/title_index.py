@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from pipeline.catalog_store import cached_arrays, store_key
+from pipeline.catalog_store import cached_arrays, memory_map, store_key
 
 NON_WORD = re.compile(r"[\W_]+")
 
@@ -119,15 +119,17 @@ class _Slices:
     def __init__(self, array: np.ndarray) -> None:
         self._array = array
         self._file: int | None = None
-        if isinstance(array, np.memmap) and array.filename:
-            self._file = os.open(array.filename, os.O_RDONLY)
+        mapped = memory_map(array)
+        if mapped is not None and mapped.filename and mapped.size == array.size:
+            self._offset = mapped.offset
+            self._file = os.open(mapped.filename, os.O_RDONLY)
             weakref.finalize(self, os.close, self._file)
 
     def __call__(self, start: int, stop: int) -> np.ndarray:
         if self._file is None:
             return self._array[start:stop]
         size = self._array.dtype.itemsize
-        data = os.pread(self._file, (stop - start) * size, self._array.offset + start * size)
+        data = os.pread(self._file, (stop - start) * size, self._offset + start * size)
         return np.frombuffer(data, dtype=self._array.dtype)
 
 
