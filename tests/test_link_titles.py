@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from pipeline.catalog import load_catalog
+from pipeline.catalog_store import memory_map
+from pipeline.config import DEFAULT_CATALOG
 from pipeline.language import Segment, segment_lines
+from pipeline.link.matcher import catalog_title_keys, derive_columns
 from pipeline.link.policy import LinkPolicy
+from pipeline.link.title_index import compact_title
 from pipeline.link.titles import (
     PAPER_LINK,
     TitleKeys,
@@ -163,3 +170,29 @@ def test_the_text_of_a_link_to_another_page_is_no_paper_outside_the_catalog() ->
     ((start, end, alone, evidence),) = title_spans(line, Segment(0, len(line), "ms"), LinkPolicy())
     assert evidence == "linked"
     assert not outside_title(line[start:end], evidence, alone, LinkPolicy())
+
+
+def test_title_keys_hold_only_titles_of_enough_words() -> None:
+    assert compact_title("Attention Is All You Need") in KEYS
+    assert compact_title("Large Language Models") not in KEYS  # three words
+    assert compact_title("Attention Is All You") not in KEYS
+    assert None not in KEYS
+    assert KEYS.longest == len(
+        compact_title(
+            "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding"
+        )
+    )
+    assert not TitleKeys.of_titles(["Large Language Models"], 4)
+
+
+def test_stored_title_keys_open_mapped_and_hold_the_same_titles(tmp_path: Path) -> None:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    stored = derive_columns(catalog.papers)
+    policy = LinkPolicy()
+    opened = catalog_title_keys(catalog, stored, tmp_path, policy)
+    assert memory_map(opened._hashes) is not None
+    built = TitleKeys.of_titles(catalog.papers["title"], policy.embedded_title_min_words)
+    keys = [compact_title(t) for t in catalog.papers["title"]]
+    assert [k in opened for k in keys] == [k in built for k in keys]
+    assert sum(k in opened for k in keys) > 500
+    assert opened.longest == built.longest

@@ -35,7 +35,13 @@ from pipeline.link.terms import (
 )
 from pipeline.link.text import TOKEN
 from pipeline.link.title_index import TitleIndex, compact_title, normalize_title
-from pipeline.link.titles import TitleKeys, decide_title, title_words
+from pipeline.link.titles import (
+    TitleKeys,
+    decide_title,
+    title_key_arrays,
+    title_key_hash,
+    title_words,
+)
 from pipeline.link.translated import decide_translated
 
 
@@ -67,11 +73,7 @@ class Matcher:
         self.titles = titles
         if stored is None:
             stored = derive_columns(papers)
-        self.title_keys = TitleKeys(
-            stored["title_key"].tolist(),
-            stored["title_words"].tolist(),
-            policy.embedded_title_min_words,
-        )
+        self.title_keys = catalog_title_keys(catalog, stored, cache_dir, policy)
         self.names = catalog_names(catalog, policy, cache_dir)
         self.concepts = catalog_concepts(catalog, stored, cache_dir, policy)
         # Keywords written by hand describe a paper well enough to recognise it from a
@@ -315,6 +317,28 @@ def catalog_concepts(
         arrays = concept_columns(catalog.papers, stored)
     pa.default_memory_pool().release_unused()  # the builder's Arrow buffers, kept otherwise
     return ConceptIndex.from_arrays(arrays, policy)
+
+
+_TITLE_KEYS_SOURCE = "\x1f".join(
+    (_DERIVATION_SOURCE, inspect.getsource(title_key_arrays), inspect.getsource(title_key_hash))
+)
+
+
+def catalog_title_keys(
+    catalog: Catalog, stored: pd.DataFrame, cache_dir: Path | None, policy: LinkPolicy
+) -> TitleKeys:
+    """The catalog's ``TitleKeys``, stored per catalog sha256 in ``cache_dir`` and opened
+    memory-mapped. ``stored``: ``catalog_derived``."""
+
+    def build() -> dict[str, np.ndarray]:
+        keys = title_key_arrays(stored["title_key"].tolist(), stored["title_words"].tolist())
+        return {**keys, "catalog_rows": np.array([len(catalog)])}
+
+    key = store_key(catalog.sha256, _TITLE_KEYS_SOURCE)
+    arrays = cached_arrays(cache_dir, "title-keys", key, build)
+    if int(arrays["catalog_rows"][0]) != len(catalog):  # another catalog's: never trusted
+        arrays = build()
+    return TitleKeys(arrays, policy.embedded_title_min_words)
 
 
 def build_matcher(
