@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,20 +179,26 @@ def store(
     """Cache every readable document of ``sources`` (which carries its language); returns how
     many entries were written. The first entry that cannot be written (read-only or full
     folder) ends the caching with one warning; the run itself goes on."""
-    by_file = dict(tuple(mentions.groupby("source_file", sort=False)))
-    runner_up_by_id = runner_up.set_index("mention_id", drop=False)
+    # Records of all documents at once, then shared out (a pandas selection per document
+    # took longer than writing the files).
+    by_file: dict[str, list[dict]] = defaultdict(list)
+    for record in _records(mentions, MENTION_COLUMNS):
+        by_file[record["source_file"]].append(record)
+    file_of = {m["mention_id"]: file for file, own in by_file.items() for m in own}
+    runner_up_by_file: dict[str, list[dict]] = defaultdict(list)
+    for record in _records(runner_up, RUNNER_UP_COLUMNS):
+        if record["mention_id"] in file_of:
+            runner_up_by_file[file_of[record["mention_id"]]].append(record)
     written = 0
     for row in sources.itertuples():
         if not isinstance(row.text, str):
             continue
-        own = by_file.get(row.source_file, mentions.iloc[0:0])
-        own_runner_up = runner_up_by_id.loc[runner_up_by_id.index.intersection(own["mention_id"])]
         entry = {
             "source_file": row.source_file,
             "sha256": row.sha256,
             "language": row.language,
-            "mentions": _records(own, MENTION_COLUMNS),
-            "runner_up": _records(own_runner_up, RUNNER_UP_COLUMNS),
+            "mentions": by_file.get(row.source_file, []),
+            "runner_up": runner_up_by_file.get(row.source_file, []),
         }
         key = document_key(fingerprint, row.source_file, row.sha256)
         try:
