@@ -13,6 +13,7 @@ from pipeline.link.authors import AuthorIndex, find_author_references, first_aut
 from pipeline.link.matcher import (
     Matcher,
     catalog_concepts,
+    catalog_profiles,
     concept_columns,
     curated_aliases,
     derive_columns,
@@ -533,3 +534,16 @@ def test_the_longest_cjk_term_is_found_by_its_prefixes() -> None:
     found = [table.longest_cjk_term(text, start) for start in range(len(text))]
     assert found == [brute_force(start) for start in range(len(text))]
     assert sum(found) > 10
+
+
+def test_papers_described_by_hand_are_stored_once_per_catalog(tmp_path: Path) -> None:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    papers = catalog.papers
+    by_hand = {p for p, k in zip(papers["paper_id"], papers["keywords"], strict=True) if k}
+    assert len(by_hand) > 100
+    for _ in range(2):  # built and stored, then read back mapped
+        profiles = catalog_profiles(catalog, tmp_path)
+        matcher = Matcher(catalog, LinkPolicy(), cache_dir=tmp_path)
+        assert set(matcher.profiles.title_index) == by_hand
+    assert memory_map(profiles["described_rows"]) is not None
+    assert not profiles["abstract_keywords"].any()

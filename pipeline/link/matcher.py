@@ -15,7 +15,7 @@ from pipeline.catalog import Catalog, split_aliases, split_keywords
 from pipeline.catalog_store import cached_arrays, cached_frame, store_key
 from pipeline.language import URL_HINT
 from pipeline.link.authors import catalog_authors, context_overlap, first_author_surnames
-from pipeline.link.columns import CatalogColumns
+from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
 from pipeline.link.decision import Decision
 from pipeline.link.descriptions import decide_description
 from pipeline.link.ids import decide_arxiv
@@ -80,14 +80,15 @@ class Matcher:
         # description alone. Keywords derived from an abstract at import do not (on real
         # abstracts they linked 7.4 % of unrelated papers): they only confirm a mined name
         # (see ``decide_name_in``); they are read from the catalog row when asked for.
-        derived = papers.get("keywords_source", pd.Series("", index=papers.index)) == "abstract"
-        described = papers[(papers["keywords"] != "") & ~derived]
-        self.abstract_keywords = derived.to_numpy(dtype=bool)
-        self.keywords = papers["keywords"]
+        profiles = catalog_profiles(catalog, cache_dir)
+        self.abstract_keywords = profiles["abstract_keywords"]
+        # Read row by row: a pandas take of a chunked Arrow column reads all of it.
+        self.keywords = ColumnValues(arrow_column(papers["keywords"]))
+        described = profiles["described_rows"].tolist()
         self.profiles = ConceptIndex(
-            described["paper_id"].tolist(),
-            described["title"].tolist(),
-            extra_stems=[keyword_stems(split_keywords(k)) for k in described["keywords"]],
+            [self.columns.paper_ids[r] for r in described],
+            [self.columns.titles[r] for r in described],
+            extra_stems=[keyword_stems(split_keywords(self.keywords[r])) for r in described],
             policy=policy,
         )
         self.authors = catalog_authors(catalog, stored["first_author"].tolist, cache_dir)
@@ -156,7 +157,7 @@ class Matcher:
             return stems | self.profiles.title_stems(paper_id)
         row = self.concepts.title_index[paper_id]  # title entries are the catalog's rows
         if self.abstract_keywords[row]:
-            return stems | keyword_stems(split_keywords(self.keywords.iloc[row]))
+            return stems | keyword_stems(split_keywords(self.keywords[row]))
         return stems
 
     def separate(self, decision: Decision, context: str, language: str) -> Decision:
@@ -317,6 +318,28 @@ def catalog_concepts(
         arrays = concept_columns(catalog.papers, stored)
     pa.default_memory_pool().release_unused()  # the builder's Arrow buffers, kept otherwise
     return ConceptIndex.from_arrays(arrays, policy)
+
+
+def profile_arrays(papers: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Which rows have keywords written by hand (``described_rows``) and which have keywords
+    derived from an abstract (``abstract_keywords``, one flag per row)."""
+    derived = papers.get("keywords_source", pd.Series("", index=papers.index)) == "abstract"
+    described = (papers["keywords"] != "") & ~derived
+    return {
+        "described_rows": np.flatnonzero(described.to_numpy(dtype=bool)),
+        "abstract_keywords": derived.to_numpy(dtype=bool),
+    }
+
+
+def catalog_profiles(catalog: Catalog, cache_dir: Path | None) -> dict[str, np.ndarray]:
+    """``profile_arrays`` of the catalog, stored per catalog sha256: finding them reads two
+    whole columns (at 2.5M rows, selecting them mapped all of the catalog file into each
+    process)."""
+    key = store_key(catalog.sha256, inspect.getsource(profile_arrays))
+    arrays = cached_arrays(cache_dir, "profiles", key, lambda: profile_arrays(catalog.papers))
+    if len(arrays["abstract_keywords"]) != len(catalog):  # another catalog's: never trusted
+        arrays = profile_arrays(catalog.papers)
+    return arrays
 
 
 _TITLE_KEYS_SOURCE = "\x1f".join(
