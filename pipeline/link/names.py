@@ -12,6 +12,7 @@ words.
 
 from __future__ import annotations
 
+import bisect
 import inspect
 import re
 import sys
@@ -110,6 +111,13 @@ class AliasFinder:
         written so (``alias_priorities``)."""
         self.priority = dict(priority)
         self.longest = max(map(len, self.priority), default=0)
+        self._sorted = sorted(self.priority)
+
+    def _begins_some(self, joined: str) -> bool:
+        """Whether some alias's chunks run together begin with ``joined``: if none does, no
+        longer run of chunks is an alias either (most chunks of a text begin none)."""
+        position = bisect.bisect_left(self._sorted, joined)
+        return position < len(self._sorted) and self._sorted[position].startswith(joined)
 
     def __bool__(self) -> bool:
         return bool(self.priority)
@@ -143,7 +151,7 @@ class AliasFinder:
                 if gap > 1 or (gap == 1 and text[chunks[j - 1][1]] not in CHUNK_SEPARATORS):
                     break
             joined += chunks[j][2]
-            if len(joined) > self.longest:
+            if len(joined) > self.longest or not self._begins_some(joined):
                 break
             priority = self.priority.get(joined)
             found = priority is not None and _free_after(text, chunks[j][1], end)
