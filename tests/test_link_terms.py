@@ -547,3 +547,35 @@ def test_papers_described_by_hand_are_stored_once_per_catalog(tmp_path: Path) ->
         assert set(matcher.profiles.title_index) == by_hand
     assert memory_map(profiles["described_rows"]) is not None
     assert not profiles["abstract_keywords"].any()
+
+
+def test_latin_translation_tries_long_terms_only_where_one_begins() -> None:
+    """Trying every length at every word finds the same units as trying only the lengths a
+    term begins with the word: the shortcut changes no translation."""
+    tables = load_term_tables(DEFAULT_TERMS)
+
+    def every_length(text: str, language: str) -> list[frozenset[str]]:
+        table = tables[language]
+        words = [w.casefold() for w in terms.LATIN_TOKEN.findall(text)]
+        units: list[frozenset[str]] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(table.longest_words, len(words) - i), 0, -1):
+                found = terms._lookup(table, " ".join(words[i : i + size]), language)
+                if found:
+                    units += terms._units_for(found)
+                    i += size
+                    break
+            else:
+                word = words[i]
+                stopwords = terms.foreign_stopwords(language)
+                if word not in terms.STOPWORDS and word not in stopwords and len(word) > 1:
+                    units.append(frozenset([terms.stem(word)]))
+                i += 1
+        return units
+
+    for language in ("de", "ms"):
+        phrases = sorted(t for t in tables[language].terms if " " in t)
+        assert phrases, language
+        text = " und ".join(f"{p} {p.split()[0]}en Modelle" for p in phrases[:200])
+        assert translate(text, language, tables) == every_length(text, language)

@@ -135,6 +135,11 @@ class TermTable:
         growing a piece while it begins some term (a few lookups, not one per length)."""
         return frozenset(t[:size] for t in self.terms for size in range(1, len(t) + 1))
 
+    @cached_property
+    def phrase_starts(self) -> frozenset[str]:
+        """The first word of every term of several words."""
+        return frozenset(t.split(" ", 1)[0] for t in self.terms if " " in t)
+
     def longest_cjk_term(self, text: str, start: int) -> int:
         """Length of the longest term written at ``text[start:]``, 0 when none is."""
         found = 0
@@ -310,10 +315,13 @@ def translate(
     words = [w.casefold() for w in LATIN_TOKEN.findall(text)]
     stopwords = foreign_stopwords(language)
     longest = table.longest_words if table else 1
+    starts = table.phrase_starts if table else frozenset()
     units: list[Unit] = []
     i = 0
     while i < len(words):
-        for size in range(min(longest, len(words) - i), 0, -1):
+        # Only a word that begins a term of several words can begin a longer match.
+        most = min(longest, len(words) - i) if words[i] in starts else 1
+        for size in range(most, 0, -1):
             alternatives = _lookup(table, " ".join(words[i : i + size]), language)
             if alternatives:
                 units += _units_for(alternatives)
