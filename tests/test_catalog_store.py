@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -144,3 +147,34 @@ def test_object_arrays_are_never_stored(tmp_path: Path, caplog) -> None:
     assert "not cached" in caplog.text
     assert read_arrays(tmp_path, "kind", "key") is None
     assert list(tmp_path.iterdir()) == []
+
+
+def _build_slowly(cache_dir: Path, builds: Path) -> list[int]:
+    """cached_arrays in another process, with a build that takes a while and leaves a mark."""
+
+    def build() -> dict[str, np.ndarray]:
+        (builds / f"{os.getpid()}").touch()
+        time.sleep(1.0)
+        return {"postings": np.arange(7)}
+
+    return cached_arrays(cache_dir, "kind", "key", build)["postings"].tolist()
+
+
+def test_processes_starting_together_build_a_structure_once(tmp_path: Path) -> None:
+    builds = tmp_path / "builds"
+    builds.mkdir()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=context) as pool:
+        results = list(pool.map(_build_slowly, [tmp_path / "cache"] * 2, [builds] * 2))
+    assert results == [list(range(7))] * 2
+    assert len(list(builds.iterdir())) == 1
+
+
+def test_a_pruned_structure_takes_its_lock_file_along(tmp_path: Path) -> None:
+    for key in ("a", "b", "c", "d"):
+        cached_arrays(tmp_path, "kind", key, lambda: {"x": np.arange(3)})
+        time.sleep(0.01)  # distinct modification times
+    locks = sorted(p.name for p in (tmp_path / ".locks").iterdir())
+    folders = sorted(p.name for p in tmp_path.glob("kind-*.arrays"))
+    assert len(folders) == 3
+    assert locks == [f.removesuffix(".arrays") + ".lock" for f in folders]
