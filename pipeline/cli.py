@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.config import (
@@ -179,6 +182,19 @@ def _prefect_environment(quiet: bool) -> None:
         os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
 
 
+@contextlib.contextmanager
+def _startup_objects_frozen() -> Iterator[None]:
+    """Leave the objects that exist when a run starts (mostly the modules imported: some
+    200,000 objects that live as long as the process) out of the garbage collector's full
+    passes while it runs: each pass walked them all, 0.2 s of a seed run. Unfrozen after, so
+    an in-process caller's garbage of that moment is collected as usual."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _require_inputs(settings)
@@ -187,7 +203,8 @@ def _run(args: argparse.Namespace) -> int:
         from pipeline.catalog import CatalogRefusedError
         from pipeline.flows import NothingPublishedError, build_dataset_flow
 
-        state = build_dataset_flow(settings, return_state=True)
+        with _startup_objects_frozen():
+            state = build_dataset_flow(settings, return_state=True)
         summary = state.result(raise_on_failure=False)
         if isinstance(summary, NothingPublishedError):
             summary = summary.summary
@@ -205,7 +222,8 @@ def _run(args: argparse.Namespace) -> int:
             level=logging.WARNING if settings.quiet else logging.INFO,
             format="%(asctime)s %(levelname)s %(message)s",
         )
-        result = build_dataset(settings)
+        with _startup_objects_frozen():
+            result = build_dataset(settings)
         summary = {"published": result.published, "text": result.summary()}
     if not settings.quiet:
         print(summary["text"])

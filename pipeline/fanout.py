@@ -27,7 +27,7 @@ from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import MatchThresholds
 from pipeline.isolation import internal_error
 from pipeline.language import detect_languages
-from pipeline.link import LinkPolicy, Matcher, build_matcher, extract_all, match_all
+from pipeline.link import LinkPolicy, Matcher, build_matcher, cedict, extract_all, match_all
 
 if TYPE_CHECKING:
     from pipeline.stages import Stage
@@ -87,6 +87,7 @@ def remember_catalog(context: LinkContext, catalog: Catalog) -> None:
     """Give this process's matcher the catalog the driver already loaded (in-process runs)."""
     with _matchers_lock:
         if context not in _matchers:
+            cedict.use_store(context.index_cache_dir)
             _keep(
                 context,
                 build_matcher(catalog, context.policy, context.terms_dir, context.index_cache_dir),
@@ -95,10 +96,12 @@ def remember_catalog(context: LinkContext, catalog: Catalog) -> None:
 
 def worker_matcher(context: LinkContext) -> Matcher:
     """This process's matcher for ``context``: built on first use from the catalog's path
-    (the title index comes from its cache when present), then reused."""
+    (the title index and CC-CEDICT come from the structures cache when present), then
+    reused."""
     with _matchers_lock:
         matcher = _matchers.get(context)
         if matcher is None:
+            cedict.use_store(context.index_cache_dir)
             catalog = load_catalog(context.catalog_path, context.index_cache_dir)
             if catalog.sha256 != context.catalog_sha256:
                 raise CatalogChangedError(

