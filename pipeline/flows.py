@@ -14,7 +14,8 @@ logs one line and ends ``Failed`` without a traceback.
 # No ``from __future__ import annotations`` here: a served run builds the flow's parameter
 # model from its annotations, which must be real classes (``Settings``), not strings.
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 from prefect.schedules import Cron
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Failed, State
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.types.entrypoint import EntrypointType
@@ -95,6 +97,22 @@ def task_runner(settings: Settings) -> TaskRunner:
     return ProcessPoolTaskRunner(max_workers=settings.workers)
 
 
+@contextmanager
+def driver_api() -> Iterator[None]:
+    """Task runs report to the API this flow run uses. Without a configured server that is
+    the temporary server this process started, whose address the settings do not hold: each
+    worker process of a pool then started a temporary server of its own (3 s and 220 MB
+    apiece, all writing to one database), and two workers were barely faster than one."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the temporary server of this process, if it runs
+    if PREFECT_API_URL.value() or not server.running:
+        yield
+        return
+    with temporary_settings({PREFECT_API_URL: server.api_url}):
+        yield
+
+
 def prefect_fan_out(settings: Settings) -> FanOut:
     """The batches as mapped tasks of the per-batch stage, on the task runner the settings
     name.
@@ -113,7 +131,7 @@ def prefect_fan_out(settings: Settings) -> FanOut:
         if isinstance(runner, ThreadPoolTaskRunner):  # one thread of this process: its matcher
             remember_catalog(context, catalog)
         results = []
-        with runner:
+        with driver_api(), runner:
             parameters = {"batch": work, "context": unmapped(context)}
             futures = runner.map(STAGE_TASKS[stage.name], parameters)
             for batch, future in zip(work, futures, strict=True):

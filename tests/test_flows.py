@@ -30,7 +30,7 @@ from pipeline.config import (
     load_settings,
     setting_info,
 )
-from pipeline.flows import deployment_parameters
+from pipeline.flows import deployment_parameters, driver_api
 from pipeline.lock import run_lock
 from tests.conftest import CATALOG, PROJECT_ROOT
 from tests.test_build import _ambiguous_without_candidates
@@ -571,3 +571,25 @@ def test_the_flow_on_a_dask_cluster_gives_the_tables_of_a_local_run(
             _stop(process)
     _local_run(small_raw, tmp_path / "local")
     assert_same_tables(tmp_path / "local", tmp_path / "dask")
+
+
+def test_pool_workers_report_to_the_temporary_server_of_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without a configured server, the task runs of pool workers go to the temporary server
+    this process started (each worker started its own before); a configured one is kept."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    monkeypatch.setattr(server, "running", True)
+    monkeypatch.setattr(server, "port", 8123)
+    with temporary_settings({PREFECT_API_URL: None}):
+        with driver_api():
+            assert PREFECT_API_URL.value() == "http://127.0.0.1:8123/api"
+        assert not PREFECT_API_URL.value()
+    with temporary_settings({PREFECT_API_URL: "http://10.0.0.5:4200/api"}), driver_api():
+        assert PREFECT_API_URL.value() == "http://10.0.0.5:4200/api"
+    monkeypatch.setattr(server, "running", False)
+    with temporary_settings({PREFECT_API_URL: None}), driver_api():
+        assert not PREFECT_API_URL.value()
