@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import opencc
@@ -563,9 +564,7 @@ class ConceptIndex:
         self._frequency = np.diff(self.post_ptr).tolist()
         total = max(len(self.indptr) - 1, 1)
         self.unseen_idf = math.log((total + 1) / 0.5)
-        self._distinctive = (np.diff(self.post_ptr) <= self.distinctive_max_titles) | (
-            self.idf >= self.distinctive_idf_share * self.unseen_idf
-        )
+        self._distinctive = self._rare(np.diff(self.post_ptr), self.idf)
 
     def weight(self, stem: str) -> float:
         position = self.stem_ids.get(stem)
@@ -576,11 +575,16 @@ class ConceptIndex:
         position = self.stem_ids.get(stem)
         return 0 if position is None else self._frequency[position]
 
+    def _rare(self, frequency: Any, idf: Any) -> Any:
+        """The rule of ``distinctive``, for one stem or (as arrays) for every stem."""
+        return (frequency <= self.distinctive_max_titles) | (
+            idf >= self.distinctive_idf_share * self.unseen_idf
+        )
+
     def distinctive(self, stem: str) -> bool:
         """A word found in only a handful of catalog titles (relative to catalog size, and
         always when at most two titles have it)."""
-        rare = self.frequency(stem) <= self.distinctive_max_titles
-        return rare or self.weight(stem) >= self.distinctive_idf_share * self.unseen_idf
+        return bool(self._rare(self.frequency(stem), self.weight(stem)))
 
     def _postings(self, stem: str) -> np.ndarray:
         position = self.stem_ids[stem]
