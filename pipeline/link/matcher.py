@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -331,7 +331,7 @@ def profile_arrays(papers: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def catalog_profiles(catalog: Catalog, cache_dir: Path | None) -> dict[str, np.ndarray]:
+def catalog_profiles(catalog: Catalog, cache_dir: Path | None) -> Mapping[str, np.ndarray]:
     """``profile_arrays`` of the catalog, stored per catalog sha256: finding them reads two
     whole columns (at 2.5M rows, selecting them mapped all of the catalog file into each
     process)."""
