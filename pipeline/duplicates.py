@@ -33,7 +33,8 @@ def _shingles(text: str) -> frozenset[str]:
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a and not b:
         return 1.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)  # the union's size follows: no second set is built
+    return shared / (len(a) + len(b) - shared)
 
 
 def duplicate_of(texts: Mapping[str, str], threshold: float = NEAR_DUPLICATE_JACCARD) -> pd.Series:
