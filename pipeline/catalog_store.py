@@ -102,21 +102,19 @@ def building(cache_dir: Path | None, kind: str, key: str) -> Iterator[None]:
     stored (two workers that started on a cold cache each built every structure of a
     2.5M-title catalog, at 3 GB apiece). An OS file lock: released when its holder ends,
     however it ends. Without a folder (or a lock that cannot be taken) nothing waits."""
-    if cache_dir is None:
-        yield
-        return
-    lock = FileLock(_lock_file(cache_dir, kind, key))
-    try:
-        (cache_dir / LOCKS).mkdir(parents=True, exist_ok=True)
-        lock.acquire(timeout=BUILD_WAIT_SECONDS)
-    except (OSError, Timeout) as exc:
-        LOG.warning("building %s without waiting for another process: %s", kind, exc)
-        yield
-        return
+    lock = None if cache_dir is None else FileLock(_lock_file(cache_dir, kind, key))
+    if lock is not None and cache_dir is not None:
+        try:
+            (cache_dir / LOCKS).mkdir(parents=True, exist_ok=True)
+            lock.acquire(timeout=BUILD_WAIT_SECONDS)
+        except (OSError, Timeout) as exc:
+            LOG.warning("building %s without waiting for another process: %s", kind, exc)
+            lock = None
     try:
         yield
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
 
 
 def cached_frame(

@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from filelock import Timeout
 
 from pipeline import catalog as catalog_module
+from pipeline import catalog_store
 from pipeline.catalog import load_catalog
 from pipeline.catalog_store import (
     cached_arrays,
@@ -178,3 +180,17 @@ def test_a_pruned_structure_takes_its_lock_file_along(tmp_path: Path) -> None:
     folders = sorted(p.name for p in tmp_path.glob("kind-*.arrays"))
     assert len(folders) == 3
     assert locks == [f.removesuffix(".arrays") + ".lock" for f in folders]
+
+
+def test_a_lock_that_cannot_be_taken_only_warns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A builder that hangs (the wait runs out) must not stop the run: this process builds."""
+
+    def time_out(self: object, *args: object, **kwargs: object) -> None:
+        raise Timeout("held elsewhere")
+
+    monkeypatch.setattr(catalog_store.FileLock, "acquire", time_out)
+    arrays = cached_arrays(tmp_path, "kind", "key", lambda: {"x": np.arange(4)})
+    assert arrays["x"].tolist() == [0, 1, 2, 3]
+    assert "without waiting for another process" in caplog.text
