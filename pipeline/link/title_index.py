@@ -17,7 +17,6 @@ query returns.
 from __future__ import annotations
 
 import inspect
-import itertools
 import os
 import re
 import sys
@@ -31,6 +30,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from pipeline.catalog_store import cached_arrays, memory_map, store_key
+from pipeline.link.packed import pack_strings
 
 NON_WORD = re.compile(r"[\W_]+")
 
@@ -170,7 +170,7 @@ class _Postings:
             cursor[grams[group_start]] += sizes
         return cls(vocab, offsets, postings)
 
-    def candidates(self, key: str, key_lengths: np.ndarray) -> np.ndarray:
+    def candidates(self, key: str, keys: _PackedStrings) -> np.ndarray:
         """Positions of the titles sharing most of the query's rarest grams; among titles
         sharing as many, those closest in length (``ratio`` punishes length differences)."""
         if not len(self.vocab):
@@ -192,39 +192,28 @@ class _Postings:
         titles, shared = np.unique(hits, return_counts=True)
         if len(titles) <= CANDIDATES:
             return titles
-        length_gap = np.abs(key_lengths[titles] - len(key.encode()))
+        length_gap = np.abs(keys.lengths(titles.astype(np.int64)) - len(key.encode()))
         rank = shared.astype(np.int64) * (1 << 32) - length_gap
         best = np.argpartition(-rank, CANDIDATES - 1)[:CANDIDATES]
         return titles[best]
 
 
 class _PackedStrings:
-    """Strings as one UTF-8 buffer plus offsets and lengths: a fraction of the memory of a
-    list of ``str`` (2.5M titles), and storable as plain arrays. The arrays may be
-    memory-mapped: ``take`` decodes only the strings asked for."""
+    """Strings packed by ``pack_strings`` (one UTF-8 buffer and offsets: a fraction of the
+    memory of a list of ``str`` at 2.5M titles), read a slice at a time with ``_Slices``:
+    ``take`` decodes only the strings asked for."""
 
-    def __init__(self, data: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> None:
+    def __init__(self, data: np.ndarray, offsets: np.ndarray) -> None:
         self.data = data  # uint8
         self._read = _Slices(data)
         self.offsets = offsets  # int64, len(self) + 1
-        self.lengths = lengths  # int32 bytes per string
-
-    @classmethod
-    def pack(cls, strings: Iterable[str]) -> _PackedStrings:
-        """Encoded a chunk at a time, so no second list of all the strings is ever made."""
-        buffer = bytearray()
-        lengths: list[int] = []
-        strings = iter(strings)
-        while encoded := [s.encode() for s in itertools.islice(strings, BUILD_CHUNK)]:
-            lengths.extend(map(len, encoded))
-            buffer += b"".join(encoded)
-        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        data = np.frombuffer(buffer, dtype=np.uint8)
-        return cls(data, offsets, np.asarray(lengths, dtype=np.int32))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
+
+    def lengths(self, positions: np.ndarray) -> np.ndarray:
+        """Bytes of each string at ``positions``."""
+        return self.offsets[positions + 1] - self.offsets[positions]
 
     def take(self, positions: Sequence[int]) -> list[str]:
         positions = np.asarray(positions, dtype=np.int64)
@@ -236,7 +225,7 @@ class _PackedStrings:
 # What a stored index depends on besides the catalog: this module's code (gram hashing,
 # normalisation, layout).
 _INDEX_SOURCE = inspect.getsource(sys.modules[__name__])
-_ARRAYS = ("vocab", "offsets", "postings", "keys", "key_offsets", "key_lengths")
+_ARRAYS = ("vocab", "offsets", "postings", "keys", "key_offsets")
 
 
 def _arrays(postings: _Postings, keys: _PackedStrings) -> dict[str, np.ndarray]:
@@ -246,7 +235,6 @@ def _arrays(postings: _Postings, keys: _PackedStrings) -> dict[str, np.ndarray]:
         "postings": postings.postings,
         "keys": keys.data,
         "key_offsets": keys.offsets,
-        "key_lengths": keys.lengths,
     }
 
 
@@ -256,7 +244,6 @@ def _fits(arrays: Mapping[str, np.ndarray], titles: int) -> bool:
         return False
     return (
         len(arrays["key_offsets"]) == titles + 1
-        and len(arrays["key_lengths"]) == titles
         and len(arrays["offsets"]) == len(arrays["vocab"]) + 1
         and int(arrays["offsets"][-1]) == len(arrays["postings"])
         and int(arrays["key_offsets"][-1]) == len(arrays["keys"])
@@ -304,13 +291,13 @@ class TitleIndex:
             )
             self._index = (
                 _Postings(arrays["vocab"], arrays["offsets"], arrays["postings"]),
-                _PackedStrings(arrays["keys"], arrays["key_offsets"], arrays["key_lengths"]),
+                _PackedStrings(arrays["keys"], arrays["key_offsets"]),
             )
             self._titles = None
         return self._index
 
     def _build(self) -> dict[str, np.ndarray]:
-        keys = _PackedStrings.pack(compact_title(t) for t in self._titles or [])
+        keys = _PackedStrings(*pack_strings(compact_title(t) for t in self._titles or []))
         if len(keys) != len(self):
             raise ValueError(f"{len(self)} paper ids for {len(keys)} titles")
         return _arrays(_Postings.build(keys), keys)
@@ -321,7 +308,7 @@ class TitleIndex:
         if not query:
             return []
         postings, keys = self._loaded()
-        positions = postings.candidates(query, keys.lengths)
+        positions = postings.candidates(query, keys)
         if not len(positions):
             return []
         hits = process.extract(query, keys.take(positions), scorer=fuzz.ratio, limit=limit * 2)
