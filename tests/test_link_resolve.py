@@ -169,12 +169,22 @@ def test_decide_title_review_band_single_candidate_is_unmatched(matcher: Matcher
     """Only one title in the review band: nothing to choose between, so not ambiguous (the
     contract wants two candidates or more)."""
     surface = (
-        "MedDoctor: A Medical Chat Model Fine-tuned on LLaMA Model using Medical Domain Knowledge"
+        "Doctor: A Medical Chat Model Fine-tuned on LLaMA Model using Medical Domain Knowledge"
     )
     decision = _decide(matcher, surface)
     assert POLICY.title_review <= decision.score < POLICY.title_accept
     assert (decision.status, decision.paper_id, decision.candidates) == ("unmatched", None, ())
     assert decision.method == "title_fuzzy_low_score"
+
+
+def test_decide_title_near_title_of_another_model_is_no_match(matcher: Matcher) -> None:
+    """One letter apart is a typo in a sentence but another model in a name."""
+    surface = (
+        "MedDoctor: A Medical Chat Model Fine-tuned on LLaMA Model using Medical Domain Knowledge"
+    )
+    decision = _decide(matcher, surface)
+    assert (decision.status, decision.paper_id) == ("unmatched", None)
+    assert decision.method == "title_other_name"
 
 
 def test_decide_title_nothing_ranked() -> None:

@@ -165,6 +165,28 @@ def test_the_text_of_a_link_to_a_paper_is_a_title_that_may_be_outside_the_catalo
     assert outside_title(surface, evidence, alone, LinkPolicy())
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- Residual Neural Network (ResNet)(2015) |",
+        "- 2021 Latent diffusion model (LDM)",
+        "  - In March 2025, DALL-E-3 was replaced in ChatGPT by the native image generation.",
+    ],
+)
+def test_a_timeline_item_is_no_paper_outside_the_catalog(line: str) -> None:
+    """A list item with a year reads like a reference, but a term with its abbreviation is a
+    name being defined, and a sentence holding the year is no title."""
+    spans = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())
+    assert not any(outside_title(line[s:e], ev, alone, LinkPolicy()) for s, e, alone, ev in spans)
+
+
+def test_a_semicolon_ends_a_title() -> None:
+    line = "  - Syntax-aware Generative Adversarial Text-to-Speech; IJCAI 2022;"
+    spans = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())
+    found = [(line[s:e], ev) for s, e, alone, ev in spans if alone]
+    assert found == [("Syntax-aware Generative Adversarial Text-to-Speech", "reference")]
+
+
 def test_the_text_of_a_link_to_another_page_is_no_paper_outside_the_catalog() -> None:
     line = "Lihat [Learn more about Azure Machine Learning](https://learn.microsoft.com/azure)"
     ((start, end, alone, evidence),) = title_spans(line, Segment(0, len(line), "ms"), LinkPolicy())

@@ -38,20 +38,25 @@ from pipeline.link.title_index import compact_title, normalize_title
 # Where a title ends: list separators and citation tails.
 SEPARATORS = re.compile(
     r"\s+[-~–—]+\s+|\s*~\s*|\.\s+arxiv preprint.*|\s*arxiv[:\s]\s*\S+.*|\s\d{4}$|\.\s+in\s.*"
-    r"|\s*\(\s*(?:19|20)\d{2}[a-z]?\s*\)",
+    r"|\s*\(\s*(?:19|20)\d{2}[a-z]?\s*\)|\s*;\s*",
     re.IGNORECASE,
 )
 # "2015 Fast R-CNN": a timeline's year is not part of the title.
 LEADING_YEAR = re.compile(r"(?:19|20)\d{2}\s+(?=[A-Za-z])")
 ONLY_TRIM = re.compile(r"[\s.,;:\-–—~'’\"()\[\]]*")
 SEPARATOR_LOOKBACK = 16
-TITLE_FOLLOWERS = ("-", "~", "–", "http", "arXiv", "arxiv")
+TITLE_FOLLOWERS = ("-", "~", "–", ";", "http", "arXiv", "arxiv")
 # After a title: ". In AAAI 2019", "(Vaswani et al., 2017)", ", 2020", "[12]".
 CITATION_TAIL = re.compile(
     r"[\s.,:;“”„\"'’»」》]{0,4}(?:[Ii]n\s+[A-Z]"
     r"|\(?\s*[A-Z][^\s()]{1,30}(?: et al\.?| u\. ?a\.| dkk\.?)"
     r"|\(?(?:19|20)\d{2}\b|\[\d{1,3}\])"
 )
+# "Residual Neural Network (ResNet)": a term followed by its abbreviation.
+ABBREVIATION_AT_END = re.compile(r"\(\s*[\w-]*[A-Z][\w-]*[A-Z][\w-]*\s*\)$")
+# Where a model name at the start of a written title ends.
+NAME_END = re.compile(r"[:(（]")
+MIXED_ALNUM = re.compile(r"[A-Za-z]\d|\d[A-Za-z]")
 URL_OR_ID = re.compile(r"https?://|www\.|arxiv", re.IGNORECASE)
 # Evidence that a span is written as a title (not as a phrase that happens to equal one).
 QUOTED, LINKED, REFERENCE, CITED, RUNNING = "quoted", "linked", "reference", "cited", "running"
@@ -186,9 +191,14 @@ def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 
 
 def looks_like_title(text: str, policy: LinkPolicy) -> bool:
-    """Title-like enough to be reported even when no catalog title resembles it."""
+    """Title-like enough to be reported even when no catalog title resembles it. Not a term
+    with its abbreviation ("Latent diffusion model (LDM)": a name being defined) and not text
+    holding a year ("In March 2025, ...": a timeline's sentence; a title's year stands
+    beside it, in its reference)."""
     words = LATIN_WORD.findall(text)
     if text.count(",") > 2 or text.endswith(".") or not text[:1].isupper():
+        return False
+    if ABBREVIATION_AT_END.search(text) or YEAR.search(text):
         return False
     return policy.min_standalone_title_words <= len(words) <= policy.max_title_words
 
@@ -356,6 +366,24 @@ def name_prefix(title: str, policy: LinkPolicy) -> str:
     return compact_title(head) if colon and short else ""
 
 
+def written_name(surface: str, policy: LinkPolicy) -> str:
+    """The model name a written title starts with, before a colon or a bracket ("CLIP" in
+    "CLIP (Contrastive Language-Image Pre-training)"), when it is written as a name: a word
+    with two capitals or with letters and digits."""
+    head = NAME_END.split(surface, maxsplit=1)[0].strip()
+    words = head.split()
+    named = any(sum(c.isupper() for c in w) >= 2 or MIXED_ALNUM.search(w) for w in words)
+    return compact_title(head) if named and len(words) <= policy.name_prefix_max_words else ""
+
+
+def _other_name(surface: str, title: str, policy: LinkPolicy) -> bool:
+    """A near title that names another model ("CLIP (...)" against "CLIMP: ..."): one
+    letter apart is a typo in a sentence, but another artifact in a name."""
+    theirs = name_prefix(title, policy)
+    ours = written_name(surface, policy)
+    return bool(theirs and ours) and theirs != ours
+
+
 def decide_title(
     surface: str,
     ranked: list[tuple[str, float]],
@@ -367,12 +395,21 @@ def decide_title(
 
     A title in the review band is still linked when it starts with the same model name as the
     written one ("ChatDoctor: ..."), since titles are revised between arXiv versions but
-    their model name rarely is. Short spans link only on an exact title ("Large Language
-    Model" in running text is a term, not the paper "Large Language Models"), unless the span
-    is known to be a whole title (a reference entry's: "Generative adversarial nets").
+    their model name rarely is; a near title naming another model is no match at all. Short
+    spans link only on an exact title ("Large Language Model" in running text is a term, not
+    the paper "Large Language Models"), unless the span is known to be a whole title (a
+    reference entry's: "Generative adversarial nets").
     """
     if not ranked:
         return Decision("unmatched", None, 0.0, "title_fuzzy")
+    best = ranked[0][1]
+    ranked = [
+        (pid, score)
+        for pid, score in ranked
+        if score >= 100 or not _other_name(surface, titles[pid], policy)
+    ]
+    if not ranked:
+        return Decision("unmatched", None, best, "title_other_name")
     top_id, top = ranked[0]
     runner_up_id, runner_up = ranked[1] if len(ranked) > 1 else (None, 0.0)
     clear = top - runner_up >= policy.title_margin
