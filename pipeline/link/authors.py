@@ -24,6 +24,7 @@ import pandas as pd
 from pipeline.catalog import Catalog
 from pipeline.catalog_store import cached_arrays, store_key
 from pipeline.link import packed
+from pipeline.link.citekeys import CiteKey, title_starts_with, written_by
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
@@ -216,6 +217,31 @@ class AuthorIndex:
         years = np.asarray(self._arrays["years"][rows])
         known = years != NO_YEAR
         return known & (np.abs(np.where(known, years, 0) - written) <= tolerance)
+
+    def decide_cite(
+        self, key: CiteKey, titles: Sequence[str | None], policy: LinkPolicy
+    ) -> Decision | None:
+        """The paper a citation key names: by its first authors' surnames and year, and the
+        title's first word when the key spells it (``titles``: the catalog's, by row). None
+        for a key of one surname and a year: that is decided like "Surname et al. (year)"."""
+        if not key.title_word and len(key.surnames) == 1:
+            return None
+        rows = self._rows(key.surnames[0])
+        rows = rows[self._year_close(rows, key.year, policy.author_year_tolerance)]
+        found = [
+            r
+            for r in rows.tolist()
+            if written_by(self._authors[r], key)
+            and (not key.title_word or title_starts_with(str(titles[r]), key.title_word))
+        ]
+        if len(found) > 1:  # the key's own year first: a year apart is arXiv's, or another's
+            found = [r for r in found if self._arrays["years"][r] == key.year] or found
+        papers = sorted(self._paper_ids[r] for r in found)
+        if len(papers) == 1:
+            return Decision("matched", papers[0], policy.name_score, "cite_key")
+        if papers:
+            return ambiguous(policy.name_score, "cite_key", tuple(papers[: policy.max_candidates]))
+        return Decision("unmatched", None, 0.0, "cite_key")
 
     def decide(
         self,

@@ -1,8 +1,8 @@
 """Find candidate paper mentions in a decoded text, each with exact code-point offsets.
 
 Each kind of evidence has its own span finder (``ids``, ``titles``, ``names``,
-``translated``, ``descriptions``, ``authors``); this module runs them over every line and
-collects one table. All patterns are linear-time.
+``citekeys``, ``translated``, ``descriptions``, ``authors``); this module runs them over every
+line and collects one table. All patterns are linear-time.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.language import Segment
 from pipeline.link.authors import find_author_references
+from pipeline.link.citekeys import find_cite_keys
 from pipeline.link.descriptions import description_spans
 from pipeline.link.ids import find_arxiv_ids, find_paperswithcode_slugs
 from pipeline.link.names import NameTable, name_spans
@@ -75,6 +76,10 @@ def _line_candidates(
             Candidate(line, s, e, "name", evidence, False, line_text)
             for s, e, evidence in name_spans(text, segment, names)
         ]
+    found += [
+        Candidate(line, s, e, "name", evidence, False, line_text)
+        for s, e, evidence in find_cite_keys(text, segment.start, segment.end)
+    ]
     found += [
         Candidate(line, s, e, "translated_title", None, True, line_text)
         for s, e in translated_spans(text, segment, policy)

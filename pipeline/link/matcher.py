@@ -15,6 +15,7 @@ from pipeline.catalog import Catalog, split_aliases, split_keywords
 from pipeline.catalog_store import cached_arrays, cached_frame, store_key
 from pipeline.language import URL_HINT
 from pipeline.link.authors import catalog_authors, context_overlap, first_author_surnames
+from pipeline.link.citekeys import parse_cite_key
 from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
 from pipeline.link.decision import Decision
 from pipeline.link.descriptions import decide_description
@@ -195,6 +196,20 @@ class Matcher:
         units = translate(context, language, self.term_tables)
         own = units if sentence is None else translate(sentence, language, self.term_tables)
         return self.authors.decide(evidence, units, self._overlap, self.policy, self.concepts, own)
+
+    def decide_cite(
+        self, key: str, context: str, language: str, sentence: str | None = None
+    ) -> Decision:
+        """A citation key (``citekeys``): by its authors, year and title word, or like an
+        author-year reference when it spells only a surname and a year."""
+        parsed = parse_cite_key(key)
+        if parsed is None:
+            return Decision("unmatched", None, 0.0, "cite_key")
+        decided = self.authors.decide_cite(parsed, self.columns.titles, self.policy)
+        if decided is not None:
+            return decided
+        evidence = f"{parsed.surnames[0]}|{parsed.year}"
+        return self.decide_author(evidence, context, language, sentence)
 
     def _overlap(self, paper_id: str, words: frozenset[str]) -> tuple[float, int]:
         """Weight and number of the paper's title and keyword stems found among ``words``."""

@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipeline.link.authors import decide_from_reference_list, reference_sentence
 from pipeline.link.candidates import SLUG_PREFIX
+from pipeline.link.citekeys import CITE_PREFIX
 from pipeline.link.decision import Decision
 from pipeline.link.ids import slug_titles
 from pipeline.link.matcher import Matcher
@@ -254,7 +255,14 @@ def resolve_document(frame: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
 
     document = _document_stems(candidates, matcher)
     for index, row in of_kind("name"):
-        if not _covered(title_spans, row["start"], row["end"]):
+        if row["evidence"].startswith(CITE_PREFIX):
+            decisions[index] = matcher.decide_cite(
+                row["evidence"].removeprefix(CITE_PREFIX),
+                context(row),
+                row["language"],
+                own_sentence(row),
+            )
+        elif not _covered(title_spans, row["start"], row["end"]):
             decisions[index] = matcher.decide_name_in(
                 row["evidence"], context(row), row["language"], document
             )

@@ -1,0 +1,125 @@
+"""Citation keys: ":cite:`schnabel2016recommendations`" names its paper by author, year and word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.catalog import Catalog, load_catalog
+from pipeline.config import DEFAULT_TERMS
+from pipeline.language import segment_lines
+from pipeline.link.candidates import extract_mentions
+from pipeline.link.citekeys import CiteKey, find_cite_keys, parse_cite_key
+from pipeline.link.matcher import Matcher
+from pipeline.link.policy import LinkPolicy
+from pipeline.link.resolve import resolve_document
+from pipeline.link.terms import load_term_tables
+
+# Real catalog rows (arXiv ids, titles, years and authors as on arXiv).
+ROWS = [
+    ("1602.05352", "Recommendations as Treatments: Debiasing Learning and Evaluation", "2016",
+     "Tobias Schnabel; Adith Swaminathan; Ashudeep Singh; Navin Chandak; Thorsten Joachims"),
+    ("1802.06565", "A Study of Position Bias in Digital Library Recommender Systems", "2018",
+     "Andrew Collins; Dominika Tkaczyk; Akiko Aizawa; Joeran Beel"),
+    ("1703.06870", "Mask R-CNN", "2017",
+     "Kaiming He; Georgia Gkioxari; Piotr Dollár; Ross Girshick"),
+    ("1512.03385", "Deep Residual Learning for Image Recognition", "2015",
+     "Kaiming He; Xiangyu Zhang; Shaoqing Ren; Jian Sun"),
+    ("1504.06066", "Object Detection Networks on Convolutional Feature Maps", "2015",
+     "Shaoqing Ren; Kaiming He; Ross Girshick; Xiangyu Zhang; Jian Sun"),
+    ("1506.01497",
+     "Faster R-CNN: Towards Real-Time Object Detection with Region Proposal Networks", "2015",
+     "Shaoqing Ren; Kaiming He; Ross Girshick; Jian Sun"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("key", "parsed"),
+    [
+        ("schnabel2016recommendations", CiteKey(("schnabel",), 2016, "recommendations")),
+        ("smith2016a", CiteKey(("smith",), 2016, "")),
+        ("devlin-etal-2019-bert", CiteKey(("devlin",), 2019, "bert")),
+        ("kalchbrenner-blunsom-2013-recurrent", CiteKey(("kalchbrenner", "blunsom"), 2013,
+                                                        "recurrent", more_authors=False)),
+        ("He.Gkioxari.Dollar.ea.2017", CiteKey(("he", "gkioxari", "dollar"), 2017, "")),
+        ("Girshick.2015", CiteKey(("girshick",), 2015, "")),
+        ("DBLP:journals/corr/VaswaniSPUJGKP17", None),
+        ("ref12", None),
+    ],
+)  # fmt: skip
+def test_key_styles(key: str, parsed: CiteKey | None) -> None:
+    assert parse_cite_key(key) == parsed
+
+
+def test_every_key_of_sphinx_latex_and_pandoc_citations() -> None:
+    text = (
+        "见 :cite:`collins2018study,richardson2007predicting` 与 \\citep[p.~3]{he2016deep, ref12}"
+        " 及 [@vaswani2017attention; @Girshick.2015]，非 `code2019x` 或 user@host2019."
+    )
+    keys = [(text[s:e], evidence) for s, e, evidence in find_cite_keys(text, 0, len(text))]
+    assert keys == [
+        ("collins2018study", "cite:collins2018study"),
+        ("richardson2007predicting", "cite:richardson2007predicting"),
+        ("he2016deep", "cite:he2016deep"),
+        ("vaswani2017attention", "cite:vaswani2017attention"),
+        ("Girshick.2015", "cite:Girshick.2015"),
+    ]
+
+
+def _catalog(folder: Path) -> Catalog:
+    frame = pd.DataFrame(ROWS, columns=["arxiv_id", "title", "year", "authors"])
+    frame.insert(0, "paper_id", "arxiv:" + frame["arxiv_id"])
+    frame["aliases"] = ""
+    folder.mkdir()
+    frame.to_csv(folder / "papers.csv", index=False)
+    return load_catalog(folder)
+
+
+@pytest.fixture
+def matcher(tmp_path: Path) -> Matcher:
+    return Matcher(_catalog(tmp_path / "catalog"), LinkPolicy(), load_term_tables(DEFAULT_TERMS))
+
+
+def _decisions(matcher: Matcher, text: str) -> dict[str, tuple[str, str | None, list[str]]]:
+    candidates = extract_mentions("doc.md", text, segment_lines(text, "zh"), matcher.names)
+    mentions = resolve_document(candidates, matcher)
+    keys = mentions[mentions["method"] == "cite_key"]
+    return {
+        row.surface: (
+            row.status,
+            row.paper_id if row.status == "matched" else None,
+            list(row.candidates),
+        )
+        for row in keys.itertuples()
+    }
+
+
+def test_author_year_and_title_word_single_out_a_paper(matcher: Matcher) -> None:
+    text = (
+        "推荐系统中的偏差 :cite:`schnabel2016recommendations`，位置偏差 :cite:`collins2018study`，"
+        "以及 :cite:`schnabel2016debiasing` 与 :cite:`collins2019study`。\n"
+    )
+    assert _decisions(matcher, text) == {
+        "schnabel2016recommendations": ("matched", "arxiv:1602.05352", []),
+        "collins2018study": ("matched", "arxiv:1802.06565", []),  # "A Study of ..."
+        # Another title word: another paper of the author, not in the catalog.
+        "schnabel2016debiasing": ("unmatched", None, []),
+        # A year apart: the venue's year after arXiv's.
+        "collins2019study": ("matched", "arxiv:1802.06565", []),
+    }
+
+
+def test_first_authors_and_year_single_out_a_paper_or_stay_ambiguous(matcher: Matcher) -> None:
+    """d2l's keys name the first three authors ("Dollar" is Dollár); Ren, He and Girshick
+    wrote two papers with more authors in 2015: the key cannot tell which."""
+    text = (
+        "掩码R-CNN :cite:`He.Gkioxari.Dollar.ea.2017`，"
+        "更快的R-CNN :cite:`Ren.He.Girshick.ea.2015`，残差网络 :cite:`He.Ren.ea.2015`。\n"
+    )
+    assert _decisions(matcher, text) == {
+        "He.Gkioxari.Dollar.ea.2017": ("matched", "arxiv:1703.06870", []),
+        "Ren.He.Girshick.ea.2015": ("ambiguous", None, ["arxiv:1504.06066", "arxiv:1506.01497"]),
+        "He.Ren.ea.2015": ("unmatched", None, []),
+    }
