@@ -541,6 +541,29 @@ def test_a_mined_name_in_a_table_is_confirmed_by_the_page_around_it(tmp_path: Pa
     assert (name["status"], name["method"]) == ("unmatched", "alias_mined_unconfirmed")
 
 
+def test_a_year_in_brackets_beside_a_name_confirms_or_refutes_its_paper(tmp_path: Path) -> None:
+    """A timeline's "ALPACA (2019)" dates the work: a mined name of a paper of that year (or
+    the next: the venue's) needs no other support; a name dated years away is another work."""
+    matcher = _mined_matcher(tmp_path)
+    text = "- `ALPACA` (2019)\n- ALPACA [2020]\n- ALPACA（2023）\n- ALPACA (see 2019)\n"
+    mentions = _resolve(matcher, text, "zh")
+    names = mentions[mentions["kind"] == "name"]
+    assert names[["status", "method"]].values.tolist() == [
+        ["matched", "alias_year"],
+        ["matched", "alias_year"],
+        ["unmatched", "alias_other_year"],
+        ["unmatched", "alias_mined_unconfirmed"],
+    ]
+    assert set(names["paper_id"].dropna()) == {"arxiv:1909.06951"}
+    curated = Matcher(load_catalog(_write_catalog(tmp_path / "curated", ROWS)), POLICY)
+    curated = _resolve(curated, "- SAM (2023)\n- SAM (2015)\n")
+    names = curated[curated["kind"] == "name"]
+    assert names[["status", "method"]].values.tolist() == [
+        ["matched", "alias_year"],
+        ["unmatched", "alias_other_year"],
+    ]
+
+
 def test_an_author_reference_inside_a_linked_title_is_part_of_the_title(tmp_path: Path) -> None:
     rows = [
         (

@@ -194,6 +194,11 @@ class AuthorIndex:
             surnames = first_author_surnames(authors)
         return cls(paper_ids, authors, author_arrays(surnames, years))
 
+    def year(self, row: int) -> int | None:
+        """The catalog's year of a row's paper (None when not given)."""
+        year = int(self._arrays["years"][row])
+        return None if year == NO_YEAR else year
+
     def _rows(self, surname: str) -> np.ndarray:
         """Catalog rows whose first author has this (case-folded) surname, in catalog order."""
         found = self._surnames.find(surname)

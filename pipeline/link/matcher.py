@@ -20,7 +20,7 @@ from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
 from pipeline.link.decision import Decision
 from pipeline.link.descriptions import decide_description
 from pipeline.link.ids import decide_arxiv
-from pipeline.link.names import catalog_names, written_by_hand
+from pipeline.link.names import catalog_names, evidence_parts, written_by_hand
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 from pipeline.link.terms import (
     CONCEPT_ARRAYS_SOURCE,
@@ -117,14 +117,29 @@ class Matcher:
         language: str,
         document: Callable[[], frozenset[str]] | None = None,
     ) -> Decision:
-        """A name in its sentence: a mined name needs the support of the sentence (or of the
-        whole document, ``document()``: its stems), a name several papers claim is singled
-        out by the sentence or stays ambiguous."""
+        """A name in its sentence: a year in brackets beside it picks the paper of that year
+        (none: another work of that name); else a mined name needs the support of the
+        sentence (or of the whole document, ``document()``: its stems), and a name several
+        papers claim is singled out by the sentence or stays ambiguous."""
         decision = self.names.decide(evidence)
-        key = evidence.partition("|")[0]
+        key, _, year = evidence_parts(evidence)
+        if year and decision.status != "unmatched":
+            named = decision.candidates or (decision.paper_id,)
+            dated = [p for p in named if self._dated(p, year)]
+            if len(dated) == 1:
+                return Decision("matched", dated[0], decision.score, "alias_year")
+            if not dated:  # "LeNet (1989)": another work of that name than the catalog's
+                return Decision("unmatched", None, 0.0, "alias_other_year")
         if key in self.names.mined_only:
             return self._confirm_mined(decision, key, context, language, document)
         return self.separate(decision, context, language)
+
+    def _dated(self, paper_id: str, year: str) -> bool:
+        """Whether a paper's year is the one written beside its name (within the tolerance
+        of author references: arXiv's year and the venue's)."""
+        row = self.title_by_paper.row(paper_id)
+        known = None if row is None else self.authors.year(row)
+        return known is not None and abs(known - int(year)) <= self.policy.author_year_tolerance
 
     def _confirm_mined(
         self,

@@ -72,6 +72,7 @@ NAME_SUFFIX_WORD = re.compile(r"[a-zäöüß]{3,}|[A-ZÄÖÜ][a-zäöüß]{3,}")
 MODEL_SIZE = re.compile(r"\d+(?:\.\d+)?[BMKTbmkt]|\d+x\d+(?:\.\d+)?[BMbm]")
 # A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3" (not a size "7B", not
 # a year "2023", not part of a longer number or word).
+YEAR_AFTER = re.compile(r"[`'\"*_]{0,2}\s?[(\[（【]\s?(?P<year>(?:19|20)\d{2})\s?[)\]）】]")
 VERSION_AFTER = re.compile(
     rf"[ \-]?(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)(?![{LATIN_ALNUM}_.%]|\.\d)"
 )
@@ -256,10 +257,25 @@ def head_of_longer_name(
     return not (own_language and zipf_frequency(word, language) >= policy.common_word_zipf)
 
 
-def name_evidence(key: str, version: str | None) -> str:
-    """A found name as the candidate table carries it: its key, and "|" and the version
-    written after it, if any."""
+def year_after(text: str, end: int) -> str | None:
+    """The year written in brackets right after a name ("`GAN-TTS` (2019)", "LightGCN
+    [2020]", "LeNet(1989)"): a timeline's or a list's date of the work."""
+    m = YEAR_AFTER.match(text, end)
+    return m.group("year") if m else None
+
+
+def name_evidence(key: str, version: str | None, year: str | None = None) -> str:
+    """A found name as the candidate table carries it: its key, then "|" and the version
+    written after it (or nothing), then "|" and the year in brackets after it, if any."""
+    if year is not None:
+        return f"{key}|{version or ''}|{year}"
     return key if version is None else f"{key}|{version}"
+
+
+def evidence_parts(evidence: str) -> tuple[str, str, str]:
+    """Key, version and year ("" when not written) of a name's evidence."""
+    key, version, year, *_ = [*evidence.split("|"), "", ""]
+    return key, version, year
 
 
 # A stored name key that no curated multi-part alias spells: never a phrase.
@@ -408,7 +424,7 @@ class NameTable:
         return common_word(key, language) < self.policy.common_word_zipf
 
     def decide(self, evidence: str) -> Decision:
-        key, _, version = evidence.partition("|")
+        key, version, _ = evidence_parts(evidence)
         if version:
             family = self.display.get(key, key)
             return Decision("unmatched", None, 0.0, f"name_unknown_version:{family}")
@@ -521,7 +537,8 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
         mined = name_key(written) in names.mined_only
         if head_of_longer_name(text, start, end, segment.language, names.policy, mined):
             continue
-        yield start, end, name_evidence(name_key(written), version_after(text, end))
+        evidence = name_evidence(name_key(written), version_after(text, end), year_after(text, end))
+        yield start, end, evidence
 
 
 # What the stored name arrays depend on besides the catalog: this module's code (keys, written
