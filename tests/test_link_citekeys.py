@@ -77,9 +77,14 @@ def _catalog(folder: Path) -> Catalog:
     return load_catalog(folder)
 
 
+# In a catalog of six papers every surname is a common one (one in six): this policy makes
+# only a surname of two papers common, as "wang" is in a real catalog.
+RARE_SURNAMES = LinkPolicy(common_surname_share=0.3)
+
+
 @pytest.fixture
 def matcher(tmp_path: Path) -> Matcher:
-    return Matcher(_catalog(tmp_path / "catalog"), LinkPolicy(), load_term_tables(DEFAULT_TERMS))
+    return Matcher(_catalog(tmp_path / "catalog"), RARE_SURNAMES, load_term_tables(DEFAULT_TERMS))
 
 
 def _decisions(matcher: Matcher, text: str) -> dict[str, tuple[str, str | None, list[str]]]:
@@ -123,3 +128,20 @@ def test_first_authors_and_year_single_out_a_paper_or_stay_ambiguous(matcher: Ma
         "Ren.He.Girshick.ea.2015": ("ambiguous", None, ["arxiv:1504.06066", "arxiv:1506.01497"]),
         "He.Ren.ea.2015": ("unmatched", None, []),
     }
+
+
+def test_a_key_of_a_common_surname_needs_its_sentence_to_confirm_the_paper(
+    tmp_path: Path,
+) -> None:
+    """Every surname is common here (see RARE_SURNAMES): the catalog's only Schnabel 2016
+    paper starting "Recommendations" may be another Schnabel's, unless the sentence says
+    what it is about."""
+    matcher = Matcher(_catalog(tmp_path / "catalog"), LinkPolicy(), load_term_tables(DEFAULT_TERMS))
+    about = "推荐结果的评估 :cite:`schnabel2016recommendations`。\n"
+    assert _decisions(matcher, about) == {
+        "schnabel2016recommendations": ("matched", "arxiv:1602.05352", [])
+    }
+    bare = "详见 :cite:`schnabel2016recommendations`。\n"
+    candidates = extract_mentions("doc.md", bare, segment_lines(bare, "zh"), matcher.names)
+    (row,) = resolve_document(candidates, matcher).itertuples()
+    assert (row.status, row.method) == ("unmatched", "cite_key_unconfirmed")

@@ -140,6 +140,22 @@ def _specific_units(units: list[Unit], specific: Callable[[str], bool]) -> list[
     return [u for u in kept if u]
 
 
+def sentence_confirms(
+    sentence_units: list[Unit],
+    overlap: Callable[[str, frozenset[str]], tuple[float, int]],
+    concepts: ConceptIndex,
+    policy: LinkPolicy,
+) -> Callable[[str], bool]:
+    """Whether a reference's own sentence holds enough specific words of a paper (see
+    ``specific_words``) to confirm it."""
+    rare_words = unit_words(_specific_units(sentence_units, specific_words(concepts, policy)))
+
+    def confirmed(paper_id: str) -> bool:
+        return overlap(paper_id, rare_words)[1] >= policy.author_specific_words
+
+    return confirmed
+
+
 # A year the catalog does not give.
 NO_YEAR = np.iinfo(np.int64).min
 
@@ -224,14 +240,22 @@ class AuthorIndex:
         return known & (np.abs(np.where(known, years, 0) - written) <= tolerance)
 
     def decide_cite(
-        self, key: CiteKey, titles: Sequence[str | None], policy: LinkPolicy
+        self,
+        key: CiteKey,
+        titles: Sequence[str | None],
+        policy: LinkPolicy,
+        confirmed: Callable[[str], bool],
     ) -> Decision | None:
         """The paper a citation key names: by its first authors' surnames and year, and the
         title's first word when the key spells it (``titles``: the catalog's, by row). None
-        for a key of one surname and a year: that is decided like "Surname et al. (year)"."""
+        for a key of one surname and a year: that is decided like "Surname et al. (year)".
+        A key of one common surname ("wang2023survey") is as likely another paper of another
+        Wang than the catalog's only one: it links when ``confirmed(paper_id)`` (the key's
+        sentence names the paper's topic, as for author references)."""
         if not key.title_word and len(key.surnames) == 1:
             return None
         rows = self._rows(key.surnames[0])
+        common = len(rows) >= policy.common_surname_share * len(self._arrays["years"])
         rows = rows[self._year_close(rows, key.year, policy.author_year_tolerance)]
         found = [
             r
@@ -242,6 +266,8 @@ class AuthorIndex:
         if len(found) > 1:  # the key's own year first: a year apart is arXiv's, or another's
             found = [r for r in found if self._arrays["years"][r] == key.year] or found
         papers = sorted(self._paper_ids[r] for r in found)
+        if len(papers) == 1 and len(key.surnames) == 1 and common and not confirmed(papers[0]):
+            return Decision("unmatched", None, 0.0, "cite_key_unconfirmed")
         if len(papers) == 1:
             return Decision("matched", papers[0], policy.name_score, "cite_key")
         if papers:
@@ -274,10 +300,7 @@ class AuthorIndex:
         if not papers:
             return Decision("unmatched", None, 0.0, "author_reference")
         words = unit_words(u for u in context_units if not _numeric(u))
-        rare_words = unit_words(_specific_units(sentence_units, specific_words(concepts, policy)))
-
-        def confirmed(paper_id: str) -> bool:
-            return overlap(paper_id, rare_words)[1] >= policy.author_specific_words
+        confirmed = sentence_confirms(sentence_units, overlap, concepts, policy)
 
         if len(papers) == 1 and year:
             # The catalog's only paper by that author in that year may still not be the one

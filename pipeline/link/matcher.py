@@ -14,7 +14,12 @@ import pyarrow as pa
 from pipeline.catalog import Catalog, split_aliases, split_keywords
 from pipeline.catalog_store import cached_arrays, cached_frame, store_key
 from pipeline.language import URL_HINT
-from pipeline.link.authors import catalog_authors, context_overlap, first_author_surnames
+from pipeline.link.authors import (
+    catalog_authors,
+    context_overlap,
+    first_author_surnames,
+    sentence_confirms,
+)
 from pipeline.link.citekeys import parse_cite_key
 from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
 from pipeline.link.decision import Decision
@@ -220,7 +225,9 @@ class Matcher:
         parsed = parse_cite_key(key)
         if parsed is None:
             return Decision("unmatched", None, 0.0, "cite_key")
-        decided = self.authors.decide_cite(parsed, self.columns.titles, self.policy)
+        own = translate(context if sentence is None else sentence, language, self.term_tables)
+        confirmed = sentence_confirms(own, self._overlap, self.concepts, self.policy)
+        decided = self.authors.decide_cite(parsed, self.columns.titles, self.policy, confirmed)
         if decided is not None:
             return decided
         evidence = f"{parsed.surnames[0]}|{parsed.year}"

@@ -110,6 +110,10 @@ class LinkPolicy:
     # whichever paper of the author the catalog happens to hold.
     author_specific_words: int = 1
     author_field_word_share: float = 0.02
+    # A citation key of one surname that is the first author of at least this share of the
+    # catalog's papers ("wang", "liu": one in fifty) needs its sentence to confirm the paper
+    # as well: the catalog holds few of all the papers of a Wang in a year.
+    common_surname_share: float = 0.005
 
     # Concept index (translated titles and descriptions): a stem is distinctive when at most
     # `distinctive_max_titles` titles have it, or its idf is this share of an unseen word's.
