@@ -66,6 +66,7 @@ from pipeline.link.references import MAX_ENTRY_CHARS, first_author, reference_en
             "2018",
         ),
         ("* [ICML 2019] Parameter-efficient transfer learning for nlp", None, "", "2019"),
+        ("## [2020 ICML] Do we really need to access the source data?", None, "", "2020"),
     ],
 )
 def test_a_reference_entry_gives_its_title_author_and_year(
@@ -87,7 +88,7 @@ def test_a_reference_entry_gives_its_title_author_and_year(
         # An author reference in running text is a citation, not an entry.
         "Musi et al. (2018) zeigen, dass Argumente Bäume sind.",
         "No year here, A. Person. Some Title Of A Paper. Venue.",
-        # A tag in a heading or in running text is not a list entry.
+        # A tag in a heading before a name, or in running text, is not a list entry.
         "## [2020] DeBERTa",
         "Sejak [2017] Transformer mengubah segalanya.",
         "",

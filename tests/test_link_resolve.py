@@ -501,6 +501,18 @@ def test_an_author_reference_names_the_paper_of_the_documents_own_reference_list
     assert (toulmin["status"], toulmin["method"]) == ("unmatched", "author_reference_list")
 
 
+def test_a_listed_title_only_near_several_catalog_titles_is_a_paper_outside_the_catalog(
+    matcher: Matcher,
+) -> None:
+    """Two catalog titles in the review band and none close enough to link: the entry's own
+    title is another paper (as when only one catalog title is that near), kept once, without
+    the list's tag."""
+    mentions = _resolve(matcher, "- [2021 ICML] Scaling Laws of Neural Language Modelling\n")
+    assert mentions[["surface", "status", "method"]].values.tolist() == [
+        ["Scaling Laws of Neural Language Modelling", "matched", "title_not_in_catalog"]
+    ]
+
+
 def test_a_short_title_in_a_reference_entry_may_differ_slightly(matcher: Matcher) -> None:
     """A reference entry marks its whole title, so a short one is matched fuzzily too; the
     same words in running text are a term."""

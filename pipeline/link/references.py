@@ -29,6 +29,9 @@ ENTRY_MARKER = re.compile(rf"^\s*(?:{MARKER})?\s*")
 # A list item ("1. Title. In Venue 2019.", "[3] Title, 2020"): an entry when it has a year.
 MARKED_ENTRY = re.compile(rf"^\s*(?:{MARKER})\s")
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# A Markdown heading: a paper list's entry when a tag follows ("## [2020 ICML] Title").
+HEADING = re.compile(r"^\s*#{1,6}\s+")
+HEADING_TITLE_WORDS = 3
 # A paper list's tag before a title: "[2018 CVPR]", "[CVPR 2018]", "[2020]".
 LIST_TAG = re.compile(
     r"\[(?:(?P<year>(?:19|20)\d{2})(?:\s+[A-Za-z][\w-]*){0,2}"
@@ -136,8 +139,11 @@ def reference_entry(line: str) -> ReferenceEntry | None:
     the candidate finder and the resolver both ask about the same lines)."""
     if len(line) > MAX_ENTRY_CHARS:
         return None
-    body = ENTRY_MARKER.match(line).end()
-    tagged = LIST_TAG.match(line, body) if MARKED_ENTRY.match(line) else None
+    heading = HEADING.match(line)
+    body = heading.end() if heading else ENTRY_MARKER.match(line).end()
+    tagged = LIST_TAG.match(line, body) if heading or MARKED_ENTRY.match(line) else None
+    if tagged and heading and len(LATIN_WORD.findall(line, tagged.end())) < HEADING_TITLE_WORDS:
+        tagged = None  # "## [2020] DeBERTa": a section on a model, not an entry
     if tagged:
         # The title runs to the end of the item: whole, though no punctuation ends it.
         entry = _entry(line, tagged.end(), len(line), "", "")

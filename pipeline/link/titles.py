@@ -20,7 +20,13 @@ from wordfreq import zipf_frequency
 from pipeline.language import Segment
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.references import MARKED_ENTRY, YEAR, ReferenceEntry, reference_entry
+from pipeline.link.references import (
+    LIST_TAG,
+    MARKED_ENTRY,
+    YEAR,
+    ReferenceEntry,
+    reference_entry,
+)
 from pipeline.link.text import (
     CJK_LANGUAGES,
     LATIN_RUN,
@@ -41,7 +47,7 @@ SEPARATORS = re.compile(
     r"|\s*\(\s*(?:19|20)\d{2}[a-z]?\s*\)|\s*;\s*",
     re.IGNORECASE,
 )
-# "2015 Fast R-CNN": a timeline's year is not part of the title.
+# "2015 Fast R-CNN": a timeline's year is not part of the title (nor is a list's "[2018 CVPR]").
 LEADING_YEAR = re.compile(r"(?:19|20)\d{2}\s+(?=[A-Za-z])")
 ONLY_TRIM = re.compile(r"[\s.,;:\-–—~'’\"()\[\]]*")
 SEPARATOR_LOOKBACK = 16
@@ -180,7 +186,7 @@ def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Split a run at URLs and title separators into trimmed pieces."""
     cuts = [(m.start(), m.end()) for m in url_tokens(text, start, end)]
     cuts += [(m.start() + start, m.end() + start) for m in SEPARATORS.finditer(text[start:end])]
-    year = LEADING_YEAR.match(text, start, end)
+    year = LIST_TAG.match(text, start, end) or LEADING_YEAR.match(text, start, end)
     position = year.end() if year else start
     for cut_start, cut_end in sorted(cuts):
         if cut_start > position:
