@@ -501,15 +501,11 @@ def test_an_author_reference_names_the_paper_of_the_documents_own_reference_list
     assert (toulmin["status"], toulmin["method"]) == ("unmatched", "author_reference_list")
 
 
-def test_a_listed_title_only_near_several_catalog_titles_is_a_paper_outside_the_catalog(
-    matcher: Matcher,
-) -> None:
-    """Two catalog titles in the review band and none close enough to link: the entry's own
-    title is another paper (as when only one catalog title is that near), kept once, without
-    the list's tag."""
-    mentions = _resolve(matcher, "- [2021 ICML] Scaling Laws of Neural Language Modelling\n")
+def test_a_paper_lists_tag_is_no_part_of_a_title(matcher: Matcher) -> None:
+    """One mention, without "2021 ICML]"; two catalog titles are near, none near enough."""
+    mentions = _resolve(matcher, "## [2021 ICML] Scaling Laws for Neural Translation Models\n")
     assert mentions[["surface", "status", "method"]].values.tolist() == [
-        ["Scaling Laws of Neural Language Modelling", "matched", "title_not_in_catalog"]
+        ["Scaling Laws for Neural Translation Models", "ambiguous", "title_fuzzy_low_score"]
     ]
 
 

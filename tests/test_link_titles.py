@@ -171,11 +171,15 @@ def test_the_text_of_a_link_to_a_paper_is_a_title_that_may_be_outside_the_catalo
         "- Residual Neural Network (ResNet)(2015) |",
         "- 2021 Latent diffusion model (LDM)",
         "  - In March 2025, DALL-E-3 was replaced in ChatGPT by the native image generation.",
+        "## [2018 CVPR] MCD, Maximum classifier discrepancy",
+        "## [2022] Visual Prompt Tuning, VPT",
+        "## [2019] T5, Text-to-Text Transfer Transformer",
     ],
 )
 def test_a_timeline_item_is_no_paper_outside_the_catalog(line: str) -> None:
     """A list item with a year reads like a reference, but a term with its abbreviation is a
-    name being defined, and a sentence holding the year is no title."""
+    name being defined (so is a name beside what it stands for), and a sentence holding the
+    year is no title."""
     spans = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())
     assert not any(outside_title(line[s:e], ev, alone, LinkPolicy()) for s, e, alone, ev in spans)
 

@@ -160,9 +160,9 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
     ):
         decision = Decision("unmatched", None, decision.score, "title_generic_phrase")
     decision = _beside_id(decision, ids_on_line, bool(row["standalone"]))
-    # Catalog titles all well below a link's score are other papers' (as when only one is).
-    unlike = decision.status == "unmatched" or decision.method == "title_fuzzy_low_score"
-    if unlike and outside_title(row["surface"], evidence, bool(row["standalone"]), matcher.policy):
+    if decision.status == "unmatched" and outside_title(
+        row["surface"], evidence, bool(row["standalone"]), matcher.policy
+    ):
         paper_id = outside_paper_id(row["surface"])
         return Decision("matched", paper_id, decision.score, "title_not_in_catalog")
     return decision

@@ -60,6 +60,11 @@ CITATION_TAIL = re.compile(
 )
 # "Residual Neural Network (ResNet)": a term followed by its abbreviation.
 ABBREVIATION_AT_END = re.compile(r"\(\s*[\w-]*[A-Z][\w-]*[A-Z][\w-]*\s*\)$")
+# "MCD, Maximum classifier discrepancy", "Visual Prompt Tuning, VPT", "T5, Text-to-Text
+# Transfer Transformer": a name and what it stands for, listed side by side.
+NAME_BESIDE = re.compile(
+    r"^(?:[\w-]*[A-Z][\w-]*[A-Z][\w-]*|[A-Za-z-]*\d[\w-]*),\s|,\s*[\w-]*[A-Z][\w-]*[A-Z][\w-]*$"
+)
 # Where a model name at the start of a written title ends.
 NAME_END = re.compile(r"[:(（]")
 MIXED_ALNUM = re.compile(r"[A-Za-z]\d|\d[A-Za-z]")
@@ -198,13 +203,14 @@ def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 
 def looks_like_title(text: str, policy: LinkPolicy) -> bool:
     """Title-like enough to be reported even when no catalog title resembles it. Not a term
-    with its abbreviation ("Latent diffusion model (LDM)": a name being defined) and not text
+    with its abbreviation ("Latent diffusion model (LDM)", "MCD, Maximum classifier
+    discrepancy": a name being defined) and not text
     holding a year ("In March 2025, ...": a timeline's sentence; a title's year stands
     beside it, in its reference)."""
     words = LATIN_WORD.findall(text)
     if text.count(",") > 2 or text.endswith(".") or not text[:1].isupper():
         return False
-    if ABBREVIATION_AT_END.search(text) or YEAR.search(text):
+    if ABBREVIATION_AT_END.search(text) or NAME_BESIDE.search(text) or YEAR.search(text):
         return False
     return policy.min_standalone_title_words <= len(words) <= policy.max_title_words
 
