@@ -293,3 +293,19 @@ def test_the_store_does_not_depend_on_the_policy(tmp_path: Path) -> None:
     assert lenient.accepts("short-cut", "en")
     assert not strict.accepts("short-cut", "en")
     assert strict.accepts("Short-Cut", "en")
+
+
+def test_a_curated_name_of_several_words_is_found_in_either_number() -> None:
+    table = _table(["Highway Networks", "Vision Transformer", "GAN"])
+    text = "Highway network 与 Vision Transformers，以及 GANs。"
+    found = [
+        (text[s:e], table.decide(ev).paper_id)
+        for s, e, ev in name_spans(text, Segment(0, len(text), "zh"), table)
+    ]
+    assert found == [("Highway network", "p0"), ("Vision Transformers", "p1")]
+
+
+def test_the_other_number_of_a_name_never_takes_another_papers_own_name() -> None:
+    table = _table(["Vision Transformer", "Vision Transformers"])
+    assert table.decide(name_key("Vision Transformers")).paper_id == "p1"
+    assert table.decide(name_key("Vision Transformer")).paper_id == "p0"

@@ -278,6 +278,21 @@ def evidence_parts(evidence: str) -> tuple[str, str, str]:
     return key, version, year
 
 
+def number_forms(alias: str) -> list[str]:
+    """The other grammatical number of a curated name of several words ("Highway Network"
+    for "Highway Networks", "Vision Transformers" for "Vision Transformer"): pages write
+    both. Names of one word keep their form ("GANs" is not the paper's name)."""
+    parts = [p for p in ALIAS_SEPARATORS.split(alias) if p]
+    last = parts[-1] if parts else ""
+    if len(parts) < 2 or len(last) < 4 or not last.isalpha():
+        return []
+    if last.endswith("s") and not last.endswith("ss"):
+        return [alias[:-1]]
+    if last[-1] in "sxyzh":
+        return []
+    return [alias + "s"]
+
+
 # A stored name key that no curated multi-part alias spells: never a phrase.
 NO_PHRASE = -1
 
@@ -294,22 +309,34 @@ def name_arrays(named: Iterable[tuple[int, str, list[str], list[str]]]) -> dict[
     display: dict[str, str] = {}
     phrase_letters: dict[str, int] = {}
     spellings: set[str] = set()
-    for row, paper_id, aliases, sources in named:
-        for position, alias in enumerate(aliases):
-            by_hand = written_by_hand(sources, position)
-            key = name_key(alias)
-            if not key:
-                continue
-            papers.setdefault(key, {})[paper_id] = row
-            written.setdefault(key, set()).add(ALIAS_SEPARATORS.sub("", alias))
-            mined_written.setdefault(key, set()).add(mined_form(alias))
-            display.setdefault(key, alias)
-            spellings.add(alias)
-            if by_hand:
-                curated.setdefault(key, {})[paper_id] = row
-                if len([p for p in ALIAS_SEPARATORS.split(alias) if p]) > 1:
-                    letters = sum(c.isalpha() for c in alias)
-                    phrase_letters[key] = max(phrase_letters.get(key, NO_PHRASE), letters)
+    spelled = [
+        (row, paper_id, alias, written_by_hand(sources, position))
+        for row, paper_id, aliases, sources in named
+        for position, alias in enumerate(aliases)
+    ]
+    # The other number of a curated name, unless that is some paper's own name.
+    own = {name_key(alias) for _, _, alias, _ in spelled}
+    spelled += [
+        (row, paper_id, form, True)
+        for row, paper_id, alias, by_hand in list(spelled)
+        if by_hand
+        for form in number_forms(alias)
+        if name_key(form) not in own
+    ]
+    for row, paper_id, alias, by_hand in spelled:
+        key = name_key(alias)
+        if not key:
+            continue
+        papers.setdefault(key, {})[paper_id] = row
+        written.setdefault(key, set()).add(ALIAS_SEPARATORS.sub("", alias))
+        mined_written.setdefault(key, set()).add(mined_form(alias))
+        display.setdefault(key, alias)
+        spellings.add(alias)
+        if by_hand:
+            curated.setdefault(key, {})[paper_id] = row
+            if len([p for p in ALIAS_SEPARATORS.split(alias) if p]) > 1:
+                letters = sum(c.isalpha() for c in alias)
+                phrase_letters[key] = max(phrase_letters.get(key, NO_PHRASE), letters)
     keys = sorted(papers)
     # A curated alias wins over names mined for other papers from titles or abstracts.
     chosen = [curated.get(k) or papers[k] for k in keys]
