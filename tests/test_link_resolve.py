@@ -549,6 +549,27 @@ def test_a_mined_name_in_a_table_is_confirmed_by_the_page_around_it(tmp_path: Pa
     assert (name["status"], name["method"]) == ("unmatched", "alias_mined_unconfirmed")
 
 
+def test_a_name_mined_for_several_papers_links_where_its_sentence_singles_one_out(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        ("arxiv:1809.07053", "1809.07053",
+         "NAIS: Neural Attentive Item Similarity Model for Recommendation", "2018", "NAIS"),
+        ("arxiv:1911.07446", "1911.07446",
+         "NAIS: Neural Architecture and Implementation Search and its Applications in "
+         "Autonomous Driving", "2019", "NAIS"),
+    ]  # fmt: skip
+    frame = pd.read_csv(_write_catalog(tmp_path / "catalog", rows) / "papers.csv")
+    frame["alias_sources"] = "title"
+    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
+    matcher = Matcher(load_catalog(tmp_path / "catalog"), POLICY)
+    text = "Neural Attentive Item Similarity: NAIS weighs the items of a user's history.\n"
+    name = _resolve(matcher, text, "en").query("surface == 'NAIS'").iloc[0]
+    assert (name["status"], name["paper_id"]) == ("matched", "arxiv:1809.07053")
+    name = _resolve(matcher, "We tried NAIS yesterday.\n", "en").query("kind == 'name'").iloc[0]
+    assert name["status"] == "ambiguous"
+
+
 def test_a_year_in_brackets_beside_a_name_confirms_or_refutes_its_paper(tmp_path: Path) -> None:
     """A timeline's "ALPACA (2019)" dates the work: a mined name of a paper of that year (or
     the next: the venue's) needs no other support; a name dated years away is another work."""

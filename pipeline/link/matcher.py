@@ -136,7 +136,10 @@ class Matcher:
             if not dated:  # "LeNet (1989)": another work of that name than the catalog's
                 return Decision("unmatched", None, 0.0, "alias_other_year")
         if key in self.names.mined_only:
-            return self._confirm_mined(decision, key, context, language, document)
+            # Several papers' mined name: the one the sentence singles out, if it also
+            # supports it as a mined name needs.
+            chosen = self.separate(decision, context, language)
+            return self._confirm_mined(chosen, key, context, language, document)
         return self.separate(decision, context, language)
 
     def _dated(self, paper_id: str, year: str) -> bool:

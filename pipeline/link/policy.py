@@ -55,7 +55,8 @@ class LinkPolicy:
     mined_alias_exact_case: bool = True
     # A mined name links only when the sentence around it holds at least this many other
     # words of the paper's title or keywords: names are reused ("Alpaca", "UCL"), and a name
-    # nobody curated has no other guard. Several papers' mined name is never singled out.
+    # nobody curated has no other guard. Several papers' mined name links only when the
+    # sentence singles one out (as for curated names) and supports it so.
     mined_name_context_words: int = 2
     # Or the whole document holds this many, one of them rare in the catalog: a list or a
     # table names a paper with no sentence around it, on a page about its topic.
