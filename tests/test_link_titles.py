@@ -174,6 +174,7 @@ def test_the_text_of_a_link_to_a_paper_is_a_title_that_may_be_outside_the_catalo
         "## [2018 CVPR] MCD, Maximum classifier discrepancy",
         "## [2022] Visual Prompt Tuning, VPT",
         "## [2019] T5, Text-to-Text Transfer Transformer",
+        "- 2021 CLIP (Contrastive Language-Image Pre-Training)",
     ],
 )
 def test_a_timeline_item_is_no_paper_outside_the_catalog(line: str) -> None:

@@ -61,9 +61,10 @@ CITATION_TAIL = re.compile(
 # "Residual Neural Network (ResNet)": a term followed by its abbreviation.
 ABBREVIATION_AT_END = re.compile(r"\(\s*[\w-]*[A-Z][\w-]*[A-Z][\w-]*\s*\)$")
 # "MCD, Maximum classifier discrepancy", "Visual Prompt Tuning, VPT", "T5, Text-to-Text
-# Transfer Transformer": a name and what it stands for, listed side by side.
+# Transfer Transformer", "CLIP (Contrastive ...)": a name and what it stands for.
 NAME_BESIDE = re.compile(
-    r"^(?:[\w-]*[A-Z][\w-]*[A-Z][\w-]*|[A-Za-z-]*\d[\w-]*),\s|,\s*[\w-]*[A-Z][\w-]*[A-Z][\w-]*$"
+    r"^(?:[\w-]*[A-Z][\w-]*[A-Z][\w-]*|[A-Za-z-]*\d[\w-]*)(?:,\s|\s?\()"
+    r"|,\s*[\w-]*[A-Z][\w-]*[A-Z][\w-]*$"
 )
 # Where a model name at the start of a written title ends.
 NAME_END = re.compile(r"[:(（]")
