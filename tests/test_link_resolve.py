@@ -560,6 +560,7 @@ def test_a_name_mined_for_several_papers_links_where_its_sentence_singles_one_ou
          "Autonomous Driving", "2019", "NAIS"),
     ]  # fmt: skip
     frame = pd.read_csv(_write_catalog(tmp_path / "catalog", rows) / "papers.csv")
+    frame["authors"] = ["Xiangnan He; Zhankui He; Jingkuan Song", "Cong Hao; Yao Chen; Xinheng Liu"]
     frame["alias_sources"] = "title"
     frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
     matcher = Matcher(load_catalog(tmp_path / "catalog"), POLICY)
@@ -568,6 +569,28 @@ def test_a_name_mined_for_several_papers_links_where_its_sentence_singles_one_ou
     assert (name["status"], name["paper_id"]) == ("matched", "arxiv:1809.07053")
     name = _resolve(matcher, "We tried NAIS yesterday.\n", "en").query("kind == 'name'").iloc[0]
     assert name["status"] == "ambiguous"
+
+
+def test_a_name_of_two_versions_of_one_work_is_the_first_versions(tmp_path: Path) -> None:
+    rows = [
+        ("arxiv:1703.04247", "1703.04247",
+         "DeepFM: A Factorization-Machine based Neural Network for CTR Prediction", "2017",
+         "DeepFM"),
+        ("arxiv:1804.04950", "1804.04950",
+         "DeepFM: An End-to-End Wide & Deep Learning Framework for CTR Prediction", "2018",
+         "DeepFM"),
+    ]  # fmt: skip
+    frame = pd.read_csv(_write_catalog(tmp_path / "catalog", rows) / "papers.csv")
+    frame["authors"] = [
+        "Huifeng Guo; Ruiming Tang; Yunming Ye",
+        "Huifeng Guo; Ruiming Tang; Yunming Ye; Zhenhua Dong",
+    ]
+    frame["alias_sources"] = "title"
+    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
+    matcher = Matcher(load_catalog(tmp_path / "catalog"), POLICY)
+    text = "DeepFM predicts the CTR of ads with a deep learning model.\n"
+    name = _resolve(matcher, text, "en").query("surface == 'DeepFM'").iloc[0]
+    assert (name["status"], name["paper_id"]) == ("matched", "arxiv:1703.04247")
 
 
 def test_a_year_in_brackets_beside_a_name_confirms_or_refutes_its_paper(tmp_path: Path) -> None:

@@ -210,6 +210,11 @@ class AuthorIndex:
             surnames = first_author_surnames(authors)
         return cls(paper_ids, authors, author_arrays(surnames, years))
 
+    def first_author(self, row: int) -> str:
+        """A row's first author as written, case-folded ("" when not given)."""
+        names = self._authors[row]
+        return names.split(";")[0].strip().casefold() if isinstance(names, str) else ""
+
     def year(self, row: int) -> int | None:
         """The catalog's year of a row's paper (None when not given)."""
         year = int(self._arrays["years"][row])

@@ -22,7 +22,7 @@ from pipeline.link.authors import (
 )
 from pipeline.link.citekeys import parse_cite_key
 from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
-from pipeline.link.decision import Decision
+from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.descriptions import decide_description
 from pipeline.link.ids import decide_arxiv
 from pipeline.link.names import catalog_names, evidence_parts, written_by_hand
@@ -136,11 +136,32 @@ class Matcher:
             if not dated:  # "LeNet (1989)": another work of that name than the catalog's
                 return Decision("unmatched", None, 0.0, "alias_other_year")
         if key in self.names.mined_only:
-            # Several papers' mined name: the one the sentence singles out, if it also
-            # supports it as a mined name needs.
-            chosen = self.separate(decision, context, language)
+            # Several papers' mined name: the first version of one work, or the one the
+            # sentence singles out; either if the sentence supports it as a mined name needs.
+            chosen = self.separate(self._first_version(decision), context, language)
             return self._confirm_mined(chosen, key, context, language, document)
         return self.separate(decision, context, language)
+
+    def _first_version(self, decision: Decision) -> Decision:
+        """Papers of one name and one first author are versions of one work (a conference
+        paper and its journal extension, both titled "DeepFM: ..."): the earliest is the
+        name's paper. Papers of other authors stay candidates."""
+        if decision.status != "ambiguous":
+            return decision
+        earliest: dict[str, tuple[int, str]] = {}
+        for paper_id in decision.candidates:
+            row = self.title_by_paper.row(paper_id)
+            if row is None:
+                return decision
+            author = self.authors.first_author(row)
+            year = self.authors.year(row)
+            if not author or year is None:
+                return decision
+            earliest[author] = min(earliest.get(author, (year, paper_id)), (year, paper_id))
+        kept = tuple(sorted(paper_id for _, paper_id in earliest.values()))
+        if len(kept) == 1:
+            return Decision("matched", kept[0], decision.score, "alias_first_version")
+        return ambiguous(decision.score, decision.method, kept)
 
     def _dated(self, paper_id: str, year: str) -> bool:
         """Whether a paper's year is the one written beside its name (within the tolerance
