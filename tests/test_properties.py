@@ -47,6 +47,17 @@ FRAGMENTS = st.sampled_from(
         "ß",
         "İ",
         "\u0345",
+        ":cite:`",
+        "\\citep[p. 3]{",
+        "[@",
+        "`",
+        "}",
+        "]",
+        ",",
+        "schnabel2016recommendations",
+        "Ren.He.Girshick.ea.2015",
+        "devlin-etal-2019-bert",
+        " (2019)",
     ]
 )
 MENTION_TEXT = st.lists(st.one_of(FRAGMENTS, st.text(max_size=8)), max_size=25).map("".join)
