@@ -141,11 +141,21 @@ def link_batch(batch: pd.DataFrame, context: LinkContext) -> BatchResult:
 
 
 def batches(documents: pd.DataFrame, workers: int) -> list[pd.DataFrame]:
-    """``documents`` cut into contiguous batches, in order (at most one per document)."""
+    """``documents`` cut into contiguous batches, in order, of about equal text length (the
+    cost of linking grows with it: batches of equal counts left one worker with the long
+    pages while the other waited); never an empty batch."""
     if documents.empty:
         return []
     count = min(len(documents), workers * BATCHES_PER_WORKER)
-    return [documents.iloc[chunk] for chunk in np.array_split(np.arange(len(documents)), count)]
+    sizes = np.fromiter(
+        (len(t) + 1 if isinstance(t, str) else 1 for t in documents["text"]),
+        dtype=np.int64,
+        count=len(documents),
+    )
+    ends = np.cumsum(sizes)
+    targets = ends[-1] * np.arange(1, count) / count
+    cuts = np.unique(np.clip(np.searchsorted(ends, targets, side="left") + 1, 1, len(ends) - 1))
+    return [documents.iloc[chunk] for chunk in np.split(np.arange(len(documents)), cuts)]
 
 
 # Runs a per-batch stage on every batch: (stage, batches, context, the driver's catalog,

@@ -33,6 +33,14 @@ def test_batches_are_contiguous_in_order_and_cover_every_document_once() -> None
     assert batches(_documents(0), workers=2) == []
 
 
+def test_batches_hold_about_equal_text() -> None:
+    """A long page first: it fills a batch alone, the short ones share the others."""
+    documents = _documents(12).assign(text=["x" * 700] + ["x" * 99] * 11)
+    work = batches(documents, workers=2)
+    assert pd.concat(work).equals(documents)
+    assert [len(b) for b in work] == [1, 2, 3, 2, 2, 2]
+
+
 def _context(tmp_path: Path, sha256: str) -> LinkContext:
     return LinkContext(CATALOG, sha256, DEFAULT_TERMS, tmp_path / "index", MatchThresholds())
 
