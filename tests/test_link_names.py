@@ -309,3 +309,24 @@ def test_the_other_number_of_a_name_never_takes_another_papers_own_name() -> Non
     table = _table(["Vision Transformer", "Vision Transformers"])
     assert table.decide(name_key("Vision Transformers")).paper_id == "p1"
     assert table.decide(name_key("Vision Transformer")).paper_id == "p0"
+
+
+def test_a_mined_acronym_is_no_common_word_in_capitals() -> None:
+    """ "bert" and "coma" are common words; "BERT" and "COMA" are names."""
+    table = _table(["BERT", "COMA"], ["title", "abstract"])
+    text = "BERT 与 COMA 不是 Bert 或 coma。"
+    spans = name_spans(text, Segment(0, len(text), "zh"), table)
+    found = [text[start:end] for start, end, _ in spans]
+    assert found == ["BERT", "COMA"]
+
+
+def test_a_mined_plural_acronym_is_found_in_the_singular() -> None:
+    table = _table(["GATs", "GAT"], ["abstract", "abstract"])
+    assert table.decide(name_key("GAT")).paper_id == "p1"  # another paper's own name
+    table = _table(["GATs", "DCGANs"], ["abstract", "abstract"])
+    text = "GAT 与 DCGAN"
+    spans = name_spans(text, Segment(0, len(text), "zh"), table)
+    assert [(text[s:e], table.decide(ev).paper_id) for s, e, ev in spans] == [
+        ("GAT", "p0"),
+        ("DCGAN", "p1"),
+    ]

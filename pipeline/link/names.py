@@ -73,6 +73,10 @@ MODEL_SIZE = re.compile(r"\d+(?:\.\d+)?[BMKTbmkt]|\d+x\d+(?:\.\d+)?[BMbm]")
 # A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3" (not a size "7B", not
 # a year "2023", not part of a longer number or word).
 YEAR_AFTER = re.compile(r"[`'\"*_]{0,2}\s?[(\[（【]\s?(?P<year>(?:19|20)\d{2})\s?[)\]）】]")
+# A name in capitals (digits and hyphens allowed): "BERT", "COMA", "GPT-3".
+ACRONYM = re.compile(r"(?=[^a-z]*[A-Z][^a-z]*[A-Z])[A-Z0-9\-]+")
+# "GATs", "DCGANs", "FuNs": capitals, then a plural s.
+PLURAL_ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9\-]*[A-Z]s")
 VERSION_AFTER = re.compile(
     rf"[ \-]?(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)(?![{LATIN_ALNUM}_.%]|\.\d)"
 )
@@ -278,6 +282,12 @@ def evidence_parts(evidence: str) -> tuple[str, str, str]:
     return key, version, year
 
 
+def mined_singular(alias: str) -> list[str]:
+    """An acronym an abstract mined in the plural ("GATs", "DCGANs"): pages name the model
+    in the singular."""
+    return [alias[:-1]] if PLURAL_ACRONYM.fullmatch(alias) else []
+
+
 def number_forms(alias: str) -> list[str]:
     """The other grammatical number of a curated name of several words ("Highway Network"
     for "Highway Networks", "Vision Transformers" for "Vision Transformer"): pages write
@@ -314,13 +324,13 @@ def name_arrays(named: Iterable[tuple[int, str, list[str], list[str]]]) -> dict[
         for row, paper_id, aliases, sources in named
         for position, alias in enumerate(aliases)
     ]
-    # The other number of a curated name, unless that is some paper's own name.
+    # The other number of a curated name, the singular of a mined acronym, unless that is
+    # some paper's own name.
     own = {name_key(alias) for _, _, alias, _ in spelled}
     spelled += [
-        (row, paper_id, form, True)
+        (row, paper_id, form, by_hand)
         for row, paper_id, alias, by_hand in list(spelled)
-        if by_hand
-        for form in number_forms(alias)
+        for form in (number_forms(alias) if by_hand else mined_singular(alias))
         if name_key(form) not in own
     ]
     for row, paper_id, alias, by_hand in spelled:
@@ -427,8 +437,9 @@ class NameTable:
         """Whether a written form found by the alias pattern is meant as the name.
 
         As an alias is written (separators aside): yes for curated aliases; mined aliases
-        only when they are not common words and their words are joined or apart as in the
-        source (separators between letters and digits aside). In another letter case: a
+        only when they are not common words (an acronym in capitals is none: "BERT" is not
+        the name Bert) and their words are joined or apart as in the source (separators
+        between letters and digits aside). In another letter case: a
         phrase, a form with an inner capital ("StableDiffusion") or with a digit and a capital
         ("Llama2"), or a word that is not common ("roberta"; not "adam", "Sam",
         "transformer")."""
@@ -436,7 +447,8 @@ class NameTable:
         row = self._keys.find(key)
         written = ALIAS_SEPARATORS.sub("", surface)
         mined = row is not None and not self._curated[row]
-        if mined and common_word(key, language) >= self.policy.common_word_zipf:
+        acronym = ACRONYM.fullmatch(surface) is not None  # "BERT", "COMA": not "Bert", "coma"
+        if mined and not acronym and common_word(key, language) >= self.policy.common_word_zipf:
             return False
         if mined and self.policy.mined_alias_exact_case:
             return mined_form(surface) in self._mined_written.of(row)
