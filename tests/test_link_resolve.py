@@ -593,6 +593,27 @@ def test_a_name_of_two_versions_of_one_work_is_the_first_versions(tmp_path: Path
     assert (name["status"], name["paper_id"]) == ("matched", "arxiv:1703.04247")
 
 
+def test_a_mined_acronym_that_spells_a_word_needs_one_more_word_of_its_paper(
+    tmp_path: Path,
+) -> None:
+    """ "RETRO" is coined again and again (DeepMind's retrieval model is not this paper)."""
+    rows = [
+        ("arxiv:1911.12674", "1911.12674",
+         "RETRO: Relation Retrofitting For In-Database Machine Learning on Textual Data", "2019",
+         "RETRO"),
+    ]  # fmt: skip
+    frame = pd.read_csv(_write_catalog(tmp_path / "catalog", rows) / "papers.csv")
+    frame["alias_sources"] = "title"
+    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
+    matcher = Matcher(load_catalog(tmp_path / "catalog"), POLICY)
+    two = "RETRO reaches GPT-3 with a database of textual chunks.\n"
+    name = _resolve(matcher, two, "en").query("surface == 'RETRO'").iloc[0]
+    assert name["method"] == "alias_mined_unconfirmed"
+    three = "RETRO learns in the database with relation retrofitting of textual data.\n"
+    name = _resolve(matcher, three, "en").query("surface == 'RETRO'").iloc[0]
+    assert (name["status"], name["method"]) == ("matched", "alias_mined")
+
+
 def test_a_year_in_brackets_beside_a_name_confirms_or_refutes_its_paper(tmp_path: Path) -> None:
     """A timeline's "ALPACA (2019)" dates the work: a mined name of a paper of that year (or
     the next: the venue's) needs no other support; a name dated years away is another work."""

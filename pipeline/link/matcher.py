@@ -25,7 +25,7 @@ from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.descriptions import decide_description
 from pipeline.link.ids import decide_arxiv
-from pipeline.link.names import catalog_names, evidence_parts, written_by_hand
+from pipeline.link.names import catalog_names, common_word, evidence_parts, written_by_hand
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 from pipeline.link.terms import (
     CONCEPT_ARRAYS_SOURCE,
@@ -184,7 +184,10 @@ class Matcher:
         own = set(english_stems(self.names.display.get(key, key))) | {key}
         stems = self._evidence_stems(decision.paper_id) - own
         _, words = context_overlap(stems, unit_words(units), self.concepts.weight)
-        if words >= self.policy.mined_name_context_words:
+        needed = self.policy.mined_name_context_words
+        if common_word(key, language) >= self.policy.common_word_zipf:
+            needed += self.policy.word_like_name_extra_words
+        if words >= needed:
             return Decision("matched", decision.paper_id, decision.score, "alias_mined")
         if document is not None and _bare_line(context, key, self.policy):
             found = stems & document()

@@ -58,6 +58,9 @@ class LinkPolicy:
     # nobody curated has no other guard. Several papers' mined name links only when the
     # sentence singles one out (as for curated names) and supports it so.
     mined_name_context_words: int = 2
+    # ... and this many more for a mined acronym that spells a common word ("RETRO", "CORD",
+    # "COMA"): such names are coined again and again.
+    word_like_name_extra_words: int = 1
     # Or the whole document holds this many, one of them rare in the catalog: a list or a
     # table names a paper with no sentence around it, on a page about its topic.
     mined_name_document_words: int = 3
