@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import DEFAULT_CATALOG
 
 # The checkout these tests run from (the pipeline itself has no notion of one).
@@ -14,6 +16,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
 RAW = PROJECT_ROOT / "raw"
 CATALOG = DEFAULT_CATALOG
+
+
+def arxiv_catalog(folder: Path, rows: list[tuple[str, str, str, str]]) -> Catalog:
+    """A catalog of arXiv papers without names: (arXiv id, title, year, authors) rows."""
+    frame = pd.DataFrame(rows, columns=["arxiv_id", "title", "year", "authors"])
+    frame.insert(0, "paper_id", "arxiv:" + frame["arxiv_id"])
+    frame["aliases"] = ""
+    folder.mkdir()
+    frame.to_csv(folder / "papers.csv", index=False)
+    return load_catalog(folder)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.catalog import Catalog, load_catalog
+from pipeline.catalog import Catalog
 from pipeline.catalog_store import memory_map
 from pipeline.config import DEFAULT_TERMS
 from pipeline.language import segment_lines
@@ -17,6 +17,7 @@ from pipeline.link.matcher import Matcher
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.resolve import resolve_document
 from pipeline.link.terms import ConceptIndex, load_term_tables
+from tests.conftest import arxiv_catalog
 
 # Real catalog rows (arXiv ids and first authors as on arXiv); "neural" and "network" are in
 # more than two of the titles and in more than one in fifty: the field's words here.
@@ -43,12 +44,7 @@ NMT_PARAGRAPH = (
 
 
 def _catalog(folder: Path) -> Catalog:
-    frame = pd.DataFrame(ROWS, columns=["arxiv_id", "title", "year", "authors"])
-    frame.insert(0, "paper_id", "arxiv:" + frame["arxiv_id"])
-    frame["aliases"] = ""
-    folder.mkdir()
-    frame.to_csv(folder / "papers.csv", index=False)
-    return load_catalog(folder)
+    return arxiv_catalog(folder, ROWS)
 
 
 @pytest.fixture

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from pipeline.catalog import Catalog, load_catalog
+from pipeline.catalog import Catalog
 from pipeline.config import DEFAULT_TERMS
 from pipeline.language import segment_lines
 from pipeline.link.candidates import extract_mentions
@@ -16,6 +15,7 @@ from pipeline.link.matcher import Matcher
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.resolve import resolve_document
 from pipeline.link.terms import load_term_tables
+from tests.conftest import arxiv_catalog
 
 # Real catalog rows (arXiv ids, titles, years and authors as on arXiv).
 ROWS = [
@@ -69,12 +69,7 @@ def test_every_key_of_sphinx_latex_and_pandoc_citations() -> None:
 
 
 def _catalog(folder: Path) -> Catalog:
-    frame = pd.DataFrame(ROWS, columns=["arxiv_id", "title", "year", "authors"])
-    frame.insert(0, "paper_id", "arxiv:" + frame["arxiv_id"])
-    frame["aliases"] = ""
-    folder.mkdir()
-    frame.to_csv(folder / "papers.csv", index=False)
-    return load_catalog(folder)
+    return arxiv_catalog(folder, ROWS)
 
 
 # In a catalog of six papers every surname is a common one (one in six): this policy makes

@@ -436,10 +436,20 @@ def _mined_matcher(tmp_path: Path) -> Matcher:
         ),
         ("arxiv:2601.03267", "2601.03267", "OpenAI GPT-5 System Card", "2025", "OpenAI GPT-5"),
     ]
-    frame = pd.read_csv(_write_catalog(tmp_path / "catalog", rows) / "papers.csv")
+    return _title_named_matcher(tmp_path / "catalog", rows)
+
+
+def _title_named_matcher(
+    folder: Path, rows: list[tuple[str, ...]], authors: list[str] | None = None
+) -> Matcher:
+    """A catalog of these rows (with these authors) whose names were all mined from their
+    titles."""
+    frame = pd.read_csv(_write_catalog(folder, rows) / "papers.csv")
+    if authors is not None:
+        frame["authors"] = authors
     frame["alias_sources"] = "title"
-    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
-    return Matcher(load_catalog(tmp_path / "catalog"), POLICY)
+    frame.to_csv(folder / "papers.csv", index=False)
+    return Matcher(load_catalog(folder), POLICY)
 
 
 def test_a_mined_name_links_only_where_the_sentence_supports_its_paper(tmp_path: Path) -> None:
@@ -559,11 +569,8 @@ def test_a_name_mined_for_several_papers_links_where_its_sentence_singles_one_ou
          "NAIS: Neural Architecture and Implementation Search and its Applications in "
          "Autonomous Driving", "2019", "NAIS"),
     ]  # fmt: skip
-    frame = pd.read_csv(_write_catalog(tmp_path / "catalog", rows) / "papers.csv")
-    frame["authors"] = ["Xiangnan He; Zhankui He; Jingkuan Song", "Cong Hao; Yao Chen; Xinheng Liu"]
-    frame["alias_sources"] = "title"
-    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
-    matcher = Matcher(load_catalog(tmp_path / "catalog"), POLICY)
+    authors = ["Xiangnan He; Zhankui He; Jingkuan Song", "Cong Hao; Yao Chen; Xinheng Liu"]
+    matcher = _title_named_matcher(tmp_path / "catalog", rows, authors)
     text = "Neural Attentive Item Similarity: NAIS weighs the items of a user's history.\n"
     name = _resolve(matcher, text, "en").query("surface == 'NAIS'").iloc[0]
     assert (name["status"], name["paper_id"]) == ("matched", "arxiv:1809.07053")
@@ -580,14 +587,11 @@ def test_a_name_of_two_versions_of_one_work_is_the_first_versions(tmp_path: Path
          "DeepFM: An End-to-End Wide & Deep Learning Framework for CTR Prediction", "2018",
          "DeepFM"),
     ]  # fmt: skip
-    frame = pd.read_csv(_write_catalog(tmp_path / "catalog", rows) / "papers.csv")
-    frame["authors"] = [
+    authors = [
         "Huifeng Guo; Ruiming Tang; Yunming Ye",
         "Huifeng Guo; Ruiming Tang; Yunming Ye; Zhenhua Dong",
     ]
-    frame["alias_sources"] = "title"
-    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
-    matcher = Matcher(load_catalog(tmp_path / "catalog"), POLICY)
+    matcher = _title_named_matcher(tmp_path / "catalog", rows, authors)
     text = "DeepFM predicts the CTR of ads with a deep learning model.\n"
     name = _resolve(matcher, text, "en").query("surface == 'DeepFM'").iloc[0]
     assert (name["status"], name["paper_id"]) == ("matched", "arxiv:1703.04247")
@@ -596,16 +600,14 @@ def test_a_name_of_two_versions_of_one_work_is_the_first_versions(tmp_path: Path
 def test_a_mined_acronym_that_spells_a_word_needs_one_more_word_of_its_paper(
     tmp_path: Path,
 ) -> None:
-    """ "RETRO" is coined again and again (DeepMind's retrieval model is not this paper)."""
+    """Names such as "RETRO" are coined again and again (DeepMind's retrieval model is not
+    this paper)."""
     rows = [
         ("arxiv:1911.12674", "1911.12674",
          "RETRO: Relation Retrofitting For In-Database Machine Learning on Textual Data", "2019",
          "RETRO"),
     ]  # fmt: skip
-    frame = pd.read_csv(_write_catalog(tmp_path / "catalog", rows) / "papers.csv")
-    frame["alias_sources"] = "title"
-    frame.to_csv(tmp_path / "catalog" / "papers.csv", index=False)
-    matcher = Matcher(load_catalog(tmp_path / "catalog"), POLICY)
+    matcher = _title_named_matcher(tmp_path / "catalog", rows)
     two = "RETRO reaches GPT-3 with a database of textual chunks.\n"
     name = _resolve(matcher, two, "en").query("surface == 'RETRO'").iloc[0]
     assert name["method"] == "alias_mined_unconfirmed"
