@@ -252,8 +252,11 @@ class Matcher:
         parsed = parse_cite_key(key)
         if parsed is None:
             return Decision("unmatched", None, 0.0, "cite_key")
-        own = translate(context if sentence is None else sentence, language, self.term_tables)
-        confirmed = sentence_confirms(own, self._overlap, self.concepts, self.policy)
+
+        def confirmed(paper_id: str) -> bool:  # asked only for a common surname
+            own = translate(context if sentence is None else sentence, language, self.term_tables)
+            return sentence_confirms(own, self._overlap, self.concepts, self.policy)(paper_id)
+
         decided = self.authors.decide_cite(parsed, self.columns.titles, self.policy, confirmed)
         if decided is not None:
             return decided

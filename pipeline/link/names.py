@@ -70,13 +70,14 @@ USAGE_SUFFIX = re.compile(
 FOLLOWING_WORD = re.compile(rf"[{LATIN_ALNUM}_.]+")
 NAME_SUFFIX_WORD = re.compile(r"[a-zäöüß]{3,}|[A-ZÄÖÜ][a-zäöüß]{3,}")
 MODEL_SIZE = re.compile(r"\d+(?:\.\d+)?[BMKTbmkt]|\d+x\d+(?:\.\d+)?[BMbm]")
-# A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3" (not a size "7B", not
-# a year "2023", not part of a longer number or word).
+# A year in brackets right after a name, past its closing quote or emphasis: "`GAN-TTS` (2019)".
 YEAR_AFTER = re.compile(r"[`'\"*_]{0,2}\s?[(\[（【]\s?(?P<year>(?:19|20)\d{2})\s?[)\]）】]")
 # A name in capitals (digits and hyphens allowed): "BERT", "COMA", "GPT-3".
 ACRONYM = re.compile(r"(?=[^a-z]*[A-Z][^a-z]*[A-Z])[A-Z0-9\-]+")
 # "GATs", "DCGANs", "FuNs": capitals, then a plural s.
 PLURAL_ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9\-]*[A-Z]s")
+# A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3" (not a size "7B", not
+# a year "2023", not part of a longer number or word).
 VERSION_AFTER = re.compile(
     rf"[ \-]?(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)(?![{LATIN_ALNUM}_.%]|\.\d)"
 )
@@ -439,10 +440,9 @@ class NameTable:
         As an alias is written (separators aside): yes for curated aliases; mined aliases
         only when they are not common words (an acronym in capitals is none: "BERT" is not
         the name Bert) and their words are joined or apart as in the source (separators
-        between letters and digits aside). In another letter case: a
-        phrase, a form with an inner capital ("StableDiffusion") or with a digit and a capital
-        ("Llama2"), or a word that is not common ("roberta"; not "adam", "Sam",
-        "transformer")."""
+        between letters and digits aside). In another letter case: a phrase, a form with an
+        inner capital ("StableDiffusion") or with a digit and a capital ("Llama2"), or a
+        word that is not common ("roberta"; not "adam", "Sam", "transformer")."""
         key = name_key(surface)
         row = self._keys.find(key)
         written = ALIAS_SEPARATORS.sub("", surface)

@@ -205,9 +205,8 @@ def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 def looks_like_title(text: str, policy: LinkPolicy) -> bool:
     """Title-like enough to be reported even when no catalog title resembles it. Not a term
     with its abbreviation ("Latent diffusion model (LDM)", "MCD, Maximum classifier
-    discrepancy": a name being defined) and not text
-    holding a year ("In March 2025, ...": a timeline's sentence; a title's year stands
-    beside it, in its reference)."""
+    discrepancy": a name being defined) and not text holding a year ("In March 2025, ...":
+    a timeline's sentence; a title's year stands beside it, in its reference)."""
     words = LATIN_WORD.findall(text)
     if text.count(",") > 2 or text.endswith(".") or not text[:1].isupper():
         return False
