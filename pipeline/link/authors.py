@@ -24,7 +24,7 @@ import pandas as pd
 from pipeline.catalog import Catalog
 from pipeline.catalog_store import cached_arrays, store_key
 from pipeline.link import packed
-from pipeline.link.citekeys import CiteKey, title_starts_with, written_by
+from pipeline.link.citekeys import CiteKey, letters_only, title_starts_with
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
@@ -101,6 +101,14 @@ def decide_from_reference_list(
             policy.author_score, "author_reference_list", tuple(papers[: policy.max_candidates])
         )
     return Decision("unmatched", None, 0.0, "author_reference_list")
+
+
+def every_author(names: object) -> list[str] | None:
+    """The people of a catalog row's authors field, or None when it does not list them all
+    (it ends "et al.") or is empty."""
+    if not isinstance(names, str) or re.search(r"\bet al\b", names):
+        return None
+    return [n for n in re.split(r";|,|\band\b", names) if n.strip()] or None
 
 
 def first_author_surnames(authors: Iterable[str]) -> list[str]:
@@ -231,12 +239,24 @@ class AuthorIndex:
     def _by_two(self, row: int, second: str) -> bool:
         """Written by exactly two authors, the second named ``second``: three or more are
         cited "First et al." ("Kalchbrenner and Blunsom" is not Kalchbrenner, Grefenstette
-        and Blunsom). Catalog rows that end in "et al." have more than two."""
-        names = self._authors[row]
-        if not isinstance(names, str) or re.search(r"\bet al\b", names):
+        and Blunsom)."""
+        people = every_author(self._authors[row])
+        return people is not None and len(people) == 2 and second.casefold() in people[1].casefold()
+
+    def _written_by(self, row: int, key: CiteKey) -> bool:
+        """Whether a row's authors begin with a citation key's surnames (each the end of the
+        author's name: "Van-De-Sande" of "Koen E. A. van de Sande"), all of them when the
+        key names more than one and no "ea"."""
+        if len(key.surnames) == 1:
+            return True
+        people = every_author(self._authors[row])
+        named = len(key.surnames)
+        if people is None or len(people) < named or (not key.more_authors and len(people) != named):
             return False
-        people = [n for n in re.split(r";|,|\band\b", names) if n.strip()]
-        return len(people) == 2 and second.casefold() in people[1].casefold()
+        return all(
+            letters_only(person).endswith(s)
+            for person, s in zip(people, key.surnames, strict=False)
+        )
 
     def _year_close(self, rows: np.ndarray, written: int, tolerance: int) -> np.ndarray:
         """Which rows have a year within ``tolerance`` of ``written``."""
@@ -265,7 +285,7 @@ class AuthorIndex:
         found = [
             r
             for r in rows.tolist()
-            if written_by(self._authors[r], key)
+            if self._written_by(r, key)
             and (not key.title_word or title_starts_with(str(titles[r]), key.title_word))
         ]
         if len(found) > 1:  # the key's own year first: a year apart is arXiv's, or another's

@@ -55,7 +55,7 @@ class CiteKey:
     more_authors: bool = True
 
 
-def _letters(text: str) -> str:
+def letters_only(text: str) -> str:
     """Case-folded letters without accents: keys are written in ASCII ("Dollar": Dollár)."""
     folded = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in folded if c.isalpha() and not unicodedata.combining(c))
@@ -64,7 +64,7 @@ def _letters(text: str) -> str:
 def parse_cite_key(key: str) -> CiteKey | None:
     """The parts of a key in one of the styles above (None for others: "DBLP:...", "ref12")."""
     if m := DOTTED_KEY.fullmatch(key):
-        surnames = tuple(_letters(s) for s in m["surnames"].split("."))
+        surnames = tuple(letters_only(s) for s in m["surnames"].split("."))
         return CiteKey(surnames, int(m["year"]), "", bool(m["more"]) or len(surnames) == 1)
     if m := ANTHOLOGY_KEY.fullmatch(key):
         second = m["second"]
@@ -89,25 +89,10 @@ def title_starts_with(title: str, word: str) -> bool:
     """Whether a key's title word is the title's first word (its letters, or its first part
     before a hyphen), counting from any of the leading words a key may skip."""
     for written in title.split():
-        letters = _letters(written)
-        first_part = _letters(written.split("-")[0])
+        letters = letters_only(written)
+        first_part = letters_only(written.split("-")[0])
         if word in (letters, first_part):
             return True
         if letters not in LEADING_WORDS:
             return False
     return False
-
-
-def written_by(authors: object, key: CiteKey) -> bool:
-    """Whether a catalog row's authors begin with the key's surnames (each a suffix of the
-    author's name, "Van-De-Sande" of "Koen E. A. van de Sande"), all of them when the key
-    names more than one and no "ea"."""
-    if len(key.surnames) == 1:
-        return True
-    if not isinstance(authors, str) or re.search(r"\bet al\b", authors):
-        return False
-    people = [_letters(p) for p in re.split(r";|,|\band\b", authors) if p.strip()]
-    named = len(key.surnames)
-    if len(people) < named or (not key.more_authors and len(people) != named):
-        return False
-    return all(person.endswith(s) for person, s in zip(people, key.surnames, strict=False))
