@@ -373,6 +373,26 @@ def test_reference_entry_outside_the_catalog_is_a_paper_of_its_own(matcher: Matc
     assert pd.isna(again["paper_id"]).all() or set(again["paper_id"]) <= {row["paper_id"]}
 
 
+def test_a_reference_title_under_a_catalog_papers_name_is_no_paper_of_its_own(
+    matcher: Matcher,
+) -> None:
+    text = "参考文献\n2. OPT: Notes on Training Large Models at Scale. In EMNLP 2019.\n"
+    mentions = _resolve(matcher, text)
+    titles = mentions[mentions["kind"] == "english_title"]
+    assert titles["surface"].tolist() == ["OPT: Notes on Training Large Models at Scale"]
+    assert titles["status"].tolist() == ["unmatched"]
+    unknown = _resolve(matcher, text.replace("OPT:", "XYZ:"))
+    assert "title_not_in_catalog" in set(unknown["method"])
+
+
+def test_a_mined_namesake_does_not_hide_a_reference_outside_the_catalog(
+    tmp_path: Path,
+) -> None:
+    text = "参考文献\n2. Alpaca: A Strong Replicable Instruction-Following Model. In ACL 2023.\n"
+    mentions = _resolve(_mined_matcher(tmp_path), text)
+    assert "title_not_in_catalog" in set(mentions["method"])
+
+
 def test_quoted_unknown_phrase_is_not_a_paper(matcher: Matcher) -> None:
     mentions = _resolve(matcher, "Prompt „Let us think about this step by step“ hilft.\n", "de")
     assert "title_not_in_catalog" not in set(mentions["method"])
@@ -663,3 +683,64 @@ def test_an_author_reference_inside_a_linked_title_is_part_of_the_title(tmp_path
     text = "word2vec Explained- Deriving Mikolov et al.’s Negative-Sampling Word-Embedding Method\n"
     mentions = _resolve(matcher, text, "en")
     assert list(mentions["paper_id"]) == ["arxiv:1402.3722"]
+
+
+PAPER_LIST = (
+    "论文清单\n"
+    "- Attention Is All You Need\n"
+    "Transformer原始论文\n"
+    "- OPT: Open Pre-trained Transformer Language Models\n"
+    "- Training Compute-Optimal Large Language Models\n"
+    "- Proximal Policy Optimization Algorithms\n"
+    "Adapters tackle the memory pressure by freezing most of the weights\n"
+    "- Chinchilla: Notes on Training Large Models at Scale\n"
+    "“Let's think step by step about it”的梗\n"
+    "## Reward Modelling From Human Preference Data\n"
+)
+
+
+def test_a_paper_lists_unknown_title_line_is_a_paper_of_its_own(matcher: Matcher) -> None:
+    mentions = _resolve(matcher, PAPER_LIST)
+    listed = mentions[mentions["method"] == "title_in_paper_list"]
+    assert listed["surface"].tolist() == ["Proximal Policy Optimization Algorithms"]
+    assert listed["paper_id"].iloc[0].startswith("ref:title-")
+    # quoted text, headings and sentences stay phrases, even in a paper list; a title under a
+    # catalog paper's name is that paper's variant title or a page about it
+    others = mentions[
+        mentions["surface"].str.contains("think step|Reward Modelling|Adapters|Chinchilla:")
+    ]
+    assert len(others) == 4 and set(others["status"]) == {"unmatched"}
+
+
+def test_two_catalog_titles_make_no_paper_list(matcher: Matcher) -> None:
+    shorter = PAPER_LIST.replace("- Training Compute-Optimal Large Language Models\n", "")
+    mentions = _resolve(matcher, shorter)
+    assert "title_in_paper_list" not in set(mentions["method"])
+    row = mentions[mentions["surface"] == "Proximal Policy Optimization Algorithms"]
+    assert row["status"].tolist() == ["unmatched"]
+
+
+def test_titles_given_as_links_make_no_list_of_bare_lines(matcher: Matcher) -> None:
+    titles = [
+        "Attention Is All You Need",
+        "OPT: Open Pre-trained Transformer Language Models",
+        "Training Compute-Optimal Large Language Models",
+    ]
+    note = "  - Image Patching and Positional Embedding\n"
+    linked = "".join(f"- [{t}](https://example.org/{i}.pdf)\n" for i, t in enumerate(titles))
+    mentions = _resolve(matcher, linked + note)
+    assert set(titles) <= set(mentions.loc[mentions["status"] == "matched", "surface"])
+    assert "title_in_paper_list" not in set(mentions["method"])
+    bare = "".join(f"- {t}\n" for t in titles)
+    assert "title_in_paper_list" in set(_resolve(matcher, bare + note)["method"])
+
+
+def test_a_name_and_its_definition_in_a_paper_list_is_no_title(matcher: Matcher) -> None:
+    text = PAPER_LIST.replace(
+        "Proximal Policy Optimization Algorithms", "Online-XYZ: where a model adapts online"
+    )
+    assert "title_in_paper_list" not in set(_resolve(matcher, text)["method"])
+    text = PAPER_LIST.replace(
+        "Proximal Policy Optimization Algorithms", "Online-XYZ: Where a Model Adapts Online"
+    )
+    assert "title_in_paper_list" in set(_resolve(matcher, text)["method"])
