@@ -39,6 +39,7 @@ from pipeline.mining import (
     kept_aliases,
     mine_aliases,
     name_key,
+    publication_time,
     resolve_collisions,
     without_names_in_use,
 )
@@ -62,8 +63,9 @@ def mine_snapshot(records: dict[str, tuple[str, str, int | None]]) -> dict[str, 
     rule), snapshot only."""
     candidates = {i: mine_aliases(t, a) for i, (t, a, _) in records.items()}
     years = {i: y for i, (_, _, y) in records.items()}
+    dates = {i: publication_time(i, y) for i, y in years.items()}
     candidates = without_names_in_use(
-        candidates, years, ((i, y, f"{t} {a}") for i, (t, a, y) in records.items())
+        candidates, dates, ((i, dates[i], f"{t} {a}") for i, (t, a, _) in records.items())
     )
     table = resolve_collisions(
         ((i, alias.name, alias.source) for i, aliases in candidates.items() for alias in aliases),

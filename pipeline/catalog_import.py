@@ -42,6 +42,7 @@ from pipeline.mining import (
     join_aliases,
     kept_aliases,
     mine_aliases,
+    publication_time,
     resolve_collisions,
     with_curated,
     without_names_in_use,
@@ -262,8 +263,10 @@ def learn_from_corpus(
     document frequencies of the abstracts' words."""
     candidates: dict[str, list[MinedAlias]] = {}
     years: dict[str, int | None] = {}
-    for paper_id, title, aliases, sources, year in zip(
+    dates: dict[str, float | None] = {}
+    for paper_id, arxiv_id, title, aliases, sources, year in zip(
         curated["paper_id"],
+        curated["arxiv_id"],
         curated["title"],
         curated["aliases"],
         curated["alias_sources"],
@@ -272,16 +275,21 @@ def learn_from_corpus(
     ):
         candidates[paper_id] = with_curated(curated_only(aliases, sources), mine_aliases(title))
         years[paper_id] = None if pd.isna(year) else int(year)
+        dates[paper_id] = publication_time(arxiv_id, years[paper_id])
     keyphrases = KeyphraseExtractor()
     for row in snapshot_rows():
         mined = mine_aliases(row["title"], row["abstract"])
         if mined:
             candidates[row["paper_id"]] = mined
             years[row["paper_id"]] = row["year"]
+            dates[row["paper_id"]] = publication_time(row["arxiv_id"], row["year"])
         if row["abstract"]:
             keyphrases.add(row["abstract"])
-    texts = ((r["paper_id"], r["year"], f"{r['title']} {r['abstract']}") for r in snapshot_rows())
-    candidates = without_names_in_use(candidates, years, texts)
+    texts = (
+        (r["paper_id"], publication_time(r["arxiv_id"], r["year"]), f"{r['title']} {r['abstract']}")
+        for r in snapshot_rows()
+    )
+    candidates = without_names_in_use(candidates, dates, texts)
     claims = ((pid, a.name, a.source) for pid, aliases in candidates.items() for a in aliases)
     collisions = resolve_collisions(claims, years=years)
     return CorpusKnowledge(candidates, collisions, keyphrases)

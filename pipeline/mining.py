@@ -66,6 +66,8 @@ VERSIONED_WORD_ZIPF = 4.0
 # A name written in this many records dated before its claimant's year predates the paper: a
 # term of the field ("API", "SOTA", "LMs"), not the paper's coinage.
 EARLIER_USES = 3
+# The year and month of an arXiv id: "1603.08029", "cs/0101001".
+ARXIV_YEAR_MONTH = re.compile(r"(?:^|/)(?P<yy>\d{2})(?P<mm>0[1-9]|1[0-2])(?:\.\d{4,5}$|\d{3}$)")
 # A name whose uses (at least LATER_USES) are mostly this many years after its claimant was
 # coined again by something else ("GPT" claimed by a 2006 paper).
 LATER_YEARS = 5
@@ -395,10 +397,22 @@ def spellings(name: str) -> set[str]:
     return {name, one, f"{one}s"} if one[-1:].isupper() or one[-1:].isdigit() else {name}
 
 
-def name_uses(written: dict[str, list[int]], names: set[str]) -> dict[str, list[int]]:
-    """For each one-token name, the years of the records that write it as written or as the
-    same acronym in the singular or plural; ``written`` holds the years of each form."""
-    uses: dict[str, list[int]] = {}
+def publication_time(arxiv_id: object, year: int | None) -> float | None:
+    """When a record appeared, in years, its arXiv id's month as a fraction (2016.167 for
+    March 2016), or its year alone. Names are dated to the month: "ResNet", written in
+    January 2016, is no coinage of a paper of March 2016."""
+    if year is None:
+        return None
+    found = ARXIV_YEAR_MONTH.search(arxiv_id) if isinstance(arxiv_id, str) else None
+    if found is None or int(found["yy"]) != year % 100:
+        return float(year)
+    return year + (int(found["mm"]) - 1) / 12
+
+
+def name_uses(written: dict[str, list[float]], names: set[str]) -> dict[str, list[float]]:
+    """For each one-token name, the dates of the records that write it as written or as the
+    same acronym in the singular or plural; ``written`` holds the dates of each form."""
+    uses: dict[str, list[float]] = {}
     for name in names:
         years = [y for form in sorted(spellings(name)) for y in written.get(form, [])]
         if years:
@@ -406,9 +420,10 @@ def name_uses(written: dict[str, list[int]], names: set[str]) -> dict[str, list[
     return uses
 
 
-def in_common_use(name: str, year: int | None, uses: Sequence[int]) -> bool:
+def in_common_use(name: str, year: float | None, uses: Sequence[float]) -> bool:
     """The name is a term others wrote before the paper (``EARLIER_USES``), or others write it
-    mostly long after the paper (coined again), or it is a common word."""
+    mostly long after the paper (coined again), or it is a common word. Dates are years, to
+    the month where known (:func:`publication_time`)."""
     if is_common_word(name):
         return True
     if year is None or not uses:
@@ -432,7 +447,7 @@ def defined_acronyms(text: str, keys: set[str]) -> set[Definition]:
     }
 
 
-def later_definers(definers: dict[Definition, list[tuple[int, str]]]) -> set[tuple[str, str]]:
+def later_definers(definers: dict[Definition, list[tuple[float, str]]]) -> set[tuple[str, str]]:
     """``(paper_id, acronym key)`` of the records that define an acronym, with a long form
     ``DEFINERS_OF_A_TERM`` or more records give it, after its first definer (by year, then
     id): the acronym is that first paper's name if it claims it, and never theirs."""
@@ -446,11 +461,12 @@ def later_definers(definers: dict[Definition, list[tuple[int, str]]]) -> set[tup
 
 def without_names_in_use(
     candidates: dict[str, list[MinedAlias]],
-    years: dict[str, int | None],
-    texts: Iterable[tuple[str, int | None, str]],
+    dates: Mapping[str, float | None],
+    texts: Iterable[tuple[str, float | None, str]],
 ) -> dict[str, list[MinedAlias]]:
     """The candidates without mined names in common use (curated names always stay):
-    ``texts`` are every record's id, year and title plus abstract, read once. A one-token name
+    ``dates`` are the claimants' (:func:`publication_time`), ``texts`` every record's id,
+    date and title plus abstract, read once. A one-token name
     written in earlier records or coined again later is left out (:func:`in_common_use`); an
     acronym claimed from an abstract that several records define with the same long form is
     kept only by the first of them (:func:`later_definers`)."""
@@ -463,15 +479,15 @@ def without_names_in_use(
     }
     names = {n for n in mined if " " not in n}
     wanted = set().union(*map(spellings, names)) if names else set()
-    written: dict[str, list[int]] = {}
-    definers: dict[Definition, list[tuple[int, str]]] = {}
-    for record_id, year, text in texts:
-        if year is None:
+    written: dict[str, list[float]] = {}
+    definers: dict[Definition, list[tuple[float, str]]] = {}
+    for record_id, date, text in texts:
+        if date is None:
             continue
         for token in wanted.intersection(USAGE_TOKEN.findall(text)):
-            written.setdefault(token, []).append(year)
+            written.setdefault(token, []).append(date)
         for definition in defined_acronyms(text, from_abstracts):
-            definers.setdefault(definition, []).append((year, record_id))
+            definers.setdefault(definition, []).append((date, record_id))
     uses = name_uses(written, names)
     barred = later_definers(definers)
 
@@ -481,7 +497,7 @@ def without_names_in_use(
         if alias.source == "abstract" and (paper_id, acronym_key(alias.name)) in barred:
             return False
         used = uses.get(alias.name, [])
-        return not in_common_use(alias.name, years.get(paper_id), used)
+        return not in_common_use(alias.name, dates.get(paper_id), used)
 
     return {pid: [a for a in aliases if kept(pid, a)] for pid, aliases in candidates.items()}
 

@@ -25,6 +25,7 @@ from pipeline.mining import (
     mine_curated_csv,
     mine_rows,
     name_key,
+    publication_time,
     resolve_collisions,
     title_names,
     with_curated,
@@ -389,6 +390,39 @@ def test_an_acronym_several_abstracts_define_is_a_term_of_the_field() -> None:
     candidates = {"arxiv:1611.01455": claimed}
     years = {pid: year for pid, year, _ in GAN_RECORDS}
     assert without_names_in_use(candidates, years, GAN_RECORDS) == {"arxiv:1611.01455": []}
+
+
+@pytest.mark.parametrize(
+    ("arxiv_id", "year", "expected"),
+    [
+        ("1603.08029", 2016, 2016 + 2 / 12),
+        ("1512.03385", 2015, 2015 + 11 / 12),
+        ("cs/0101001", 2001, 2001.0),
+        ("1603.08029", 2017, 2017.0),  # the id disagrees with the first version's year
+        (None, 2016, 2016.0),
+        ("1603.08029", None, None),
+    ],
+)
+def test_publication_time_is_dated_to_the_month_by_the_arxiv_id(
+    arxiv_id: str | None, year: int | None, expected: float | None
+) -> None:
+    assert publication_time(arxiv_id, year) == expected
+
+
+def test_a_name_written_in_the_months_before_a_paper_is_not_its_coinage() -> None:
+    """Three records of January and February 2016 write "ResNet"; a paper of March 2016 that
+    calls itself so is a namesake. Dated by the year alone, nobody wrote it before."""
+    records = [
+        ("arxiv:1601.00001", publication_time("1601.00001", 2016), "Deep ResNet features."),
+        ("arxiv:1601.00002", publication_time("1601.00002", 2016), "A ResNet for speech."),
+        ("arxiv:1602.00003", publication_time("1602.00003", 2016), "ResNet on CIFAR-10."),
+    ]
+    candidates = {"arxiv:1603.08029": [MinedAlias("ResNet", "title")]}
+    by_month = {"arxiv:1603.08029": publication_time("1603.08029", 2016)}
+    assert without_names_in_use(candidates, by_month, records) == {"arxiv:1603.08029": []}
+    by_year = [(pid, 2016, text) for pid, _, text in records]
+    kept = without_names_in_use(candidates, {"arxiv:1603.08029": 2016}, by_year)
+    assert kept == candidates
 
 
 # arXiv 1705.08926 coins COMA in 2017; 1909.00493 defines COMA again in 2019 for something else.
