@@ -33,9 +33,6 @@ class LinkPolicy:
     # A title that matches no catalog paper becomes a paper outside the catalog (in a
     # reference-list entry) when it has at least this many words.
     min_outside_title_words: int = 4
-    # A document lists papers by title when at least this many of its lines standing alone
-    # are catalog titles; its other title lines then need no catalog paper.
-    paper_list_min_titles: int = 3
 
     # English-title candidates.
     min_candidate_words: int = 2

@@ -27,8 +27,6 @@ from pipeline.link.names import name_key
 from pipeline.link.references import reference_entry
 from pipeline.link.terms import translate
 from pipeline.link.titles import (
-    OUTSIDE_ID_PREFIX,
-    PAPER_LIST,
     REFERENCE,
     TITLE_EVIDENCE,
     generic_title,
@@ -185,45 +183,6 @@ def _names_a_catalog_paper(surface: str, matcher: Matcher) -> bool:
     return key not in matcher.names.mined_only and bool(matcher.names.papers(key))
 
 
-def _paper_list_titles(
-    candidates: dict[int, Candidate], decisions: dict[int, Decision], matcher: Matcher
-) -> dict[int, Decision]:
-    """The title lines of a paper list that resemble no catalog title: papers outside the
-    catalog. A document is a paper list when at least ``paper_list_min_titles`` of its bare
-    lines (no link, quotes or reference beside them) are catalog titles; its other such lines
-    are titles too, not phrases ("Proximal Policy Optimization Algorithms" between catalog
-    titles, in a catalog that lacks it). Titles given as links do not make a list of bare
-    lines: there the bare lines are notes. Headings and lines near some catalog title are
-    left as they are."""
-    alone = [
-        (index, decision)
-        for index, decision in decisions.items()
-        if candidates[index]["kind"] == "english_title"
-        and candidates[index]["standalone"]
-        and _absent(candidates[index]["evidence"])
-    ]
-    listed = sum(
-        decision.status == "matched" and not decision.paper_id.startswith(OUTSIDE_ID_PREFIX)
-        for _, decision in alone
-    )
-    if listed < matcher.policy.paper_list_min_titles:
-        return {}
-    found = {}
-    for index, decision in alone:
-        row = candidates[index]
-        heading = isinstance(row["context"], str) and row["context"].lstrip().startswith("#")
-        if (
-            decision.status == "unmatched"
-            and decision.method == "title_fuzzy"
-            and not heading
-            and outside_title(row["surface"], PAPER_LIST, True, matcher.policy)
-            and not _names_a_catalog_paper(row["surface"], matcher)
-        ):
-            paper_id = outside_paper_id(row["surface"])
-            found[index] = Decision("matched", paper_id, decision.score, "title_in_paper_list")
-    return found
-
-
 def _reference_list(
     candidates: dict[int, Candidate], decisions: dict[int, Decision]
 ) -> dict[tuple[str, str], list[Decision]]:
@@ -286,9 +245,6 @@ def resolve_document(frame: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
         decisions[index] = decision
         if decision.status != "unmatched":
             title_spans.append((row["start"], row["end"]))
-    for index, decision in _paper_list_titles(candidates, decisions, matcher).items():
-        decisions[index] = decision
-        title_spans.append((candidates[index]["start"], candidates[index]["end"]))
     decisions.update(_soft_decisions(candidates, matcher, list(title_spans), title_spans))
     descriptions = of_kind("description")
     sentences = [row for _, row in descriptions if _absent(row["evidence"])]

@@ -74,9 +74,6 @@ URL_OR_ID = re.compile(r"https?://|www\.|arxiv", re.IGNORECASE)
 QUOTED, LINKED, REFERENCE, CITED, RUNNING = "quoted", "linked", "reference", "cited", "running"
 # The text of a link to a paper's PDF or its page at a publisher: as sure as a reference entry.
 PAPER_LINK = "paper_link"
-# A line of its own in a document that lists papers by title, one per line: several of its
-# other title lines are catalog titles (given by the document, not by the line).
-PAPER_LIST = "paper_list"
 TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING, PAPER_LINK})
 # Where papers are published (besides arXiv, whose ids are read directly) and PDFs.
 PAPER_URL = re.compile(
@@ -322,15 +319,10 @@ def title_evidence(
     return None
 
 
-def title_cased(text: str) -> bool:
-    """Every word longer than three letters starts with a capital ("Proximal Policy
-    Optimization Algorithms"), as titles are written and sentences are not."""
-    return all(w[0].isupper() for w in LATIN_WORD.findall(text) if len(w) > 3)
-
-
 def _inside_running_text(text: str, segment: Segment, start: int, end: int) -> bool:
     """Title-cased words with running (lower-case) text on both sides within the line."""
-    if not title_cased(text[start:end]):
+    words = LATIN_WORD.findall(text[start:end])
+    if not all(w[0].isupper() for w in words if len(w) > 3):
         return False
     before = LATIN_WORD.findall(text[max(segment.start, start - 40) : start])
     after = LATIN_WORD.findall(text[end : min(segment.end, end + 40)])
@@ -366,28 +358,17 @@ def written_in_english(title: str) -> bool:
 
 def outside_title(surface: str, evidence: str | None, standalone: bool, policy: LinkPolicy) -> bool:
     """An English title that matches no catalog paper is kept as a paper of its own only on
-    clear evidence: in a reference-list entry, as the text of a link to a paper's PDF or
-    publisher page, or as a line of a paper list, standing alone, title-like. A paper list's
-    line holds sentences too ("FLAN is the instruction-tuned version of ..."): there a title
-    is title-cased or starts with a name, a colon and a capital. Quotes are not enough: they
-    hold blog titles and prompts ("Let's think step by step") as often; so do links to other
-    pages."""
+    clear evidence: in a reference-list entry or as the text of a link to a paper's PDF or
+    publisher page, standing alone, title-like. Quotes are not enough: they hold blog titles
+    and prompts ("Let's think step by step") as often; so do links to other pages."""
     words = LATIN_WORD.findall(surface)
     return (
-        evidence in (REFERENCE, PAPER_LINK, PAPER_LIST)
-        and (evidence != PAPER_LIST or title_cased(surface) or _named_title(surface, policy))
+        evidence in (REFERENCE, PAPER_LINK)
         and standalone
         and len(words) >= policy.min_outside_title_words
         and looks_like_title(surface, policy)
         and written_in_english(surface)
     )
-
-
-def _named_title(surface: str, policy: LinkPolicy) -> bool:
-    """A name, a colon and a capital ("Transformer-XL: Attentive language models ..."), not a
-    name and its definition ("Online-SFDA: where a model is adapted ...")."""
-    rest = surface.partition(":")[2].lstrip()
-    return bool(name_prefix(surface, policy)) and rest[:1].isupper()
 
 
 def name_prefix(title: str, policy: LinkPolicy) -> str:
