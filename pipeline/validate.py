@@ -1,4 +1,4 @@
-"""Validate the tables against their pandera models and against each other, and set aside
+"""Validate the tables against their pandera schemas and against each other, and set aside
 the rows that break a row-level check.
 
 A mention or paper row that breaks a check of its own (a value out of range, an ambiguous
@@ -23,11 +23,11 @@ import pandera.errors as pa_errors
 import pandera.pandas as pa
 
 from schemas import (
+    DOCUMENTS_SCHEMA,
+    MENTIONS_SCHEMA,
+    PAPERS_SCHEMA,
+    QUARANTINE_SCHEMA,
     TABLE_LEVEL_CHECKS,
-    DocumentsModel,
-    MentionsModel,
-    PapersModel,
-    QuarantineModel,
     typed_empty,
 )
 
@@ -73,11 +73,11 @@ def _is_table_level(check: str, index: object) -> bool:
 
 
 def _schema_failures(
-    name: str, model: type[pa.DataFrameModel], frame: pd.DataFrame
+    name: str, schema: pa.DataFrameSchema, frame: pd.DataFrame
 ) -> tuple[list[str], RowChecks]:
     """Table-level failures as messages, and the failed checks of each failing row."""
     try:
-        model.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa_errors.SchemaErrors as exc:
         cases = exc.failure_cases
     else:
@@ -194,7 +194,7 @@ def _recount_documents(documents: pd.DataFrame, removed: pd.DataFrame) -> pd.Dat
 
 def _quarantine_table(rows: Iterable[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows), columns=["table", "row", "checks", "run_id"])
-    return typed_empty(frame, QuarantineModel)
+    return typed_empty(frame, QUARANTINE_SCHEMA)
 
 
 def screen_tables(
@@ -206,17 +206,17 @@ def screen_tables(
 ) -> Screening:
     """Quarantine the rows that break a row-level check and recount what depended on them;
     ``failures`` lists what blocks publication."""
-    documents = typed_empty(documents.reset_index(drop=True), DocumentsModel)
-    mentions = typed_empty(mentions.reset_index(drop=True), MentionsModel)
-    papers = typed_empty(papers.reset_index(drop=True), PapersModel)
+    documents = typed_empty(documents.reset_index(drop=True), DOCUMENTS_SCHEMA)
+    mentions = typed_empty(mentions.reset_index(drop=True), MENTIONS_SCHEMA)
+    papers = typed_empty(papers.reset_index(drop=True), PAPERS_SCHEMA)
 
-    document_failures, document_rows = _schema_failures("documents", DocumentsModel, documents)
+    document_failures, document_rows = _schema_failures("documents", DOCUMENTS_SCHEMA, documents)
     failures = document_failures + [
         f"documents: row {i} failed {sorted(c)} (documents are not quarantined)"
         for i, c in sorted(document_rows.items())
     ]
-    mention_failures, mention_schema_rows = _schema_failures("mentions", MentionsModel, mentions)
-    paper_failures, paper_schema_rows = _schema_failures("papers", PapersModel, papers)
+    mention_failures, mention_schema_rows = _schema_failures("mentions", MENTIONS_SCHEMA, mentions)
+    paper_failures, paper_schema_rows = _schema_failures("papers", PAPERS_SCHEMA, papers)
     failures += mention_failures + paper_failures
     if failures:
         return Screening(
@@ -246,13 +246,13 @@ def screen_tables(
     remaining = [
         f"after quarantine: {f}"
         for f in validate_tables(
-            kept_documents, kept_mentions, typed_empty(kept_papers, PapersModel), texts
+            kept_documents, kept_mentions, typed_empty(kept_papers, PAPERS_SCHEMA), texts
         )
     ]
     return Screening(
         kept_documents,
         kept_mentions,
-        typed_empty(kept_papers, PapersModel),
+        typed_empty(kept_papers, PAPERS_SCHEMA),
         quarantine,
         remaining,
         len(mentions),
@@ -299,10 +299,8 @@ def _offset_failures(mentions: pd.DataFrame, texts: Mapping[str, str]) -> list[s
     return [f"mentions: text[start:end] != surface for {bad[:10]}"] if bad else []
 
 
-def _all_schema_failures(
-    name: str, model: type[pa.DataFrameModel], frame: pd.DataFrame
-) -> list[str]:
-    table_level, rows = _schema_failures(name, model, frame)
+def _all_schema_failures(name: str, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[str]:
+    table_level, rows = _schema_failures(name, schema, frame)
     return (
         table_level
         + [
@@ -317,9 +315,9 @@ def validate_tables(
     """Every contract violation found, as readable messages; empty when the tables are
     publishable as they are."""
     return (
-        _all_schema_failures("documents", DocumentsModel, documents)
-        + _all_schema_failures("mentions", MentionsModel, mentions)
-        + _all_schema_failures("papers", PapersModel, papers)
+        _all_schema_failures("documents", DOCUMENTS_SCHEMA, documents)
+        + _all_schema_failures("mentions", MENTIONS_SCHEMA, mentions)
+        + _all_schema_failures("papers", PAPERS_SCHEMA, papers)
         + _cross_table_failures(documents, mentions, papers)
         + _offset_failures(mentions, texts)
     )

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pipeline.validate import FOLLOWED_PAPER, screen_tables, validate_tables
-from schemas import QuarantineModel
+from schemas import QUARANTINE_SCHEMA
 
 TEXT = "Attention Is All You Need and BERT and GPT-9 here"
 TEXTS = {"a.txt": TEXT, "b.txt": "See BERT."}
@@ -79,7 +79,7 @@ def test_valid_tables_pass_untouched() -> None:
     assert validate_tables(*tables.values(), TEXTS) == []
     screening = _screen(tables)
     assert screening.failures == [] and screening.quarantine.empty
-    QuarantineModel.validate(screening.quarantine)
+    QUARANTINE_SCHEMA.validate(screening.quarantine)
     pd.testing.assert_frame_equal(screening.mentions, tables["mentions"])
     pd.testing.assert_frame_equal(screening.papers, tables["papers"])
 
