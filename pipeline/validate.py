@@ -237,25 +237,20 @@ def screen_tables(
     removed = mentions.loc[sorted(bad_mentions)]
     kept_mentions = mentions.drop(index=removed.index).reset_index(drop=True)
     kept_papers = papers.drop(index=list(bad_papers))
-    kept_papers = _recount_papers(kept_papers, kept_mentions, set(removed["paper_id"].dropna()))
+    touched = set(removed["paper_id"].dropna())
+    kept_papers = typed_empty(_recount_papers(kept_papers, kept_mentions, touched), PAPERS_SCHEMA)
     kept_documents = _recount_documents(documents, removed)
     quarantine = _quarantine_table(
         _quarantine_rows("mentions", mentions, bad_mentions, run_id)
         + _quarantine_rows("papers", papers, bad_papers, run_id)
     )
+    # With no row removed, the kept tables are the ones whose schemas just passed.
+    check = validate_tables if bad_mentions or bad_papers else _consistency_failures
     remaining = [
-        f"after quarantine: {f}"
-        for f in validate_tables(
-            kept_documents, kept_mentions, typed_empty(kept_papers, PAPERS_SCHEMA), texts
-        )
+        f"after quarantine: {f}" for f in check(kept_documents, kept_mentions, kept_papers, texts)
     ]
     return Screening(
-        kept_documents,
-        kept_mentions,
-        typed_empty(kept_papers, PAPERS_SCHEMA),
-        quarantine,
-        remaining,
-        len(mentions),
+        kept_documents, kept_mentions, kept_papers, quarantine, remaining, len(mentions)
     )
 
 
@@ -309,6 +304,13 @@ def _all_schema_failures(name: str, schema: pa.DataFrameSchema, frame: pd.DataFr
     )
 
 
+def _consistency_failures(
+    documents: pd.DataFrame, mentions: pd.DataFrame, papers: pd.DataFrame, texts: Mapping[str, str]
+) -> list[str]:
+    """What the tables' schemas cannot see: the tables against each other and the texts."""
+    return _cross_table_failures(documents, mentions, papers) + _offset_failures(mentions, texts)
+
+
 def validate_tables(
     documents: pd.DataFrame, mentions: pd.DataFrame, papers: pd.DataFrame, texts: Mapping[str, str]
 ) -> list[str]:
@@ -318,6 +320,5 @@ def validate_tables(
         _all_schema_failures("documents", DOCUMENTS_SCHEMA, documents)
         + _all_schema_failures("mentions", MENTIONS_SCHEMA, mentions)
         + _all_schema_failures("papers", PAPERS_SCHEMA, papers)
-        + _cross_table_failures(documents, mentions, papers)
-        + _offset_failures(mentions, texts)
+        + _consistency_failures(documents, mentions, papers, texts)
     )
