@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import os
 import sys
+from typing import NoReturn
 
 _exit_status: int | None = None
 
@@ -21,7 +22,7 @@ def _leave_without_teardown() -> None:
         return
     import logging
 
-    logging.shutdown()  # flushed already when logging was imported after this was registered
+    logging.shutdown()  # a no-op when logging, imported after this was registered, ran its own
     for stream in (sys.stdout, sys.stderr):
         # A closed pipe or stream: nothing more can be delivered.
         with contextlib.suppress(OSError, ValueError):
@@ -29,7 +30,7 @@ def _leave_without_teardown() -> None:
     os._exit(_exit_status)
 
 
-def program() -> None:
+def program() -> NoReturn:
     """Run the command line given to this process and end the process."""
     global _exit_status
     atexit.register(_leave_without_teardown)
