@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 
 import schemas.models as models_module
 from pipeline.catalog_store import read_frame, store_key, write_frame
-from schemas import CatalogModel
+from schemas import CATALOG_SCHEMA
 
 CATALOG_COLUMNS = [
     "paper_id",
@@ -183,7 +183,7 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
 def _row_failures(frame: pd.DataFrame) -> pd.DataFrame:
     """Every failed check, one row per (row position, check), from one lazy validation."""
     try:
-        CatalogModel.validate(frame[CATALOG_COLUMNS], lazy=True)
+        CATALOG_SCHEMA.validate(frame[CATALOG_COLUMNS], lazy=True)
     except pa_errors.SchemaErrors as exc:
         cases = exc.failure_cases
         if cases["index"].isna().any():
@@ -263,7 +263,7 @@ def _validated(path: Path, files: list[Path], sha256: str) -> Catalog:
     if rejected > len(errors):
         errors.append(f"... {rejected - len(errors)} more rejected rows not listed")
     frame = frame.drop(index=failing).reset_index(drop=True)
-    papers = CatalogModel.validate(frame[CATALOG_COLUMNS])
+    papers = CATALOG_SCHEMA.validate(frame[CATALOG_COLUMNS])
     papers = papers.sort_values("paper_id", kind="stable").reset_index(drop=True)
     if papers.empty:
         raise EmptyCatalogError(

@@ -47,7 +47,7 @@ from pipeline.mining import (
     with_curated,
     without_names_in_use,
 )
-from schemas import ARXIV_ID_PATTERN, CatalogModel
+from schemas import ARXIV_ID_PATTERN, CATALOG_SCHEMA
 from schemas.models import MIN_YEAR
 
 CATALOG_FILE = "catalog.parquet"
@@ -208,7 +208,7 @@ def snapshot_lines(path: Path) -> Iterator[bytes]:
 def _schema_failures(frame: pd.DataFrame) -> dict[int, str]:
     """Row position -> first failed check, from one lazy validation of a batch."""
     try:
-        CatalogModel.validate(frame, lazy=True)
+        CATALOG_SCHEMA.validate(frame, lazy=True)
     except pa_errors.SchemaErrors as exc:
         failures: dict[int, str] = {}
         for _, case in exc.failure_cases.iterrows():

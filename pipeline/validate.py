@@ -1,4 +1,4 @@
-"""Validate the tables against their pandera models and against each other, and set aside
+"""Validate the tables against their pandera schemas and against each other, and set aside
 the rows that break a row-level check.
 
 A mention or paper row that breaks a check of its own (a value out of range, an ambiguous
@@ -23,11 +23,11 @@ import pandera.errors as pa_errors
 import pandera.pandas as pa
 
 from schemas import (
+    DOCUMENTS_SCHEMA,
+    MENTIONS_SCHEMA,
+    PAPERS_SCHEMA,
+    QUARANTINE_SCHEMA,
     TABLE_LEVEL_CHECKS,
-    DocumentsModel,
-    MentionsModel,
-    PapersModel,
-    QuarantineModel,
     typed_empty,
 )
 
@@ -73,11 +73,11 @@ def _is_table_level(check: str, index: object) -> bool:
 
 
 def _schema_failures(
-    name: str, model: type[pa.DataFrameModel], frame: pd.DataFrame
+    name: str, schema: pa.DataFrameSchema, frame: pd.DataFrame
 ) -> tuple[list[str], RowChecks]:
     """Table-level failures as messages, and the failed checks of each failing row."""
     try:
-        model.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa_errors.SchemaErrors as exc:
         cases = exc.failure_cases
     else:
@@ -194,7 +194,7 @@ def _recount_documents(documents: pd.DataFrame, removed: pd.DataFrame) -> pd.Dat
 
 def _quarantine_table(rows: Iterable[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows), columns=["table", "row", "checks", "run_id"])
-    return typed_empty(frame, QuarantineModel)
+    return typed_empty(frame, QUARANTINE_SCHEMA)
 
 
 def screen_tables(
@@ -206,17 +206,17 @@ def screen_tables(
 ) -> Screening:
     """Quarantine the rows that break a row-level check and recount what depended on them;
     ``failures`` lists what blocks publication."""
-    documents = typed_empty(documents.reset_index(drop=True), DocumentsModel)
-    mentions = typed_empty(mentions.reset_index(drop=True), MentionsModel)
-    papers = typed_empty(papers.reset_index(drop=True), PapersModel)
+    documents = typed_empty(documents.reset_index(drop=True), DOCUMENTS_SCHEMA)
+    mentions = typed_empty(mentions.reset_index(drop=True), MENTIONS_SCHEMA)
+    papers = typed_empty(papers.reset_index(drop=True), PAPERS_SCHEMA)
 
-    document_failures, document_rows = _schema_failures("documents", DocumentsModel, documents)
+    document_failures, document_rows = _schema_failures("documents", DOCUMENTS_SCHEMA, documents)
     failures = document_failures + [
         f"documents: row {i} failed {sorted(c)} (documents are not quarantined)"
         for i, c in sorted(document_rows.items())
     ]
-    mention_failures, mention_schema_rows = _schema_failures("mentions", MentionsModel, mentions)
-    paper_failures, paper_schema_rows = _schema_failures("papers", PapersModel, papers)
+    mention_failures, mention_schema_rows = _schema_failures("mentions", MENTIONS_SCHEMA, mentions)
+    paper_failures, paper_schema_rows = _schema_failures("papers", PAPERS_SCHEMA, papers)
     failures += mention_failures + paper_failures
     if failures:
         return Screening(
@@ -237,25 +237,20 @@ def screen_tables(
     removed = mentions.loc[sorted(bad_mentions)]
     kept_mentions = mentions.drop(index=removed.index).reset_index(drop=True)
     kept_papers = papers.drop(index=list(bad_papers))
-    kept_papers = _recount_papers(kept_papers, kept_mentions, set(removed["paper_id"].dropna()))
+    touched = set(removed["paper_id"].dropna())
+    kept_papers = typed_empty(_recount_papers(kept_papers, kept_mentions, touched), PAPERS_SCHEMA)
     kept_documents = _recount_documents(documents, removed)
     quarantine = _quarantine_table(
         _quarantine_rows("mentions", mentions, bad_mentions, run_id)
         + _quarantine_rows("papers", papers, bad_papers, run_id)
     )
+    # With no row removed, the kept tables are the ones whose schemas just passed.
+    check = validate_tables if bad_mentions or bad_papers else _consistency_failures
     remaining = [
-        f"after quarantine: {f}"
-        for f in validate_tables(
-            kept_documents, kept_mentions, typed_empty(kept_papers, PapersModel), texts
-        )
+        f"after quarantine: {f}" for f in check(kept_documents, kept_mentions, kept_papers, texts)
     ]
     return Screening(
-        kept_documents,
-        kept_mentions,
-        typed_empty(kept_papers, PapersModel),
-        quarantine,
-        remaining,
-        len(mentions),
+        kept_documents, kept_mentions, kept_papers, quarantine, remaining, len(mentions)
     )
 
 
@@ -299,10 +294,8 @@ def _offset_failures(mentions: pd.DataFrame, texts: Mapping[str, str]) -> list[s
     return [f"mentions: text[start:end] != surface for {bad[:10]}"] if bad else []
 
 
-def _all_schema_failures(
-    name: str, model: type[pa.DataFrameModel], frame: pd.DataFrame
-) -> list[str]:
-    table_level, rows = _schema_failures(name, model, frame)
+def _all_schema_failures(name: str, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[str]:
+    table_level, rows = _schema_failures(name, schema, frame)
     return (
         table_level
         + [
@@ -311,15 +304,21 @@ def _all_schema_failures(
     )
 
 
+def _consistency_failures(
+    documents: pd.DataFrame, mentions: pd.DataFrame, papers: pd.DataFrame, texts: Mapping[str, str]
+) -> list[str]:
+    """What the tables' schemas cannot see: the tables against each other and the texts."""
+    return _cross_table_failures(documents, mentions, papers) + _offset_failures(mentions, texts)
+
+
 def validate_tables(
     documents: pd.DataFrame, mentions: pd.DataFrame, papers: pd.DataFrame, texts: Mapping[str, str]
 ) -> list[str]:
     """Every contract violation found, as readable messages; empty when the tables are
     publishable as they are."""
     return (
-        _all_schema_failures("documents", DocumentsModel, documents)
-        + _all_schema_failures("mentions", MentionsModel, mentions)
-        + _all_schema_failures("papers", PapersModel, papers)
-        + _cross_table_failures(documents, mentions, papers)
-        + _offset_failures(mentions, texts)
+        _all_schema_failures("documents", DOCUMENTS_SCHEMA, documents)
+        + _all_schema_failures("mentions", MENTIONS_SCHEMA, mentions)
+        + _all_schema_failures("papers", PAPERS_SCHEMA, papers)
+        + _consistency_failures(documents, mentions, papers, texts)
     )

@@ -13,7 +13,7 @@ replacing the ``current`` link in one atomic rename. The top-level names are lin
 A run killed between the two renames stays in ``runs/`` without ever having been published;
 ``.published-runs`` tells it apart.
 
-Every table is written with the Arrow schema derived from its pandera model
+Every table is written with the Arrow schema derived from its pandera schema
 (``schemas.arrow``), so its file schema is the same in every run.
 
 An output folder that cannot be written ends the run with an ``OutputFolderError`` (one line,
@@ -34,9 +34,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.errors import EXIT_USAGE, OutputFolderError
-from schemas import TABLE_MODELS, arrow_schema, schema_json
+from schemas import TABLE_SCHEMAS, arrow_schema, schema_json
 
-TABLES = tuple(TABLE_MODELS)
+TABLES = tuple(TABLE_SCHEMAS)
 # The tables a run is compared with (the quarantine of the previous run is not).
 COMPARED_TABLES = ("documents", "mentions", "papers")
 REPORTS = ("report.json", "report.md", "report.html")
@@ -72,9 +72,9 @@ def check_output_folder(out_dir: Path) -> None:
 
 
 def table_to_arrow(name: str, frame: pd.DataFrame, metadata: Mapping[str, str]) -> pa.Table:
-    """``frame`` as an Arrow table with the schema of its model and the run's metadata."""
+    """``frame`` as an Arrow table with its file schema and the run's metadata."""
     table = pa.Table.from_pandas(
-        frame, schema=arrow_schema(TABLE_MODELS[name]), preserve_index=False
+        frame, schema=arrow_schema(TABLE_SCHEMAS[name]), preserve_index=False
     )
     merged = dict(table.schema.metadata or {})
     merged.update({k.encode(): v.encode() for k, v in metadata.items()})

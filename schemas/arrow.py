@@ -1,8 +1,8 @@
-"""The file schema of every published table, derived from the pandera models.
+"""The file schema of every published table, derived from the pandera schemas.
 
 Writing with an explicit Arrow schema keeps each column's type the same in every run (a column
 that happens to be all null is still ``string``, an empty table still has typed columns), so
-readers can concatenate the tables of any two runs of one schema version. Columns the model
+readers can concatenate the tables of any two runs of one schema version. Columns the schema
 declares non-nullable are non-nullable in the file schema too.
 """
 
@@ -16,19 +16,19 @@ import pandera.pandas as pa
 import pyarrow
 
 from schemas.models import (
+    DOCUMENTS_SCHEMA,
+    MENTIONS_SCHEMA,
+    PAPERS_SCHEMA,
+    QUARANTINE_SCHEMA,
     SCHEMA_VERSION,
-    DocumentsModel,
-    MentionsModel,
-    PapersModel,
-    QuarantineModel,
 )
 
-# Published tables in the order they are written, each with its model.
-TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
-    "documents": DocumentsModel,
-    "mentions": MentionsModel,
-    "papers": PapersModel,
-    "quarantine": QuarantineModel,
+# Published tables in the order they are written, each with its schema.
+TABLE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "documents": DOCUMENTS_SCHEMA,
+    "mentions": MENTIONS_SCHEMA,
+    "papers": PAPERS_SCHEMA,
+    "quarantine": QUARANTINE_SCHEMA,
 }
 # One Arrow type per pandera dtype; one string type throughout (never large_string).
 ARROW_TYPES: dict[str, pyarrow.DataType] = {
@@ -56,9 +56,9 @@ def arrow_type(column: Any) -> pyarrow.DataType:
     return ARROW_TYPES[key]
 
 
-def arrow_schema(model: type[pa.DataFrameModel]) -> pyarrow.Schema:
-    """The Arrow schema a table of ``model`` is written with (columns in model order)."""
-    columns = model.to_schema().columns
+def arrow_schema(schema: pa.DataFrameSchema) -> pyarrow.Schema:
+    """The Arrow schema a table of ``schema`` is written with (columns in schema order)."""
+    columns = schema.columns
     return pyarrow.schema(
         [pyarrow.field(name, arrow_type(c), nullable=c.nullable) for name, c in columns.items()]
     )
@@ -71,13 +71,13 @@ def type_name(data_type: pyarrow.DataType) -> str:
     return str(data_type)
 
 
-def typed_empty(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFrame:
+def typed_empty(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
     """An empty table with the dtypes a non-empty one has (an empty frame's columns are
-    ``object``, which the models reject); non-empty frames are returned unchanged."""
+    ``object``, which the schemas reject); non-empty frames are returned unchanged."""
     if len(frame):
         return frame
     dtypes = {}
-    for name, column in model.to_schema().columns.items():
+    for name, column in schema.columns.items():
         key = _column_type_key(column)
         if name in frame.columns and not key.startswith("list"):
             dtypes[name] = PANDAS_DTYPES.get(key, key)
@@ -95,8 +95,7 @@ def _check_description(check: Any) -> dict:
 def schema_document() -> dict:
     """The machine-readable schema published beside the data as ``schema.json``."""
     tables = {}
-    for table, model in TABLE_MODELS.items():
-        schema = model.to_schema()
+    for table, schema in TABLE_SCHEMAS.items():
         tables[table] = {
             "columns": [
                 {

@@ -1,7 +1,12 @@
-"""pandera models of the catalog and of the published tables (see docs/CONTRACT.md).
+"""pandera schemas of the catalog and of the published tables (see docs/CONTRACT.md).
 
 Columns typed ``object`` in pandas (lists) name their Arrow type in ``metadata``, so that the
-Arrow schema of every table can be derived from these models alone (``schemas.arrow``).
+Arrow schema of every table can be derived from these schemas alone (``schemas.arrow``).
+
+They are pandera's ``DataFrameSchema`` objects rather than ``DataFrameModel`` classes: a
+model is turned into the same object on first use, and that step imports dask.dataframe
+(0.4 s per process) whenever dask is installed (it comes with ``distributed``) to recognise
+dask-typed annotations these tables never use.
 """
 
 from __future__ import annotations
@@ -10,7 +15,6 @@ import datetime as dt
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 
 SCHEMA_VERSION = "2"
 
@@ -58,181 +62,226 @@ def _sorted_unique_strings(value: object) -> bool:
     return all(isinstance(x, str) for x in items) and items == sorted(set(items))
 
 
-class CatalogModel(pa.DataFrameModel):
-    paper_id: Series[str] = pa.Field(unique=True, str_matches=PAPER_ID_PATTERN)
-    arxiv_id: Series[str] = pa.Field(nullable=True, str_matches=ARXIV_ID_PATTERN)
-    title: Series[str] = pa.Field(str_length={"min_value": 1})
-    year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=MIN_YEAR)
-    authors: Series[str]
-    aliases: Series[str]
-    alias_sources: Series[str]
-    keywords: Series[str]
-    # "curated" (written by hand), "abstract" (derived at import) or "" (no keywords).
-    keywords_source: Series[str] = pa.Field(isin=["", "curated", "abstract"])
-
-    @pa.check("year", name="year_not_in_future")
-    def year_not_in_future(cls, year: Series[pd.Int64Dtype]) -> Series[bool]:
-        return year.isna() | (year <= _max_year())
-
-    @pa.check("title", name="title_not_blank")
-    def title_not_blank(cls, title: Series[str]) -> Series[bool]:
-        return title.str.strip().str.len() > 0
-
-    @pa.dataframe_check(name="arxiv_id_unique_where_present")
-    def arxiv_id_unique(cls, df: pd.DataFrame) -> Series[bool]:
-        present = df["arxiv_id"].notna()
-        return ~(present & df["arxiv_id"].duplicated(keep=False))
-
-    @pa.dataframe_check(name="alias_sources_one_known_source_per_alias")
-    def alias_sources_parallel(cls, df: pd.DataFrame) -> Series[bool]:
-        fits = map(_alias_sources_fit, df["aliases"].tolist(), df["alias_sources"].tolist())
-        return pd.Series(list(fits), index=df.index, dtype=bool)
-
-    @pa.dataframe_check(name="paper_id_is_arxiv_prefixed_id")
-    def paper_id_matches_arxiv_id(cls, df: pd.DataFrame) -> Series[bool]:
-        expected = "arxiv:" + df["arxiv_id"]
-        return df["arxiv_id"].isna() | (df["paper_id"] == expected)
-
-    class Config:
-        strict = True
-        coerce = True
+def _year_not_in_future(year: pd.Series) -> pd.Series:
+    return year.isna() | (year <= _max_year())
 
 
-class DocumentsModel(pa.DataFrameModel):
-    source_file: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
-    language: Series[str] = pa.Field(nullable=True, str_matches=LANGUAGE_PATTERN)
-    sha256: Series[str] = pa.Field(nullable=True, str_matches=r"^[0-9a-f]{64}$")
-    n_chars: Series[int] = pa.Field(ge=0)
-    n_mentions: Series[int] = pa.Field(ge=0)
-    status: Series[str] = pa.Field(isin=["ok", "rejected"])
-    duplicate_of: Series[str] = pa.Field(nullable=True)
-    error: Series[str] = pa.Field(nullable=True)
-
-    @pa.dataframe_check(name="error_exactly_when_rejected")
-    def error_when_rejected(cls, df: pd.DataFrame) -> Series[bool]:
-        return (df["status"] == "rejected") == df["error"].notna()
-
-    @pa.dataframe_check(name="language_when_ok")
-    def language_when_ok(cls, df: pd.DataFrame) -> Series[bool]:
-        return (df["status"] != "ok") | df["language"].notna()
-
-    @pa.dataframe_check(name="sha256_when_ok")
-    def sha256_when_ok(cls, df: pd.DataFrame) -> Series[bool]:
-        return (df["status"] != "ok") | df["sha256"].notna()
-
-    @pa.dataframe_check(name="duplicate_of_names_another_document")
-    def duplicate_of_another(cls, df: pd.DataFrame) -> Series[bool]:
-        original = df["duplicate_of"]
-        known = original.isin(df["source_file"]) & (original != df["source_file"])
-        return original.isna() | known
-
-    class Config:
-        strict = True
-        ordered = True
+def _arxiv_id_unique_where_present(df: pd.DataFrame) -> pd.Series:
+    present = df["arxiv_id"].notna()
+    return ~(present & df["arxiv_id"].duplicated(keep=False))
 
 
-class MentionsModel(pa.DataFrameModel):
-    mention_id: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
-    source_file: Series[str]
-    language: Series[str] = pa.Field(str_matches=LANGUAGE_PATTERN)
-    start: Series[int] = pa.Field(ge=0)
-    end: Series[int] = pa.Field(ge=0)
-    surface: Series[str] = pa.Field(str_length={"min_value": 1})
-    kind: Series[str] = pa.Field(isin=KINDS)
-    status: Series[str] = pa.Field(isin=STATUSES)
-    paper_id: Series[str] = pa.Field(nullable=True, str_matches=PAPER_ID_PATTERN)
-    arxiv_id: Series[str] = pa.Field(nullable=True, str_matches=ARXIV_ID_PATTERN)
-    score: Series[float] = pa.Field(ge=0, le=100)
-    method: Series[str] = pa.Field(str_length={"min_value": 1})
-    candidates: Series[object] = pa.Field(metadata=LIST_OF_STRINGS)
-
-    @pa.dataframe_check(name="end_after_start")
-    def end_after_start(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["end"] > df["start"]
-
-    @pa.dataframe_check(name="surface_length_is_end_minus_start")
-    def surface_length(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["surface"].str.len() == df["end"] - df["start"]
-
-    @pa.dataframe_check(name="paper_id_exactly_when_matched")
-    def paper_id_when_matched(cls, df: pd.DataFrame) -> Series[bool]:
-        return (df["status"] == "matched") == df["paper_id"].notna()
-
-    @pa.dataframe_check(name="arxiv_id_only_when_matched")
-    def arxiv_id_when_matched(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["arxiv_id"].isna() | (df["status"] == "matched")
-
-    @pa.dataframe_check(name="at_least_two_candidates_when_ambiguous")
-    def candidates_when_ambiguous(cls, df: pd.DataFrame) -> Series[bool]:
-        sizes = df["candidates"].map(lambda c: len(set(c)) if c is not None else 0)
-        return (df["status"] != "ambiguous") | (sizes >= 2)
-
-    @pa.check("candidates", name="candidates_are_string_lists")
-    def candidates_are_lists(cls, candidates: Series[object]) -> Series[bool]:
-        return candidates.map(
-            lambda c: c is not None and all(isinstance(x, str) for x in list(c))
-        )
-
-    class Config:
-        strict = True
-        ordered = True
+def _year_column() -> pa.Column:
+    return pa.Column(
+        pd.Int64Dtype,
+        checks=[pa.Check.ge(MIN_YEAR), pa.Check(_year_not_in_future, name="year_not_in_future")],
+        nullable=True,
+    )
 
 
-class PapersModel(pa.DataFrameModel):
-    paper_id: Series[str] = pa.Field(unique=True, str_matches=PAPER_ID_PATTERN)
-    arxiv_id: Series[str] = pa.Field(nullable=True, str_matches=ARXIV_ID_PATTERN)
-    title: Series[str] = pa.Field(nullable=True)
-    in_catalog: Series[bool]
-    year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=MIN_YEAR)
-    n_mentions: Series[int] = pa.Field(ge=1)
-    n_sources: Series[int] = pa.Field(ge=1)
-    languages: Series[object] = pa.Field(metadata=LIST_OF_STRINGS)
-    source_files: Series[object] = pa.Field(metadata=LIST_OF_STRINGS)
-
-    @pa.check("year", name="year_not_in_future")
-    def year_not_in_future(cls, year: Series[pd.Int64Dtype]) -> Series[bool]:
-        return year.isna() | (year <= _max_year())
-
-    @pa.dataframe_check(name="arxiv_id_unique_where_present")
-    def arxiv_id_unique(cls, df: pd.DataFrame) -> Series[bool]:
-        present = df["arxiv_id"].notna()
-        return ~(present & df["arxiv_id"].duplicated(keep=False))
-
-    @pa.dataframe_check(name="title_only_missing_outside_catalog")
-    def title_when_in_catalog(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["title"].notna() | ~df["in_catalog"]
-
-    @pa.check("languages", name="languages_sorted_unique")
-    def languages_sorted(cls, languages: Series[object]) -> Series[bool]:
-        return languages.map(_sorted_unique_strings)
-
-    @pa.check("source_files", name="source_files_sorted_unique")
-    def source_files_sorted(cls, source_files: Series[object]) -> Series[bool]:
-        return source_files.map(_sorted_unique_strings)
-
-    @pa.dataframe_check(name="n_sources_is_number_of_source_files")
-    def n_sources_matches(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["source_files"].map(len) == df["n_sources"]
-
-    class Config:
-        strict = True
-        ordered = True
+def _title_not_blank(title: pd.Series) -> pd.Series:
+    return title.str.strip().str.len() > 0
 
 
-class QuarantineModel(pa.DataFrameModel):
-    """Rows that broke a row-level check, kept as they were (JSON) with the checks they broke."""
+def _alias_sources_one_known_source_per_alias(df: pd.DataFrame) -> pd.Series:
+    fits = map(_alias_sources_fit, df["aliases"].tolist(), df["alias_sources"].tolist())
+    return pd.Series(list(fits), index=df.index, dtype=bool)
 
-    table: Series[str] = pa.Field(isin=QUARANTINE_TABLES)
-    row: Series[str] = pa.Field(str_length={"min_value": 2})
-    checks: Series[object] = pa.Field(metadata=LIST_OF_STRINGS)
-    run_id: Series[str] = pa.Field(str_length={"min_value": 1})
 
-    @pa.check("checks", name="checks_listed")
-    def checks_listed(cls, checks: Series[object]) -> Series[bool]:
-        return checks.map(
-            lambda c: c is not None and len(c) > 0 and all(isinstance(x, str) for x in c)
-        )
+def _paper_id_is_arxiv_prefixed_id(df: pd.DataFrame) -> pd.Series:
+    expected = "arxiv:" + df["arxiv_id"]
+    return df["arxiv_id"].isna() | (df["paper_id"] == expected)
 
-    class Config:
-        strict = True
-        ordered = True
+
+CATALOG_SCHEMA = pa.DataFrameSchema(
+    {
+        "paper_id": pa.Column(str, pa.Check.str_matches(PAPER_ID_PATTERN), unique=True),
+        "arxiv_id": pa.Column(str, pa.Check.str_matches(ARXIV_ID_PATTERN), nullable=True),
+        "title": pa.Column(
+            str,
+            [pa.Check.str_length(min_value=1), pa.Check(_title_not_blank, name="title_not_blank")],
+        ),
+        "year": _year_column(),
+        "authors": pa.Column(str),
+        "aliases": pa.Column(str),
+        "alias_sources": pa.Column(str),
+        "keywords": pa.Column(str),
+        # "curated" (written by hand), "abstract" (derived at import) or "" (no keywords).
+        "keywords_source": pa.Column(str, pa.Check.isin(["", "curated", "abstract"])),
+    },
+    checks=[
+        pa.Check(_arxiv_id_unique_where_present, name="arxiv_id_unique_where_present"),
+        pa.Check(
+            _alias_sources_one_known_source_per_alias,
+            name="alias_sources_one_known_source_per_alias",
+        ),
+        pa.Check(_paper_id_is_arxiv_prefixed_id, name="paper_id_is_arxiv_prefixed_id"),
+    ],
+    name="catalog",
+    strict=True,
+    coerce=True,
+)
+
+
+def _error_exactly_when_rejected(df: pd.DataFrame) -> pd.Series:
+    return (df["status"] == "rejected") == df["error"].notna()
+
+
+def _language_when_ok(df: pd.DataFrame) -> pd.Series:
+    return (df["status"] != "ok") | df["language"].notna()
+
+
+def _sha256_when_ok(df: pd.DataFrame) -> pd.Series:
+    return (df["status"] != "ok") | df["sha256"].notna()
+
+
+def _duplicate_of_names_another_document(df: pd.DataFrame) -> pd.Series:
+    original = df["duplicate_of"]
+    known = original.isin(df["source_file"]) & (original != df["source_file"])
+    return original.isna() | known
+
+
+DOCUMENTS_SCHEMA = pa.DataFrameSchema(
+    {
+        "source_file": pa.Column(str, pa.Check.str_length(min_value=1), unique=True),
+        "language": pa.Column(str, pa.Check.str_matches(LANGUAGE_PATTERN), nullable=True),
+        "sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$"), nullable=True),
+        "n_chars": pa.Column(int, pa.Check.ge(0)),
+        "n_mentions": pa.Column(int, pa.Check.ge(0)),
+        "status": pa.Column(str, pa.Check.isin(["ok", "rejected"])),
+        "duplicate_of": pa.Column(str, nullable=True),
+        "error": pa.Column(str, nullable=True),
+    },
+    checks=[
+        pa.Check(_error_exactly_when_rejected, name="error_exactly_when_rejected"),
+        pa.Check(_language_when_ok, name="language_when_ok"),
+        pa.Check(_sha256_when_ok, name="sha256_when_ok"),
+        pa.Check(_duplicate_of_names_another_document, name="duplicate_of_names_another_document"),
+    ],
+    name="documents",
+    strict=True,
+    ordered=True,
+)
+
+
+def _end_after_start(df: pd.DataFrame) -> pd.Series:
+    return df["end"] > df["start"]
+
+
+def _surface_length_is_end_minus_start(df: pd.DataFrame) -> pd.Series:
+    return df["surface"].str.len() == df["end"] - df["start"]
+
+
+def _paper_id_exactly_when_matched(df: pd.DataFrame) -> pd.Series:
+    return (df["status"] == "matched") == df["paper_id"].notna()
+
+
+def _arxiv_id_only_when_matched(df: pd.DataFrame) -> pd.Series:
+    return df["arxiv_id"].isna() | (df["status"] == "matched")
+
+
+def _at_least_two_candidates_when_ambiguous(df: pd.DataFrame) -> pd.Series:
+    sizes = df["candidates"].map(lambda c: len(set(c)) if c is not None else 0)
+    return (df["status"] != "ambiguous") | (sizes >= 2)
+
+
+def _candidates_are_string_lists(candidates: pd.Series) -> pd.Series:
+    return candidates.map(lambda c: c is not None and all(isinstance(x, str) for x in list(c)))
+
+
+MENTIONS_SCHEMA = pa.DataFrameSchema(
+    {
+        "mention_id": pa.Column(str, pa.Check.str_length(min_value=1), unique=True),
+        "source_file": pa.Column(str),
+        "language": pa.Column(str, pa.Check.str_matches(LANGUAGE_PATTERN)),
+        "start": pa.Column(int, pa.Check.ge(0)),
+        "end": pa.Column(int, pa.Check.ge(0)),
+        "surface": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "kind": pa.Column(str, pa.Check.isin(KINDS)),
+        "status": pa.Column(str, pa.Check.isin(STATUSES)),
+        "paper_id": pa.Column(str, pa.Check.str_matches(PAPER_ID_PATTERN), nullable=True),
+        "arxiv_id": pa.Column(str, pa.Check.str_matches(ARXIV_ID_PATTERN), nullable=True),
+        "score": pa.Column(float, [pa.Check.ge(0), pa.Check.le(100)]),
+        "method": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "candidates": pa.Column(
+            object,
+            pa.Check(_candidates_are_string_lists, name="candidates_are_string_lists"),
+            metadata=LIST_OF_STRINGS,
+        ),
+    },
+    checks=[
+        pa.Check(_end_after_start, name="end_after_start"),
+        pa.Check(_surface_length_is_end_minus_start, name="surface_length_is_end_minus_start"),
+        pa.Check(_paper_id_exactly_when_matched, name="paper_id_exactly_when_matched"),
+        pa.Check(_arxiv_id_only_when_matched, name="arxiv_id_only_when_matched"),
+        pa.Check(
+            _at_least_two_candidates_when_ambiguous, name="at_least_two_candidates_when_ambiguous"
+        ),
+    ],
+    name="mentions",
+    strict=True,
+    ordered=True,
+)
+
+
+def _title_only_missing_outside_catalog(df: pd.DataFrame) -> pd.Series:
+    return df["title"].notna() | ~df["in_catalog"]
+
+
+def _sorted_unique_lists(values: pd.Series) -> pd.Series:
+    return values.map(_sorted_unique_strings)
+
+
+def _n_sources_is_number_of_source_files(df: pd.DataFrame) -> pd.Series:
+    return df["source_files"].map(len) == df["n_sources"]
+
+
+PAPERS_SCHEMA = pa.DataFrameSchema(
+    {
+        "paper_id": pa.Column(str, pa.Check.str_matches(PAPER_ID_PATTERN), unique=True),
+        "arxiv_id": pa.Column(str, pa.Check.str_matches(ARXIV_ID_PATTERN), nullable=True),
+        "title": pa.Column(str, nullable=True),
+        "in_catalog": pa.Column(bool),
+        "year": _year_column(),
+        "n_mentions": pa.Column(int, pa.Check.ge(1)),
+        "n_sources": pa.Column(int, pa.Check.ge(1)),
+        "languages": pa.Column(
+            object,
+            pa.Check(_sorted_unique_lists, name="languages_sorted_unique"),
+            metadata=LIST_OF_STRINGS,
+        ),
+        "source_files": pa.Column(
+            object,
+            pa.Check(_sorted_unique_lists, name="source_files_sorted_unique"),
+            metadata=LIST_OF_STRINGS,
+        ),
+    },
+    checks=[
+        pa.Check(_arxiv_id_unique_where_present, name="arxiv_id_unique_where_present"),
+        pa.Check(_title_only_missing_outside_catalog, name="title_only_missing_outside_catalog"),
+        pa.Check(_n_sources_is_number_of_source_files, name="n_sources_is_number_of_source_files"),
+    ],
+    name="papers",
+    strict=True,
+    ordered=True,
+)
+
+
+def _checks_listed(checks: pd.Series) -> pd.Series:
+    return checks.map(lambda c: c is not None and len(c) > 0 and all(isinstance(x, str) for x in c))
+
+
+# Rows that broke a row-level check, kept as they were (JSON) with the checks they broke.
+QUARANTINE_SCHEMA = pa.DataFrameSchema(
+    {
+        "table": pa.Column(str, pa.Check.isin(QUARANTINE_TABLES)),
+        "row": pa.Column(str, pa.Check.str_length(min_value=2)),
+        "checks": pa.Column(
+            object, pa.Check(_checks_listed, name="checks_listed"), metadata=LIST_OF_STRINGS
+        ),
+        "run_id": pa.Column(str, pa.Check.str_length(min_value=1)),
+    },
+    name="quarantine",
+    strict=True,
+    ordered=True,
+)

@@ -19,7 +19,7 @@ from pipeline.build import build_dataset, decide_verdict
 from pipeline.config import load_settings
 from pipeline.validate import screen_tables, validate_tables
 from pipeline.write import TABLES
-from schemas import DocumentsModel, MentionsModel, PapersModel
+from schemas import DOCUMENTS_SCHEMA, MENTIONS_SCHEMA, PAPERS_SCHEMA
 from tests.conftest import CATALOG, PROJECT_ROOT, RAW
 
 METADATA_KEYS = {
@@ -59,9 +59,9 @@ def seed_runs(tmp_path_factory: pytest.TempPathFactory):
 def test_seed_run_publishes_tables_that_follow_the_contract(seed_runs) -> None:
     out, first, _, _ = seed_runs
     assert first.published, first.failures
-    DocumentsModel.validate(pd.read_parquet(out / "documents.parquet"), lazy=True)
-    MentionsModel.validate(pd.read_parquet(out / "mentions.parquet"), lazy=True)
-    PapersModel.validate(pd.read_parquet(out / "papers.parquet"), lazy=True)
+    DOCUMENTS_SCHEMA.validate(pd.read_parquet(out / "documents.parquet"), lazy=True)
+    MENTIONS_SCHEMA.validate(pd.read_parquet(out / "mentions.parquet"), lazy=True)
+    PAPERS_SCHEMA.validate(pd.read_parquet(out / "papers.parquet"), lazy=True)
     documents = pd.read_parquet(out / "documents.parquet")
     assert sorted(documents["source_file"]) == sorted(p.name for p in RAW.glob("*.txt"))
     assert set(documents["language"]) == {"de", "ms", "zh"}
@@ -318,7 +318,7 @@ def test_a_folder_whose_documents_mention_no_paper_publishes_with_no_mentions(
     result = build_dataset(_settings(raw, out))
     assert result.published and result.verdict["status"] == "published", result.failures
     mentions = pd.read_parquet(out / "mentions.parquet")
-    assert mentions.empty and list(mentions.columns) == list(MentionsModel.to_schema().columns)
+    assert mentions.empty and list(mentions.columns) == list(MENTIONS_SCHEMA.columns)
     assert pd.read_parquet(out / "papers.parquet").empty
     assert pd.read_parquet(out / "documents.parquet")["n_mentions"].tolist() == [0]
     assert pq.read_schema(out / "mentions.parquet").field("start").type == "int64"

@@ -1,4 +1,4 @@
-"""The contract page equals the models, and tables of different runs can be read as one."""
+"""The contract page equals the schemas, and tables of different runs can be read as one."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.build import build_dataset
 from pipeline.write import TABLES
-from schemas import SCHEMA_VERSION, TABLE_MODELS, arrow_schema
+from schemas import SCHEMA_VERSION, TABLE_SCHEMAS, arrow_schema
 from schemas.arrow import schema_document, type_name
 from tests.conftest import PROJECT_ROOT
 from tests.test_build import _settings
@@ -40,11 +40,11 @@ def _documented_columns() -> dict[str, list[tuple[str, str, bool]]]:
     return tables
 
 
-def test_the_contract_page_equals_the_models() -> None:
+def test_the_contract_page_equals_the_schemas() -> None:
     documented = _documented_columns()
-    assert set(documented) == set(TABLE_MODELS)
-    for table, model in TABLE_MODELS.items():
-        expected = [(f.name, type_name(f.type), f.nullable) for f in arrow_schema(model)]
+    assert set(documented) == set(TABLE_SCHEMAS)
+    for table, schema in TABLE_SCHEMAS.items():
+        expected = [(f.name, type_name(f.type), f.nullable) for f in arrow_schema(schema)]
         assert documented[table] == expected, table
 
 
@@ -56,9 +56,9 @@ def test_the_contract_page_states_the_schema_version_and_its_change() -> None:
 
 def test_the_machine_readable_schema_lists_every_column() -> None:
     document = schema_document()
-    for table, model in TABLE_MODELS.items():
+    for table, schema in TABLE_SCHEMAS.items():
         columns = document["tables"][table]["columns"]
-        assert [c["name"] for c in columns] == arrow_schema(model).names
+        assert [c["name"] for c in columns] == arrow_schema(schema).names
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,11 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pandera.pandas as pa
 import pytest
 
 from pipeline.validate import FOLLOWED_PAPER, screen_tables, validate_tables
-from schemas import QuarantineModel
+from schemas import QUARANTINE_SCHEMA
 
 TEXT = "Attention Is All You Need and BERT and GPT-9 here"
 TEXTS = {"a.txt": TEXT, "b.txt": "See BERT."}
@@ -79,9 +80,34 @@ def test_valid_tables_pass_untouched() -> None:
     assert validate_tables(*tables.values(), TEXTS) == []
     screening = _screen(tables)
     assert screening.failures == [] and screening.quarantine.empty
-    QuarantineModel.validate(screening.quarantine)
+    QUARANTINE_SCHEMA.validate(screening.quarantine)
     pd.testing.assert_frame_equal(screening.mentions, tables["mentions"])
     pd.testing.assert_frame_equal(screening.papers, tables["papers"])
+
+
+def test_clean_tables_are_validated_against_each_schema_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    validated = []
+    validate = pa.DataFrameSchema.validate
+
+    def counting(schema: pa.DataFrameSchema, frame: pd.DataFrame, **kwargs):
+        validated.append(schema.name)
+        return validate(schema, frame, **kwargs)
+
+    monkeypatch.setattr(pa.DataFrameSchema, "validate", counting)
+    assert _screen(_tables()).failures == []
+    assert sorted(validated) == ["documents", "mentions", "papers"]
+
+
+def test_a_disagreement_no_row_check_sees_blocks_without_quarantine() -> None:
+    tables = _tables()
+    tables["documents"].loc[1, "n_mentions"] = 2  # b.txt has one mention
+    screening = _screen(tables)
+    assert screening.quarantine.empty
+    assert screening.failures == [
+        "after quarantine: documents: n_mentions disagrees with mentions for ['b.txt']"
+    ]
 
 
 def test_every_failure_is_reported_at_once() -> None:

@@ -24,7 +24,7 @@ from pipeline.write import (
     published_runs,
     read_published,
 )
-from schemas import SCHEMA_VERSION, TABLE_MODELS, arrow_schema
+from schemas import SCHEMA_VERSION, TABLE_SCHEMAS, arrow_schema
 from tests.test_validate import TEXTS
 from tests.test_validate import _tables as _valid_tables
 
@@ -60,13 +60,13 @@ def test_publish_switches_all_tables_through_one_link(tmp_path: Path) -> None:
     assert published_runs(tmp_path) == ["r1", "r2"]
 
 
-def test_tables_are_written_with_the_schema_of_their_model(tmp_path: Path) -> None:
+def test_tables_are_written_with_the_schema_of_their_table(tmp_path: Path) -> None:
     """Same Arrow types in every run, even for a column that is all null or a table that is
     empty; keys non-nullable; one string type."""
     folder = publish(tmp_path, "r1", _tables(4), REPORTS, METADATA, keep_runs=5)
-    for name, model in TABLE_MODELS.items():
+    for name, schema in TABLE_SCHEMAS.items():
         written = pq.read_schema(folder / f"{name}.parquet")
-        expected = arrow_schema(model)
+        expected = arrow_schema(schema)
         assert written.names == expected.names
         for field in expected:
             got = written.field(field.name)

@@ -1,6 +1,6 @@
 """Every check a run went through, as rows of one table: like an expectation suite's result.
 
-Schema checks are read from the pandera models themselves (each column's dtype, nullability,
+Schema checks are read from the pandera schemas themselves (each column's dtype, nullability,
 uniqueness and checks, each dataframe-level check) and run lazily on the tables, so a failure
 keeps pandera's ``failure_cases`` rows. Cross-table and offset checks come from the messages of
 ``pipeline.validate``; the quarantine share, duplicate documents and the drift rules add theirs.
@@ -16,12 +16,12 @@ import pandas as pd
 import pandera.errors as pa_errors
 import pandera.pandas as pa
 
-from schemas import DocumentsModel, MentionsModel, PapersModel
+from schemas import DOCUMENTS_SCHEMA, MENTIONS_SCHEMA, PAPERS_SCHEMA
 
-MODELS: dict[str, type[pa.DataFrameModel]] = {
-    "documents": DocumentsModel,
-    "mentions": MentionsModel,
-    "papers": PapersModel,
+SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "documents": DOCUMENTS_SCHEMA,
+    "mentions": MENTIONS_SCHEMA,
+    "papers": PAPERS_SCHEMA,
 }
 # Checks of pandera on the set of columns, reported as one "columns" check per table.
 COLUMN_SET_CHECKS = ("column_in_schema", "column_in_dataframe", "column_ordered")
@@ -65,7 +65,7 @@ def check(
 
 
 def _declared_checks(schema: pa.DataFrameSchema) -> list[tuple[str, str]]:
-    """(column, pandera's name of the check) for every check the model declares."""
+    """(column, pandera's name of the check) for every check the schema declares."""
     declared = [("", "columns")]
     for name, column in schema.columns.items():
         declared.append((name, f"dtype('{column.dtype}')"))
@@ -96,13 +96,13 @@ def _cell(value: Any) -> Any:
 
 
 def schema_checks(table: str, frame: pd.DataFrame) -> list[dict]:
-    """One check row per declared pandera check of ``table``'s model, with its failure cases."""
-    model = MODELS[table]
+    """One check row per declared pandera check of ``table``'s schema, with its failure cases."""
+    schema = SCHEMAS[table]
     failures: pd.DataFrame = pd.DataFrame(
         columns=["schema_context", "column", "check", "failure_case", "index"]
     )
     try:
-        model.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa_errors.SchemaErrors as exc:
         failures = exc.failure_cases
     cases: dict[tuple[str, str], list[dict]] = {}
@@ -111,7 +111,7 @@ def schema_checks(table: str, frame: pd.DataFrame) -> list[dict]:
         if row["check"] in COLUMN_SET_CHECKS:
             case["check"] = str(row["check"])
         cases.setdefault(_case_key(row), []).append(case)
-    declared = _declared_checks(model.to_schema())
+    declared = _declared_checks(schema)
     undeclared = [key for key in cases if key not in declared]
     rows = []
     for column, name in declared + undeclared:
