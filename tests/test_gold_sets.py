@@ -1,8 +1,10 @@
-"""Lint of the committed evaluation sets (``tests/dev``, ``tests/heldout``): gold in the format
-of the gold spec, one file per manifest page, and the manifest's counts true to the gold."""
+"""Lint of the committed evaluation sets (``tests/dev``, ``tests/heldout``,
+``tests/heldout-lists``): gold in the format of the gold spec, one file per manifest page, the
+manifest's counts true to the gold, and no page in two sets."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from pipeline.evaluate import load_gold
 
-SETS = [Path(__file__).parent / name for name in ("dev", "heldout")]
+SETS = [Path(__file__).parent / name for name in ("dev", "heldout", "heldout-lists")]
 TIERS = {"A", "B", "C", "P"}
 KINDS = {"arxiv_link", "english_title", "translated_title", "name", "description"}
 ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7}")
@@ -48,7 +50,9 @@ def test_the_manifest_lists_every_page_with_its_gold_counts(
         assert int(page.gold_papers) == len(rows), page.file
 
 
-def test_no_page_is_in_both_sets() -> None:
-    dev, heldout = (pd.read_csv(s / "manifest.csv", dtype=str) for s in SETS)
-    assert not set(dev["file"]) & set(heldout["file"])
-    assert not set(dev["sha256"]) & set(heldout["sha256"])
+def test_no_page_is_in_two_sets() -> None:
+    manifests = [pd.read_csv(s / "manifest.csv", dtype=str) for s in SETS]
+    for one, other in itertools.combinations(manifests, 2):
+        assert not set(one["file"]) & set(other["file"])
+        assert not set(one["sha256"]) & set(other["sha256"])
+        assert not set(one["source"]) & set(other["source"])
