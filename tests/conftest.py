@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +18,19 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
 RAW = PROJECT_ROOT / "raw"
 CATALOG = DEFAULT_CATALOG
+
+
+def run_command(
+    *arguments: str, cwd: Path, python_flags: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """``python [python_flags] -m pipeline arguments`` in a process of its own, from ``cwd``."""
+    return subprocess.run(
+        [sys.executable, *python_flags, "-m", "pipeline", *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def arxiv_catalog(folder: Path, rows: list[tuple[str, str, str, str]]) -> Catalog:

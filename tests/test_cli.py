@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import gc
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,7 +8,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.config import DEFAULT_TERMS
-from tests.conftest import CATALOG
+from tests.conftest import CATALOG, run_command
 
 
 def test_help_explains_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -48,15 +46,11 @@ def test_a_local_run_does_not_import_prefect_or_dask(small_raw: Path, tmp_path: 
     """Prefect and its dependencies take a second to import, dask.dataframe 0.4 s (pandera's
     model classes imported it), and a local run needs none of them (``-X importtime`` lists
     every module the process imports)."""
-    done = subprocess.run(
-        [
-            *(sys.executable, "-X", "importtime", "-m", "pipeline", "run", "--engine", "local"),
-            *("--quiet", "--raw", str(small_raw), "--out", str(tmp_path / "out")),
-        ],
+    done = run_command(
+        *("run", "--engine", "local", "--quiet"),
+        *("--raw", str(small_raw), "--out", str(tmp_path / "out")),
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
+        python_flags=("-X", "importtime"),
     )
     assert done.returncode == 0, done.stderr[-2000:]
     imported = {

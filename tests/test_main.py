@@ -1,8 +1,13 @@
+"""The program's entry: the command's exit status, exit handlers and output kept, the
+interpreter's teardown skipped."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.conftest import run_command
 
 # A stand-in for the command: it registers an exit handler (as a library would), leaves
 # output in the pipe's buffer and an object whose finaliser would print at teardown.
@@ -59,15 +64,10 @@ def test_a_command_that_raises_exits_as_python_does() -> None:
 
 
 def test_the_module_runs_the_command_line(small_raw: Path, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "pipeline", "run", "--engine", "local"),
-            *("--raw", str(small_raw), "--out", str(tmp_path / "out")),
-        ],
+    done = run_command(
+        *("run", "--engine", "local"),
+        *("--raw", str(small_raw), "--out", str(tmp_path / "out")),
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.rstrip().endswith("report.html")  # the summary's last line arrived
