@@ -174,7 +174,7 @@ def _run_on_batches(
     results joined in document order, each document that failed recorded."""
     settings: Settings = values["settings"]
     documents, context = stage.arguments(values)
-    work = batches(documents, settings.workers)
+    work = batches(documents, settings.workers, settings.batch_min_chars)
     results: list[BatchResult] = []
     if work:
         t0 = time.perf_counter()
@@ -195,7 +195,8 @@ def _run_on_batches(
         languages = documents["language"].value_counts().to_dict()
         log(
             f"{stage.name}: {len(documents)} documents in {len(results)} batches, "
-            f"{settings.workers} workers, languages {languages} in {durations[stage.name]:.2f} s"
+            f"{min(settings.workers, len(results))} workers, languages {languages} in "
+            f"{durations[stage.name]:.2f} s"
         )
     return stage.named((documents, linked))
 

@@ -202,6 +202,15 @@ class Settings(BaseModel):
         shown_default="all cores (`os.cpu_count()`)",
         ge=1,
     )
+    # A process (or a task) started for a batch costs seconds before its first document:
+    # a run of less text than this per batch makes fewer batches (one, in the run's own
+    # process, for the seeds), where more workers would only pay the start.
+    batch_min_chars: int = _setting(
+        150_000,
+        "least text (characters) in a batch of documents: a small run makes fewer batches",
+        "--batch-min-chars",
+        ge=1,
+    )
     task_runner: Literal["local", "dask"] = _setting(
         "local",
         "Prefect task runner of the per-document tasks: processes here, or Dask",

@@ -143,19 +143,21 @@ def link_batch(batch: pd.DataFrame, context: LinkContext) -> BatchResult:
     return result
 
 
-def batches(documents: pd.DataFrame, workers: int) -> list[pd.DataFrame]:
+def batches(documents: pd.DataFrame, workers: int, min_chars: int = 1) -> list[pd.DataFrame]:
     """``documents`` cut into contiguous batches, in order, of about equal text length (the
     cost of linking grows with it: batches of equal counts left one worker with the long
-    pages while the other waited); never an empty batch."""
+    pages while the other waited), each of at least ``min_chars`` characters where the text
+    allows (a batch costs a task, and a process its start); never an empty batch."""
     if documents.empty:
         return []
-    count = min(len(documents), workers * BATCHES_PER_WORKER)
     sizes = np.fromiter(
         (len(t) + 1 if isinstance(t, str) else 1 for t in documents["text"]),
         dtype=np.int64,
         count=len(documents),
     )
     ends = np.cumsum(sizes)
+    by_text = max(1, int(ends[-1]) // min_chars)
+    count = min(len(documents), workers * BATCHES_PER_WORKER, by_text)
     targets = ends[-1] * np.arange(1, count) / count
     cuts = np.unique(np.clip(np.searchsorted(ends, targets, side="left") + 1, 1, len(ends) - 1))
     return [documents.iloc[chunk] for chunk in np.split(np.arange(len(documents)), cuts)]

@@ -66,6 +66,9 @@ def one_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     of process starts, and a stage replaced by a test lives only here); the tests of the pool
     and of Dask ask for workers explicitly."""
     monkeypatch.setenv("PAPER_MENTIONS_WORKERS", "1")
+    # Small test corpora are still cut into batches, so the pool and Dask tests have work
+    # to share; the default (a batch of at least 150,000 characters) has its own test.
+    monkeypatch.setenv("PAPER_MENTIONS_BATCH_MIN_CHARS", "1")
 
 
 @pytest.fixture

@@ -53,6 +53,7 @@ ENV_SAMPLES: dict[str, tuple[str, object]] = {
     "schedule_cron": ("*/5 * * * *", "*/5 * * * *"),
     "schedule_timezone": ("Europe/Berlin", "Europe/Berlin"),
     "workers": (str(MORE_THAN_THE_CORES), MORE_THAN_THE_CORES),
+    "batch_min_chars": ("5000", 5000),
     "task_runner": ("dask", "dask"),
     "dask_address": ("tcp://10.0.0.5:8786", "tcp://10.0.0.5:8786"),
 }

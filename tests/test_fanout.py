@@ -43,6 +43,26 @@ def test_batches_hold_about_equal_text() -> None:
     assert [len(b) for b in work] == [1, 2, 3, 2, 2, 2]
 
 
+def test_a_batch_holds_at_least_the_least_text_the_run_allows() -> None:
+    documents = _documents(12).assign(text=["x" * 99] * 12)  # 1,200 characters with ends
+    assert len(batches(documents, workers=2, min_chars=1)) == 8
+    assert [len(b) for b in batches(documents, workers=2, min_chars=400)] == [4, 4, 4]
+    assert [len(b) for b in batches(documents, workers=2, min_chars=5000)] == [12]
+
+
+def test_a_small_run_stays_in_one_process_by_default(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PAPER_MENTIONS_BATCH_MIN_CHARS")
+    logged: list[str] = []
+    settings = load_settings(
+        raw_dir=small_raw, out_dir=tmp_path / "out", incremental=False, workers=2
+    )
+    assert settings.batch_min_chars > sum(len(p.read_text("utf-8")) for p in small_raw.iterdir())
+    build_dataset(settings, log=logged.append)
+    assert any(line.startswith("documents: 2 documents in 1 batches, 1 workers") for line in logged)
+
+
 def _context(tmp_path: Path, sha256: str) -> LinkContext:
     return LinkContext(CATALOG, sha256, DEFAULT_TERMS, tmp_path / "index", MatchThresholds())
 

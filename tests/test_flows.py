@@ -208,6 +208,7 @@ def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Setting
         "--drift-history-runs": "3",
         "--drift-min-mentions": "5",
         "--workers": str(OTHER_WORKERS),
+        "--batch-min-chars": "5000",
         "--task-runner": "dask",
         "--dask-address": "tcp://127.0.0.1:8786",
     }
@@ -239,6 +240,7 @@ def _every_run_flag(small_raw: Path, tmp_path: Path) -> tuple[list[str], Setting
         drift_history_runs=3,
         drift_min_mentions=5,
         workers=OTHER_WORKERS,
+        batch_min_chars=5000,
         task_runner="dask",
         dask_address="tcp://127.0.0.1:8786",
     )
