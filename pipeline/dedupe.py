@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from pipeline.catalog import Catalog
+from pipeline.link.ids import arxiv_year_month
 
 PAPER_COLUMNS = [
     "paper_id",
@@ -23,13 +22,8 @@ PAPER_COLUMNS = [
 
 def year_from_arxiv_id(arxiv_id: str | None) -> int | None:
     """The submission year an arXiv id encodes (YYMM... or archive/YYMMNNN)."""
-    if not arxiv_id:
-        return None
-    match = re.match(r"^(\d{2})\d{2}\.|^[a-z.A-Z-]+/(\d{2})\d{5}$", arxiv_id)
-    if not match:
-        return None
-    yy = int(match.group(1) or match.group(2))
-    return 1900 + yy if yy >= 90 else 2000 + yy
+    dated = arxiv_year_month(arxiv_id)
+    return dated[0] if dated else None
 
 
 def dedupe(mentions: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:

@@ -50,6 +50,7 @@ from abbreviations import schwartz_hearst
 from wordfreq import zipf_frequency
 
 from pipeline.catalog import curated_sources
+from pipeline.link.ids import arxiv_year_month
 from pipeline.link.terms import english_stems
 from schemas.models import ALIAS_SOURCES
 
@@ -66,8 +67,6 @@ VERSIONED_WORD_ZIPF = 4.0
 # A name written in this many records dated before its claimant's year predates the paper: a
 # term of the field ("API", "SOTA", "LMs"), not the paper's coinage.
 EARLIER_USES = 3
-# The year and month of an arXiv id: "1603.08029", "cs/0101001".
-ARXIV_YEAR_MONTH = re.compile(r"(?:^|/)(?P<yy>\d{2})(?P<mm>0[1-9]|1[0-2])(?:\.\d{4,5}$|\d{3}$)")
 # A name whose uses (at least LATER_USES) are mostly this many years after its claimant was
 # coined again by something else ("GPT" claimed by a 2006 paper).
 LATER_YEARS = 5
@@ -403,10 +402,10 @@ def publication_time(arxiv_id: object, year: int | None) -> float | None:
     January 2016, is no coinage of a paper of March 2016."""
     if year is None:
         return None
-    found = ARXIV_YEAR_MONTH.search(arxiv_id) if isinstance(arxiv_id, str) else None
-    if found is None or int(found["yy"]) != year % 100:
+    dated = arxiv_year_month(arxiv_id)
+    if dated is None or dated[0] != year:
         return float(year)
-    return year + (int(found["mm"]) - 1) / 12
+    return year + (dated[1] - 1) / 12
 
 
 def name_uses(written: dict[str, list[float]], names: set[str]) -> dict[str, list[float]]:
@@ -420,18 +419,18 @@ def name_uses(written: dict[str, list[float]], names: set[str]) -> dict[str, lis
     return uses
 
 
-def in_common_use(name: str, year: float | None, uses: Sequence[float]) -> bool:
+def in_common_use(name: str, date: float | None, uses: Sequence[float]) -> bool:
     """The name is a term others wrote before the paper (``EARLIER_USES``), or others write it
     mostly long after the paper (coined again), or it is a common word. Dates are years, to
     the month where known (:func:`publication_time`)."""
     if is_common_word(name):
         return True
-    if year is None or not uses:
+    if date is None or not uses:
         return False
-    if sum(1 for used in uses if used < year) >= EARLIER_USES:
+    if sum(1 for used in uses if used < date) >= EARLIER_USES:
         return True
     later = sorted(uses)
-    return len(later) >= LATER_USES and later[len(later) // 2] - year > LATER_YEARS
+    return len(later) >= LATER_USES and later[len(later) // 2] - date > LATER_YEARS
 
 
 def defined_acronyms(text: str, keys: set[str]) -> set[Definition]:
@@ -466,10 +465,10 @@ def without_names_in_use(
 ) -> dict[str, list[MinedAlias]]:
     """The candidates without mined names in common use (curated names always stay):
     ``dates`` are the claimants' (:func:`publication_time`), ``texts`` every record's id,
-    date and title plus abstract, read once. A one-token name
-    written in earlier records or coined again later is left out (:func:`in_common_use`); an
-    acronym claimed from an abstract that several records define with the same long form is
-    kept only by the first of them (:func:`later_definers`)."""
+    date and title plus abstract, read once. A one-token name written in earlier records or
+    coined again later is left out (:func:`in_common_use`); an acronym claimed from an
+    abstract that several records define with the same long form is kept only by the first
+    of them (:func:`later_definers`)."""
     mined = {a.name for aliases in candidates.values() for a in aliases if a.source != "curated"}
     from_abstracts = {
         acronym_key(a.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.link.ids import (
+    arxiv_year_month,
     canonical_arxiv_id,
     find_arxiv_ids,
     find_paperswithcode_slugs,
@@ -123,3 +124,21 @@ def test_paperswithcode_slugs() -> None:
     ((start, end, slug),) = find_paperswithcode_slugs(text)
     assert text[start:end] == "https://paperswithcode.com/paper/attention-is-all-you-need-1"
     assert slug_titles(slug) == ["attention is all you need 1", "attention is all you need"]
+
+
+@pytest.mark.parametrize(
+    ("arxiv_id", "dated"),
+    [
+        ("1603.08029", (2016, 3)),
+        ("0704.0001", (2007, 4)),
+        ("cs/9901001", (1999, 1)),
+        ("math.GT/0309136", (2003, 9)),
+        ("1713.00001", None),  # no 13th month
+        ("garbage", None),
+        (None, None),
+    ],
+)
+def test_an_arxiv_id_encodes_its_year_and_month(
+    arxiv_id: str | None, dated: tuple[int, int] | None
+) -> None:
+    assert arxiv_year_month(arxiv_id) == dated

@@ -18,6 +18,8 @@ NEW_ID = r"\d{4}\.\d{4,5}"
 # Old style: archive, optional subject class, 7 digits ("cs/0501001", "cs.CL/0101001").
 OLD_ID = r"[a-z][a-z-]{1,15}(?:\.[a-z]{2})?/\d{7}"
 ARXIV_ID = rf"(?P<id>{NEW_ID}|{OLD_ID})(?:v\d{{1,3}})?"
+# The year and month a bare id encodes: "1603.08029", "cs/0101001", "math.GT/0309136".
+ID_DATE = re.compile(r"^(?:[A-Za-z.-]+/)?(?P<yy>\d{2})(?P<mm>\d{2})(?:\.\d|\d{3}$)")
 # Hosts and paths that carry an arXiv id right after them.
 ID_HOSTS = (
     # arxiv.org and mangled forms such as "arxiv/pdf/..."; export.arxiv.org.
@@ -44,6 +46,16 @@ PAPERS_WITH_CODE = re.compile(
     re.IGNORECASE,
 )
 TRAILING_COPY_NUMBER = re.compile(r"-\d{1,2}$")
+
+
+def arxiv_year_month(arxiv_id: object) -> tuple[int, int] | None:
+    """The year and month of submission an arXiv id encodes (YYMM.NNNNN, archive/YYMMNNN;
+    ids of 1990-1999 start with 9x)."""
+    found = ID_DATE.match(arxiv_id) if isinstance(arxiv_id, str) else None
+    if found is None or not 1 <= int(found["mm"]) <= 12:
+        return None
+    yy = int(found["yy"])
+    return (1900 + yy if yy >= 90 else 2000 + yy), int(found["mm"])
 
 
 def canonical_arxiv_id(written: str) -> str:
