@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -521,6 +522,32 @@ def test_reach_bounds_every_match_rank_can_find() -> None:
             checked += 1
     assert checked > 1000
     assert index.reach([frozenset(["zzunknown"])]) == terms.Reach(0, 0, 0.0)
+
+
+def test_may_reach_never_rules_out_a_match_rank_finds() -> None:
+    """Rules skip ranking when no entry may reach their minimums: exact only if every match
+    rank finds is allowed by ``may_reach``; and it must rule out most queries to be worth it."""
+    catalog = load_catalog(DEFAULT_CATALOG)
+    index = ConceptIndex(catalog.papers["paper_id"].tolist(), catalog.papers["title"].tolist())
+    queries = _queries(catalog.papers["title"].tolist()[::7])
+    queries = [q[: len(q) // 2] + r[len(r) // 2 :] for q, r in itertools.pairwise(queries)]
+    ruled_out = checked = 0
+    for query in queries:
+        for stems, recall, distinctive, titles_only in [
+            (2, 0.0, True, True),
+            (3, 0.0, False, False),
+            (5, 0.5, False, False),
+            (2, 0.75, False, True),
+        ]:
+            if index.may_reach(query, stems, recall, distinctive, titles_only):
+                continue
+            ruled_out += 1
+            for match in index.rank(query, limit=50, titles_only=titles_only):
+                held = match.distinctive if distinctive else match.matched
+                assert held < stems or match.recall < recall
+                checked += 1
+    assert checked > 500
+    assert ruled_out > len(queries)
 
 
 def test_the_longest_cjk_term_is_found_by_its_prefixes() -> None:

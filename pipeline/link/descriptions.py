@@ -64,6 +64,9 @@ def _by_title_words(
     if (
         reach.stems < policy.description_min_stems
         or reach.distinctive < policy.description_min_distinctive
+        or not concepts.may_reach(
+            units, policy.description_min_distinctive, distinctive=True, titles_only=True
+        )
     ):
         return None
     ranked = concepts.rank(units, limit=5, titles_only=True, by_recall=True)
@@ -90,6 +93,9 @@ def _by_keywords(units: list[Unit], profiles: ConceptIndex, policy: LinkPolicy) 
     if (
         reach.stems < policy.keywords_min_stems
         or reach.precision < policy.keywords_min_precision - REACH_SLACK
+        or not profiles.may_reach(
+            units, policy.keywords_min_stems, recall=policy.keywords_min_recall
+        )
     ):
         return None
     ranked = profiles.rank(units, limit=policy.max_candidates, by_recall=True)

@@ -628,6 +628,39 @@ class ConceptIndex:
         share = covered / query.total_weight if query.total_weight else 0.0
         return Reach(len(known), sum(map(self.distinctive, known)), share)
 
+    def may_reach(
+        self,
+        units: list[Unit],
+        stems: int,
+        recall: float = 0.0,
+        distinctive: bool = False,
+        titles_only: bool = False,
+    ) -> bool:
+        """Whether some entry may hold ``stems`` of the text's known stems (of its distinctive
+        ones, when asked) and ``recall`` of its own weight: False only when none does, so that
+        a rule needing that much of one entry is decided without ranking. Postings too long
+        to count cheaply answer True."""
+        known = sorted(s for s in {s for unit in units for s in unit} if s in self.stem_ids)
+        if distinctive:
+            known = [s for s in known if self.distinctive(s)]
+        if len(known) < stems:
+            return False
+        postings = [self._postings(s) for s in known]
+        if sum(map(len, postings)) > CANDIDATE_POOL:
+            return True
+        entries = np.concatenate(postings)
+        weights = np.repeat(self.idf[[self.stem_ids[s] for s in known]], list(map(len, postings)))
+        if titles_only:
+            weights = weights[entries < self.n_titles]
+            entries = entries[entries < self.n_titles]
+        if not len(entries):
+            return False
+        possible = np.bincount(entries) >= stems
+        if recall:
+            shared = np.bincount(entries, weights=weights)
+            possible &= shared >= (recall - REACH_SLACK) * self.entry_weights[: len(shared)]
+        return bool(possible.any())
+
     def rank(
         self, units: list[Unit], limit: int = 3, titles_only: bool = False, by_recall: bool = False
     ) -> list[ConceptMatch]:

@@ -85,7 +85,7 @@ def decide_translated(
     title or alias ("Model Konsistensi"): a heading such as "Transformer 架構" is part of many
     titles."""
     units = translate(surface, language, term_tables, dictionary=True)
-    if concepts.reach(units).stems < 2:  # every outcome below needs two matched stems
+    if not concepts.may_reach(units, 2):  # every outcome below needs two matched stems
         return None
     ranked = concepts.rank(units)
     if not ranked:
