@@ -18,7 +18,7 @@ import os
 import threading
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -185,7 +185,9 @@ FanOut = Callable[
 
 
 def local_fan_out(workers: int) -> FanOut:
-    """Batches in this process (``workers`` 1) or in a pool of ``workers`` processes."""
+    """Batches in this process and, for ``workers`` above 1, in a pool of ``workers`` - 1
+    more: this process has the catalog loaded and would otherwise wait while the pool's
+    processes start and load it."""
 
     def fan_out(
         stage: Stage,
@@ -194,8 +196,8 @@ def local_fan_out(workers: int) -> FanOut:
         catalog: Catalog,
         done: Callable[[int], None],
     ) -> list[BatchResult]:
+        remember_catalog(context, catalog)
         if workers == 1 or len(work) <= 1:
-            remember_catalog(context, catalog)
             results = []
             for batch in work:
                 results.append(stage.function(batch, context))
@@ -203,16 +205,33 @@ def local_fan_out(workers: int) -> FanOut:
             return results
         start = multiprocessing.get_context(START_METHOD)
         with ProcessPoolExecutor(
-            min(workers, len(work)), mp_context=start, initializer=_end_without_teardown
+            min(workers, len(work)) - 1, mp_context=start, initializer=_end_without_teardown
         ) as pool:
             futures = [pool.submit(stage.function, batch, context) for batch in work]
-            results = []
-            for batch, future in zip(work, futures, strict=True):
-                results.append(future.result())
-                done(len(batch))
-            return results
+            return _share_with_pool(stage, work, context, futures, done)
 
     return fan_out
+
+
+def _share_with_pool(
+    stage: Stage,
+    work: list[pd.DataFrame],
+    context: LinkContext,
+    futures: list[Future[BatchResult]],
+    done: Callable[[int], None],
+) -> list[BatchResult]:
+    """This process takes batches from the end while the pool takes them from the start:
+    each batch the pool has not begun is withdrawn from it (``cancel``) and run here."""
+    results: dict[int, BatchResult] = {}
+    for position in reversed(range(len(work))):
+        if futures[position].cancel():
+            results[position] = stage.function(work[position], context)
+            done(len(work[position]))
+    for position, future in enumerate(futures):
+        if position not in results:
+            results[position] = future.result()
+            done(len(work[position]))
+    return [results[position] for position in range(len(work))]
 
 
 def join_results(

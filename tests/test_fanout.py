@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -137,10 +138,34 @@ def _keep_a_finaliser(batch: pd.DataFrame, folder: Path) -> int:
     return len(batch)
 
 
-def test_pool_processes_end_without_the_interpreters_teardown(tmp_path: Path) -> None:
+def test_pool_processes_end_without_the_interpreters_teardown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The driver waits for its pool's processes to end; their teardown took 0.4-0.8 s."""
+    monkeypatch.setattr(fanout, "remember_catalog", lambda context, catalog: None)
     stage = SimpleNamespace(function=_keep_a_finaliser)
     fan_out = fanout.local_fan_out(2)
     done = fan_out(stage, [_documents(1), _documents(2)], tmp_path, None, lambda n: None)
     assert done == [1, 2]
     assert list(tmp_path.iterdir()) == []
+
+
+def _slow_pid(batch: pd.DataFrame, context: object) -> tuple[int, int]:
+    time.sleep(0.3)
+    return len(batch), os.getpid()
+
+
+def test_the_driver_works_beside_its_pool_and_results_keep_their_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With two workers the driver (which has the catalog loaded) takes batches from the end
+    while one pool process takes them from the start."""
+    monkeypatch.setattr(fanout, "remember_catalog", lambda context, catalog: None)
+    done: list[int] = []
+    stage = SimpleNamespace(function=_slow_pid)
+    work = [_documents(n) for n in range(1, 9)]
+    results = fanout.local_fan_out(2)(stage, work, None, None, done.append)
+    assert [size for size, _ in results] == list(range(1, 9))
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids and len(pids) == 2
+    assert sorted(done) == list(range(1, 9))
