@@ -565,6 +565,7 @@ class ConceptIndex:
         total = max(len(self.indptr) - 1, 1)
         self.unseen_idf = math.log((total + 1) / 0.5)
         self._distinctive = self._rare(np.diff(self.post_ptr), self.idf)
+        self._distinctive_list = self._distinctive.tolist()
 
     def weight(self, stem: str) -> float:
         position = self.stem_ids.get(stem)
@@ -584,7 +585,10 @@ class ConceptIndex:
     def distinctive(self, stem: str) -> bool:
         """A word found in only a handful of catalog titles (relative to catalog size, and
         always when at most two titles have it)."""
-        return bool(self._rare(self.frequency(stem), self.weight(stem)))
+        position = self.stem_ids.get(stem)
+        if position is None:
+            return bool(self._rare(0, self.unseen_idf))
+        return self._distinctive_list[position]
 
     def _postings(self, stem: str) -> np.ndarray:
         position = self.stem_ids[stem]
@@ -622,10 +626,13 @@ class ConceptIndex:
     def reach(self, units: list[Unit]) -> Reach:
         if not units:
             return Reach(0, 0, 0.0)
-        query = _Query(units, [max(self.weight(s) for s in u) for u in units])
-        known = {s for s in query.stems if s in self.stem_ids}
-        covered = math.fsum(w for w, u in zip(query.unit_weights, units, strict=True) if u & known)
-        share = covered / query.total_weight if query.total_weight else 0.0
+        weights = [max(map(self.weight, unit)) for unit in units]
+        known = {s for s in frozenset().union(*units) if s in self.stem_ids}
+        covered = math.fsum(
+            w for w, unit in zip(weights, units, strict=True) if not unit.isdisjoint(known)
+        )
+        total = math.fsum(weights)
+        share = covered / total if total else 0.0
         return Reach(len(known), sum(map(self.distinctive, known)), share)
 
     def may_reach(
