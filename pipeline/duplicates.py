@@ -5,6 +5,13 @@ whatever the encoding on disk) or nearly so: the Jaccard similarity of their set
 shingles is at least ``NEAR_DUPLICATE_JACCARD``. Character shingles work for Chinese, which has
 no spaces between words. Each duplicate names the first document (in ``source_file`` order) of
 its group, so the answer is the same on every run.
+
+Shingles are compared as 64-bit hashes (numpy arrays, not sets of Python strings), and only
+the pairs that can reach the threshold are compared at all (prefix filtering, as in Bayardo et
+al., "Scaling up all pairs similarity search", 2007): with every document's shingles in one
+order, rarest first, two sets of Jaccard >= t share one of the first |A| - ceil(t |A|) + 1
+shingles of each. The answers are those of comparing every pair (a 64-bit hash collision
+aside), and the work grows with the documents rather than with their pairs.
 """
 
 from __future__ import annotations
@@ -12,17 +19,22 @@ from __future__ import annotations
 import hashlib
 import math
 import unicodedata
+from collections import defaultdict
 from collections.abc import Mapping
-from itertools import islice
 
+import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 NEAR_DUPLICATE_JACCARD = 0.9
 SHINGLE_CHARS = 5
-# The share of a document's shingles looked up first in the other's; and the slack of a bound
-# computed in floating point.
-PROBE_SHARE = 0.2
+# Slack of a bound computed in floating point: a prefix one shingle longer costs nothing.
 TOLERANCE = 1e-9
+# FNV-1a over the code points of a shingle, then splitmix64's finaliser to spread the bits.
+FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+FNV_PRIME = np.uint64(0x100000001B3)
+MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+MIX_2 = np.uint64(0x94D049BB133111EB)
 
 
 def _normalised(text: str) -> str:
@@ -30,61 +42,103 @@ def _normalised(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def _shingles(text: str) -> frozenset[str]:
-    if len(text) <= SHINGLE_CHARS:
-        return frozenset([text]) if text else frozenset()
-    return frozenset(text[i : i + SHINGLE_CHARS] for i in range(len(text) - SHINGLE_CHARS + 1))
+def shingle_hashes(text: str) -> np.ndarray:
+    """The sorted, distinct 64-bit hashes of the text's shingles of ``SHINGLE_CHARS``
+    characters (a shorter text is one shingle)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    width = min(SHINGLE_CHARS, len(codes))
+    windows = sliding_window_view(codes, width)
+    hashed = np.full(len(windows), FNV_OFFSET ^ np.uint64(width), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in range(width):
+            hashed ^= windows[:, column]
+            hashed *= FNV_PRIME
+        hashed ^= hashed >> np.uint64(30)
+        hashed *= MIX_1
+        hashed ^= hashed >> np.uint64(27)
+        hashed *= MIX_2
+        hashed ^= hashed >> np.uint64(31)
+    return np.unique(hashed)
 
 
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a and not b:
-        return 1.0
-    shared = len(a & b)  # the union's size follows: no second set is built
-    return shared / (len(a) + len(b) - shared)
+def _prefix_length(size: int, threshold: float) -> int:
+    """How many of a set's first shingles (rarest first) every set of Jaccard >= threshold
+    with it shares one of."""
+    return size - math.ceil(threshold * size - TOLERANCE) + 1
+
+
+def _rarest_first(shingles: list[np.ndarray]) -> list[np.ndarray]:
+    """Each document's shingles as ranks in one order of all of them: by how many documents
+    hold the shingle, then by the hash (a total order, the same for every document)."""
+    if not shingles:
+        return []
+    every = np.concatenate(shingles)
+    distinct, position, holders = np.unique(every, return_inverse=True, return_counts=True)
+    ranks = holders[position].astype(np.int64) * len(distinct) + position
+    return np.split(ranks, np.cumsum([len(s) for s in shingles])[:-1])
+
+
+def _near_duplicates(shingles: list[np.ndarray], threshold: float) -> list[int | None]:
+    """For each set (in order), the position of the first earlier set that is no near
+    duplicate itself and has Jaccard >= threshold with it, else None."""
+    holders_of: dict[int, list[int]] = defaultdict(list)  # a prefix's rank -> originals
+    found: list[int | None] = []
+    for position, (own, ranks) in enumerate(zip(shingles, _rarest_first(shingles), strict=True)):
+        length = _prefix_length(len(own), threshold)
+        prefix = np.partition(ranks, length - 1)[:length].tolist()
+        candidates = sorted({o for rank in prefix for o in holders_of.get(rank, ())})
+        match = next((o for o in candidates if _similar(own, shingles[o], threshold)), None)
+        found.append(match)
+        if match is None:
+            for rank in prefix:
+                holders_of[rank].append(position)
+    return found
+
+
+def _similar(a: np.ndarray, b: np.ndarray, threshold: float) -> bool:
+    """Jaccard(a, b) >= threshold, for sorted arrays of distinct hashes."""
+    small, large = sorted((len(a), len(b)))
+    if small < threshold * large:  # Jaccard <= small / large
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    shared = int(np.count_nonzero(b[np.minimum(np.searchsorted(b, a), len(b) - 1)] == a))
+    return shared / (len(a) + len(b) - shared) >= threshold
 
 
 def duplicate_of(texts: Mapping[str, str], threshold: float = NEAR_DUPLICATE_JACCARD) -> pd.Series:
     """For each document (index: ``source_file``, sorted), the ``source_file`` of the first
-    document with the same or nearly the same text, else null.
-
-    Exact copies are grouped by hash; the rest are compared pairwise, skipping pairs whose
-    shingle counts alone rule out the threshold (|A|/|B| < threshold) or whose shingles
-    missing among a fifth of one document's already do (exact: the same answers as comparing
-    every pair whole).
-    """
+    document with the same or nearly the same text, else null. A near duplicate names the
+    first earlier document that is no duplicate itself; an exact copy names what the first
+    document of its text names (that document, or the one it nearly duplicates)."""
     names = sorted(texts)
-    result = pd.Series(None, index=pd.Index(names, name="source_file"), dtype="object")
     first_by_hash: dict[str, str] = {}
-    originals: list[tuple[str, frozenset[str]]] = []
+    copies: dict[str, str] = {}  # a document -> the first document of its text
+    distinct: list[str] = []
+    shingles: list[np.ndarray] = []
     for name in names:
         text = _normalised(texts[name])
         if not text:
             continue  # empty documents carry nothing to duplicate
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if digest in first_by_hash:
-            result[name] = first_by_hash[digest]
+            copies[name] = first_by_hash[digest]
             continue
-        shingles = _shingles(text)
         first_by_hash[digest] = name
-        probe = frozenset(islice(shingles, math.ceil(PROBE_SHARE * len(shingles))))
-        for original, original_shingles in originals:
-            small, large = sorted((len(shingles), len(original_shingles)))
-            if small < threshold * large:
-                continue
-            # Jaccard >= t needs |A & B| >= t (|A| + |B|) / (1 + t): at most this many
-            # shingles of A missing from B, so as many missing among a fifth of A rule the
-            # pair out exactly, at a fifth of the cost (most similar-sized pairs are far
-            # from the threshold).
-            allowed = len(shingles) - threshold * (len(shingles) + len(original_shingles)) / (
-                1 + threshold
-            )
-            if len(probe) - len(probe & original_shingles) > allowed + TOLERANCE:
-                continue
-            if jaccard(shingles, original_shingles) >= threshold:
-                result[name] = first_by_hash[digest] = original
-                break
-        else:
-            originals.append((name, shingles))
+        distinct.append(name)
+        shingles.append(shingle_hashes(text))
+    near = {
+        name: distinct[match]
+        for name, match in zip(distinct, _near_duplicates(shingles, threshold), strict=True)
+        if match is not None
+    }
+    result = pd.Series(None, index=pd.Index(names, name="source_file"), dtype="object")
+    for name, original in near.items():
+        result[name] = original
+    for name, first in copies.items():
+        result[name] = near.get(first, first)
     return result.where(result.notna(), None)
 
 

@@ -6,11 +6,11 @@ import pandas as pd
 
 from pipeline.duplicates import (
     NEAR_DUPLICATE_JACCARD,
+    SHINGLE_CHARS,
     _normalised,
-    _shingles,
     duplicate_of,
-    jaccard,
     mark_duplicates,
+    shingle_hashes,
 )
 
 ARTICLE = (
@@ -37,7 +37,13 @@ def test_near_duplicates_are_found_and_different_texts_are_not() -> None:
 def test_threshold_is_on_jaccard_of_character_shingles() -> None:
     half = CHINESE[: len(CHINESE) // 2]
     assert duplicate_of({"a.txt": CHINESE, "b.txt": half})["b.txt"] is None
-    assert jaccard(frozenset("ab"), frozenset("ab")) == 1.0
+
+
+def test_each_shingle_has_its_own_hash() -> None:
+    for text in (ARTICLE, CHINESE, "abc", "abcde", "abcdef", "x"):
+        text = _normalised(text)
+        assert len(shingle_hashes(text)) == len(_shingles(text))
+    assert len(shingle_hashes("")) == 0
 
 
 def test_documents_of_schema_two_get_the_column_filled() -> None:
@@ -48,8 +54,19 @@ def test_documents_of_schema_two_get_the_column_filled() -> None:
     assert mark_duplicates(older, {}).equals(older)
 
 
+def _shingles(text: str) -> frozenset[str]:
+    if len(text) <= SHINGLE_CHARS:
+        return frozenset([text]) if text else frozenset()
+    return frozenset(text[i : i + SHINGLE_CHARS] for i in range(len(text) - SHINGLE_CHARS + 1))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
 def _first_similar_by_brute_force(texts: dict[str, str]) -> dict[str, str | None]:
-    """Every document against every earlier distinct one, whole: what the skips must equal."""
+    """Every document against every earlier distinct one, whole, on sets of the shingles
+    themselves: what the hashes and the skipped pairs must equal."""
     found: dict[str, str | None] = {}
     originals: list[tuple[str, frozenset[str]]] = []
     for name in sorted(texts):
@@ -76,3 +93,23 @@ def test_skipped_pairs_are_never_near_duplicates() -> None:
     expected = _first_similar_by_brute_force(texts)
     assert found.to_dict() == expected
     assert 0 < sum(v is not None for v in expected.values()) < len(texts) - 1
+
+
+def test_copies_of_near_duplicates_name_the_first_original() -> None:
+    """Exact copies, near copies and copies of near copies, in shuffled name order, of texts
+    of several lengths: the answers of comparing every pair whole."""
+    random = Random(11)
+    sentences = [s + "." for s in ARTICLE.split(".") if s.strip()] + [
+        s + "。" for s in CHINESE.split("。") if s
+    ]
+    bases = [" ".join(random.sample(sentences, k)) for k in (3, 8, 20, 40, 46)]
+    texts = {}
+    for i in range(60):
+        base = random.choice(bases)
+        words = base.split(" ")
+        if random.random() < 0.5:  # a near copy: one word in a hundred changed
+            words = [w if random.random() > 0.01 else w.upper() + "x" for w in words]
+        texts[f"{random.randrange(10**6):06}-{i}.txt"] = " ".join(words)
+    expected = _first_similar_by_brute_force(texts)
+    assert duplicate_of(texts).to_dict() == expected
+    assert sum(v is not None for v in expected.values()) > 30
