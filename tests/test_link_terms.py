@@ -605,4 +605,7 @@ def test_latin_translation_tries_long_terms_only_where_one_begins() -> None:
         phrases = sorted(t for t in tables[language].terms if " " in t)
         assert phrases, language
         text = " und ".join(f"{p} {p.split()[0]}en Modelle" for p in phrases[:200])
+        tables[language].word_units.clear()
+        assert translate(text, language, tables) == every_length(text, language)
+        assert tables[language].word_units[language]  # the words met are remembered
         assert translate(text, language, tables) == every_length(text, language)

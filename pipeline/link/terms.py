@@ -138,6 +138,12 @@ class TermTable:
         return frozenset(t[:size] for t in self.terms for size in range(1, len(t) + 1))
 
     @cached_property
+    def word_units(self) -> dict[str, dict[str, list[Unit]]]:
+        """Per language, what single words translate to, filled as they are met (see
+        ``translate``)."""
+        return {}
+
+    @cached_property
     def phrase_starts(self) -> frozenset[str]:
         """The first word of every term of several words."""
         return frozenset(t.split(" ", 1)[0] for t in self.terms if " " in t)
@@ -282,6 +288,11 @@ def _cjk_units(text: str, table: TermTable | None, fallback: bool = False) -> li
     return units
 
 
+# Per language without a term table, what single words translate to, filled as they are met.
+_UNTABLED_WORDS: dict[str, dict[str, list[Unit]]] = {}
+MAX_KNOWN_WORDS = 200_000
+
+
 @lru_cache(maxsize=32)
 def foreign_stopwords(language: str) -> frozenset[str]:
     """Function words of a language ("des", "durch", "daripada"): never evidence."""
@@ -304,15 +315,17 @@ def translate(
     if language in ("ja", "ko"):
         return _cjk_units(text, table)
     words = [w.casefold() for w in LATIN_TOKEN.findall(text)]
-    stopwords = foreign_stopwords(language)
     longest = table.longest_words if table else 1
     starts = table.phrase_starts if table else frozenset()
+    known = (table.word_units if table else _UNTABLED_WORDS).setdefault(language, {})
+    if len(known) > MAX_KNOWN_WORDS:  # a long-lived worker meets ever more words
+        known.clear()
     units: list[Unit] = []
     i = 0
     while i < len(words):
         # Only a word that begins a term of several words can begin a longer match.
         most = min(longest, len(words) - i) if words[i] in starts else 1
-        for size in range(most, 0, -1):
+        for size in range(most, 1, -1):
             alternatives = _lookup(table, " ".join(words[i : i + size]), language)
             if alternatives:
                 units += _units_for(alternatives)
@@ -320,10 +333,22 @@ def translate(
                 break
         else:
             word = words[i]
-            if word not in STOPWORDS and word not in stopwords and len(word) > 1:
-                units.append(frozenset([stem(word)]))
+            found = known.get(word)
+            if found is None:
+                found = known[word] = _word_units(table, word, language)
+            units += found
             i += 1
     return units
+
+
+def _word_units(table: TermTable | None, word: str, language: str) -> list[Unit]:
+    """The units of one word: its term's, else its stem's unless it is a function word."""
+    alternatives = _lookup(table, word, language)
+    if alternatives:
+        return _units_for(alternatives)
+    if word in STOPWORDS or word in foreign_stopwords(language) or len(word) <= 1:
+        return []
+    return [frozenset([stem(word)])]
 
 
 @dataclass(frozen=True)
