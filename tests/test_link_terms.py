@@ -550,6 +550,26 @@ def test_may_reach_never_rules_out_a_match_rank_finds() -> None:
     assert ruled_out > len(queries)
 
 
+def test_rank_gives_up_only_when_no_candidate_holds_the_least() -> None:
+    """``least``: the ranking is the same, or empty when no match it would give holds that
+    many stems and that recall."""
+    catalog = load_catalog(DEFAULT_CATALOG)
+    index = ConceptIndex(catalog.papers["paper_id"].tolist(), catalog.papers["title"].tolist())
+    queries = _queries(catalog.papers["title"].tolist()[::5])
+    queries = [q[: len(q) // 2] + r[len(r) // 2 :] for q, r in itertools.pairwise(queries)]
+    empty = 0
+    for query in queries:
+        for least in [(2, 0.54), (3, 0.8), (4, 0.3)]:
+            ranked = index.rank(query, limit=400)
+            bounded = index.rank(query, limit=400, least=least)
+            if bounded:
+                assert bounded == ranked
+            else:
+                empty += 1
+                assert all(m.matched < least[0] or m.recall < least[1] for m in ranked)
+    assert 0 < empty < 3 * len(queries)
+
+
 def test_the_longest_cjk_term_is_found_by_its_prefixes() -> None:
     table = load_term_tables(DEFAULT_TERMS)["zh"]
     text = "我们用人工评估和大型语言模型的预训练方法，检索增强生成（RAG）与知识蒸馏"

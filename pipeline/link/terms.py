@@ -694,10 +694,16 @@ class ConceptIndex:
         return bool(possible.any())
 
     def rank(
-        self, units: list[Unit], limit: int = 3, titles_only: bool = False, by_recall: bool = False
+        self,
+        units: list[Unit],
+        limit: int = 3,
+        titles_only: bool = False,
+        by_recall: bool = False,
+        least: tuple[int, float] | None = None,
     ) -> list[ConceptMatch]:
         """Best papers for the units, by F-score of recall and precision (or by recall of
-        the title alone), one entry each.
+        the title alone), one entry each; none when no candidate holds ``least`` (stems,
+        recall), the least a rule's best match needs.
 
         The candidates are the entries sharing the most (idf-weighted) stems with the units;
         every score is an array operation over the stems of the candidates, gathered once.
@@ -705,8 +711,7 @@ class ConceptIndex:
         break by entry, the same in every process."""
         if not units:
             return []
-        query = _Query(units, [max(self.weight(s) for s in u) for u in units])
-        known = sorted(s for s in query.stems if s in self.stem_ids)
+        known = sorted(s for s in frozenset().union(*units) if s in self.stem_ids)
         if not known:
             return []
         pool = self._pool(known)
@@ -721,6 +726,12 @@ class ConceptIndex:
             np.bincount(rows[found], weights=self.idf[stems[found]], minlength=len(pool)),
             SHARED_DECIMALS,
         )
+        if least is not None:
+            held = np.bincount(rows[found], minlength=len(pool))
+            enough = shared >= (least[1] - REACH_SLACK) * self.entry_weights[pool]
+            if not (enough & (held >= least[0])).any():
+                return []
+        query = _Query(units, [max(self.weight(s) for s in u) for u in units])
         best = np.lexsort((pool, -shared))[:MAX_CANDIDATES]
         keep = self.entry_weights[pool[best]] > 0
         if titles_only:

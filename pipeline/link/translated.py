@@ -72,6 +72,14 @@ def translated_spans(text: str, segment: Segment, policy: LinkPolicy) -> Iterato
             yield m.start(), m.end()
 
 
+def least_recall(policy: LinkPolicy) -> float:
+    """The least recall of a translated title that can be decided: a link needs
+    ``translated_min_recall``, an ambiguous answer an F-score of ``translated_review``, which
+    needs a recall of review / (2 - review) even at a precision of 1."""
+    review = policy.translated_review
+    return min(policy.translated_min_recall, review / (2 - review))
+
+
 def decide_translated(
     surface: str,
     language: str,
@@ -87,7 +95,7 @@ def decide_translated(
     units = translate(surface, language, term_tables, dictionary=True)
     if not concepts.may_reach(units, 2):  # every outcome below needs two matched stems
         return None
-    ranked = concepts.rank(units)
+    ranked = concepts.rank(units, least=(2, least_recall(policy)))
     if not ranked:
         return None
     top, f = ranked[0], f_score(ranked[0])
