@@ -122,8 +122,8 @@ def extract_mentions(
             )
             for c in _line_candidates(text, segment, line, names, policy, titles)
         ]
-    frame = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
-    return frame.sort_values(["start", "end", "kind"], kind="stable").reset_index(drop=True)
+    rows.sort(key=lambda row: (row[3], row[4], row[6]))  # start, end, kind; stable
+    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
 
 
 def extract_all(

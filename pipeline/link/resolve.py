@@ -227,7 +227,11 @@ def resolve_document(frame: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
     title are not mentions and are dropped here."""
     # Plain records: a document has thousands of candidates, and a pandas row per access
     # cost more than the decisions.
-    candidates: dict[int, Candidate] = frame.to_dict("index")  # type: ignore[assignment]
+    columns = [frame[column].tolist() for column in frame.columns]
+    candidates: dict[int, Candidate] = {
+        index: dict(zip(frame.columns, values, strict=True))  # type: ignore[misc]
+        for index, *values in zip(frame.index.tolist(), *columns, strict=True)
+    }
 
     def of_kind(kind: str) -> list[tuple[int, Candidate]]:
         return [(index, row) for index, row in candidates.items() if row["kind"] == kind]
