@@ -227,9 +227,10 @@ def resolve_document(frame: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
     title are not mentions and are dropped here."""
     # Plain records: a document has thousands of candidates, and a pandas row per access
     # cost more than the decisions.
-    columns = [frame[column].tolist() for column in frame.columns]
+    names = frame.columns.tolist()
+    columns = [frame[name].tolist() for name in names]
     candidates: dict[int, Candidate] = {
-        index: dict(zip(frame.columns, values, strict=True))  # type: ignore[misc]
+        index: dict(zip(names, values, strict=True))  # type: ignore[misc]
         for index, *values in zip(frame.index.tolist(), *columns, strict=True)
     }
 
