@@ -114,3 +114,53 @@ def test_language_is_deterministic() -> None:
         assert [document_language(t) for t in (GERMAN, paragraph, excerpt)] == first
         assert segment_lines(excerpt, "zh") == first_segments
     assert first == ["de", "ms", "zh"]
+
+
+def _model_lines() -> list[str]:
+    """The seed lines that go to the line model (three Latin words or more, not CJK)."""
+    from pipeline.language import (
+        CJK_SHARE_FOR_LINE,
+        LATIN_WORD,
+        MIN_LATIN_WORDS_FOR_LINE_MODEL,
+        _script_language,
+        _without_urls,
+    )
+
+    lines = [line for page in sorted(RAW.glob("*.txt")) for line in _lines(page.name)]
+    prose = [
+        _without_urls(line) for line in lines if not _script_language(line, CJK_SHARE_FOR_LINE)
+    ]
+    return [p for p in prose if len(LATIN_WORD.findall(p)) >= MIN_LATIN_WORDS_FOR_LINE_MODEL]
+
+
+def test_the_preloaded_models_give_the_answers_of_models_loaded_line_by_line() -> None:
+    """lingua's confidences vary in their last bits from call to call; beyond that, the
+    preloaded detector and one that loads each model when a line needs it agree."""
+    from lingua import LanguageDetectorBuilder
+
+    from pipeline.language import LINE_CANDIDATES, _line_detector
+
+    lazy = LanguageDetectorBuilder.from_languages(*LINE_CANDIDATES).build()
+    lines = _model_lines()
+    assert len(lines) > 400
+    for line in lines:
+        loaded = {c.language: c.value for c in lazy.compute_language_confidence_values(line)}
+        preloaded = _line_detector().compute_language_confidence_values(line)
+        assert {c.language: c.value for c in preloaded} == pytest.approx(loaded, abs=1e-9)
+
+
+def test_a_process_that_sees_no_latin_line_loads_no_line_model() -> None:
+    """The models (0.6-1.2 s, some 100 MB) load on the first line that needs them."""
+    import subprocess
+    import sys
+
+    probe = (
+        "from pipeline.language import _line_detector, detect_languages\n"
+        "import pandas as pd\n"
+        f"detect_languages(pd.DataFrame({{'text': [{CHINESE!r}]}}))\n"
+        "print(_line_detector.cache_info().currsize)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "0", done.stderr
