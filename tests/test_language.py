@@ -155,12 +155,54 @@ def test_a_process_that_sees_no_latin_line_loads_no_line_model() -> None:
     import sys
 
     probe = (
-        "from pipeline.language import _line_detector, detect_languages\n"
+        "from pipeline.language import _loaded_line_detector, detect_languages\n"
         "import pandas as pd\n"
         f"detect_languages(pd.DataFrame({{'text': [{CHINESE!r}]}}))\n"
-        "print(_line_detector.cache_info().currsize)\n"
+        "print(_loaded_line_detector.cache_info().currsize)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True
     )
     assert done.stdout.strip() == "0", done.stderr
+
+
+class _SlowBuilder:
+    """A stand-in for lingua's builder that counts its loads and fails the first."""
+
+    def __init__(self) -> None:
+        self.loads = 0
+
+    def from_languages(self, *languages: object) -> _SlowBuilder:
+        return self
+
+    def with_preloaded_language_models(self) -> _SlowBuilder:
+        return self
+
+    def build(self) -> object:
+        import time
+
+        self.loads += 1
+        time.sleep(0.2)
+        if self.loads == 1:
+            raise OSError("model file unreadable")
+        return object()
+
+
+def test_the_line_models_load_once_for_all_threads_and_a_failed_load_raises_at_the_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline import language
+
+    builder = _SlowBuilder()
+    monkeypatch.setattr(language, "LanguageDetectorBuilder", builder)
+    language._loaded_line_detector.cache_clear()
+    try:
+        with pytest.raises(OSError, match="model file unreadable"):
+            language._line_detector()
+        with ThreadPoolExecutor(4) as threads:
+            detectors = list(threads.map(lambda _: language._line_detector(), range(4)))
+        assert builder.loads == 2 and all(d is detectors[0] for d in detectors)
+    finally:
+        language._loaded_line_detector.cache_clear()
