@@ -86,13 +86,15 @@ def dask_task_runner(address: str | None, workers: int) -> TaskRunner:
     return DaskTaskRunner(cluster_kwargs=cluster)
 
 
-def task_runner(settings: Settings) -> TaskRunner:
+def task_runner(settings: Settings, batches: int) -> TaskRunner:
     """Dask, or on this machine a pool of ``workers`` processes. Not threads: langdetect is
     not thread-safe (with two threads a German seed came back ``und``), and pure Python
-    would share one core anyway."""
+    would share one core anyway. One worker, or a run of one batch, stays in this process,
+    as under the local engine: a pool process would load its imports, language models and
+    matcher (about 3 s) for that one batch."""
     if settings.task_runner == "dask":
         return dask_task_runner(settings.dask_address, settings.workers)
-    if settings.workers == 1:
+    if settings.workers == 1 or batches <= 1:
         return ThreadPoolTaskRunner(max_workers=1)
     return ProcessPoolTaskRunner(max_workers=settings.workers)
 
@@ -127,7 +129,7 @@ def prefect_fan_out(settings: Settings) -> FanOut:
         catalog: Any,
         done: Callable[[int], None],
     ) -> list[BatchResult]:
-        runner = task_runner(settings)
+        runner = task_runner(settings, len(work))
         if isinstance(runner, ThreadPoolTaskRunner):  # one thread of this process: its matcher
             remember_catalog(context, catalog)
         results = []

@@ -474,6 +474,19 @@ def test_the_flow_on_two_processes_gives_the_tables_of_a_one_process_run(
     assert_same_tables(tmp_path / "local", tmp_path / "flow")
 
 
+def test_one_worker_or_one_batch_runs_in_this_process_more_on_a_pool() -> None:
+    """As under the local engine: a pool process would load everything for one batch."""
+    from prefect.task_runners import ProcessPoolTaskRunner
+
+    from pipeline.flows import task_runner
+
+    two_workers = load_settings(workers=2)
+    assert isinstance(task_runner(two_workers, 1), ThreadPoolTaskRunner)
+    assert isinstance(task_runner(load_settings(workers=1), 8), ThreadPoolTaskRunner)
+    pool = task_runner(two_workers, 2)
+    assert isinstance(pool, ProcessPoolTaskRunner) and pool._max_workers == 2
+
+
 def _task_names(flow_run_id, expected: int) -> list[str]:
     """The tasks the flow run ran, in the order they started (the server records task runs
     from events, a moment after they ran), each mapped task once."""

@@ -114,3 +114,95 @@ def test_language_is_deterministic() -> None:
         assert [document_language(t) for t in (GERMAN, paragraph, excerpt)] == first
         assert segment_lines(excerpt, "zh") == first_segments
     assert first == ["de", "ms", "zh"]
+
+
+def _model_lines() -> list[str]:
+    """The seed lines that go to the line model (three Latin words or more, not CJK)."""
+    from pipeline.language import (
+        CJK_SHARE_FOR_LINE,
+        LATIN_WORD,
+        MIN_LATIN_WORDS_FOR_LINE_MODEL,
+        _script_language,
+        _without_urls,
+    )
+
+    lines = [line for page in sorted(RAW.glob("*.txt")) for line in _lines(page.name)]
+    prose = [
+        _without_urls(line) for line in lines if not _script_language(line, CJK_SHARE_FOR_LINE)
+    ]
+    return [p for p in prose if len(LATIN_WORD.findall(p)) >= MIN_LATIN_WORDS_FOR_LINE_MODEL]
+
+
+def test_the_preloaded_models_give_the_answers_of_models_loaded_line_by_line() -> None:
+    """lingua's confidences vary in their last bits from call to call; beyond that, the
+    preloaded detector and one that loads each model when a line needs it agree."""
+    from lingua import LanguageDetectorBuilder
+
+    from pipeline.language import LINE_CANDIDATES, _line_detector
+
+    lazy = LanguageDetectorBuilder.from_languages(*LINE_CANDIDATES).build()
+    lines = _model_lines()
+    assert len(lines) > 400
+    for line in lines:
+        loaded = {c.language: c.value for c in lazy.compute_language_confidence_values(line)}
+        preloaded = _line_detector().compute_language_confidence_values(line)
+        assert {c.language: c.value for c in preloaded} == pytest.approx(loaded, abs=1e-9)
+
+
+def test_a_process_that_sees_no_latin_line_loads_no_line_model() -> None:
+    """The models (0.6-1.2 s, some 100 MB) load on the first line that needs them."""
+    import subprocess
+    import sys
+
+    probe = (
+        "from pipeline.language import _loaded_line_detector, detect_languages\n"
+        "import pandas as pd\n"
+        f"detect_languages(pd.DataFrame({{'text': [{CHINESE!r}]}}))\n"
+        "print(_loaded_line_detector.cache_info().currsize)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "0", done.stderr
+
+
+class _SlowBuilder:
+    """A stand-in for lingua's builder that counts its loads and fails the first."""
+
+    def __init__(self) -> None:
+        self.loads = 0
+
+    def from_languages(self, *languages: object) -> _SlowBuilder:
+        return self
+
+    def with_preloaded_language_models(self) -> _SlowBuilder:
+        return self
+
+    def build(self) -> object:
+        import time
+
+        self.loads += 1
+        time.sleep(0.2)
+        if self.loads == 1:
+            raise OSError("model file unreadable")
+        return object()
+
+
+def test_the_line_models_load_once_for_all_threads_and_a_failed_load_raises_at_the_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline import language
+
+    builder = _SlowBuilder()
+    monkeypatch.setattr(language, "LanguageDetectorBuilder", builder)
+    language._loaded_line_detector.cache_clear()
+    try:
+        with pytest.raises(OSError, match="model file unreadable"):
+            language._line_detector()
+        with ThreadPoolExecutor(4) as threads:
+            detectors = list(threads.map(lambda _: language._line_detector(), range(4)))
+        assert builder.loads == 2 and all(d is detectors[0] for d in detectors)
+    finally:
+        language._loaded_line_detector.cache_clear()
