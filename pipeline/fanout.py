@@ -204,34 +204,65 @@ def local_fan_out(workers: int) -> FanOut:
                 done(len(batch))
             return results
         start = multiprocessing.get_context(START_METHOD)
+        processes = min(workers, len(work)) - 1
         with ProcessPoolExecutor(
-            min(workers, len(work)) - 1, mp_context=start, initializer=_end_without_teardown
+            processes, mp_context=start, initializer=_end_without_teardown
         ) as pool:
-            futures = [pool.submit(stage.function, batch, context) for batch in work]
-            return _share_with_pool(stage, work, context, futures, done)
+            return _BothEnds(stage, work, context, pool).run(processes, done)
 
     return fan_out
 
 
-def _share_with_pool(
-    stage: Stage,
-    work: list[pd.DataFrame],
-    context: LinkContext,
-    futures: list[Future[BatchResult]],
-    done: Callable[[int], None],
-) -> list[BatchResult]:
-    """This process takes batches from the end while the pool takes them from the start:
-    each batch the pool has not begun is withdrawn from it (``cancel``) and run here."""
-    results: dict[int, BatchResult] = {}
-    for position in reversed(range(len(work))):
-        if futures[position].cancel():
-            results[position] = stage.function(work[position], context)
-            done(len(work[position]))
-    for position, future in enumerate(futures):
-        if position not in results:
-            results[position] = future.result()
-            done(len(work[position]))
-    return [results[position] for position in range(len(work))]
+class _BothEnds:
+    """The pool's processes take batches from the start, one at a time each (a batch handed
+    to a pool ahead of its turn cannot be taken back), while this process takes them from
+    the end; the two meet where the work is done."""
+
+    def __init__(
+        self,
+        stage: Stage,
+        work: list[pd.DataFrame],
+        context: LinkContext,
+        pool: ProcessPoolExecutor,
+    ) -> None:
+        self.stage, self.work, self.context, self.pool = stage, work, context, pool
+        self.front, self.back = 0, len(work)
+        self.lock = threading.Lock()
+        self.futures: dict[int, Future[BatchResult]] = {}
+
+    def _feed(self, _finished: object = None) -> None:
+        """Hand the pool the next batch from the start (when a process is free)."""
+        with self.lock:
+            if self.front >= self.back:
+                return
+            position = self.front
+            self.front += 1
+            try:
+                future = self.pool.submit(self.stage.function, self.work[position], self.context)
+            except Exception as exc:  # a broken pool: its error is this batch's result
+                future = Future()
+                future.set_exception(exc)
+            self.futures[position] = future
+        future.add_done_callback(self._feed)
+
+    def _take_last(self) -> int | None:
+        with self.lock:
+            if self.front >= self.back:
+                return None
+            self.back -= 1
+            return self.back
+
+    def run(self, processes: int, done: Callable[[int], None]) -> list[BatchResult]:
+        for _ in range(processes):
+            self._feed()
+        results: dict[int, BatchResult] = {}
+        while (position := self._take_last()) is not None:
+            results[position] = self.stage.function(self.work[position], self.context)
+            done(len(self.work[position]))
+        for position in sorted(self.futures):  # every batch is taken: no more are added
+            results[position] = self.futures[position].result()
+            done(len(self.work[position]))
+        return [results[position] for position in range(len(self.work))]
 
 
 def join_results(

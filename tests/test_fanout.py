@@ -169,3 +169,19 @@ def test_the_driver_works_beside_its_pool_and_results_keep_their_order(
     pids = {pid for _, pid in results}
     assert os.getpid() in pids and len(pids) == 2
     assert sorted(done) == list(range(1, 9))
+
+
+def _slow_in_the_pool(batch: pd.DataFrame, driver: int) -> tuple[int, int]:
+    time.sleep(0.02 if os.getpid() == driver else 0.5)
+    return len(batch), os.getpid()
+
+
+def test_the_pool_is_handed_one_batch_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch handed to the pool ahead of its turn could not be taken back: a slow pool
+    process runs one batch while the driver does all the others."""
+    monkeypatch.setattr(fanout, "remember_catalog", lambda context, catalog: None)
+    stage = SimpleNamespace(function=_slow_in_the_pool)
+    work = [_documents(n) for n in range(1, 9)]
+    results = fanout.local_fan_out(2)(stage, work, os.getpid(), None, lambda n: None)
+    assert [size for size, _ in results] == list(range(1, 9))
+    assert [pid != os.getpid() for _, pid in results] == [True] + [False] * 7
