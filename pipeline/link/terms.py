@@ -672,7 +672,7 @@ class ConceptIndex:
         ones, when asked) and ``recall`` of its own weight: False only when none does, so that
         a rule needing that much of one entry is decided without ranking. Postings too long
         to count cheaply answer True."""
-        known = sorted(s for s in {s for unit in units for s in unit} if s in self.stem_ids)
+        known = sorted(s for s in frozenset().union(*units) if s in self.stem_ids)
         if distinctive:
             known = [s for s in known if self.distinctive(s)]
         if len(known) < stems:
