@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
 
 from pipeline.link.decision import Decision
 
@@ -41,6 +40,9 @@ ARXIV_PATTERNS = (
     # DBLP's form of an arXiv preprint: "CoRR, abs/1409.0473".
     re.compile(rf"(?<![\w./])abs/{ARXIV_ID}(?!\w|\.\d)"),
 )
+# What every written form above holds (a new id's digits, or an old id's slash and seven
+# digits): a line without it is not searched for them.
+ID_SHAPE = re.compile(r"\d{4}\.\d{4}|/\d{7}")
 PAPERS_WITH_CODE = re.compile(
     r"(?:https?://)?(?:www\.)?paperswithcode\.com/paper/(?P<slug>[a-z0-9][a-z0-9-]{4,200})",
     re.IGNORECASE,
@@ -67,7 +69,6 @@ def canonical_arxiv_id(written: str) -> str:
     return f"{archive.split('.')[0].lower()}/{number}"
 
 
-@lru_cache(maxsize=4096)
 def _folded_char(char: str) -> str:
     """One character in its NFKC form when that is one character too, any decimal digit
     (full-width, Arabic-Indic...) as its ASCII digit: offsets stay those of the text."""
@@ -77,17 +78,31 @@ def _folded_char(char: str) -> str:
     return folded if len(folded) == 1 else char
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table filled on first use: each character seen is folded once per
+    process (a few thousand distinct characters in a corpus)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _folded_char(chr(code))
+        return folded
+
+
+_FOLDED = _FoldTable()
+
+
 def fold_for_ids(text: str) -> str:
     """``text`` with compatibility forms and foreign digits folded, character for character."""
     if text.isascii():
         return text
-    return "".join(_folded_char(c) for c in text)
+    return text.translate(_FOLDED)
 
 
 def find_arxiv_ids(text: str, offset: int = 0) -> Iterator[tuple[int, int, str]]:
     """(start, end, canonical id) for every arXiv id written in ``text``; where two written
     forms overlap (an "arXiv:" inside a URL), the earlier pattern's wins."""
     folded = fold_for_ids(text)
+    if not ID_SHAPE.search(folded):
+        return
     found = [
         (m.start(), rank, m.end(), m.group("id"))
         for rank, pattern in enumerate(ARXIV_PATTERNS)
