@@ -16,6 +16,7 @@ from pipeline.link.title_index import compact_title
 from pipeline.link.titles import (
     PAPER_LINK,
     TitleKeys,
+    _compact_word,
     outside_title,
     title_spans,
     written_in_english,
@@ -210,6 +211,24 @@ def test_title_keys_hold_only_titles_of_enough_words() -> None:
         )
     )
     assert not TitleKeys.of_titles(["Large Language Models"], 4)
+
+
+def test_a_place_where_no_title_key_begins_is_ruled_out_early() -> None:
+    """``may_begin`` holds for the first characters of every key, so skipping a place
+    where it fails never loses a title."""
+    catalog = load_catalog(DEFAULT_CATALOG)
+    keys = TitleKeys.of_titles(catalog.papers["title"], 1)
+    long_keys = [k for k in map(compact_title, catalog.papers["title"]) if len(k) >= 8]
+    assert len(long_keys) > 500
+    assert all(keys.may_begin(k) for k in long_keys)
+    assert not keys.may_begin(compact_title("Die Ergebnisse zeigen"))
+
+
+@pytest.mark.parametrize(
+    "word", ["Attention", "GPT4", "Pre-training", "don't", "Modell’s", "Straße", "Ĳssel", "ŉ"]
+)
+def test_a_word_is_compacted_as_a_title_is(word: str) -> None:
+    assert _compact_word(word) == compact_title(word)
 
 
 def test_stored_title_keys_open_mapped_and_hold_the_same_titles(tmp_path: Path) -> None:
