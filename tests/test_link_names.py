@@ -11,6 +11,7 @@ from pipeline.catalog import load_catalog
 from pipeline.catalog_store import cached_arrays, memory_map
 from pipeline.config import DEFAULT_CATALOG
 from pipeline.language import Segment
+from pipeline.link import names as names_module
 from pipeline.link.names import (
     AliasFinder,
     NameTable,
@@ -20,6 +21,7 @@ from pipeline.link.names import (
     name_spans,
 )
 from pipeline.link.policy import LinkPolicy
+from tests.conftest import RAW
 
 
 def _table(aliases: list[str], sources: list[str] | None = None) -> NameTable:
@@ -330,3 +332,19 @@ def test_a_mined_plural_acronym_is_found_in_the_singular() -> None:
         ("GAT", "p0"),
         ("DCGAN", "p1"),
     ]
+
+
+def test_forgetting_first_chunks_changes_no_name_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The finder remembers which first chunks may begin an alias; a full memory is cleared,
+    and the names found stay the same."""
+    finder = catalog_names(load_catalog(DEFAULT_CATALOG), LinkPolicy()).finder
+    lines = [
+        line
+        for path in sorted(RAW.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    remembered = [list(finder.finditer(line, 0, len(line))) for line in lines]
+    monkeypatch.setattr(names_module, "MAX_REMEMBERED_CHUNKS", 3)
+    fresh = catalog_names(load_catalog(DEFAULT_CATALOG), LinkPolicy()).finder
+    assert [list(fresh.finditer(line, 0, len(line))) for line in lines] == remembered
+    assert sum(map(len, remembered)) > 100

@@ -49,6 +49,9 @@ KEY_SEPARATORS = re.compile(r"[\s_\-]+|\.(?!\d)|(?<!\d)\.")
 # change between letters and digits ("Llama 2", "Word2Vec", "Phi-1"). Latin letters run
 # together; other letters are one chunk each (Chinese has no spaces: "LoRA论文" holds "LoRA").
 TEXT_CHUNKS = re.compile(rf"[{LATIN_LETTERS}]+|[^\W\d_{LATIN_LETTERS}]|\d+(?:\.\d+)*|[^\w\s.-]")
+# First chunks of a text remembered per process, whether an alias may begin with them (a
+# memory bound: the words of any number of documents).
+MAX_REMEMBERED_CHUNKS = 200_000
 # What may stand between two chunks of one alias (at most one of them).
 CHUNK_SEPARATORS = frozenset(" \t_.-\u00a0")
 LATIN_ALNUM_CHAR = re.compile(f"[{LATIN_ALNUM}]")
@@ -118,6 +121,17 @@ class AliasFinder:
         self.priority = dict(priority)
         self.longest = max(map(len, self.priority), default=0)
         self._sorted = sorted(self.priority)
+        self._first_chunks: dict[str, bool] = {}
+
+    def _may_start(self, chunk: str) -> bool:
+        """``_begins_some`` of a first chunk, remembered: a text's words recur, and most
+        begin no alias."""
+        known = self._first_chunks.get(chunk)
+        if known is None:
+            if len(self._first_chunks) >= MAX_REMEMBERED_CHUNKS:
+                self._first_chunks.clear()
+            known = self._first_chunks[chunk] = self._begins_some(chunk)
+        return known
 
     def _begins_some(self, joined: str) -> bool:
         """Whether some alias's chunks run together begin with ``joined``: if none does, no
@@ -137,7 +151,9 @@ class AliasFinder:
         i = 0
         while i < len(chunks):
             found = (
-                self._longest_at(text, chunks, i, end) if _free_before(text, chunks[i][0]) else None
+                self._longest_at(text, chunks, i, end)
+                if self._may_start(chunks[i][2]) and _free_before(text, chunks[i][0])
+                else None
             )
             if found is None:
                 i += 1
