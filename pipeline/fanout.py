@@ -29,8 +29,17 @@ import pandas as pd
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import MatchThresholds
 from pipeline.isolation import internal_error
-from pipeline.language import detect_languages
-from pipeline.link import LinkPolicy, Matcher, build_matcher, cedict, extract_all, match_all
+from pipeline.language import document_language, segment_lines
+from pipeline.link import (
+    CANDIDATE_COLUMNS,
+    LinkPolicy,
+    Matcher,
+    build_matcher,
+    candidate_rows,
+    cedict,
+    mentions_table,
+    resolve_rows,
+)
 
 if TYPE_CHECKING:
     from pipeline.stages import Stage
@@ -119,27 +128,40 @@ def worker_matcher(context: LinkContext) -> Matcher:
 
 
 def link_batch(batch: pd.DataFrame, context: LinkContext) -> BatchResult:
-    """Language, candidates and decisions of each document of ``batch`` (one row each)."""
-    languages = []
+    """Language, candidates and decisions of each document of ``batch`` (one row each).
+    Documents are handled as plain values and the batch's mentions made one table at the
+    end: a few pandas operations per document cost as much as linking a short one."""
+    languages: list[tuple[str | None, list]] = []
+    labels = []
+    mentions: list[tuple] = []
     result = BatchResult(languages=pd.DataFrame(columns=LANGUAGE_COLUMNS))
-    for position in range(len(batch)):
-        document = batch.iloc[position : position + 1]
-        source_file = str(document["source_file"].iloc[0])
+    documents = zip(batch.index, batch["source_file"].tolist(), batch["text"].tolist(), strict=True)
+    for label, source_file, text in documents:
         try:
-            detected = detect_languages(document)
-            languages.append(detected[LANGUAGE_COLUMNS])
-            if not isinstance(document["text"].iloc[0], str):
+            if not isinstance(text, str):  # a rejected file: no language, no segments
+                labels.append(label)
+                languages.append((None, []))
                 continue
+            language = document_language(text)
+            segments = segment_lines(text, language)
+            labels.append(label)
+            languages.append((language, segments))
             matcher = worker_matcher(context)
-            candidates = extract_all(detected, matcher.names, context.policy, matcher.title_keys)
-            result.mentions.append(match_all(candidates, matcher))
+            found = candidate_rows(
+                str(source_file), text, segments, matcher.names, context.policy, matcher.title_keys
+            )
+            mentions += resolve_rows(CANDIDATE_COLUMNS, found, matcher)
         except CatalogChangedError:
             raise
         except Exception as exc:  # one document must not stop the run
             trace = "".join(traceback.format_exception(exc)).rstrip()
-            result.failures.append((source_file, internal_error(exc), trace))
+            result.failures.append((str(source_file), internal_error(exc), trace))
     if languages:
-        result.languages = pd.concat(languages)
+        result.languages = pd.DataFrame(
+            languages, index=labels, columns=LANGUAGE_COLUMNS, dtype=object
+        )
+    if mentions:
+        result.mentions.append(mentions_table(mentions))
     return result
 
 

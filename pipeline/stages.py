@@ -133,7 +133,7 @@ def reuse_unchanged(
 
 
 def score_margins(linked: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The mentions of the documents just linked (``linked``: one frame per document), and
+    """The mentions of the documents just linked (``linked``: one frame per batch), and
     the runner-up of each fuzzy title link, for the report's narrow matches."""
     mentions = pd.concat([m for m in linked if not m.empty] or linked[:1], ignore_index=True)
     return mentions, runner_up_scores(mentions)

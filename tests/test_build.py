@@ -219,18 +219,18 @@ def test_runs_in_separate_processes_give_identical_tables(tmp_path: Path) -> Non
 def _ambiguous_without_candidates(monkeypatch: pytest.MonkeyPatch, how_many: int) -> list[str]:
     """Make the match stage emit its first ``how_many`` matched mentions as ``ambiguous``
     with no candidates (the bug of issue 10); returns their mention ids."""
-    real_match_all = fanout.match_all
+    real_mentions_table = fanout.mentions_table
     spoiled: list[str] = []
 
-    def spoiling_match_all(*args):
-        mentions = real_match_all(*args).copy()  # called once per document
+    def spoiling_mentions_table(*args):
+        mentions = real_mentions_table(*args).copy()  # called once per batch
         rows = mentions.index[mentions["status"] == "matched"][: how_many - len(spoiled)]
         mentions.loc[rows, ["status", "paper_id", "arxiv_id"]] = ["ambiguous", None, None]
         mentions.loc[rows, "candidates"] = pd.Series([[] for _ in rows], index=rows)
         spoiled.extend(mentions.loc[rows, "mention_id"])
         return mentions
 
-    monkeypatch.setattr(fanout, "match_all", spoiling_match_all)
+    monkeypatch.setattr(fanout, "mentions_table", spoiling_mentions_table)
     return spoiled
 
 

@@ -19,6 +19,7 @@ from pipeline.write import TABLES
 from tests.conftest import CATALOG
 
 FAILING = "zh_snippet.txt"
+FAILING_FIRST_LINE = "Attention Is All You Need"
 HEALTHY = "de_snippet.txt"
 
 
@@ -27,19 +28,32 @@ def _run(raw: Path, out: Path, workers: int = 1) -> int:
     return main(["run", "--engine", "local", "--workers", str(workers), *options])
 
 
-def _failing_for_one_document(function: Callable[..., pd.DataFrame]) -> Callable:
-    """``function`` as the stage calls it, except that it raises on the FAILING document."""
+def _failing_for_one_document(function: Callable, concerns: Callable[..., bool]) -> Callable:
+    """``function`` as the stage calls it, except that it raises on the FAILING document
+    (``concerns``: whether the arguments are that document's)."""
 
-    def stage(frame: pd.DataFrame, *args: object) -> pd.DataFrame:
-        if FAILING in set(frame["source_file"]):
+    def stage(*args: object) -> object:
+        if concerns(*args):
             raise RuntimeError(f"boom in {function.__name__}\nsecond line")
-        return function(frame, *args)
+        return function(*args)
 
     return stage
 
 
+def _is_failing_text(text: str, *_: object) -> bool:
+    return text.startswith(FAILING_FIRST_LINE)
+
+
+def _is_failing_file(source_file: str, *_: object) -> bool:
+    return source_file == FAILING
+
+
+def _are_failing_rows(_: list[str], rows: list[tuple], *__: object) -> bool:
+    return any(row[0] == FAILING for row in rows)
+
+
 def _failing_decode(data: bytes, suffix: str) -> tuple[str | None, str | None]:
-    if data.startswith(b"Attention Is All You Need"):  # the first line of FAILING
+    if data.startswith(FAILING_FIRST_LINE.encode()):
         raise RuntimeError("boom in decode_source\nsecond line")
     return ORIGINAL_DECODE(data, suffix)
 
@@ -47,9 +61,12 @@ def _failing_decode(data: bytes, suffix: str) -> tuple[str | None, str | None]:
 ORIGINAL_DECODE = ingest.decode_source
 STAGES = {
     "decode_source": (ingest, _failing_decode),
-    "detect_languages": (fanout, _failing_for_one_document(fanout.detect_languages)),
-    "extract_all": (fanout, _failing_for_one_document(fanout.extract_all)),
-    "match_all": (fanout, _failing_for_one_document(fanout.match_all)),
+    "document_language": (
+        fanout,
+        _failing_for_one_document(fanout.document_language, _is_failing_text),
+    ),
+    "candidate_rows": (fanout, _failing_for_one_document(fanout.candidate_rows, _is_failing_file)),
+    "resolve_rows": (fanout, _failing_for_one_document(fanout.resolve_rows, _are_failing_rows)),
 }
 
 
@@ -95,7 +112,8 @@ def test_a_failed_document_is_not_cached_and_is_processed_again(
 ) -> None:
     out = tmp_path / "out"
     with monkeypatch.context() as patch:
-        patch.setattr(fanout, "match_all", _failing_for_one_document(fanout.match_all))
+        failing = _failing_for_one_document(fanout.resolve_rows, _are_failing_rows)
+        patch.setattr(fanout, "resolve_rows", failing)
         assert _run(small_raw, out) == 0
     assert _run(small_raw, out) == 0  # incremental: the cache must not hold the failure
     documents = pd.read_parquet(out / "documents.parquet").set_index("source_file")
@@ -136,7 +154,8 @@ def test_the_prefect_flow_rejects_the_failed_document_and_publishes_the_others(
     from pipeline.config import load_settings
     from pipeline.flows import build_dataset_flow
 
-    monkeypatch.setattr(fanout, "extract_all", _failing_for_one_document(fanout.extract_all))
+    failing = _failing_for_one_document(fanout.candidate_rows, _is_failing_file)
+    monkeypatch.setattr(fanout, "candidate_rows", failing)
     out = tmp_path / "out"
     settings = load_settings(raw_dir=small_raw, out_dir=out, catalog_path=CATALOG)
     with prefect_test_harness(server_startup_timeout=180):
@@ -145,6 +164,6 @@ def test_the_prefect_flow_rejects_the_failed_document_and_publishes_the_others(
     assert state.result()["published"]
     documents = pd.read_parquet(out / "documents.parquet").set_index("source_file")
     assert documents.loc[FAILING, "error"] == (
-        "internal error: RuntimeError: boom in extract_all second line"
+        "internal error: RuntimeError: boom in candidate_rows second line"
     )
     assert documents.loc[HEALTHY, "status"] == "ok"

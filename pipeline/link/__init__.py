@@ -6,21 +6,32 @@
 ``policy`` holds every threshold, ``decision`` what a decision is.
 """
 
-from pipeline.link.candidates import extract_all
+from pipeline.link.candidates import CANDIDATE_COLUMNS, candidate_rows, extract_all
 from pipeline.link.matcher import Matcher, build_matcher
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS, match_all, runner_up_scores
+from pipeline.link.resolve import (
+    MENTION_COLUMNS,
+    RUNNER_UP_COLUMNS,
+    match_all,
+    mentions_table,
+    resolve_rows,
+    runner_up_scores,
+)
 from pipeline.link.terms import load_term_tables, term_files
 
 __all__ = [
+    "CANDIDATE_COLUMNS",
     "MENTION_COLUMNS",
     "RUNNER_UP_COLUMNS",
     "LinkPolicy",
     "Matcher",
     "build_matcher",
+    "candidate_rows",
     "extract_all",
     "load_term_tables",
     "match_all",
+    "mentions_table",
+    "resolve_rows",
     "runner_up_scores",
     "term_files",
 ]

@@ -95,16 +95,17 @@ def _line_candidates(
     return found
 
 
-def extract_mentions(
+def candidate_rows(
     source_file: str,
     text: str,
     segments: list[Segment],
     names: NameTable | None,
     policy: LinkPolicy = DEFAULT_POLICY,
     titles: TitleKeys | None = None,
-) -> pd.DataFrame:
-    """Candidate mentions of one document, sorted by position; ``titles``: the catalog's
-    titles that may be written inside a sentence of another language."""
+) -> list[tuple]:
+    """Candidate mentions of one document as rows of CANDIDATE_COLUMNS, sorted by position;
+    ``titles``: the catalog's titles that may be written inside a sentence of another
+    language."""
     rows = []
     for line, segment in enumerate(segments):
         rows += [
@@ -123,6 +124,19 @@ def extract_mentions(
             for c in _line_candidates(text, segment, line, names, policy, titles)
         ]
     rows.sort(key=lambda row: (row[3], row[4], row[6]))  # start, end, kind; stable
+    return rows
+
+
+def extract_mentions(
+    source_file: str,
+    text: str,
+    segments: list[Segment],
+    names: NameTable | None,
+    policy: LinkPolicy = DEFAULT_POLICY,
+    titles: TitleKeys | None = None,
+) -> pd.DataFrame:
+    """``candidate_rows`` of one document as a table."""
+    rows = candidate_rows(source_file, text, segments, names, policy, titles)
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
 
 

@@ -223,15 +223,22 @@ def _document_stems(
 
 
 def resolve_document(frame: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
-    """Decide every candidate of one document; inline title runs that resemble no catalog
-    title are not mentions and are dropped here."""
+    """``resolve_rows`` of one document's candidates table, as a table (unsorted)."""
+    names = frame.columns.tolist()
+    rows = zip(*(frame[name].tolist() for name in names), strict=True)
+    return pd.DataFrame(
+        resolve_rows(names, list(rows), matcher), columns=MENTION_COLUMNS + RUNNER_UP_COLUMNS[1:]
+    )
+
+
+def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[tuple]:
+    """Decide every candidate of one document (``rows`` of the columns ``names``, in order):
+    rows of MENTION_COLUMNS and the runner-up's columns. Inline title runs that resemble no
+    catalog title are not mentions and are dropped here."""
     # Plain records: a document has thousands of candidates, and a pandas row per access
     # cost more than the decisions.
-    names = frame.columns.tolist()
-    columns = [frame[name].tolist() for name in names]
     candidates: dict[int, Candidate] = {
-        index: dict(zip(names, values, strict=True))  # type: ignore[misc]
-        for index, *values in zip(frame.index.tolist(), *columns, strict=True)
+        index: dict(zip(names, values, strict=True)) for index, values in enumerate(rows)
     }
 
     def of_kind(kind: str) -> list[tuple[int, Candidate]]:
@@ -297,7 +304,7 @@ def resolve_document(frame: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
         ) or matcher.decide_author(
             row["evidence"], context(row), row["language"], own_sentence(row)
         )
-    rows = []
+    mentions = []
     for index, decision in decisions.items():
         row = candidates[index]
         arxiv_id = None
@@ -307,7 +314,7 @@ def resolve_document(frame: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
             )
             if arxiv_id is None and decision.paper_id.startswith("arxiv:"):
                 arxiv_id = decision.paper_id.removeprefix("arxiv:")
-        rows.append(
+        mentions.append(
             (
                 mention_id(row["source_file"], row["start"], row["end"], row["kind"]),
                 row["source_file"],
@@ -326,22 +333,24 @@ def resolve_document(frame: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
                 round(float(decision.runner_up_score), 2),
             )
         )
-    return pd.DataFrame(rows, columns=MENTION_COLUMNS + RUNNER_UP_COLUMNS[1:])
+    return mentions
 
 
 def match_all(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
     """The mentions table: every kept candidate with its decision, in a stable order (with
     the runner-up of each decision, which ``runner_up_scores`` takes out)."""
-    frames = [
-        resolve_document(group, matcher)
-        for _, group in candidates.groupby("source_file", sort=True)
-    ]
-    frames = [f for f in frames if not f.empty]
-    mentions = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=MENTION_COLUMNS + RUNNER_UP_COLUMNS[1:])
+    names = candidates.columns.tolist()
+    by_file: dict[str, list[tuple]] = {}
+    for row in zip(*(candidates[name].tolist() for name in names), strict=True):
+        by_file.setdefault(row[names.index("source_file")], []).append(row)
+    return mentions_table(
+        [m for file in sorted(by_file) for m in resolve_rows(names, by_file[file], matcher)]
     )
+
+
+def mentions_table(rows: list[tuple]) -> pd.DataFrame:
+    """Rows of ``resolve_rows`` (of any documents) as the mentions table, in a stable order."""
+    mentions = pd.DataFrame(rows, columns=MENTION_COLUMNS + RUNNER_UP_COLUMNS[1:])
     mentions = mentions.astype({"start": "int64", "end": "int64", "score": "float64"})
     for column in ("paper_id", "arxiv_id"):
         mentions[column] = mentions[column].astype(object).where(mentions[column].notna(), None)
