@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import MatchThresholds
@@ -95,10 +96,18 @@ def _keep(context: LinkContext, matcher: Matcher) -> Matcher:
     return matcher
 
 
+def _one_blas_thread() -> None:
+    """Linking multiplies small matrices (at most 64 candidate papers by a passage's stems):
+    the BLAS library's threads cost more than they save there (the descriptions of 500
+    documents took twice as long with two threads), and a run's workers use the cores."""
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def remember_catalog(context: LinkContext, catalog: Catalog) -> None:
     """Give this process's matcher the catalog the driver already loaded (in-process runs)."""
     with _matchers_lock:
         if context not in _matchers:
+            _one_blas_thread()
             cedict.use_store(context.index_cache_dir)
             _keep(
                 context,
@@ -113,6 +122,7 @@ def worker_matcher(context: LinkContext) -> Matcher:
     with _matchers_lock:
         matcher = _matchers.get(context)
         if matcher is None:
+            _one_blas_thread()
             cedict.use_store(context.index_cache_dir)
             catalog = load_catalog(context.catalog_path, context.index_cache_dir)
             if catalog.sha256 != context.catalog_sha256:

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from pipeline import fanout
 from pipeline.build import build_dataset
@@ -185,3 +186,11 @@ def test_the_pool_is_handed_one_batch_at_a_time(monkeypatch: pytest.MonkeyPatch)
     results = fanout.local_fan_out(2)(stage, work, os.getpid(), None, lambda n: None)
     assert [size for size, _ in results] == list(range(1, 9))
     assert [pid != os.getpid() for _, pid in results] == [True] + [False] * 7
+
+
+def test_a_linking_process_multiplies_with_one_blas_thread(tmp_path: Path) -> None:
+    """Its matrices are small: BLAS threads cost more than they save there."""
+    threadpool_limits(limits=2, user_api="blas")
+    fanout.worker_matcher(_context(tmp_path, load_catalog(CATALOG).sha256))
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and set(blas) == {1}
