@@ -11,8 +11,8 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import filterfalse
 
-import pandas as pd
 from langdetect import DetectorFactory, LangDetectException, detect
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -121,8 +121,9 @@ def _script_language(text: str, min_share: float) -> str | None:
 
 
 def _without_urls(text: str) -> str:
-    """Text with URL-like tokens removed (they are no language)."""
-    return " ".join(m.group() for m in re.finditer(r"\S+", text) if not URL_HINT.search(m.group()))
+    """Text with URL-like tokens removed (they are no language). ``str.split`` cuts at the
+    same whitespace as the pattern ``\\S+`` (both ask ``str.isspace``), in bulk."""
+    return " ".join(filterfalse(URL_HINT.search, text.split()))
 
 
 def _malay_or_indonesian(text: str) -> str:
@@ -193,19 +194,3 @@ def segment_lines(text: str, document_lang: str) -> list[Segment]:
             if piece.strip():
                 segments.append(Segment(start, end, segment_language(piece, document_lang)))
     return segments
-
-
-def detect_languages(sources: pd.DataFrame) -> pd.DataFrame:
-    """Add each document's language and its line segments (None and no segments for rejected
-    documents: a file never read has no language)."""
-    languages: list[str | None] = []
-    segments: list[list[Segment]] = []
-    for text in sources["text"]:
-        if isinstance(text, str):
-            language = document_language(text)
-            languages.append(language)
-            segments.append(segment_lines(text, language))
-        else:
-            languages.append(None)
-            segments.append([])
-    return sources.assign(language=languages, segments=segments)

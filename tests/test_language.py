@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import sys
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.language import Segment, document_language, segment_language, segment_lines
 from tests.conftest import PROJECT_ROOT
@@ -155,9 +160,8 @@ def test_a_process_that_sees_no_latin_line_loads_no_line_model() -> None:
     import sys
 
     probe = (
-        "from pipeline.language import _loaded_line_detector, detect_languages\n"
-        "import pandas as pd\n"
-        f"detect_languages(pd.DataFrame({{'text': [{CHINESE!r}]}}))\n"
+        "from pipeline.language import _loaded_line_detector, document_language, segment_lines\n"
+        f"segment_lines({CHINESE!r}, document_language({CHINESE!r}))\n"
         "print(_loaded_line_detector.cache_info().currsize)\n"
     )
     done = subprocess.run(
@@ -206,3 +210,32 @@ def test_the_line_models_load_once_for_all_threads_and_a_failed_load_raises_at_t
         assert builder.loads == 2 and all(d is detectors[0] for d in detectors)
     finally:
         language._loaded_line_detector.cache_clear()
+
+
+WHITESPACE = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+
+
+def _without_urls_by_tokens(text: str) -> str:
+    """The definition: the maximal runs of non-whitespace, URL-like ones left out."""
+    from pipeline.language import URL_HINT
+
+    tokens = (match.group() for match in re.finditer(r"\S+", text))
+    return " ".join(token for token in tokens if not URL_HINT.search(token))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["https://arxiv.org/abs/1706.03762", "www.x.de", "a/b", "x.pdf", "ok"]),
+            st.text(alphabet=WHITESPACE + "ab.:/", max_size=8),
+            st.characters(),
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_without_urls_keeps_the_non_url_runs_of_non_whitespace(text: str) -> None:
+    from pipeline.language import _without_urls
+
+    assert _without_urls(text) == _without_urls_by_tokens(text)
+    assert _without_urls(f"a{WHITESPACE}b") == "a b"
