@@ -550,9 +550,14 @@ def test_may_reach_never_rules_out_a_match_rank_finds() -> None:
     assert ruled_out > len(queries)
 
 
-def test_rank_gives_up_only_when_no_candidate_holds_the_least() -> None:
+@pytest.mark.parametrize("pool", [terms.CANDIDATE_POOL, 20])
+def test_rank_gives_up_only_when_no_candidate_holds_the_least(
+    pool: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``least``: the ranking is the same, or empty when no match it would give holds that
-    many stems and that recall."""
+    many stems and that recall. A small pool makes some postings too long to read whole
+    (searched for the pool's entries instead) and cuts the first one short."""
+    monkeypatch.setattr(terms, "CANDIDATE_POOL", pool)
     catalog = load_catalog(DEFAULT_CATALOG)
     index = ConceptIndex(catalog.papers["paper_id"].tolist(), catalog.papers["title"].tolist())
     queries = _queries(catalog.papers["title"].tolist()[::5])

@@ -633,6 +633,10 @@ class ConceptIndex:
         """The entries holding the query's known stems, drawn from their postings, rarest
         first: all of them, up to a budget, so that no entry is missed because of where it
         stands in a postings list."""
+        return np.unique(np.concatenate(self._pool_postings(known)))
+
+    def _pool_postings(self, known: list[str]) -> list[np.ndarray]:
+        """The postings ``_pool`` reads, in its order (the first one perhaps cut short)."""
         chosen: list[np.ndarray] = []
         size = 0
         for stem in sorted(known, key=lambda s: (-self.weight(s), s)):
@@ -641,7 +645,34 @@ class ConceptIndex:
                 break
             chosen.append(postings[:CANDIDATE_POOL])
             size += len(chosen[-1])
-        return np.unique(np.concatenate(chosen))
+        return chosen
+
+    def _pool_holding(self, known: list[str], least: tuple[int, float]) -> np.ndarray | None:
+        """``_pool``, or None when none of its entries holds ``least`` (stems, recall): the
+        check ``rank`` would make after gathering every stem of the pool, made from the
+        postings (those read for the pool count by themselves; a longer one is searched for
+        the pool's entries, postings being sorted)."""
+        chosen = self._pool_postings(known)
+        pool, inverse = np.unique(np.concatenate(chosen), return_inverse=True)
+        by_weight = sorted(known, key=lambda s: (-self.weight(s), s))
+        read = [self.stem_ids[s] for s in by_weight[: len(chosen)]]
+        weights = np.repeat(self.idf[read], list(map(len, chosen)))
+        held = np.bincount(inverse, minlength=len(pool))
+        shared = np.bincount(inverse, weights=weights, minlength=len(pool))
+        unread = [(s, self._postings(s)) for s in by_weight[len(chosen) :]]
+        if len(chosen[0]) < self.frequency(by_weight[0]):
+            unread.append((by_weight[0], self._postings(by_weight[0])[len(chosen[0]) :]))
+        for stem, postings in unread:
+            if not len(postings):
+                continue
+            where = np.minimum(np.searchsorted(postings, pool), len(postings) - 1)
+            hit = postings[where] == pool
+            held += hit
+            shared += hit * self.idf[self.stem_ids[stem]]
+        # The gathered sums are rounded and summed in another order: never rule one out.
+        bound = shared + 10.0**-SHARED_DECIMALS
+        enough = bound >= (least[1] - REACH_SLACK) * self.entry_weights[pool]
+        return pool if (enough & (held >= least[0])).any() else None
 
     def title_stems(self, paper_id: str) -> frozenset[str]:
         entry = self.title_index[paper_id]
@@ -714,7 +745,12 @@ class ConceptIndex:
         known = sorted(s for s in frozenset().union(*units) if s in self.stem_ids)
         if not known:
             return []
-        pool = self._pool(known)
+        if least is None:
+            pool = self._pool(known)
+        elif (holding := self._pool_holding(known, least)) is not None:
+            pool = holding
+        else:
+            return []
         rows, stems = self._gather(pool)
         # Which query stem (column, in ``known`` order) each gathered stem is, if any.
         known_ids = np.array([self.stem_ids[s] for s in known])
