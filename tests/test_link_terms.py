@@ -406,8 +406,8 @@ def test_a_two_author_citation_names_a_paper_by_exactly_those_two() -> None:
 
     concepts = ConceptIndex(["three", "two"], ["A Convolutional Network", "A Translation Model"])
 
-    def on_topic(paper_id: str, units: list) -> tuple[float, int]:
-        return 1.0, 1
+    def on_topic(paper_ids: list[str], words: frozenset[str]) -> list[tuple[float, int]]:
+        return [(1.0, 1)] * len(paper_ids)
 
     decision = index.decide("Kalchbrenner|2013|Blunsom", [], on_topic, LinkPolicy(), concepts, [])
     assert (decision.status, decision.paper_id) == ("matched", "two")
@@ -634,3 +634,13 @@ def test_latin_translation_tries_long_terms_only_where_one_begins() -> None:
         assert translate(text, language, tables) == every_length(text, language)
         assert tables[language].word_units[language]  # the words met are remembered
         assert translate(text, language, tables) == every_length(text, language)
+
+
+def test_paper_entries_are_found_for_many_ids_at_once_as_one_by_one() -> None:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    index = ConceptIndex(catalog.papers["paper_id"].tolist(), catalog.papers["title"].tolist())
+    ids = [*catalog.papers["paper_id"].tolist()[::7], "arxiv:0000.00000", "x" * 500, ""]
+    one_by_one = [index.title_index[p] if p in index.title_index else -1 for p in ids]
+    assert index.title_index.entries(ids).tolist() == one_by_one
+    assert one_by_one[-3:] == [-1, -1, -1] and min(one_by_one[:-3]) >= 0
+    assert index.title_index.entries([]).tolist() == []

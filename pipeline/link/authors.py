@@ -30,6 +30,10 @@ from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import ConceptIndex, Unit, unit_words
 
+# (paper ids, a context's words) -> the weight and number of each paper's title and keyword
+# stems among the words.
+Overlaps = Callable[[Sequence[str], frozenset[str]], list[tuple[float, int]]]
+
 SURNAME = r"[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?"
 AUTHOR_REFERENCE = re.compile(
     rf"(?<![A-Za-z])(?P<name>{SURNAME})\s?(?:et\.? al\.?|等人|等|dkk\.?|u\.\s?a\.)"
@@ -150,7 +154,7 @@ def _specific_units(units: list[Unit], specific: Callable[[str], bool]) -> list[
 
 def sentence_confirms(
     sentence_units: list[Unit],
-    overlap: Callable[[str, frozenset[str]], tuple[float, int]],
+    overlaps: Overlaps,
     concepts: ConceptIndex,
     policy: LinkPolicy,
 ) -> Callable[[str], bool]:
@@ -159,7 +163,7 @@ def sentence_confirms(
     rare_words = unit_words(_specific_units(sentence_units, specific_words(concepts, policy)))
 
     def confirmed(paper_id: str) -> bool:
-        return overlap(paper_id, rare_words)[1] >= policy.author_specific_words
+        return overlaps([paper_id], rare_words)[0][1] >= policy.author_specific_words
 
     return confirmed
 
@@ -197,9 +201,13 @@ class AuthorIndex:
     (``author_arrays``) read in place, memory-mapped when stored."""
 
     def __init__(
-        self, paper_ids: Sequence[str], authors: Sequence[object], arrays: Mapping[str, np.ndarray]
+        self,
+        paper_ids: pd.api.extensions.ExtensionArray,
+        authors: Sequence[object],
+        arrays: Mapping[str, np.ndarray],
     ) -> None:
-        """``paper_ids``, ``authors``: the catalog's columns, read by row."""
+        """``paper_ids``, ``authors``: the catalog's columns, read by row (the ids of many
+        rows taken at once)."""
         self._paper_ids = paper_ids
         self._authors = authors
         self._arrays = arrays
@@ -216,7 +224,8 @@ class AuthorIndex:
         """Built in memory; ``surnames``: the first authors' surnames when already known."""
         if surnames is None:
             surnames = first_author_surnames(authors)
-        return cls(paper_ids, authors, author_arrays(surnames, years))
+        ids = pd.array(list(paper_ids), dtype="string[pyarrow]")  # as the catalog's column
+        return cls(ids, authors, author_arrays(surnames, years))
 
     def first_author(self, row: int) -> str:
         """A row's first author as written, case-folded ("" when not given)."""
@@ -303,13 +312,13 @@ class AuthorIndex:
         self,
         evidence: str,
         context_units: list[Unit],
-        overlap: Callable[[str, frozenset[str]], tuple[float, int]],
+        overlaps: Overlaps,
         policy: LinkPolicy,
         concepts: ConceptIndex,
         sentence_units: list[Unit],
     ) -> Decision:
-        """``overlap(paper_id, words)`` weighs the words of the context found in a paper's
-        title and keywords (weight, number of words); ``concepts`` says how rare each word
+        """``overlaps(paper_ids, words)`` weighs the words of the context found in each
+        paper's title and keywords (weight, number of words); ``concepts`` says how rare each word
         is in the catalog (see ``specific_words``). The context (the passage around the
         reference) weighs the candidates; the specific word that confirms one must be in the
         reference's own sentence (``sentence_units``): the next sentence may be about
@@ -321,20 +330,23 @@ class AuthorIndex:
         candidates = rows.tolist()
         if second:  # "Kalchbrenner and Blunsom": a paper by these two
             candidates = [r for r in candidates if self._by_two(r, second)]
-        papers = [self._paper_ids[r] for r in candidates]
+        papers = self._paper_ids.take(np.asarray(candidates, dtype=np.int64)).tolist()
         if not papers:
             return Decision("unmatched", None, 0.0, "author_reference")
         words = unit_words(u for u in context_units if not _numeric(u))
-        confirmed = sentence_confirms(sentence_units, overlap, concepts, policy)
+        confirmed = sentence_confirms(sentence_units, overlaps, concepts, policy)
 
         if len(papers) == 1 and year:
             # The catalog's only paper by that author in that year may still not be the one
             # cited (the cited one is often not on arXiv): a word of its topic must be near.
-            _, found = overlap(papers[0], words)
+            ((_, found),) = overlaps(papers, words)
             if found >= policy.author_year_context_words and confirmed(papers[0]):
                 return Decision("matched", papers[0], policy.author_score, "author_year")
             return Decision("unmatched", None, 0.0, "author_year_unconfirmed")
-        ranked = sorted(((*overlap(p, words), p) for p in papers), reverse=True)
+        ranked = sorted(
+            ((*overlap, p) for overlap, p in zip(overlaps(papers, words), papers, strict=True)),
+            reverse=True,
+        )
         top, top_words, top_paper = ranked[0]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         if (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import inspect
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -214,7 +215,11 @@ class Matcher:
         if decision.status != "ambiguous":
             return decision
         words = unit_words(translate(context, language, self.term_tables))
-        ranked = sorted(((*self._overlap(p, words), p) for p in decision.candidates), reverse=True)
+        overlaps = self._overlaps(decision.candidates, words)
+        ranked = sorted(
+            ((*overlap, p) for overlap, p in zip(overlaps, decision.candidates, strict=True)),
+            reverse=True,
+        )
         (top, top_words, top_paper), (runner_up, *_) = ranked[0], ranked[1]
         if top_words >= self.policy.author_context_min_words and (
             runner_up == 0 or top >= self.policy.author_context_ratio * runner_up
@@ -242,7 +247,7 @@ class Matcher:
         """``sentence``: the reference's own sentence within ``context`` (default: all of it)."""
         units = translate(context, language, self.term_tables)
         own = units if sentence is None else translate(sentence, language, self.term_tables)
-        return self.authors.decide(evidence, units, self._overlap, self.policy, self.concepts, own)
+        return self.authors.decide(evidence, units, self._overlaps, self.policy, self.concepts, own)
 
     def decide_cite(
         self, key: str, context: str, language: str, sentence: str | None = None
@@ -255,7 +260,7 @@ class Matcher:
 
         def confirmed(paper_id: str) -> bool:  # asked only for a common surname
             own = translate(context if sentence is None else sentence, language, self.term_tables)
-            return sentence_confirms(own, self._overlap, self.concepts, self.policy)(paper_id)
+            return sentence_confirms(own, self._overlaps, self.concepts, self.policy)(paper_id)
 
         decided = self.authors.decide_cite(parsed, self.columns.titles, self.policy, confirmed)
         if decided is not None:
@@ -263,12 +268,19 @@ class Matcher:
         evidence = f"{parsed.surnames[0]}|{parsed.year}"
         return self.decide_author(evidence, context, language, sentence)
 
-    def _overlap(self, paper_id: str, words: frozenset[str]) -> tuple[float, int]:
-        """Weight and number of the paper's title and keyword stems found among ``words``."""
-        stems = self.concepts.title_stems(paper_id)
-        if paper_id in self.profiles.title_index:
-            stems |= self.profiles.title_stems(paper_id)
-        return context_overlap(stems, words, self.concepts.weight)
+    def _overlaps(self, papers: Sequence[str], words: frozenset[str]) -> list[tuple[float, int]]:
+        """Weight and number of each paper's title and keyword stems found among ``words``."""
+        in_titles = self.concepts.title_index.entries(papers).tolist()
+        in_profiles = self.profiles.title_index.entries(papers).tolist()
+        overlaps = []
+        for paper_id, title, profile in zip(papers, in_titles, in_profiles, strict=True):
+            if title < 0:
+                raise KeyError(paper_id)
+            found = self.concepts.stems_among(title, words)
+            if profile >= 0:
+                found |= self.profiles.stems_among(profile, words)
+            overlaps.append((math.fsum(map(self.concepts.weight, found)), len(found)))
+        return overlaps
 
 
 def _bare_line(line: str, name: str, policy: LinkPolicy) -> bool:

@@ -15,6 +15,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -522,6 +523,20 @@ class PaperEntries(Mapping[str, int]):
                     return entry
         raise KeyError(paper_id)
 
+    def entries(self, paper_ids: Sequence[str]) -> np.ndarray:
+        """The entry of each paper id, -1 for one not here: one binary search for them all
+        (an author's candidates are hundreds of papers)."""
+        found = np.full(len(paper_ids), -1, dtype=np.int64)
+        if not len(self.ids) or not len(paper_ids):
+            return found
+        keys = [p.encode() for p in paper_ids]
+        fits = np.array([len(k) <= self.ids.dtype.itemsize for k in keys])
+        probes = np.array(keys, dtype=self.ids.dtype)  # too long ones cut: masked by ``fits``
+        position = np.minimum(np.searchsorted(self.ids, probes), len(self.ids) - 1)
+        held = fits & (self.ids[position] == probes)
+        found[held] = np.asarray(self.id_entry)[position[held]]
+        return np.maximum(found, -1)
+
     def __iter__(self) -> Iterator[str]:
         return (p.decode() for p in self.ids[np.asarray(self.id_entry) >= 0])
 
@@ -673,6 +688,11 @@ class ConceptIndex:
         bound = shared + 10.0**-SHARED_DECIMALS
         enough = bound >= (least[1] - REACH_SLACK) * self.entry_weights[pool]
         return pool if (enough & (held >= least[0])).any() else None
+
+    def stems_among(self, entry: int, words: AbstractSet[str]) -> set[str]:
+        """The stems of ``entry`` that are among ``words``."""
+        stems = self.indices[self.indptr[entry] : self.indptr[entry + 1]].tolist()
+        return {word for i in stems if (word := self.vocabulary[i]) in words}
 
     def title_stems(self, paper_id: str) -> frozenset[str]:
         entry = self.title_index[paper_id]
