@@ -738,10 +738,12 @@ class ConceptIndex:
             entries = entries[entries < self.n_titles]
         if not len(entries):
             return False
-        possible = np.bincount(entries) >= stems
+        # Counted per distinct entry (a count per entry id would span the whole catalog).
+        distinct, inverse, held = np.unique(entries, return_inverse=True, return_counts=True)
+        possible = held >= stems
         if recall:
-            shared = np.bincount(entries, weights=weights)
-            possible &= shared >= (recall - REACH_SLACK) * self.entry_weights[: len(shared)]
+            shared = np.bincount(inverse, weights=weights, minlength=len(distinct))
+            possible &= shared >= (recall - REACH_SLACK) * self.entry_weights[distinct]
         return bool(possible.any())
 
     def rank(
