@@ -640,7 +640,24 @@ def test_paper_entries_are_found_for_many_ids_at_once_as_one_by_one() -> None:
     catalog = load_catalog(DEFAULT_CATALOG)
     index = ConceptIndex(catalog.papers["paper_id"].tolist(), catalog.papers["title"].tolist())
     ids = [*catalog.papers["paper_id"].tolist()[::7], "arxiv:0000.00000", "x" * 500, ""]
-    one_by_one = [index.title_index[p] if p in index.title_index else -1 for p in ids]
+    one_by_one = [index.title_index.get(p, -1) for p in ids]
     assert index.title_index.entries(ids).tolist() == one_by_one
     assert one_by_one[-3:] == [-1, -1, -1] and min(one_by_one[:-3]) >= 0
     assert index.title_index.entries([]).tolist() == []
+
+
+def test_forgetting_the_weights_of_words_changes_no_reach_or_ranking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    papers, titles = catalog.papers["paper_id"].tolist(), catalog.papers["title"].tolist()
+    queries = _queries(titles[::9])
+
+    def answers() -> list:
+        index = ConceptIndex(papers, titles)
+        return [(index.reach(q), index.rank(q, limit=5)) for q in queries + queries]
+
+    remembered = answers()
+    monkeypatch.setattr(terms, "MAX_REMEMBERED_UNITS", 1)
+    assert answers() == remembered
+    assert sum(bool(ranked) for _, ranked in remembered) > 50

@@ -98,6 +98,8 @@ MAX_CANDIDATES = 400
 # Entries read from the postings of the query's words, rarest first, before choosing the
 # candidates: this bounds the work per query even against a catalog of millions of titles.
 CANDIDATE_POOL = 5_000
+# Words whose weight an index remembers (a memory bound: the words of any number of documents).
+MAX_REMEMBERED_UNITS = 200_000
 # Shared weights are rounded to this many decimals: sums of the same weights in another order
 # must not change which entry ranks first.
 SHARED_DECIMALS = 9
@@ -601,6 +603,7 @@ class ConceptIndex:
         self.stem_ids = {s: i for i, s in enumerate(self.vocabulary)}
         self.idf = np.array(arrays["idf"])  # one float per stem: small, read per word
         self._weights = self.idf.tolist()
+        self._unit_weights: dict[Unit, float] = {}
         self._frequency = np.diff(self.post_ptr).tolist()
         total = max(len(self.indptr) - 1, 1)
         self.unseen_idf = math.log((total + 1) / 0.5)
@@ -610,6 +613,16 @@ class ConceptIndex:
     def weight(self, stem: str) -> float:
         position = self.stem_ids.get(stem)
         return self.unseen_idf if position is None else self._weights[position]
+
+    def _unit_weight(self, unit: Unit) -> float:
+        """The weight of a word: its heaviest meaning's. Remembered per unit (a text's words
+        recur, and the passages around a mention overlap)."""
+        weight = self._unit_weights.get(unit)
+        if weight is None:
+            if len(self._unit_weights) >= MAX_REMEMBERED_UNITS:
+                self._unit_weights.clear()
+            weight = self._unit_weights[unit] = max(map(self.weight, unit))
+        return weight
 
     def frequency(self, stem: str) -> int:
         """How many entries hold the stem."""
@@ -702,7 +715,7 @@ class ConceptIndex:
     def reach(self, units: list[Unit]) -> Reach:
         if not units:
             return Reach(0, 0, 0.0)
-        weights = [max(map(self.weight, unit)) for unit in units]
+        weights = list(map(self._unit_weight, units))
         known = {s for s in frozenset().union(*units) if s in self.stem_ids}
         covered = math.fsum(
             w for w, unit in zip(weights, units, strict=True) if not unit.isdisjoint(known)
@@ -789,7 +802,7 @@ class ConceptIndex:
             enough = shared >= (least[1] - REACH_SLACK) * self.entry_weights[pool]
             if not (enough & (held >= least[0])).any():
                 return []
-        query = _Query(units, [max(self.weight(s) for s in u) for u in units])
+        query = _Query(units, list(map(self._unit_weight, units)))
         best = np.lexsort((pool, -shared))[:MAX_CANDIDATES]
         keep = self.entry_weights[pool[best]] > 0
         if titles_only:
