@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -661,3 +662,25 @@ def test_forgetting_the_weights_of_words_changes_no_reach_or_ranking(
     monkeypatch.setattr(terms, "MAX_REMEMBERED_UNITS", 1)
     assert answers() == remembered
     assert sum(bool(ranked) for _, ranked in remembered) > 50
+
+
+@pytest.mark.parametrize("pool", [terms.CANDIDATE_POOL, 20])
+def test_ranked_recall_and_stems_are_those_of_the_titles(
+    pool: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared weight is read from the postings (a long list searched for the pool's
+    entries when the pool is small): it is the weight of the title stems the query holds."""
+    monkeypatch.setattr(terms, "CANDIDATE_POOL", pool)
+    catalog = load_catalog(DEFAULT_CATALOG)
+    index = ConceptIndex(catalog.papers["paper_id"].tolist(), catalog.papers["title"].tolist())
+    checked = 0
+    for query in _queries(catalog.papers["title"].tolist()[::11]):
+        known = frozenset().union(*query)
+        for match in index.rank(query, limit=5):
+            stems = index.title_stems(match.paper_id)
+            shared = math.fsum(index.weight(s) for s in stems & known)
+            total = math.fsum(index.weight(s) for s in stems)
+            assert match.recall == pytest.approx(shared / total, abs=1e-8)
+            assert match.matched == len(stems & known)
+            checked += 1
+    assert checked > 200

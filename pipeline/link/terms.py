@@ -657,14 +657,10 @@ class ConceptIndex:
         positions = np.repeat(starts - (ends - sizes), sizes) + np.arange(total)
         return np.repeat(np.arange(len(entries)), sizes), np.asarray(self.indices[positions])
 
-    def _pool(self, known: list[str]) -> np.ndarray:
-        """The entries holding the query's known stems, drawn from their postings, rarest
-        first: all of them, up to a budget, so that no entry is missed because of where it
-        stands in a postings list."""
-        return np.unique(np.concatenate(self._pool_postings(known)))
-
     def _pool_postings(self, known: list[str]) -> list[np.ndarray]:
-        """The postings ``_pool`` reads, in its order (the first one perhaps cut short)."""
+        """The postings of the query's known stems that make its pool of candidates, rarest
+        first: all of them, up to a budget, so that no entry is missed because of where it
+        stands in a postings list (the first one perhaps cut short)."""
         chosen: list[np.ndarray] = []
         size = 0
         for stem in sorted(known, key=lambda s: (-self.weight(s), s)):
@@ -675,11 +671,15 @@ class ConceptIndex:
             size += len(chosen[-1])
         return chosen
 
-    def _pool_holding(self, known: list[str], least: tuple[int, float]) -> np.ndarray | None:
-        """``_pool``, or None when none of its entries holds ``least`` (stems, recall): the
-        check ``rank`` would make after gathering every stem of the pool, made from the
-        postings (those read for the pool count by themselves; a longer one is searched for
-        the pool's entries, postings being sorted)."""
+    def _pool_shares(
+        self, known: list[str], least: tuple[int, float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The pool of candidates, and how many of the known stems each of its entries
+        holds and their summed weight, read from the postings (those read for the pool
+        count by themselves; a longer one is searched for the pool's entries, postings being
+        sorted) instead of gathering every stem of every entry. None when no entry holds
+        ``least`` (stems, recall): entries that could not even with every unsearched stem
+        are left first."""
         chosen = self._pool_postings(known)
         pool, inverse = np.unique(np.concatenate(chosen), return_inverse=True)
         by_weight = sorted(known, key=lambda s: (-self.weight(s), s))
@@ -690,17 +690,24 @@ class ConceptIndex:
         unread = [(s, self._postings(s)) for s in by_weight[len(chosen) :]]
         if len(chosen[0]) < self.frequency(by_weight[0]):
             unread.append((by_weight[0], self._postings(by_weight[0])[len(chosen[0]) :]))
-        for stem, postings in unread:
-            if not len(postings):
-                continue
-            where = np.minimum(np.searchsorted(postings, pool), len(postings) - 1)
-            hit = postings[where] == pool
+        unread = [(self.idf[self.stem_ids[s]], postings) for s, postings in unread if len(postings)]
+        if least is not None:
+            # Sums in another order than the gathered ones were: never rule one out.
+            needed = (least[1] - REACH_SLACK) * self.entry_weights[pool] - 10.0**-SHARED_DECIMALS
+            most = sum(float(weight) for weight, _ in unread)
+            open_ = np.flatnonzero((held + len(unread) >= least[0]) & (shared + most >= needed))
+            open_held, open_shared = held[open_], shared[open_]
+            for weight, postings in unread:
+                hit = _holds(postings, pool[open_])
+                open_held += hit
+                open_shared += hit * weight
+            if not ((open_shared >= needed[open_]) & (open_held >= least[0])).any():
+                return None
+        for weight, postings in unread:
+            hit = _holds(postings, pool)
             held += hit
-            shared += hit * self.idf[self.stem_ids[stem]]
-        # The gathered sums are rounded and summed in another order: never rule one out.
-        bound = shared + 10.0**-SHARED_DECIMALS
-        enough = bound >= (least[1] - REACH_SLACK) * self.entry_weights[pool]
-        return pool if (enough & (held >= least[0])).any() else None
+            shared += hit * weight
+        return pool, held, shared
 
     def stems_among(self, entry: int, words: AbstractSet[str]) -> set[str]:
         """The stems of ``entry`` that are among ``words``."""
@@ -772,33 +779,20 @@ class ConceptIndex:
         recall), the least a rule's best match needs.
 
         The candidates are the entries sharing the most (idf-weighted) stems with the units;
-        every score is an array operation over the stems of the candidates, gathered once.
-        Shared weights are summed in each entry's stored stem order and rounded, so that ties
+        every score is an array operation, over the postings of the units' stems and then over
+        the stems of the candidates, gathered once. Shared weights are rounded, so that ties
         break by entry, the same in every process."""
         if not units:
             return []
         known = sorted(s for s in frozenset().union(*units) if s in self.stem_ids)
         if not known:
             return []
-        if least is None:
-            pool = self._pool(known)
-        elif (holding := self._pool_holding(known, least)) is not None:
-            pool = holding
-        else:
+        pooled = self._pool_shares(known, least)
+        if pooled is None:
             return []
-        rows, stems = self._gather(pool)
-        # Which query stem (column, in ``known`` order) each gathered stem is, if any.
-        known_ids = np.array([self.stem_ids[s] for s in known])
-        order = np.argsort(known_ids)
-        slot = np.minimum(np.searchsorted(known_ids[order], stems), len(known) - 1)
-        found = known_ids[order][slot] == stems
-        column = order[slot]
-        shared = np.round(
-            np.bincount(rows[found], weights=self.idf[stems[found]], minlength=len(pool)),
-            SHARED_DECIMALS,
-        )
+        pool, held, shared = pooled
+        shared = np.round(shared, SHARED_DECIMALS)
         if least is not None:
-            held = np.bincount(rows[found], minlength=len(pool))
             enough = shared >= (least[1] - REACH_SLACK) * self.entry_weights[pool]
             if not (enough & (held >= least[0])).any():
                 return []
@@ -810,14 +804,16 @@ class ConceptIndex:
         best = best[keep]
         if not len(best):
             return []
-        # Which query stems each candidate holds.
-        position = np.full(len(pool), -1)
-        position[best] = np.arange(len(best))
-        candidate = position[rows]
-        held = found & (candidate >= 0)
-        hits = np.zeros((len(best), len(known)), dtype=bool)
-        hits[candidate[held], column[held]] = True
+        # Which query stems (columns, in ``known`` order) each candidate holds: the stems of
+        # the candidates alone are gathered.
         entries = pool[best]
+        rows, stems = self._gather(entries)
+        known_ids = np.array([self.stem_ids[s] for s in known])
+        order = np.argsort(known_ids)
+        slot = np.minimum(np.searchsorted(known_ids[order], stems), len(known) - 1)
+        found = known_ids[order][slot] == stems
+        hits = np.zeros((len(best), len(known)), dtype=bool)
+        hits[rows[found], order[slot][found]] = True
         recall, precision = self._recall_precision(entries, shared[best], hits, known, query)
         distinctive = (hits & self._distinctive[known_ids]).sum(axis=1)
         matched = hits.sum(axis=1)
@@ -860,6 +856,12 @@ class ConceptIndex:
         precision = np.round(covered @ query.weights / query.total_weight, SHARED_DECIMALS)
         recall = np.round(shared / self.entry_weights[entries], SHARED_DECIMALS)
         return recall, precision
+
+
+def _holds(postings: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """Which of ``entries`` are in ``postings`` (both sorted)."""
+    where = np.minimum(np.searchsorted(postings, entries), len(postings) - 1)
+    return postings[where] == entries
 
 
 class _Query:
