@@ -12,8 +12,13 @@ import time
 from pipeline.catalog import load_catalog
 from pipeline.config import load_settings
 from pipeline.language import document_language, segment_lines
-from pipeline.link import Matcher, match_all
-from pipeline.link.candidates import extract_mentions
+from pipeline.link import (
+    CANDIDATE_COLUMNS,
+    Matcher,
+    candidate_rows,
+    mentions_table,
+    resolve_rows,
+)
 
 SHAPES = {
     "titles and links": "Attention Is All You Need - https://arxiv.org/abs/1706.03762 ~ ",
@@ -37,9 +42,9 @@ def main() -> None:
         t0 = time.perf_counter()
         segments = segment_lines(text, document_language(text))
         t1 = time.perf_counter()
-        candidates = extract_mentions("bench.txt", text, segments, matcher.names)
+        candidates = candidate_rows("bench.txt", text, segments, matcher.names)
         t2 = time.perf_counter()
-        mentions = match_all(candidates, matcher)
+        mentions = mentions_table(resolve_rows(CANDIDATE_COLUMNS, candidates, matcher))
         t3 = time.perf_counter()
         timings = f"{t1 - t0:7.2f}s {t2 - t1:7.2f}s {t3 - t2:6.2f}s"
         print(f"{name:22s} {len(text):9d} {len(mentions):9d} {timings}")

@@ -106,7 +106,7 @@ class CachedDocuments:
 
 
 def normalise_mentions(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """One mentions table from per-document pieces, with the dtypes and order ``match_all``
+    """One mentions table from per-document pieces, with the dtypes and order ``mentions_table``
     gives, so that cached and freshly matched rows are indistinguishable."""
     frames = [f for f in frames if not f.empty]
     mentions = (

@@ -6,13 +6,12 @@
 ``policy`` holds every threshold, ``decision`` what a decision is.
 """
 
-from pipeline.link.candidates import CANDIDATE_COLUMNS, candidate_rows, extract_all
+from pipeline.link.candidates import CANDIDATE_COLUMNS, candidate_rows
 from pipeline.link.matcher import Matcher, build_matcher
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.resolve import (
     MENTION_COLUMNS,
     RUNNER_UP_COLUMNS,
-    match_all,
     mentions_table,
     resolve_rows,
     runner_up_scores,
@@ -27,9 +26,7 @@ __all__ = [
     "Matcher",
     "build_matcher",
     "candidate_rows",
-    "extract_all",
     "load_term_tables",
-    "match_all",
     "mentions_table",
     "resolve_rows",
     "runner_up_scores",

@@ -138,20 +138,3 @@ def extract_mentions(
     """``candidate_rows`` of one document as a table."""
     rows = candidate_rows(source_file, text, segments, names, policy, titles)
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
-
-
-def extract_all(
-    sources: pd.DataFrame,
-    names: NameTable,
-    policy: LinkPolicy = DEFAULT_POLICY,
-    titles: TitleKeys | None = None,
-) -> pd.DataFrame:
-    """Candidate mentions of every readable document."""
-    frames = [
-        extract_mentions(row.source_file, row.text, row.segments, names, policy, titles)
-        for row in sources.itertuples()
-        if isinstance(row.text, str)
-    ]
-    if not frames:
-        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    return pd.concat(frames, ignore_index=True)

@@ -336,18 +336,6 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
     return mentions
 
 
-def match_all(candidates: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
-    """The mentions table: every kept candidate with its decision, in a stable order (with
-    the runner-up of each decision, which ``runner_up_scores`` takes out)."""
-    names = candidates.columns.tolist()
-    by_file: dict[str, list[tuple]] = {}
-    for row in zip(*(candidates[name].tolist() for name in names), strict=True):
-        by_file.setdefault(row[names.index("source_file")], []).append(row)
-    return mentions_table(
-        [m for file in sorted(by_file) for m in resolve_rows(names, by_file[file], matcher)]
-    )
-
-
 def mentions_table(rows: list[tuple]) -> pd.DataFrame:
     """Rows of ``resolve_rows`` (of any documents) as the mentions table, in a stable order."""
     mentions = pd.DataFrame(rows, columns=MENTION_COLUMNS + RUNNER_UP_COLUMNS[1:])
