@@ -100,6 +100,9 @@ MAX_CANDIDATES = 400
 CANDIDATE_POOL = 5_000
 # Words whose weight an index remembers (a memory bound: the words of any number of documents).
 MAX_REMEMBERED_UNITS = 200_000
+# Entries are counted per entry id (np.bincount, cheap for small ids) unless the ids reach past
+# this many times the entries counted; then per distinct entry (np.unique, which sorts).
+SPARSE_COUNT_FACTOR = 64
 # Shared weights are rounded to this many decimals: sums of the same weights in another order
 # must not change which entry ranks first.
 SHARED_DECIMALS = 9
@@ -758,7 +761,13 @@ class ConceptIndex:
             entries = entries[entries < self.n_titles]
         if not len(entries):
             return False
-        # Counted per distinct entry (a count per entry id would span the whole catalog).
+        if entries.max() < SPARSE_COUNT_FACTOR * len(entries):  # a count per entry id
+            possible = np.bincount(entries) >= stems
+            if recall:
+                shared = np.bincount(entries, weights=weights)
+                possible &= shared >= (recall - REACH_SLACK) * self.entry_weights[: len(shared)]
+            return bool(possible.any())
+        # Counted per distinct entry: a count per entry id would span the catalog.
         distinct, inverse, held = np.unique(entries, return_inverse=True, return_counts=True)
         possible = held >= stems
         if recall:
