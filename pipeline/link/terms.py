@@ -100,8 +100,8 @@ MAX_CANDIDATES = 400
 CANDIDATE_POOL = 5_000
 # Words whose weight an index remembers (a memory bound: the words of any number of documents).
 MAX_REMEMBERED_UNITS = 200_000
-# Entries are counted per entry id (np.bincount, cheap for small ids) unless the ids reach past
-# this many times the entries counted; then per distinct entry (np.unique, which sorts).
+# Entries are counted per entry id (np.bincount, cheap for small ids) unless the ids reach
+# past this many times the entries counted; then per distinct entry (np.unique, which sorts).
 SPARSE_COUNT_FACTOR = 64
 # Shared weights are rounded to this many decimals: sums of the same weights in another order
 # must not change which entry ranks first.
@@ -684,12 +684,10 @@ class ConceptIndex:
         ``least`` (stems, recall): entries that could not even with every unsearched stem
         are left first."""
         chosen = self._pool_postings(known)
-        pool, inverse = np.unique(np.concatenate(chosen), return_inverse=True)
         by_weight = sorted(known, key=lambda s: (-self.weight(s), s))
         read = [self.stem_ids[s] for s in by_weight[: len(chosen)]]
         weights = np.repeat(self.idf[read], list(map(len, chosen)))
-        held = np.bincount(inverse, minlength=len(pool))
-        shared = np.bincount(inverse, weights=weights, minlength=len(pool))
+        pool, held, shared = _entry_counts(np.concatenate(chosen), weights)
         unread = [(s, self._postings(s)) for s in by_weight[len(chosen) :]]
         if len(chosen[0]) < self.frequency(by_weight[0]):
             unread.append((by_weight[0], self._postings(by_weight[0])[len(chosen[0]) :]))
@@ -761,17 +759,9 @@ class ConceptIndex:
             entries = entries[entries < self.n_titles]
         if not len(entries):
             return False
-        if entries.max() < SPARSE_COUNT_FACTOR * len(entries):  # a count per entry id
-            possible = np.bincount(entries) >= stems
-            if recall:
-                shared = np.bincount(entries, weights=weights)
-                possible &= shared >= (recall - REACH_SLACK) * self.entry_weights[: len(shared)]
-            return bool(possible.any())
-        # Counted per distinct entry: a count per entry id would span the catalog.
-        distinct, inverse, held = np.unique(entries, return_inverse=True, return_counts=True)
+        distinct, held, shared = _entry_counts(entries, weights)
         possible = held >= stems
         if recall:
-            shared = np.bincount(inverse, weights=weights, minlength=len(distinct))
             possible &= shared >= (recall - REACH_SLACK) * self.entry_weights[distinct]
         return bool(possible.any())
 
@@ -865,6 +855,20 @@ class ConceptIndex:
         precision = np.round(covered @ query.weights / query.total_weight, SHARED_DECIMALS)
         recall = np.round(shared / self.entry_weights[entries], SHARED_DECIMALS)
         return recall, precision
+
+
+def _entry_counts(
+    entries: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct ``entries`` (sorted), how often each occurs and its summed weight: counted
+    per entry id (np.bincount) when the ids are small, else per distinct entry (np.unique
+    sorts, but a count per entry id would span a large catalog). The same sums either way."""
+    if entries.max() < SPARSE_COUNT_FACTOR * len(entries):
+        counts = np.bincount(entries)
+        distinct = np.flatnonzero(counts)
+        return distinct, counts[distinct], np.bincount(entries, weights=weights)[distinct]
+    distinct, inverse, counts = np.unique(entries, return_inverse=True, return_counts=True)
+    return distinct, counts, np.bincount(inverse, weights=weights, minlength=len(distinct))
 
 
 def _holds(postings: np.ndarray, entries: np.ndarray) -> np.ndarray:
