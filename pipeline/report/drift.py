@@ -57,13 +57,12 @@ class DriftPolicy:
 
 
 def _groups(mentions: pd.DataFrame, column: str) -> dict[str, dict[str, float]]:
-    out = {}
-    for key, group in mentions.groupby(column, sort=True):
-        out[str(key)] = {
-            "mentions": len(group),
-            "match_rate": round(float((group["status"] == "matched").mean()), 4),
-        }
-    return out
+    matched = (mentions["status"] == "matched").groupby(mentions[column], sort=True)
+    sizes, rates = matched.size(), matched.mean()
+    return {
+        str(key): {"mentions": int(size), "match_rate": round(float(rate), 4)}
+        for key, size, rate in zip(sizes.index, sizes.tolist(), rates.tolist(), strict=True)
+    }
 
 
 def table_summary(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
