@@ -525,14 +525,14 @@ def test_reach_bounds_every_match_rank_can_find() -> None:
     assert index.reach([frozenset(["zzunknown"])]) == terms.Reach(0, 0, 0.0)
 
 
-@pytest.mark.parametrize("sparse_count_factor", [terms.SPARSE_COUNT_FACTOR, 0])
+@pytest.mark.parametrize("dense_count_entries", [terms.DENSE_COUNT_ENTRIES, 0])
 def test_may_reach_never_rules_out_a_match_rank_finds(
-    sparse_count_factor: int, monkeypatch: pytest.MonkeyPatch
+    dense_count_entries: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Rules skip ranking when no entry may reach their minimums: exact only if every match
     rank finds is allowed by ``may_reach``; and it must rule out most queries to be worth it.
-    Entries counted per entry id, and (factor 0) per distinct entry, as in a large catalog."""
-    monkeypatch.setattr(terms, "SPARSE_COUNT_FACTOR", sparse_count_factor)
+    Entries counted per entry id, and (0) per distinct entry, as in a large catalog."""
+    monkeypatch.setattr(terms, "DENSE_COUNT_ENTRIES", dense_count_entries)
     catalog = load_catalog(DEFAULT_CATALOG)
     index = ConceptIndex(catalog.papers["paper_id"].tolist(), catalog.papers["title"].tolist())
     queries = _queries(catalog.papers["title"].tolist()[::7])

@@ -100,9 +100,10 @@ MAX_CANDIDATES = 400
 CANDIDATE_POOL = 5_000
 # Words whose weight an index remembers (a memory bound: the words of any number of documents).
 MAX_REMEMBERED_UNITS = 200_000
-# Entries are counted per entry id (np.bincount, cheap for small ids) unless the ids reach
-# past this many times the entries counted; then per distinct entry (np.unique, which sorts).
-SPARSE_COUNT_FACTOR = 64
+# Entries are counted per entry id (np.bincount: an array as long as the catalog's entries,
+# cheap up to this many) or else per distinct entry (np.unique: it sorts, and costs some 30
+# microseconds of overhead per call, ten times a small count's).
+DENSE_COUNT_ENTRIES = 65_536
 # Shared weights are rounded to this many decimals: sums of the same weights in another order
 # must not change which entry ranks first.
 SHARED_DECIMALS = 9
@@ -863,7 +864,7 @@ def _entry_counts(
     """The distinct ``entries`` (sorted), how often each occurs and its summed weight: counted
     per entry id (np.bincount) when the ids are small, else per distinct entry (np.unique
     sorts, but a count per entry id would span a large catalog). The same sums either way."""
-    if entries.max() < SPARSE_COUNT_FACTOR * len(entries):
+    if entries.max() < DENSE_COUNT_ENTRIES:
         counts = np.bincount(entries)
         distinct = np.flatnonzero(counts)
         return distinct, counts[distinct], np.bincount(entries, weights=weights)[distinct]
