@@ -694,7 +694,7 @@ class ConceptIndex:
             unread.append((by_weight[0], self._postings(by_weight[0])[len(chosen[0]) :]))
         unread = [(self.idf[self.stem_ids[s]], postings) for s, postings in unread if len(postings)]
         if least is not None:
-            # Sums in another order than the gathered ones were: never rule one out.
+            # rank compares these sums rounded: never rule an entry out by the rounding.
             needed = (least[1] - REACH_SLACK) * self.entry_weights[pool] - 10.0**-SHARED_DECIMALS
             most = sum(float(weight) for weight, _ in unread)
             open_ = np.flatnonzero((held + len(unread) >= least[0]) & (shared + most >= needed))
