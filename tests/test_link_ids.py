@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.link import ids
 from pipeline.link.ids import (
     arxiv_year_month,
     canonical_arxiv_id,
@@ -147,3 +148,12 @@ def test_an_arxiv_id_encodes_its_year_and_month(
     arxiv_id: str | None, dated: tuple[int, int] | None
 ) -> None:
     assert arxiv_year_month(arxiv_id) == dated
+
+
+def test_folding_forgets_characters_past_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "论文 ㎏ arXiv:２２０５．０１０６８ 。" * 3
+    expected = list(find_arxiv_ids(text))
+    monkeypatch.setattr(ids, "MAX_FOLDED_CHARS", 2)
+    monkeypatch.setattr(ids, "_FOLDED", ids._FoldTable())
+    assert list(find_arxiv_ids(text)) == expected
+    assert len(ids._FOLDED) <= 2

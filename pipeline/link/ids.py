@@ -40,6 +40,9 @@ ARXIV_PATTERNS = (
     # DBLP's form of an arXiv preprint: "CoRR, abs/1409.0473".
     re.compile(rf"(?<![\w./])abs/{ARXIV_ID}(?!\w|\.\d)"),
 )
+# Characters whose folded form a process remembers (a memory bound: CJK text alone uses
+# tens of thousands).
+MAX_FOLDED_CHARS = 65_536
 # What every written form above holds (a new id's digits, or an old id's slash and seven
 # digits): a line without it is not searched for them.
 ID_SHAPE = re.compile(r"\d{4}\.\d{4}|/\d{7}")
@@ -80,9 +83,11 @@ def _folded_char(char: str) -> str:
 
 class _FoldTable(dict[int, str]):
     """``str.translate`` table filled on first use: each character seen is folded once per
-    process (a few thousand distinct characters in a corpus)."""
+    process (a few thousand distinct characters in a corpus; emptied at MAX_FOLDED_CHARS)."""
 
     def __missing__(self, code: int) -> str:
+        if len(self) >= MAX_FOLDED_CHARS:
+            self.clear()
         folded = self[code] = _folded_char(chr(code))
         return folded
 
