@@ -121,17 +121,9 @@ class AliasFinder:
         self.priority = dict(priority)
         self.longest = max(map(len, self.priority), default=0)
         self._sorted = sorted(self.priority)
-        self._first_chunks: dict[str, bool] = {}
-
-    def _may_start(self, chunk: str) -> bool:
-        """``_begins_some`` of a first chunk, remembered: a text's words recur, and most
-        begin no alias."""
-        known = self._first_chunks.get(chunk)
-        if known is None:
-            if len(self._first_chunks) >= MAX_REMEMBERED_CHUNKS:
-                self._first_chunks.clear()
-            known = self._first_chunks[chunk] = self._begins_some(chunk)
-        return known
+        # Whether an alias may begin with a text's first chunk, remembered: a text's words
+        # recur, and most begin no alias.
+        self._may_start = lru_cache(maxsize=MAX_REMEMBERED_CHUNKS)(self._begins_some)
 
     def _begins_some(self, joined: str) -> bool:
         """Whether some alias's chunks run together begin with ``joined``: if none does, no
