@@ -607,7 +607,9 @@ class ConceptIndex:
         self.stem_ids = {s: i for i, s in enumerate(self.vocabulary)}
         self.idf = np.array(arrays["idf"])  # one float per stem: small, read per word
         self._weights = self.idf.tolist()
-        self._unit_weights: dict[Unit, float] = {}
+        # A word's weight, remembered: a text's words recur, and the passages around a
+        # mention overlap.
+        self._unit_weight = lru_cache(maxsize=MAX_REMEMBERED_UNITS)(self._heaviest_meaning)
         self._frequency = np.diff(self.post_ptr).tolist()
         total = max(len(self.indptr) - 1, 1)
         self.unseen_idf = math.log((total + 1) / 0.5)
@@ -618,15 +620,9 @@ class ConceptIndex:
         position = self.stem_ids.get(stem)
         return self.unseen_idf if position is None else self._weights[position]
 
-    def _unit_weight(self, unit: Unit) -> float:
-        """The weight of a word: its heaviest meaning's. Remembered per unit (a text's words
-        recur, and the passages around a mention overlap)."""
-        weight = self._unit_weights.get(unit)
-        if weight is None:
-            if len(self._unit_weights) >= MAX_REMEMBERED_UNITS:
-                self._unit_weights.clear()
-            weight = self._unit_weights[unit] = max(map(self.weight, unit))
-        return weight
+    def _heaviest_meaning(self, unit: Unit) -> float:
+        """The weight of a word: its heaviest meaning's."""
+        return max(map(self.weight, unit))
 
     def frequency(self, stem: str) -> int:
         """How many entries hold the stem."""
@@ -661,13 +657,14 @@ class ConceptIndex:
         positions = np.repeat(starts - (ends - sizes), sizes) + np.arange(total)
         return np.repeat(np.arange(len(entries)), sizes), np.asarray(self.indices[positions])
 
-    def _pool_postings(self, known: list[str]) -> list[np.ndarray]:
-        """The postings of the query's known stems that make its pool of candidates, rarest
-        first: all of them, up to a budget, so that no entry is missed because of where it
-        stands in a postings list (the first one perhaps cut short)."""
+    def _pool_postings(self, by_weight: list[str]) -> list[np.ndarray]:
+        """The postings of the query's known stems (``by_weight``: heaviest, i.e. rarest,
+        first) that make its pool of candidates: all of them, up to a budget, so that no
+        entry is missed because of where it stands in a postings list (the first one perhaps
+        cut short)."""
         chosen: list[np.ndarray] = []
         size = 0
-        for stem in sorted(known, key=lambda s: (-self.weight(s), s)):
+        for stem in by_weight:
             postings = self._postings(stem)
             if chosen and size + len(postings) > CANDIDATE_POOL:
                 break
@@ -684,8 +681,8 @@ class ConceptIndex:
         sorted) instead of gathering every stem of every entry. None when no entry holds
         ``least`` (stems, recall): entries that could not even with every unsearched stem
         are left first."""
-        chosen = self._pool_postings(known)
         by_weight = sorted(known, key=lambda s: (-self.weight(s), s))
+        chosen = self._pool_postings(by_weight)
         read = [self.stem_ids[s] for s in by_weight[: len(chosen)]]
         weights = np.repeat(self.idf[read], list(map(len, chosen)))
         pool, held, shared = _entry_counts(np.concatenate(chosen), weights)
@@ -693,23 +690,33 @@ class ConceptIndex:
         if len(chosen[0]) < self.frequency(by_weight[0]):
             unread.append((by_weight[0], self._postings(by_weight[0])[len(chosen[0]) :]))
         unread = [(self.idf[self.stem_ids[s]], postings) for s, postings in unread if len(postings)]
+        unsearched = np.ones(len(pool), dtype=bool)
         if least is not None:
             # rank compares these sums rounded: never rule an entry out by the rounding.
             needed = (least[1] - REACH_SLACK) * self.entry_weights[pool] - 10.0**-SHARED_DECIMALS
             most = sum(float(weight) for weight, _ in unread)
             open_ = np.flatnonzero((held + len(unread) >= least[0]) & (shared + most >= needed))
-            open_held, open_shared = held[open_], shared[open_]
-            for weight, postings in unread:
-                hit = _holds(postings, pool[open_])
-                open_held += hit
-                open_shared += hit * weight
-            if not ((open_shared >= needed[open_]) & (open_held >= least[0])).any():
+            self._add_unread(unread, pool, open_, held, shared)
+            if not ((shared[open_] >= needed[open_]) & (held[open_] >= least[0])).any():
                 return None
-        for weight, postings in unread:
-            hit = _holds(postings, pool)
-            held += hit
-            shared += hit * weight
+            unsearched[open_] = False
+        self._add_unread(unread, pool, np.flatnonzero(unsearched), held, shared)
         return pool, held, shared
+
+    @staticmethod
+    def _add_unread(
+        unread: list[tuple[float, np.ndarray]],
+        pool: np.ndarray,
+        rows: np.ndarray,
+        held: np.ndarray,
+        shared: np.ndarray,
+    ) -> None:
+        """Count in ``held`` and ``shared`` (at ``rows`` of the pool) the unread postings that
+        hold those entries."""
+        for weight, postings in unread:
+            hit = _holds(postings, pool[rows])
+            held[rows] += hit
+            shared[rows] += hit * weight
 
     def stems_among(self, entry: int, words: AbstractSet[str]) -> set[str]:
         """The stems of ``entry`` that are among ``words``."""
