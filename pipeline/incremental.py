@@ -18,10 +18,10 @@ import hashlib
 import json
 import logging
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import pipeline
@@ -32,7 +32,7 @@ from pipeline.link.policy import LinkPolicy
 from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS
 from pipeline.versions import installed_versions
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 # The packages whose source decides a document's cached results: all of it is hashed.
 SOURCE_PACKAGES = (Path(pipeline.__file__).parent, Path(schemas.__file__).parent)
 # Distributions whose behaviour decides languages, extraction and links.
@@ -123,12 +123,33 @@ def normalise_mentions(frames: list[pd.DataFrame]) -> pd.DataFrame:
     )
 
 
-def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
-    rows = frame[columns].astype(object).where(frame[columns].notna(), None)
-    return [
-        {c: (list(v) if c == "candidates" else v) for c, v in zip(columns, row, strict=True)}
-        for row in rows.itertuples(index=False)
-    ]
+def _columns_by_file(frame: pd.DataFrame, columns: list[str], files: pd.Series) -> dict:
+    """Each file's rows of ``frame`` (``files`` names each row's file; rows of no file are
+    left out) as one JSON-ready list per column, in table order: nulls as None, candidates
+    as lists. Columns of all rows are taken at once (a record per row cost more than writing
+    the files)."""
+    plain = frame[columns].astype(object).where(frame[columns].notna(), None)
+    arrays = {c: plain[c].to_numpy(dtype=object) for c in columns}
+    if "candidates" in arrays:
+        arrays["candidates"] = pd.Series(
+            [list(v) for v in arrays["candidates"]], dtype=object
+        ).to_numpy()
+    rows = pd.Series(np.arange(len(frame))).groupby(files.to_numpy(), sort=False).indices
+    return {
+        file: {c: values[positions].tolist() for c, values in arrays.items()}
+        for file, positions in rows.items()
+    }
+
+
+def _entry_columns(entry: dict, part: str, columns: list[str]) -> dict[str, list] | None:
+    """``entry[part]``: one list per column, all of one length; None when the entry does
+    not hold that (a damaged or foreign file is a miss)."""
+    table = entry.get(part)
+    if not isinstance(table, dict) or not all(isinstance(table.get(c), list) for c in columns):
+        return None
+    if len({len(table[c]) for c in columns}) > 1:
+        return None
+    return table
 
 
 def _read_entry(path: Path, source_file: str, sha256: str) -> dict | None:
@@ -140,6 +161,8 @@ def _read_entry(path: Path, source_file: str, sha256: str) -> dict | None:
         not isinstance(entry, dict)
         or entry.get("source_file") != source_file
         or entry.get("sha256") != sha256
+        or _entry_columns(entry, "mentions", MENTION_COLUMNS) is None
+        or _entry_columns(entry, "runner_up", RUNNER_UP_COLUMNS) is None
     ):
         return None
     return entry
@@ -148,8 +171,8 @@ def _read_entry(path: Path, source_file: str, sha256: str) -> dict | None:
 def load_cached(sources: pd.DataFrame, cache_dir: Path | None, fingerprint: str) -> CachedDocuments:
     """The cached results of every readable document whose entry exists and is intact."""
     languages: dict[str, str] = {}
-    mention_rows: list[dict] = []
-    runner_up_rows: list[dict] = []
+    mention_columns: dict[str, list] = {c: [] for c in MENTION_COLUMNS}
+    runner_up_columns: dict[str, list] = {c: [] for c in RUNNER_UP_COLUMNS}
     if cache_dir is not None:
         for row in sources.itertuples():
             if not isinstance(row.text, str):
@@ -159,13 +182,14 @@ def load_cached(sources: pd.DataFrame, cache_dir: Path | None, fingerprint: str)
             if entry is None:
                 continue
             languages[row.source_file] = entry["language"]
-            mention_rows += entry["mentions"]
-            runner_up_rows += entry["runner_up"]
-    mentions = pd.DataFrame(mention_rows, columns=MENTION_COLUMNS)
+            for columns, part in ((mention_columns, "mentions"), (runner_up_columns, "runner_up")):
+                for column, values in columns.items():
+                    values += entry[part][column]
+    mentions = pd.DataFrame(mention_columns, columns=MENTION_COLUMNS)
     return CachedDocuments(
         languages,
         normalise_mentions([mentions]),
-        pd.DataFrame(runner_up_rows, columns=RUNNER_UP_COLUMNS),
+        pd.DataFrame(runner_up_columns, columns=RUNNER_UP_COLUMNS),
     )
 
 
@@ -179,16 +203,12 @@ def store(
     """Cache every readable document of ``sources`` (which carries its language); returns how
     many entries were written. The first entry that cannot be written (read-only or full
     folder) ends the caching with one warning; the run itself goes on."""
-    # Records of all documents at once, then shared out (a pandas selection per document
-    # took longer than writing the files).
-    by_file: dict[str, list[dict]] = defaultdict(list)
-    for record in _records(mentions, MENTION_COLUMNS):
-        by_file[record["source_file"]].append(record)
-    file_of = {m["mention_id"]: file for file, own in by_file.items() for m in own}
-    runner_up_by_file: dict[str, list[dict]] = defaultdict(list)
-    for record in _records(runner_up, RUNNER_UP_COLUMNS):
-        if record["mention_id"] in file_of:
-            runner_up_by_file[file_of[record["mention_id"]]].append(record)
+    mentions_of = _columns_by_file(mentions, MENTION_COLUMNS, mentions["source_file"])
+    file_of_mention = pd.Series(mentions["source_file"].to_numpy(), index=mentions["mention_id"])
+    runner_up_of = _columns_by_file(
+        runner_up, RUNNER_UP_COLUMNS, runner_up["mention_id"].map(file_of_mention)
+    )
+    nothing = ({c: [] for c in MENTION_COLUMNS}, {c: [] for c in RUNNER_UP_COLUMNS})
     written = 0
     for row in sources.itertuples():
         if not isinstance(row.text, str):
@@ -197,8 +217,8 @@ def store(
             "source_file": row.source_file,
             "sha256": row.sha256,
             "language": row.language,
-            "mentions": by_file.get(row.source_file, []),
-            "runner_up": runner_up_by_file.get(row.source_file, []),
+            "mentions": mentions_of.get(row.source_file, nothing[0]),
+            "runner_up": runner_up_of.get(row.source_file, nothing[1]),
         }
         key = document_key(fingerprint, row.source_file, row.sha256)
         try:

@@ -90,6 +90,27 @@ def test_a_damaged_cache_entry_is_a_miss_and_is_rewritten(small_raw: Path, tmp_p
     assert {"source_file", "sha256", "language", "mentions", "runner_up"} <= set(entry)
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda entry: entry["mentions"]["start"].pop(),  # columns of unequal length
+        lambda entry: entry["mentions"].pop("surface"),  # a column missing
+        lambda entry: entry.update(runner_up=[]),  # not a table of columns
+    ],
+)
+def test_an_entry_of_the_wrong_shape_is_a_miss(small_raw: Path, tmp_path: Path, damage) -> None:
+    cache = tmp_path / "cache"
+    first = _run(small_raw, tmp_path / "out", cache)
+    entries = sorted(cache.rglob("*.json"))
+    entry = json.loads(entries[0].read_text("utf-8"))
+    assert entry["mentions"]["start"], "the fixture's first document has mentions"
+    damage(entry)
+    entries[0].write_text(json.dumps(entry), "utf-8")
+    rerun = _run(small_raw, tmp_path / "out", cache)
+    assert rerun.report["run"]["documents_reused"] == 1
+    assert rerun.report["mentions"] == first.report["mentions"]
+
+
 def test_a_full_run_ignores_the_cache(small_raw: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     _run(small_raw, tmp_path / "out", cache)
