@@ -244,11 +244,11 @@ def screen_tables(
         _quarantine_rows("mentions", mentions, bad_mentions, run_id)
         + _quarantine_rows("papers", papers, bad_papers, run_id)
     )
-    # With no row removed, the kept tables are the ones whose schemas just passed.
-    check = validate_tables if bad_mentions or bad_papers else _consistency_failures
-    remaining = [
-        f"after quarantine: {f}" for f in check(kept_documents, kept_mentions, kept_papers, texts)
-    ]
+    if bad_mentions or bad_papers:
+        found = validate_tables(kept_documents, kept_mentions, kept_papers, texts)
+    else:  # the tables whose schemas and row checks (offsets among them) just passed
+        found = _cross_table_failures(kept_documents, kept_mentions, kept_papers)
+    remaining = [f"after quarantine: {f}" for f in found]
     return Screening(
         kept_documents, kept_mentions, kept_papers, quarantine, remaining, len(mentions)
     )
