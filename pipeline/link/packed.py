@@ -10,11 +10,15 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 
 # Strings encoded at a time while packing: no list of all of them (2.5M titles) is made.
 PACK_CHUNK = 500_000
+# Lookups a table remembers: a page names the same few names again and again, and a lookup
+# in a large table decodes some twenty entries.
+MAX_REMEMBERED_LOOKUPS = 1 << 16
 
 
 def pack_strings(strings: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -36,6 +40,7 @@ class PackedStrings:
     def __init__(self, data: np.ndarray, offsets: np.ndarray) -> None:
         self._data = data
         self._offsets = offsets
+        self.find = lru_cache(maxsize=MAX_REMEMBERED_LOOKUPS)(self._find)
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -50,7 +55,7 @@ class PackedStrings:
         """Strings ``start`` to ``end - 1``."""
         return [self[i] for i in range(start, end)]
 
-    def find(self, value: str) -> int | None:
+    def _find(self, value: str) -> int | None:
         """Position of ``value`` in a sorted table, if there."""
         position = bisect.bisect_left(self, value)
         return position if position < len(self) and self[position] == value else None
