@@ -194,15 +194,19 @@ def duplicate_of(texts: Mapping[str, str], threshold: float = NEAR_DUPLICATE_JAC
     copies: dict[str, str] = {}  # a document -> the first document of its text
     distinct: list[str] = []
     shingles: list[np.ndarray] = []
+    first_by_given: dict[str, str] = {}  # a text as given -> the first document of its text
     for name in names:
+        if texts[name] in first_by_given:  # a byte-for-byte copy needs no normalising
+            copies[name] = first_by_given[texts[name]]
+            continue
         text = _normalised(texts[name])
         if not text:
             continue  # empty documents carry nothing to duplicate
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if digest in first_by_hash:
-            copies[name] = first_by_hash[digest]
+            copies[name] = first_by_given[texts[name]] = first_by_hash[digest]
             continue
-        first_by_hash[digest] = name
+        first_by_hash[digest] = first_by_given[texts[name]] = name
         distinct.append(name)
         shingles.append(shingle_hashes(text))
     near = {
