@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 import unicodedata
+from collections import defaultdict
 from collections.abc import Mapping
 
 import numpy as np
@@ -94,7 +95,7 @@ def _rarest_first(shingles: list[np.ndarray]) -> list[np.ndarray]:
 def _near_duplicates(shingles: list[np.ndarray], threshold: float) -> list[int | None]:
     """For each set (in order), the position of the first earlier set that is no near
     duplicate itself and has Jaccard >= threshold with it, else None."""
-    holders_of: dict[int, list[int]] = {}  # a prefix's rank -> originals
+    holders_of: dict[int, list[int]] = defaultdict(list)  # a prefix's rank -> originals
     sizes = np.array([len(own) for own in shingles], dtype=np.int64)
     bitmaps = _Bitmaps(shingles)
     found: list[int | None] = []
@@ -120,7 +121,7 @@ def _near_duplicates(shingles: list[np.ndarray], threshold: float) -> list[int |
         found.append(match)
         if match is None:
             for rank in prefix:
-                holders_of.setdefault(rank, []).append(position)
+                holders_of[rank].append(position)
         else:
             bitmaps.pop(position, None)  # a near duplicate is never a candidate
     return found
