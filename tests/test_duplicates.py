@@ -2,11 +2,17 @@ from __future__ import annotations
 
 from random import Random
 
+import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.duplicates import (
     NEAR_DUPLICATE_JACCARD,
     SHINGLE_CHARS,
+    _bitmap,
+    _bitmaps_allow,
+    _folded,
     _normalised,
     duplicate_of,
     mark_duplicates,
@@ -113,3 +119,76 @@ def test_copies_of_near_duplicates_name_the_first_original() -> None:
     expected = _first_similar_by_brute_force(texts)
     assert duplicate_of(texts).to_dict() == expected
     assert sum(v is not None for v in expected.values()) > 30
+
+
+# Distinct letters, so that a random text's shingles are nearly all distinct, and an edit of
+# one character changes about SHINGLE_CHARS of them.
+ALPHABET = "abcdefghijklmnopqrstuvwxyz 模型数据"
+EDITS = st.lists(
+    st.tuples(st.floats(0, 1), st.sampled_from("replace insert delete"), st.sampled_from(ALPHABET)),
+    min_size=1,
+    max_size=3,
+)
+
+
+def _edited(text: str, edits: list[tuple[float, str, str]]) -> str:
+    for where, kind, letter in edits:
+        at = int(where * len(text))
+        if kind == "insert":
+            text = text[:at] + letter + text[at:]
+        else:
+            text = text[:at] + (letter if kind == "replace" else "") + text[at + 1 :]
+    return text
+
+
+@st.composite
+def near_threshold_corpora(draw: st.DrawFn) -> dict[str, str]:
+    """A text and copies of it a few characters apart, each edited from an earlier one: at
+    40 to 200 characters, an edit or two puts a pair's Jaccard around the threshold, and
+    sets of a few dozen shingles straddle the widths of their bitmaps."""
+    texts = [draw(st.text(alphabet=ALPHABET, min_size=40, max_size=200))]
+    for _ in range(draw(st.integers(1, 7))):
+        parent = texts[draw(st.integers(0, len(texts) - 1))]
+        texts.append(_edited(parent, draw(EDITS)))
+    order = draw(st.permutations(range(len(texts))))  # names not in the order of the edits
+    return {f"{rank:02}.txt": text for rank, text in zip(order, texts, strict=True)}
+
+
+@settings(max_examples=400, deadline=None)
+@given(near_threshold_corpora())
+def test_answers_are_those_of_comparing_every_pair_near_the_threshold(
+    texts: dict[str, str],
+) -> None:
+    """Where a bound that skips pairs is wrong by even a tenth, a pair at the threshold is
+    skipped and a near duplicate lost."""
+    assert duplicate_of(texts).to_dict() == _first_similar_by_brute_force(texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 600), st.integers(0, 80), st.integers(0, 80), st.integers(0, 2**32 - 1))
+def test_bitmaps_differ_in_no_more_bits_than_the_sets(
+    size: int, dropped: int, added: int, seed: int
+) -> None:
+    """A set and another with some of its hashes dropped and others added: bitmaps of 64 to
+    4,096 bits, two of different widths compared after folding."""
+    hashes = np.random.default_rng(seed).integers(0, 2**63, size + added, dtype=np.int64)
+    a = np.unique(hashes[:size].astype(np.uint64))
+    b = np.unique(hashes[min(dropped, size - 1) :].astype(np.uint64))
+    words = min(len(_bitmap(a)), len(_bitmap(b)))
+    differing = int(np.bitwise_count(_folded(_bitmap(a), words) ^ _folded(_bitmap(b), words)).sum())
+    assert differing <= len(np.setxor1d(a, b))
+
+
+def test_bitmaps_skip_pairs_far_below_the_threshold_and_keep_near_ones() -> None:
+    random = np.random.default_rng(3)
+    own = np.unique(random.integers(0, 2**63, 2000).astype(np.uint64))
+    fresh = random.integers(0, 2**63, 2000).astype(np.uint64)
+    near = np.unique(np.concatenate([own[50:], fresh[:50]]))  # Jaccard ~0.95
+    far = np.unique(np.concatenate([own[500:], fresh[:500]]))  # Jaccard ~0.6
+    allowed = _bitmaps_allow(
+        _bitmap(own),
+        [_bitmap(near), _bitmap(far)],
+        np.array([len(own) + len(near), len(own) + len(far)]),
+        NEAR_DUPLICATE_JACCARD,
+    )
+    assert allowed.tolist() == [True, False]
