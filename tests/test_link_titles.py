@@ -166,6 +166,25 @@ def test_the_text_of_a_link_to_a_paper_is_a_title_that_may_be_outside_the_catalo
     assert outside_title(surface, evidence, alone, LinkPolicy())
 
 
+@pytest.mark.parametrize("note", ["(TC量化)", "（中文筆記）", "(中文)"])
+def test_a_note_in_brackets_after_a_linked_title_leaves_it_whole_and_alone(note: str) -> None:
+    """A note in another script after the title ends the Latin run inside its bracket: the
+    open bracket is no part of the title, and the note does not stop it standing alone."""
+    title = "A Critique and Improvement of an Evaluation Metric for Text Segmentation"
+    line = f"[{title}{note}](https://aclanthology.org/J02-1002.pdf)"
+    spans = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())
+    found = [(line[s:e], alone, evidence) for s, e, alone, evidence in spans]
+    assert (title, True, PAPER_LINK) in found
+    assert outside_title(title, PAPER_LINK, True, LinkPolicy())
+
+
+def test_a_longer_text_after_a_linked_title_still_keeps_it_from_standing_alone() -> None:
+    title = "A Critique and Improvement of an Evaluation Metric for Text Segmentation"
+    line = f"[{title}(这是一篇很长的中文说明文字，写了超过三十个字符的笔记和评论内容啊啊啊)](https://aclanthology.org/J02-1002.pdf)"
+    spans = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())
+    assert [alone for s, e, alone, _ in spans if line[s:e] == title] == [False]
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -75,6 +75,8 @@ QUOTED, LINKED, REFERENCE, CITED, RUNNING = "quoted", "linked", "reference", "ci
 # The text of a link to a paper's PDF or its page at a publisher: as sure as a reference entry.
 PAPER_LINK = "paper_link"
 TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING, PAPER_LINK})
+# A note in brackets after a title (its text in another script: "Title(TC量化)").
+BRACKETED_NOTE = re.compile(r"\s*[(（][^()（）]{1,30}[)）]")
 # Where papers are published (besides arXiv, whose ids are read directly) and PDFs.
 PAPER_URL = re.compile(
     r"\.pdf(?:[?#]|$)|//(?:[\w-]+\.)*(?:doi\.org|openreview\.net|aclanthology\.org"
@@ -225,10 +227,19 @@ def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     position = year.end() if year else start
     for cut_start, cut_end in sorted(cuts):
         if cut_start > position:
-            yield trimmed(text, position, cut_start)
+            yield _closed(text, *trimmed(text, position, cut_start))
         position = max(position, cut_end)
     if position < end:
-        yield trimmed(text, position, end)
+        yield _closed(text, *trimmed(text, position, end))
+
+
+def _closed(text: str, start: int, end: int) -> tuple[int, int]:
+    """A piece without a bracket it opens and does not close ("Segmentation(TC" of
+    "Segmentation(TC量化)": the note goes on in another script)."""
+    opened = text.rfind("(", start, end)
+    if opened > start and opened > text.rfind(")", start, end):
+        return trimmed(text, start, opened)
+    return start, end
 
 
 def looks_like_title(text: str, policy: LinkPolicy) -> bool:
@@ -254,9 +265,13 @@ def _stands_after(text: str, edge: int, start: int) -> bool:
 
 
 def _stands_before(text: str, end: int, region_end: int) -> bool:
-    """True when nothing but separators follows ``end`` up to the region's end, or what
-    follows starts with a list separator, a link or a citation."""
+    """True when nothing but separators (and a short note in brackets) follows ``end`` up
+    to the region's end, or what follows starts with a list separator, a link or a
+    citation."""
     if ONLY_TRIM.fullmatch(text, end, region_end):
+        return True
+    note = BRACKETED_NOTE.match(text, end, region_end)
+    if note and ONLY_TRIM.fullmatch(text, note.end(), region_end):
         return True
     after = text[end : min(region_end, end + SEPARATOR_LOOKBACK)].strip()
     return after.startswith(TITLE_FOLLOWERS) or bool(CITATION_TAIL.match(after))
