@@ -343,11 +343,17 @@ class AuthorIndex:
             if found >= policy.author_year_context_words and confirmed(papers[0]):
                 return Decision("matched", papers[0], policy.author_score, "author_year")
             return Decision("unmatched", None, 0.0, "author_year_unconfirmed")
+        # Only papers with a word of the context can lead or follow (the rest weigh nothing,
+        # and a lead needs words)...
         ranked = sorted(
-            ((*overlap, p) for overlap, p in zip(overlaps(papers, words), papers, strict=True)),
+            (
+                (*overlap, p)
+                for overlap, p in zip(overlaps(papers, words), papers, strict=True)
+                if overlap[1]
+            ),
             reverse=True,
         )
-        top, top_words, top_paper = ranked[0]
+        top, top_words, top_paper = ranked[0] if ranked else (0.0, 0, "")
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         if (
             top_words >= policy.author_context_min_words

@@ -269,17 +269,20 @@ class Matcher:
         return self.decide_author(evidence, context, language, sentence)
 
     def _overlaps(self, papers: Sequence[str], words: frozenset[str]) -> list[tuple[float, int]]:
-        """Weight and number of each paper's title and keyword stems found among ``words``."""
-        in_titles = self.concepts.title_index.entries(papers).tolist()
-        in_profiles = self.profiles.title_index.entries(papers).tolist()
-        overlaps = []
-        for paper_id, title, profile in zip(papers, in_titles, in_profiles, strict=True):
-            if title < 0:
-                raise KeyError(paper_id)
-            found = self.concepts.stems_among(title, words)
-            if profile >= 0:
-                found |= self.profiles.stems_among(profile, words)
-            overlaps.append((math.fsum(map(self.concepts.weight, found)), len(found)))
+        """Weight and number of each paper's title and keyword stems found among ``words``
+        (worked out only for the papers that hold one of them)."""
+        in_titles = self.concepts.title_index.entries(papers)
+        in_profiles = self.profiles.title_index.entries(papers)
+        if (in_titles < 0).any():
+            raise KeyError(papers[int(np.argmax(in_titles < 0))])
+        holding = self.concepts.holding_any(in_titles, words)
+        holding |= self.profiles.holding_any(in_profiles, words)
+        overlaps = [(0.0, 0)] * len(papers)
+        for position in np.flatnonzero(holding).tolist():
+            found = self.concepts.stems_among(int(in_titles[position]), words)
+            if in_profiles[position] >= 0:
+                found |= self.profiles.stems_among(int(in_profiles[position]), words)
+            overlaps[position] = (math.fsum(map(self.concepts.weight, found)), len(found))
         return overlaps
 
 

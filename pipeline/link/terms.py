@@ -718,6 +718,20 @@ class ConceptIndex:
             held[rows] += hit
             shared[rows] += hit * weight
 
+    def holding_any(self, entries: np.ndarray, words: AbstractSet[str]) -> np.ndarray:
+        """Whether each of ``entries`` (-1: none) holds a stem among ``words``, for all of
+        them at once: an author's candidates are hundreds of papers, most sharing no word."""
+        ids = np.fromiter(
+            (i for w in words if (i := self.stem_ids.get(w)) is not None), dtype=np.int64
+        )
+        held = np.zeros(len(entries), dtype=bool)
+        present = np.flatnonzero(entries >= 0)
+        if not len(ids) or not len(present):
+            return held
+        rows, stems = self._gather(entries[present])
+        held[present[np.unique(rows[np.isin(stems, ids)])]] = True
+        return held
+
     def stems_among(self, entry: int, words: AbstractSet[str]) -> set[str]:
         """The stems of ``entry`` that are among ``words``."""
         stems = self.indices[self.indptr[entry] : self.indptr[entry + 1]].tolist()
