@@ -579,6 +579,23 @@ def test_a_mined_name_in_a_table_is_confirmed_by_the_page_around_it(tmp_path: Pa
     assert (name["status"], name["method"]) == ("unmatched", "alias_mined_unconfirmed")
 
 
+def test_a_mined_name_confirmed_by_one_sentence_names_its_paper_in_the_others(
+    tmp_path: Path,
+) -> None:
+    """A page uses a name in one sense: where one sentence confirms it, the sentences that
+    say too little name the same paper; on a page where none confirms it, none links."""
+    matcher = _mined_matcher(tmp_path)
+    confirming = "ALPACA aligns lyrics to audio with a cross-modal aligner.\n"
+    vague = "We tried ALPACA on our own songs yesterday and liked it a lot.\n"
+    mentions = _resolve(matcher, confirming + vague, "en").query("kind == 'name'")
+    assert mentions[["status", "paper_id", "method"]].values.tolist() == [
+        ["matched", "arxiv:1909.06951", "alias_mined"],
+        ["matched", "arxiv:1909.06951", "alias_mined_in_document"],
+    ]
+    alone = _resolve(matcher, vague + vague, "en").query("kind == 'name'")
+    assert set(alone["method"]) == {"alias_mined_unconfirmed"}
+
+
 def test_a_name_mined_for_several_papers_links_where_its_sentence_singles_one_out(
     tmp_path: Path,
 ) -> None:

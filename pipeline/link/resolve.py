@@ -171,6 +171,27 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
     return decision
 
 
+def _confirmed_elsewhere(
+    candidates: dict[int, Candidate], decisions: dict[int, Decision]
+) -> dict[int, Decision]:
+    """A mined name left unconfirmed where its sentence says too little, but confirmed by
+    another sentence of the document for one paper, names that paper here too: a page uses
+    a name in one sense throughout. (The page's topic alone, which confirms a name in a
+    table cell, does not reach into sentences.)"""
+    confirmed: dict[str, list[Decision]] = {}
+    for index, decision in decisions.items():
+        if decision.method == "alias_mined" and candidates[index]["kind"] == "name":
+            confirmed.setdefault(candidates[index]["evidence"], []).append(decision)
+    found = {}
+    for index, decision in decisions.items():
+        papers = {d.paper_id for d in confirmed.get(candidates[index]["evidence"], ())}
+        if decision.method == "alias_mined_unconfirmed" and len(papers) == 1:
+            (paper_id,) = papers
+            score = max(d.score for d in confirmed[candidates[index]["evidence"]])
+            found[index] = Decision("matched", paper_id, score, "alias_mined_in_document")
+    return found
+
+
 def _names_a_catalog_paper(surface: str, matcher: Matcher) -> bool:
     """A written title that starts with a curated paper's name and a colon, yet matches no
     catalog title, is no paper of its own: it is that paper under a variant title or a page
@@ -293,6 +314,7 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
             decisions[index] = matcher.decide_name_in(
                 row["evidence"], context(row), row["language"], document
             )
+    decisions.update(_confirmed_elsewhere(candidates, decisions))
     listed = _reference_list(candidates, decisions)
     for index, row in descriptions:
         if _absent(row["evidence"]):
