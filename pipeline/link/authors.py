@@ -343,8 +343,8 @@ class AuthorIndex:
             if found >= policy.author_year_context_words and confirmed(papers[0]):
                 return Decision("matched", papers[0], policy.author_score, "author_year")
             return Decision("unmatched", None, 0.0, "author_year_unconfirmed")
-        # Only papers with a word of the context can lead or follow (the rest weigh nothing,
-        # and a lead needs words)...
+        # Only papers holding a word of the context are ranked: the rest weigh nothing, and
+        # a lead needs words.
         ranked = sorted(
             (
                 (*overlap, p)
@@ -353,14 +353,15 @@ class AuthorIndex:
             ),
             reverse=True,
         )
-        top, top_words, top_paper = ranked[0] if ranked else (0.0, 0, "")
-        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-        if (
-            top_words >= policy.author_context_min_words
-            and (runner_up == 0 or top >= policy.author_context_ratio * runner_up)
-            and confirmed(top_paper)
-        ):
-            return Decision("matched", top_paper, policy.author_score, "author_context")
+        if ranked:
+            top, top_words, top_paper = ranked[0]
+            runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+            if (
+                top_words >= policy.author_context_min_words
+                and (runner_up == 0 or top >= policy.author_context_ratio * runner_up)
+                and confirmed(top_paper)
+            ):
+                return Decision("matched", top_paper, policy.author_score, "author_context")
         return ambiguous(
             policy.author_score,
             "author_reference",
