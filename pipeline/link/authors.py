@@ -152,6 +152,28 @@ def _specific_units(units: list[Unit], specific: Callable[[str], bool]) -> list[
     return [u for u in kept if u]
 
 
+def singled_out(
+    papers: Sequence[str], overlaps: list[tuple[float, int]], policy: LinkPolicy
+) -> str | None:
+    """The paper whose title and keywords the words around a mention single out (``overlaps``:
+    each paper's weight and number of words found): enough words, and a weight well ahead of
+    the runner-up's; None when no paper is. Only papers holding a word are ranked: the rest
+    weigh nothing, and a lead needs words."""
+    ranked = sorted(
+        ((*overlap, p) for overlap, p in zip(overlaps, papers, strict=True) if overlap[1]),
+        reverse=True,
+    )
+    if not ranked:
+        return None
+    top, top_words, top_paper = ranked[0]
+    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+    if top_words >= policy.author_context_min_words and (
+        runner_up == 0 or top >= policy.author_context_ratio * runner_up
+    ):
+        return top_paper
+    return None
+
+
 def sentence_confirms(
     sentence_units: list[Unit],
     overlaps: Overlaps,
@@ -343,25 +365,9 @@ class AuthorIndex:
             if found >= policy.author_year_context_words and confirmed(papers[0]):
                 return Decision("matched", papers[0], policy.author_score, "author_year")
             return Decision("unmatched", None, 0.0, "author_year_unconfirmed")
-        # Only papers holding a word of the context are ranked: the rest weigh nothing, and
-        # a lead needs words.
-        ranked = sorted(
-            (
-                (*overlap, p)
-                for overlap, p in zip(overlaps(papers, words), papers, strict=True)
-                if overlap[1]
-            ),
-            reverse=True,
-        )
-        if ranked:
-            top, top_words, top_paper = ranked[0]
-            runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-            if (
-                top_words >= policy.author_context_min_words
-                and (runner_up == 0 or top >= policy.author_context_ratio * runner_up)
-                and confirmed(top_paper)
-            ):
-                return Decision("matched", top_paper, policy.author_score, "author_context")
+        top_paper = singled_out(papers, overlaps(papers, words), policy)
+        if top_paper is not None and confirmed(top_paper):
+            return Decision("matched", top_paper, policy.author_score, "author_context")
         return ambiguous(
             policy.author_score,
             "author_reference",

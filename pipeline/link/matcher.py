@@ -20,6 +20,7 @@ from pipeline.link.authors import (
     context_overlap,
     first_author_surnames,
     sentence_confirms,
+    singled_out,
 )
 from pipeline.link.citekeys import parse_cite_key
 from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
@@ -216,14 +217,8 @@ class Matcher:
             return decision
         words = unit_words(translate(context, language, self.term_tables))
         overlaps = self._overlaps(decision.candidates, words)
-        ranked = sorted(
-            ((*overlap, p) for overlap, p in zip(overlaps, decision.candidates, strict=True)),
-            reverse=True,
-        )
-        (top, top_words, top_paper), (runner_up, *_) = ranked[0], ranked[1]
-        if top_words >= self.policy.author_context_min_words and (
-            runner_up == 0 or top >= self.policy.author_context_ratio * runner_up
-        ):
+        top_paper = singled_out(decision.candidates, overlaps, self.policy)
+        if top_paper is not None:
             return Decision("matched", top_paper, self.policy.name_score, "alias_context")
         return decision
 

@@ -178,16 +178,16 @@ def _confirmed_elsewhere(
     another sentence of the document for one paper, names that paper here too: a page uses
     a name in one sense throughout. (The page's topic alone, which confirms a name in a
     table cell, does not reach into sentences.)"""
-    confirmed: dict[str, list[Decision]] = {}
+    confirmed: dict[str, dict[str, float]] = {}  # name evidence -> paper -> best score
     for index, decision in decisions.items():
         if decision.method == "alias_mined" and candidates[index]["kind"] == "name":
-            confirmed.setdefault(candidates[index]["evidence"], []).append(decision)
+            papers = confirmed.setdefault(candidates[index]["evidence"], {})
+            papers[decision.paper_id] = max(decision.score, papers.get(decision.paper_id, 0.0))
     found = {}
     for index, decision in decisions.items():
-        papers = {d.paper_id for d in confirmed.get(candidates[index]["evidence"], ())}
+        papers = confirmed.get(candidates[index]["evidence"], {})
         if decision.method == "alias_mined_unconfirmed" and len(papers) == 1:
-            (paper_id,) = papers
-            score = max(d.score for d in confirmed[candidates[index]["evidence"]])
+            ((paper_id, score),) = papers.items()
             found[index] = Decision("matched", paper_id, score, "alias_mined_in_document")
     return found
 
