@@ -12,12 +12,11 @@ from pipeline.catalog_store import memory_map
 from pipeline.config import DEFAULT_TERMS
 from pipeline.language import segment_lines
 from pipeline.link.authors import reference_sentence, specific_words
-from pipeline.link.candidates import extract_mentions
 from pipeline.link.matcher import Matcher
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.resolve import resolve_document
 from pipeline.link.terms import ConceptIndex, load_term_tables
 from tests.conftest import arxiv_catalog
+from tests.tables import extract_mentions, resolve_document
 
 # Real catalog rows (arXiv ids and first authors as on arXiv); "neural" and "network" are in
 # more than two of the titles and in more than one in fifty: the field's words here.

@@ -6,11 +6,11 @@ import pytest
 
 from pipeline.catalog import load_catalog
 from pipeline.language import document_language, segment_lines
-from pipeline.link.candidates import extract_mentions
 from pipeline.link.matcher import Matcher
 from pipeline.link.names import NameTable
 from schemas.models import KINDS
 from tests.conftest import CATALOG, RAW
+from tests.tables import extract_mentions
 
 # extract_mentions on whole seed files
 

@@ -9,13 +9,12 @@ import pytest
 from pipeline.catalog import Catalog
 from pipeline.config import DEFAULT_TERMS
 from pipeline.language import segment_lines
-from pipeline.link.candidates import extract_mentions
 from pipeline.link.citekeys import CiteKey, find_cite_keys, parse_cite_key
 from pipeline.link.matcher import Matcher
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.resolve import resolve_document
 from pipeline.link.terms import load_term_tables
 from tests.conftest import arxiv_catalog
+from tests.tables import extract_mentions, resolve_document
 
 # Real catalog rows (arXiv ids, titles, years and authors as on arXiv).
 ROWS = [

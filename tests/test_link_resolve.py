@@ -9,13 +9,13 @@ import pytest
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.language import segment_lines
-from pipeline.link.candidates import extract_mentions
 from pipeline.link.matcher import Matcher
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS, resolve_document
+from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS
 from pipeline.link.title_index import TitleIndex, compact_title, normalize_title
 from pipeline.link.titles import decide_title
 from tests.conftest import CATALOG
+from tests.tables import extract_mentions, resolve_document
 
 POLICY = LinkPolicy()
 

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 from pipeline.ingest import decode_bytes, html_to_text
 from pipeline.language import document_language, segment_lines
-from pipeline.link.candidates import extract_mentions
 from pipeline.link.ids import find_arxiv_ids
 from pipeline.link.names import NameTable
 from pipeline.link.title_index import compact_title, normalize_title
+from tests.tables import extract_mentions
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

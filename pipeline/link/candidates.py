@@ -2,14 +2,12 @@
 
 Each kind of evidence has its own span finder (``ids``, ``titles``, ``names``,
 ``citekeys``, ``translated``, ``descriptions``, ``authors``); this module runs them over every
-line and collects one table. All patterns are linear-time.
+line and collects their rows (CANDIDATE_COLUMNS). All patterns are linear-time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pandas as pd
 
 from pipeline.language import Segment
 from pipeline.link.authors import find_author_references
@@ -125,16 +123,3 @@ def candidate_rows(
         ]
     rows.sort(key=lambda row: (row[3], row[4], row[6]))  # start, end, kind; stable
     return rows
-
-
-def extract_mentions(
-    source_file: str,
-    text: str,
-    segments: list[Segment],
-    names: NameTable | None,
-    policy: LinkPolicy = DEFAULT_POLICY,
-    titles: TitleKeys | None = None,
-) -> pd.DataFrame:
-    """``candidate_rows`` of one document as a table."""
-    rows = candidate_rows(source_file, text, segments, names, policy, titles)
-    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)

@@ -243,15 +243,6 @@ def _document_stems(
     return stems
 
 
-def resolve_document(frame: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
-    """``resolve_rows`` of one document's candidates table, as a table (unsorted)."""
-    names = frame.columns.tolist()
-    rows = zip(*(frame[name].tolist() for name in names), strict=True)
-    return pd.DataFrame(
-        resolve_rows(names, list(rows), matcher), columns=MENTION_COLUMNS + RUNNER_UP_COLUMNS[1:]
-    )
-
-
 def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[tuple]:
     """Decide every candidate of one document (``rows`` of the columns ``names``, in order):
     rows of MENTION_COLUMNS and the runner-up's columns. Inline title runs that resemble no
