@@ -188,15 +188,13 @@ def _columns_by_file(frame: pd.DataFrame, columns: list[str], files: pd.Series) 
     }
 
 
-def _entry_columns(entry: dict, part: str, columns: list[str]) -> dict[str, list] | None:
-    """``entry[part]``: one list per column, all of one length; None when the entry does
-    not hold that (a damaged or foreign file is a miss)."""
+def _holds_columns(entry: dict, part: str, columns: list[str]) -> bool:
+    """Whether ``entry[part]`` is one list per column, all of one length (a damaged or
+    foreign file is a miss)."""
     table = entry.get(part)
     if not isinstance(table, dict) or not all(isinstance(table.get(c), list) for c in columns):
-        return None
-    if len({len(table[c]) for c in columns}) > 1:
-        return None
-    return table
+        return False
+    return len({len(table[c]) for c in columns}) == 1
 
 
 def _read_entry(path: Path, source_file: str, sha256: str) -> dict | None:
@@ -208,8 +206,8 @@ def _read_entry(path: Path, source_file: str, sha256: str) -> dict | None:
         not isinstance(entry, dict)
         or entry.get("source_file") != source_file
         or entry.get("sha256") != sha256
-        or _entry_columns(entry, "mentions", MENTION_COLUMNS) is None
-        or _entry_columns(entry, "runner_up", RUNNER_UP_COLUMNS) is None
+        or not _holds_columns(entry, "mentions", MENTION_COLUMNS)
+        or not _holds_columns(entry, "runner_up", RUNNER_UP_COLUMNS)
     ):
         return None
     return entry
