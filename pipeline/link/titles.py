@@ -440,6 +440,23 @@ def _other_name(surface: str, title: str, policy: LinkPolicy) -> bool:
     return bool(theirs and ours) and theirs != ours
 
 
+def _inside_longer_title(surface: str, title: str) -> bool:
+    """A written title found whole inside a catalog title behind words that are not that
+    title's name and colon ("Long Short-Term Memory" in "Grid Long Short-Term Memory"): a
+    qualifier in front makes another work, while writers do drop a title's "Name:" prefix
+    ("Low-Rank Adaptation of ..." for "LoRA: Low-Rank Adaptation of ...") or cut its end."""
+    written = normalize_title(surface).split()
+    words = normalize_title(title).split()
+    if len(written) < 2:
+        return False
+    head, colon, _ = title.partition(":")
+    named = len(normalize_title(head).split()) if colon else 0
+    for at in range(len(words) - len(written) + 1):
+        if words[at : at + len(written)] == written:
+            return at not in (0, named)
+    return False
+
+
 def decide_title(
     surface: str,
     ranked: list[tuple[str, float]],
@@ -451,7 +468,8 @@ def decide_title(
 
     A title in the review band is still linked when it starts with the same model name as the
     written one ("ChatDoctor: ..."), since titles are revised between arXiv versions but
-    their model name rarely is; a near title naming another model is no match at all. Short
+    their model name rarely is; a near title naming another model, or holding the written
+    one behind a qualifier (``_inside_longer_title``), is no match at all. Short
     spans link only on an exact title ("Large Language Model" in running text is a term, not
     the paper "Large Language Models"), unless the span is known to be a whole title (a
     reference entry's: "Generative adversarial nets").
@@ -462,7 +480,10 @@ def decide_title(
     ranked = [
         (pid, score)
         for pid, score in ranked
-        if score >= 100 or not _other_name(surface, titles[pid], policy)
+        if score >= 100
+        or not (
+            _other_name(surface, titles[pid], policy) or _inside_longer_title(surface, titles[pid])
+        )
     ]
     if not ranked:
         return Decision("unmatched", None, best, "title_other_name")
