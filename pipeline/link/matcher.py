@@ -172,6 +172,13 @@ class Matcher:
         known = None if row is None else self.authors.year(row)
         return known is not None and abs(known - int(year)) <= self.policy.author_year_tolerance
 
+    def written_after(self, paper_id: str, year: int) -> bool:
+        """Whether the catalog dates a paper later than ``year`` (beyond the tolerance of
+        author references), so that a work of that year cannot be it."""
+        row = self.title_by_paper.row(paper_id)
+        known = None if row is None else self.authors.year(row)
+        return known is not None and known - year > self.policy.author_year_tolerance
+
     def _confirm_mined(
         self,
         decision: Decision,

@@ -160,6 +160,8 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
         and generic_title(matcher.title_by_paper[decision.paper_id], matcher.policy)
     ):
         decision = Decision("unmatched", None, decision.score, "title_generic_phrase")
+    if decision.status == "matched" and decision.score < 100 and evidence == REFERENCE:
+        decision = _cited_before(decision, row["context"], matcher)
     decision = _beside_id(decision, ids_on_line, bool(row["standalone"]))
     if (
         decision.status == "unmatched"
@@ -168,6 +170,19 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
     ):
         paper_id = outside_paper_id(row["surface"])
         return Decision("matched", paper_id, decision.score, "title_not_in_catalog")
+    return decision
+
+
+def _cited_before(decision: Decision, line: Any, matcher: Matcher) -> Decision:
+    """A near title in a reference entry dated years before the paper was written is
+    another work of a similar title ("Long Short-Term Memory (1997)" is not "Grid Long
+    Short-Term Memory", 2015). A later year is no conflict: venues publish after arXiv."""
+    entry = reference_entry(line) if isinstance(line, str) else None
+    year = entry.year[:4] if entry is not None else ""
+    if not year.isdigit():
+        return decision
+    if matcher.written_after(decision.paper_id, int(year)):
+        return Decision("unmatched", None, decision.score, "title_other_year")
     return decision
 
 
