@@ -65,6 +65,22 @@ def test_a_middle_dot_joins_another_name() -> None:
     assert _names("DALL・E 和 DALL 不同", ["DALL"], "zh") == [("DALL", "dall")]
 
 
+def test_a_dot_before_one_capital_joins_another_name() -> None:
+    assert _names("dikenali sebagai CLIP dan DALL.E.", ["DALL"], "ms") == []
+    assert _names("antara DALL.E 1 dan 2", ["DALL"], "ms") == []
+    assert _names("CLIP dan DALL. Einstein", ["DALL"], "ms") == [("DALL", "dall")]
+
+
+def test_a_given_name_in_a_list_of_authors_is_a_person() -> None:
+    authors = "released with the paper by Linting Xue, Mihir Kale, Adam Roberts, Colin Raffel."
+    assert _names(authors, ["Adam"], "en") == []
+    assert _names("Adam Roberts and Colin Raffel wrote it", ["Adam"], "en") == [("Adam", "adam")]
+    assert _names("optimisers such as SGD, Adam, and RMSProp", ["Adam"], "en") == [
+        ("Adam", "adam")
+    ]
+    assert _names("trained with SGD and Adam Optimizer", ["Adam"], "en") == [("Adam", "adam")]
+
+
 def test_alias_followed_by_a_different_name() -> None:
     assert _names("Transformer-XL handles long context", ["Transformer"], "en") == []
     assert _names("LoRA-drop prunes adapters", ["LoRA"], "en") == []

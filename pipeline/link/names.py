@@ -58,6 +58,10 @@ LATIN_ALNUM_CHAR = re.compile(f"[{LATIN_ALNUM}]")
 INNER_CAPITAL = re.compile(r".[A-Z]")
 # A capitalised Latin word right before a name, across one space or hyphen.
 CAPITALISED_WORD_BEFORE = re.compile(rf"(?<![{LATIN_ALNUM}])[A-Z][{LATIN_ALNUM}]*[ -]$")
+# A person's name in a list of authors ("..., Mihir Kale, Adam Roberts, Colin Raffel"): what
+# stands before a given name, and the surname after it that a list separator follows.
+LIST_SEPARATOR_BEFORE = re.compile(r"(?:[,;、]|\b(?:by|von|oleh))\s*$")
+SURNAME_IN_LIST = re.compile(r" [A-Z][a-z'’-]+(?=\s*(?:[,;&]|\b(?:and|und|dan)\b))")
 # Languages wordfreq knows without extra tokenisers (Chinese needs jieba): the English list
 # always, the page's own when it is one of these.
 WORDFREQ_LANGUAGES = frozenset({"de", "ms", "id", "nl", "fr", "es", "it", "pt"})
@@ -208,13 +212,18 @@ def _free_after(text: str, end: int, limit: int) -> bool:
 
 # Characters that join two parts into one name ("DALL·E", Japanese "ト・ニ").
 NAME_JOINERS = "\u00b7\u30fb\u2027"
+# A dot joined to one capital letter: how some pages write a middle dot ("DALL.E").
+DOTTED_LETTER = re.compile(r"\.[A-Z](?![A-Za-z])")
 
 
 def name_continues(text: str, end: int, language: str) -> bool:
     """True when a hyphen after an alias leads into a different name ("Transformer-XL",
     "LoRA-drop") rather than a use or variant of it ("LoRA-based", "Llama-2-7B", German
-    "BERT-Modelle"); a middle dot before a letter always does ("DALL·E" is not "DALL")."""
+    "BERT-Modelle"); a middle dot before a letter always does ("DALL·E" is not "DALL"), and
+    so does a dot before one capital ("DALL.E")."""
     if end + 1 < len(text) and text[end] in NAME_JOINERS and text[end + 1].isalnum():
+        return True
+    if DOTTED_LETTER.match(text, end):
         return True
     if end >= len(text) or text[end] != "-":
         return False
@@ -268,6 +277,21 @@ def head_of_longer_name(
         return False
     own_language = language in WORDFREQ_LANGUAGES and language != "en"
     return not (own_language and zipf_frequency(word, language) >= policy.common_word_zipf)
+
+
+def given_name_in_author_list(
+    text: str, start: int, end: int, language: str, policy: LinkPolicy
+) -> bool:
+    """A name that is a common capitalised word ("Adam") written as a person's given name in
+    a list of authors: a surname after it, list separators on both sides."""
+    written = text[start:end]
+    if not (written.isalpha() and written.istitle()):
+        return False
+    if not LIST_SEPARATOR_BEFORE.search(text, max(0, start - 8), start):
+        return False
+    if not SURNAME_IN_LIST.match(text, end):
+        return False
+    return common_word(written.casefold(), language) >= policy.common_word_zipf
 
 
 def year_after(text: str, end: int) -> str | None:
@@ -583,6 +607,8 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
             continue
         mined = name_key(written) in names.mined_only
         if head_of_longer_name(text, start, end, segment.language, names.policy, mined):
+            continue
+        if given_name_in_author_list(text, start, end, segment.language, names.policy):
             continue
         evidence = name_evidence(name_key(written), version_after(text, end), year_after(text, end))
         yield start, end, evidence
