@@ -187,6 +187,24 @@ def test_decide_title_near_title_of_another_model_is_no_match(matcher: Matcher) 
     assert decision.method == "title_other_name"
 
 
+def test_decide_title_inside_a_longer_title_is_another_work() -> None:
+    """A qualifier in front makes another paper; a dropped "Name:" prefix or a cut end do
+    not (titles as on arXiv)."""
+    titles = {
+        "arxiv:1507.01526": "Grid Long Short-Term Memory",
+        "arxiv:2106.09685": "LoRA: Low-Rank Adaptation of Large Language Models",
+        "arxiv:1706.02216": "Inductive Representation Learning on Large Graphs",
+    }
+    grid = decide_title("Long Short-Term Memory", [("arxiv:1507.01526", 90.5)], titles, POLICY)
+    assert (grid.status, grid.method) == ("unmatched", "title_other_name")
+    for surface, paper_id in [
+        ("Low-Rank Adaptation of Large Language Models", "arxiv:2106.09685"),
+        ("Inductive Representation Learning on Large", "arxiv:1706.02216"),
+    ]:
+        decision = decide_title(surface, [(paper_id, 92.0)], titles, POLICY)
+        assert (decision.status, decision.paper_id) == ("matched", paper_id)
+
+
 def test_decide_title_nothing_ranked() -> None:
     decision = decide_title("Anything at all here", [], {}, POLICY)
     assert (decision.status, decision.paper_id) == ("unmatched", None)
@@ -551,6 +569,18 @@ def test_a_short_title_in_a_reference_entry_may_differ_slightly(matcher: Matcher
     )
     prose = _resolve(matcher, "Ein Large Language Model schreibt Text.\n", "de")
     assert "arxiv:2307.05782" not in set(prose["paper_id"])
+
+
+def test_a_near_title_cited_years_before_the_paper_is_another_work(matcher: Matcher) -> None:
+    """A reference entry's year before the catalog's (beyond the tolerance) rules the paper
+    out; a later year does not (venues publish after arXiv)."""
+    entry = "12. Zhao W, Zhou K, et al. Large language model[J]. Nature, {year}.\n"
+    early = _resolve(matcher, entry.format(year=2019))
+    row = early[early["kind"] == "english_title"].iloc[0]
+    assert row["paper_id"] != "arxiv:2307.05782"
+    later = _resolve(matcher, entry.format(year=2025))
+    row = later[later["kind"] == "english_title"].iloc[0]
+    assert (row["status"], row["paper_id"]) == ("matched", "arxiv:2307.05782")
 
 
 def test_a_mined_name_in_a_table_is_confirmed_by_the_page_around_it(tmp_path: Path) -> None:
