@@ -75,9 +75,7 @@ def test_a_given_name_in_a_list_of_authors_is_a_person() -> None:
     authors = "released with the paper by Linting Xue, Mihir Kale, Adam Roberts, Colin Raffel."
     assert _names(authors, ["Adam"], "en") == []
     assert _names("Adam Roberts and Colin Raffel wrote it", ["Adam"], "en") == [("Adam", "adam")]
-    assert _names("optimisers such as SGD, Adam, and RMSProp", ["Adam"], "en") == [
-        ("Adam", "adam")
-    ]
+    assert _names("optimisers such as SGD, Adam, and RMSProp", ["Adam"], "en") == [("Adam", "adam")]
     assert _names("trained with SGD and Adam Optimizer", ["Adam"], "en") == [("Adam", "adam")]
 
 

@@ -505,6 +505,22 @@ def test_a_mined_name_links_only_where_the_sentence_supports_its_paper(tmp_path:
     )
 
 
+def test_a_mined_name_beside_an_older_linked_paper_is_that_papers(tmp_path: Path) -> None:
+    """The line links an older paper explicitly: the name the 2019 catalog paper claims was
+    coined before it, for the linked one. A newer linked paper leaves the name its own."""
+    matcher = _mined_matcher(tmp_path)
+    line = (
+        "Das Modell ALPACA richtet Lyrics und Audio mit einem Cross-Modal Aligner aus, "
+        "veröffentlicht mit https://arxiv.org/abs/{arxiv_id}\n"
+    )
+    older = _resolve(matcher, line.format(arxiv_id="1706.03762"), "de")
+    name = older[older["kind"] == "name"].iloc[0]
+    assert (name["status"], name["method"]) == ("unmatched", "alias_mined_later_namesake")
+    newer = _resolve(matcher, line.format(arxiv_id="2106.09685"), "de")
+    name = newer[newer["kind"] == "name"].iloc[0]
+    assert (name["status"], name["paper_id"]) == ("matched", "arxiv:1909.06951")
+
+
 def test_a_mined_alias_is_no_translated_title(tmp_path: Path) -> None:
     """Stems lose the version: "GPT-3 von OpenAI" would equal the mined "OpenAI GPT-5"."""
     decision = _mined_matcher(tmp_path).decide_translated("GPT-3 von OpenAI", "de")

@@ -21,7 +21,7 @@ from pipeline.link.authors import decide_from_reference_list, reference_sentence
 from pipeline.link.candidates import SLUG_PREFIX
 from pipeline.link.citekeys import CITE_PREFIX
 from pipeline.link.decision import Decision
-from pipeline.link.ids import slug_titles
+from pipeline.link.ids import arxiv_year_month, slug_titles
 from pipeline.link.matcher import Matcher
 from pipeline.link.names import name_key
 from pipeline.link.references import reference_entry
@@ -51,6 +51,7 @@ MENTION_COLUMNS = [
 ]
 RUNNER_UP_COLUMNS = ["mention_id", "runner_up", "runner_up_score"]
 FUZZY_TITLE_METHODS = ("title_fuzzy", "title_fuzzy_name_prefix")
+MINED_NAME_METHODS = ("alias_mined", "alias_mined_document", "alias_mined_in_document")
 EXACT = 100.0
 
 
@@ -183,6 +184,26 @@ def _cited_before(decision: Decision, line: Any, matcher: Matcher) -> Decision:
         return decision
     if matcher.written_after(decision.paper_id, int(year)):
         return Decision("unmatched", None, decision.score, "title_other_year")
+    return decision
+
+
+def _arxiv_date(paper_id: str, matcher: Matcher) -> tuple[int, int] | None:
+    arxiv_id = matcher.arxiv_by_paper.get(paper_id) or paper_id.removeprefix("arxiv:")
+    return arxiv_year_month(arxiv_id)
+
+
+def _later_namesake(decision: Decision, ids_on_line: list[Decision], matcher: Matcher) -> Decision:
+    """A mined name on a line that links only older papers explicitly, none of them the
+    name's: the name is one of theirs, coined before the paper that claims it in the catalog
+    ("[ALIGN](...) released with the paper [...](arxiv.org/abs/2102.05918)", where a 2025
+    paper also calls itself ALIGN). The first coiner keeps a name, as when mining."""
+    own = _arxiv_date(decision.paper_id, matcher)
+    linked = {d.paper_id for d in ids_on_line if d.status == "matched"}
+    if own is None or not linked or decision.paper_id in linked:
+        return decision
+    dates = [_arxiv_date(paper_id, matcher) for paper_id in linked]
+    if all(date is not None and date < own for date in dates):
+        return Decision("unmatched", None, 0.0, "alias_mined_later_namesake")
     return decision
 
 
@@ -321,6 +342,11 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
                 row["evidence"], context(row), row["language"], document
             )
     decisions.update(_confirmed_elsewhere(candidates, decisions))
+    for index, row in of_kind("name"):
+        if index in decisions and decisions[index].method in MINED_NAME_METHODS:
+            decisions[index] = _later_namesake(
+                decisions[index], ids_by_line.get(row["line"], []), matcher
+            )
     listed = _reference_list(candidates, decisions)
     for index, row in descriptions:
         if _absent(row["evidence"]):
