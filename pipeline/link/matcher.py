@@ -165,18 +165,20 @@ class Matcher:
             return Decision("matched", kept[0], decision.score, "alias_first_version")
         return ambiguous(decision.score, decision.method, kept)
 
+    def _year(self, paper_id: str) -> int | None:
+        row = self.title_by_paper.row(paper_id)
+        return None if row is None else self.authors.year(row)
+
     def _dated(self, paper_id: str, year: str) -> bool:
         """Whether a paper's year is the one written beside its name (within the tolerance
         of author references: arXiv's year and the venue's)."""
-        row = self.title_by_paper.row(paper_id)
-        known = None if row is None else self.authors.year(row)
+        known = self._year(paper_id)
         return known is not None and abs(known - int(year)) <= self.policy.author_year_tolerance
 
     def written_after(self, paper_id: str, year: int) -> bool:
         """Whether the catalog dates a paper later than ``year`` (beyond the tolerance of
         author references), so that a work of that year cannot be it."""
-        row = self.title_by_paper.row(paper_id)
-        known = None if row is None else self.authors.year(row)
+        known = self._year(paper_id)
         return known is not None and known - year > self.policy.author_year_tolerance
 
     def _confirm_mined(
