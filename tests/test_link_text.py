@@ -17,6 +17,7 @@ from pipeline.link.text import emphasized_spans, quoted_spans
         "论文《Attention Is All You Need》提出",
         "論文「Attention Is All You Need」提出",
         "論文『Attention Is All You Need』提出",
+        "description: 'Attention Is All You Need'",
     ],
 )
 def test_a_title_in_the_quotes_of_each_language(line: str) -> None:
@@ -25,6 +26,7 @@ def test_a_title_in_the_quotes_of_each_language(line: str) -> None:
 
 def test_an_apostrophe_is_no_quote_and_offsets_are_shifted() -> None:
     assert list(quoted_spans("it's the model's 'best' day", 0)) == []
+    assert list(quoted_spans("the users' data and the authors' own code", 0)) == []
     assert list(quoted_spans('x "Deep Residual"', 10)) == [(13, 26)]
 
 

@@ -20,8 +20,9 @@ QUOTES = re.compile(
     r"\"([^\"\r\n]{6,300})\"|“([^”\r\n]{6,300})”|„([^“”\r\n]{6,300})[“”]"
     r"|《([^》\r\n]{2,300})》|«([^»\r\n]{6,300})»|「([^」\r\n]{6,300})」"
     r"|『([^』\r\n]{6,300})』|‚([^‘’\r\n]{6,300})[‘’]"
+    r"|(?<![\w'’])'([^'\r\n]{6,300})'(?![\w'’])"
 )
-QUOTE_GROUPS = range(1, 9)
+QUOTE_GROUPS = range(1, 10)
 # Markdown emphasis ("* **使用神经网络进行序列到序列学习**：..."): how list entries set off a
 # title from its gloss. Not title evidence for English (pages embolden terms), only a place
 # where a translated title may stand.
