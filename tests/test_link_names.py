@@ -176,6 +176,24 @@ def test_a_version_the_catalog_knows_is_its_paper() -> None:
     ]
 
 
+def test_a_version_written_with_a_v() -> None:
+    """"V2" is a version as "2" is: the catalog's paper of that name, the family's own for
+    a first version, else no paper of the family."""
+    table = _table(["LLaMA", "Llama 2", "FLAN"])
+    text = "LLaMA v2 und LLaMA V1, dann FLAN V2 und FLAN-v1.0"
+    found = [
+        (text[s:e], table.decide(ev))
+        for s, e, ev in name_spans(text, Segment(0, len(text), "de"), table)
+    ]
+    assert [(w, d.paper_id) for w, d in found] == [
+        ("LLaMA", "p1"),
+        ("LLaMA", "p0"),
+        ("FLAN", None),
+        ("FLAN", "p2"),
+    ]
+    assert found[2][1].method == "name_unknown_version:FLAN"
+
+
 def test_mined_alias_needs_its_written_form_and_no_common_word() -> None:
     table = _table(["Mamba", "Position"], ["title", "title"])
     text = "Mamba and mamba; Position matters"

@@ -83,10 +83,11 @@ YEAR_AFTER = re.compile(r"[`'\"*_]{0,2}\s?[(\[（【]\s?(?P<year>(?:19|20)\d{2})
 ACRONYM = re.compile(r"(?=[^a-z]*[A-Z][^a-z]*[A-Z])[A-Z0-9\-]+")
 # "GATs", "DCGANs", "FuNs": capitals, then a plural s.
 PLURAL_ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9\-]*[A-Z]s")
-# A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3" (not a size "7B", not
-# a year "2023", not part of a longer number or word).
+# A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3", "FLAN V2" (not a
+# size "7B", not a year "2023", not part of a longer number or word).
+FIRST_VERSIONS = ("1", "1.0")
 VERSION_AFTER = re.compile(
-    rf"[ \-]?(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)(?![{LATIN_ALNUM}_.%]|\.\d)"
+    rf"[ \-]?(?:[vV](?=\d))?(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)(?![{LATIN_ALNUM}_.%]|\.\d)"
 )
 
 
@@ -497,8 +498,17 @@ class NameTable:
     def decide(self, evidence: str) -> Decision:
         key, version, _ = evidence_parts(evidence)
         if version:
-            family = self.display.get(key, key)
-            return Decision("unmatched", None, 0.0, f"name_unknown_version:{family}")
+            # "Llama v2" is "Llama 2" when the catalog knows that name, "LLaMA V1" the
+            # family's own paper; another version is not the catalog's paper of the family.
+            versioned = next(
+                (k for k in (key + version, f"{key}v{version}") if self.papers(k)), None
+            )
+            if versioned is None and version in FIRST_VERSIONS:
+                versioned = key
+            if versioned is None:
+                family = self.display.get(key, key)
+                return Decision("unmatched", None, 0.0, f"name_unknown_version:{family}")
+            key = versioned
         papers = self.papers(key)
         if len(papers) == 1:
             return Decision("matched", papers[0], self.policy.name_score, "alias")
