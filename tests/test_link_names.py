@@ -177,7 +177,7 @@ def test_a_version_the_catalog_knows_is_its_paper() -> None:
 
 
 def test_a_version_written_with_a_v() -> None:
-    """"V2" is a version as "2" is: the catalog's paper of that name, the family's own for
+    """ "V2" is a version as "2" is: the catalog's paper of that name, the family's own for
     a first version, else no paper of the family."""
     table = _table(["LLaMA", "Llama 2", "FLAN"])
     text = "LLaMA v2 und LLaMA V1, dann FLAN V2 und FLAN-v1.0"
