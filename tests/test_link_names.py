@@ -12,6 +12,7 @@ from pipeline.catalog_store import cached_arrays, memory_map
 from pipeline.config import DEFAULT_CATALOG
 from pipeline.language import Segment
 from pipeline.link import names as names_module
+from pipeline.link.decision import Decision
 from pipeline.link.names import (
     AliasFinder,
     NameTable,
@@ -161,13 +162,15 @@ def test_a_new_version_is_another_paper() -> None:
     assert table.decide(found[1][2]).paper_id == "p0"
 
 
+def _decided(table: NameTable, text: str, language: str) -> list[tuple[str, Decision]]:
+    """Every name found in ``text`` (one line) with the table's decision on it."""
+    spans = name_spans(text, Segment(0, len(text), language), table)
+    return [(text[s:e], table.decide(evidence)) for s, e, evidence in spans]
+
+
 def test_a_version_the_catalog_knows_is_its_paper() -> None:
     table = _table(["LLaMA", "Llama 3", "Llama 3.1"])
-    text = "Llama 3.1 dan Llama 3 serta LLaMA-13B dan Llama 4"
-    found = [
-        (text[s:e], table.decide(ev))
-        for s, e, ev in name_spans(text, Segment(0, len(text), "ms"), table)
-    ]
+    found = _decided(table, "Llama 3.1 dan Llama 3 serta LLaMA-13B dan Llama 4", "ms")
     assert [(w, d.paper_id) for w, d in found] == [
         ("Llama 3.1", "p2"),
         ("Llama 3", "p1"),
@@ -180,11 +183,7 @@ def test_a_version_written_with_a_v() -> None:
     """ "V2" is a version as "2" is: the catalog's paper of that name, the family's own for
     a first version, else no paper of the family."""
     table = _table(["LLaMA", "Llama 2", "FLAN"])
-    text = "LLaMA v2 und LLaMA V1, dann FLAN V2 und FLAN-v1.0"
-    found = [
-        (text[s:e], table.decide(ev))
-        for s, e, ev in name_spans(text, Segment(0, len(text), "de"), table)
-    ]
+    found = _decided(table, "LLaMA v2 und LLaMA V1, dann FLAN V2 und FLAN-v1.0", "de")
     assert [(w, d.paper_id) for w, d in found] == [
         ("LLaMA", "p1"),
         ("LLaMA", "p0"),
