@@ -218,8 +218,9 @@ def load_cached(sources: pd.DataFrame, cache_dir: Path | None, fingerprint: str)
     languages: dict[str, str] = {}
     mention_columns: dict[str, list] = {c: [] for c in MENTION_COLUMNS}
     runner_up_columns: dict[str, list] = {c: [] for c in RUNNER_UP_COLUMNS}
-    if cache_dir is not None and _fingerprint_folder(cache_dir, fingerprint).is_dir():
-        _mark_used(_fingerprint_folder(cache_dir, fingerprint))
+    folder = None if cache_dir is None else _fingerprint_folder(cache_dir, fingerprint)
+    if folder is not None and folder.is_dir():
+        _mark_used(folder)
         for row in sources.itertuples():
             if not isinstance(row.text, str):
                 continue

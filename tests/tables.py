@@ -3,28 +3,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from pipeline.language import Segment
 from pipeline.link.candidates import CANDIDATE_COLUMNS, candidate_rows
 from pipeline.link.matcher import Matcher
-from pipeline.link.names import NameTable
-from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS, resolve_rows
-from pipeline.link.titles import TitleKeys
 
 
-def extract_mentions(
-    source_file: str,
-    text: str,
-    segments: list[Segment],
-    names: NameTable | None,
-    policy: LinkPolicy = DEFAULT_POLICY,
-    titles: TitleKeys | None = None,
-) -> pd.DataFrame:
-    """``candidate_rows`` of one document as a table."""
-    rows = candidate_rows(source_file, text, segments, names, policy, titles)
-    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+def extract_mentions(*args: Any, **kwargs: Any) -> pd.DataFrame:
+    """``candidate_rows`` (same arguments) of one document as a table."""
+    return pd.DataFrame(candidate_rows(*args, **kwargs), columns=CANDIDATE_COLUMNS)
 
 
 def resolve_document(frame: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:

@@ -187,9 +187,13 @@ def _cited_before(decision: Decision, line: Any, matcher: Matcher) -> Decision:
     return decision
 
 
+def _id_in(paper_id: str) -> str | None:
+    """The arXiv id an ``arxiv:`` paper id holds (a paper outside the catalog has one too)."""
+    return paper_id.removeprefix("arxiv:") if paper_id.startswith("arxiv:") else None
+
+
 def _arxiv_date(paper_id: str, matcher: Matcher) -> tuple[int, int] | None:
-    arxiv_id = matcher.arxiv_by_paper.get(paper_id) or paper_id.removeprefix("arxiv:")
-    return arxiv_year_month(arxiv_id)
+    return arxiv_year_month(matcher.arxiv_by_paper.get(paper_id) or _id_in(paper_id))
 
 
 def _later_namesake(decision: Decision, ids_on_line: list[Decision], matcher: Matcher) -> Decision:
@@ -366,8 +370,8 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
             arxiv_id = matcher.arxiv_by_paper.get(
                 decision.paper_id, row["evidence"] if row["kind"] == "arxiv_id" else None
             )
-            if arxiv_id is None and decision.paper_id.startswith("arxiv:"):
-                arxiv_id = decision.paper_id.removeprefix("arxiv:")
+            if arxiv_id is None:
+                arxiv_id = _id_in(decision.paper_id)
         mentions.append(
             (
                 mention_id(row["source_file"], row["start"], row["end"], row["kind"]),
