@@ -746,3 +746,47 @@ def test_an_author_reference_inside_a_linked_title_is_part_of_the_title(tmp_path
     text = "word2vec Explained- Deriving Mikolov et al.’s Negative-Sampling Word-Embedding Method\n"
     mentions = _resolve(matcher, text, "en")
     assert list(mentions["paper_id"]) == ["arxiv:1402.3722"]
+
+
+READING_LIST = (
+    "| # | 论文 | 方向 |\n"
+    "|---|---|---|\n"
+    "| 1 | **Attention Is All You Need** | NLP |\n"
+    "| 2 | OPT: Open Pre-trained Transformer Language Models | NLP |\n"
+    "| 3 | Training Compute-Optimal Large Language Models | NLP |\n"
+    "| 4 | **A ConvNet for the 2020s** | CV |\n"
+)
+
+
+def test_an_unknown_title_in_a_column_of_catalog_titles_is_a_paper_of_its_own(
+    matcher: Matcher,
+) -> None:
+    mentions = _resolve(matcher, READING_LIST)
+    listed = mentions[mentions["method"] == "title_listed_not_in_catalog"]
+    assert listed["surface"].tolist() == ["A ConvNet for the 2020s"]
+    assert listed["paper_id"].iloc[0].startswith("ref:title-")
+    # The same line in running text, or in a column of only two catalog titles, is no paper.
+    alone = _resolve(matcher, "A ConvNet for the 2020s 是一篇论文。\n")
+    assert "title_listed_not_in_catalog" not in set(alone["method"])
+    short = READING_LIST.replace(
+        "| 3 | Training Compute-Optimal Large Language Models | NLP |\n", ""
+    )
+    assert "title_listed_not_in_catalog" not in set(_resolve(matcher, short)["method"])
+
+
+def test_a_column_of_shortened_titles_reports_no_paper_of_its_own(matcher: Matcher) -> None:
+    """Cells near a catalog title without reaching it: the list rewrites its titles, and
+    its unknown ones would be reported under titles no paper has."""
+    shortened = READING_LIST + (
+        "| 5 | Scaling Laws for Neural LMs | NLP |\n"
+        "| 6 | Attention Is All You Need in Speech | NLP |\n"
+    )
+    mentions = _resolve(matcher, shortened)
+    near = mentions[mentions["surface"].str.contains("Speech")]
+    assert near["status"].tolist() == ["ambiguous"]
+    assert "title_listed_not_in_catalog" not in set(mentions["method"])
+
+
+def test_a_note_in_brackets_ends_no_listed_title(matcher: Matcher) -> None:
+    noted = READING_LIST.replace("the 2020s", "the 2020s (ConvNeXt Paper)")
+    assert "title_listed_not_in_catalog" not in set(_resolve(matcher, noted)["method"])

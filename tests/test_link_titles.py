@@ -18,6 +18,7 @@ from pipeline.link.titles import (
     TitleKeys,
     _compact_word,
     outside_title,
+    table_cell,
     title_spans,
     written_in_english,
 )
@@ -261,3 +262,11 @@ def test_stored_title_keys_open_mapped_and_hold_the_same_titles(tmp_path: Path) 
     assert [k in opened for k in keys] == [k in built for k in keys]
     assert sum(k in opened for k in keys) > 500
     assert opened.longest == built.longest
+
+
+def test_table_cell_finds_the_column_a_title_fills() -> None:
+    row = "| 13 | **A ConvNet for the 2020s** | CNN |"
+    assert table_cell("A ConvNet for the 2020s", row) == (3, 1)
+    assert table_cell("ConvNet", row) is None  # part of a cell
+    assert table_cell("A ConvNet for the 2020s", "A ConvNet for the 2020s") is None
+    assert table_cell("A ConvNet for the 2020s", None) is None

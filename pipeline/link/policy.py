@@ -33,6 +33,14 @@ class LinkPolicy:
     # A title that matches no catalog paper becomes a paper outside the catalog (in a
     # reference-list entry) when it has at least this many words.
     min_outside_title_words: int = 4
+    # A Markdown table column is a column of paper titles when at least this many of its
+    # cells, and this share of its title-like cells, are catalog titles; its other
+    # title-like cells are then papers outside the catalog (a reading list's table).
+    # Only where at least `listed_title_cover` of its cells are catalog titles or resemble
+    # none (a column of shortened titles is near catalog titles without reaching them).
+    min_listed_titles: int = 3
+    listed_title_share: float = 1 / 3
+    listed_title_cover: float = 0.8
 
     # English-title candidates.
     min_candidate_words: int = 2

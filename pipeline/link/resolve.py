@@ -30,8 +30,10 @@ from pipeline.link.titles import (
     REFERENCE,
     TITLE_EVIDENCE,
     generic_title,
+    listed_outside_title,
     outside_paper_id,
     outside_title,
+    table_cell,
 )
 
 MENTION_COLUMNS = [
@@ -174,6 +176,61 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
     return decision
 
 
+def _listed_titles(
+    candidates: dict[int, Candidate],
+    decisions: dict[int, Decision],
+    unmatched: dict[int, Decision],
+    matcher: Matcher,
+) -> dict[int, Decision]:
+    """Cells of a Markdown table column that holds paper titles (``min_listed_titles`` of
+    its cells, and ``listed_title_share`` of its title-like ones, are catalog titles): a
+    cell that resembles no catalog title is a paper outside the catalog, as in a reference
+    list. Only where the column splits cleanly (``listed_title_cover`` of its cells are
+    catalog titles or resemble none): cells near a catalog title without reaching it mean
+    the list shortens or rewrites its titles, and its other cells would be reported under
+    titles no paper has. Columns are told apart by the row's number of cells and the
+    cell's place."""
+    policy = matcher.policy
+    columns: dict[tuple[int, int], list[int]] = {}
+    for index, row in candidates.items():
+        if row["kind"] == "english_title":
+            cell = table_cell(row["surface"], row["context"])
+            if cell is not None:
+                columns.setdefault(cell, []).append(index)
+    found: dict[int, Decision] = {}
+    for cells in columns.values():
+        titled = [
+            i
+            for i in cells
+            if i in decisions
+            and decisions[i].status == "matched"
+            and decisions[i].method in FUZZY_TITLE_METHODS
+        ]
+        outside = [
+            i
+            for i in cells
+            if i in unmatched
+            and unmatched[i].method == "title_fuzzy"
+            and listed_outside_title(candidates[i]["surface"], policy)
+            and not _names_a_catalog_paper(candidates[i]["surface"], matcher)
+        ]
+        if len(titled) < policy.min_listed_titles:
+            continue
+        if len(titled) < policy.listed_title_share * (len(titled) + len(outside)):
+            continue
+        if len(titled) + len(outside) < policy.listed_title_cover * len(cells):
+            continue  # many cells near a catalog title: a column of shortened titles
+        for i in outside:
+            surface = candidates[i]["surface"]
+            found[i] = Decision(
+                "matched",
+                outside_paper_id(surface),
+                unmatched[i].score,
+                "title_listed_not_in_catalog",
+            )
+    return found
+
+
 def _cited_before(decision: Decision, line: Any, matcher: Matcher) -> Decision:
     """A near title in a reference entry dated years before the paper was written is
     another work of a similar title ("Long Short-Term Memory (1997)" is not "Grid Long
@@ -302,13 +359,19 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
         decisions[index] = matcher.decide_arxiv(row["evidence"])
         ids_by_line.setdefault(row["line"], []).append(decisions[index])
     title_spans: list[tuple[int, int]] = []
+    unmatched_titles: dict[int, Decision] = {}
     for index, row in of_kind("english_title"):
         decision = _title_decision(row, matcher, ids_by_line.get(row["line"], []))
-        if decision.status == "unmatched" and not row["standalone"]:
-            continue
+        if decision.status == "unmatched":
+            unmatched_titles[index] = decision
+            if not row["standalone"]:
+                continue
         decisions[index] = decision
         if decision.status != "unmatched":
             title_spans.append((row["start"], row["end"]))
+    for index, decision in _listed_titles(candidates, decisions, unmatched_titles, matcher).items():
+        decisions[index] = decision
+        title_spans.append((candidates[index]["start"], candidates[index]["end"]))
     decisions.update(_soft_decisions(candidates, matcher, list(title_spans), title_spans))
     descriptions = of_kind("description")
     sentences = [row for _, row in descriptions if _absent(row["evidence"])]

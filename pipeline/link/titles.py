@@ -242,15 +242,18 @@ def _closed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def looks_like_title(text: str, policy: LinkPolicy) -> bool:
+def looks_like_title(text: str, policy: LinkPolicy, year_allowed: bool = False) -> bool:
     """Title-like enough to be reported even when no catalog title resembles it. Not a term
     with its abbreviation ("Latent diffusion model (LDM)", "MCD, Maximum classifier
     discrepancy": a name being defined) and not text holding a year ("In March 2025, ...":
-    a timeline's sentence; a title's year stands beside it, in its reference)."""
+    a timeline's sentence; a title's year stands beside it, in its reference), unless
+    ``year_allowed`` (a cell of a column of titles: "A ConvNet for the 2020s")."""
     words = LATIN_WORD.findall(text)
     if text.count(",") > 2 or text.endswith(".") or not text[:1].isupper():
         return False
-    if ABBREVIATION_AT_END.search(text) or NAME_BESIDE.search(text) or YEAR.search(text):
+    if ABBREVIATION_AT_END.search(text) or NAME_BESIDE.search(text):
+        return False
+    if not year_allowed and YEAR.search(text):
         return False
     return policy.min_standalone_title_words <= len(words) <= policy.max_title_words
 
@@ -411,6 +414,33 @@ def outside_title(surface: str, evidence: str | None, standalone: bool, policy: 
         and standalone
         and len(words) >= policy.min_outside_title_words
         and looks_like_title(surface, policy)
+        and written_in_english(surface)
+    )
+
+
+def table_cell(surface: str, line: object) -> tuple[int, int] | None:
+    """(cells of the row, column) when ``surface`` fills a cell of a Markdown table row
+    (bold or italic marks aside), else None."""
+    if not isinstance(line, str):
+        return None
+    row = line.strip()
+    if not (row.startswith("|") and row.endswith("|")):
+        return None
+    cells = row[1:-1].split("|")
+    for column, cell in enumerate(cells):
+        if cell.strip().strip("*_").strip() == surface:
+            return len(cells), column
+    return None
+
+
+def listed_outside_title(surface: str, policy: LinkPolicy) -> bool:
+    """A cell of a column of paper titles that matches no catalog title is a paper of its
+    own when it looks like an English title (a year in it is part of the title there) and
+    ends with no note in brackets ("... without Human Knowledge (AlphaGo Zero)")."""
+    return (
+        not surface.endswith(")")
+        and len(LATIN_WORD.findall(surface)) >= policy.min_outside_title_words
+        and looks_like_title(surface, policy, year_allowed=True)
         and written_in_english(surface)
     )
 
