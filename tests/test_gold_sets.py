@@ -1,6 +1,6 @@
 """Lint of the committed evaluation sets (``tests/dev``, ``tests/heldout``,
-``tests/heldout-lists``): gold in the format of the gold spec, one file per manifest page, the
-manifest's counts true to the gold, and no page in two sets."""
+``tests/heldout-lists``, ``tests/heldout-names``): gold in the format of the gold spec, one
+file per manifest page, the manifest's counts true to the gold, and no page in two sets."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 
 from pipeline.evaluate import load_gold
 
-SETS = [Path(__file__).parent / name for name in ("dev", "heldout", "heldout-lists")]
+SET_NAMES = ("dev", "heldout", "heldout-lists", "heldout-names")
+SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
 KINDS = {"arxiv_link", "english_title", "translated_title", "name", "description"}
 ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7}")
