@@ -17,9 +17,11 @@ from pipeline.link.names import (
     AliasFinder,
     NameTable,
     catalog_names,
+    evidence_parts,
     name_arrays,
     name_key,
     name_spans,
+    named_as_paper,
 )
 from pipeline.link.policy import LinkPolicy
 from tests.conftest import RAW
@@ -39,7 +41,28 @@ def _names(text: str, aliases: list[str], language: str = "zh") -> list[tuple[st
 
 
 def test_alias_next_to_han_characters() -> None:
-    assert _names("LoRA论文 - Prefix-Tuning论文", ["LoRA"]) == [("LoRA", "lora")]
+    assert _names("LoRA的论文 - Prefix-Tuning论文", ["LoRA"]) == [("LoRA", "lora")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "paper"),
+    [
+        ("LoRA论文", "zh", True),
+        ("LoRA 論文", "zh", True),
+        ("the LoRA paper", "en", True),
+        ("das LoRA-Paper", "de", True),
+        ("`LoRA` papers", "en", True),
+        ("LoRA paperclip", "en", False),
+        ("LoRA model", "en", False),
+        ("LoRA的论文", "zh", False),
+    ],
+)
+def test_a_word_for_paper_after_a_name_is_part_of_its_evidence(
+    text: str, language: str, paper: bool
+) -> None:
+    ((written, evidence),) = _names(text, ["LoRA"], language)
+    assert written == "LoRA" and named_as_paper(evidence) is paper
+    assert evidence_parts(evidence)[0] == "lora"
 
 
 def test_alias_version_is_not_the_alias() -> None:

@@ -505,6 +505,25 @@ def test_a_mined_name_links_only_where_the_sentence_supports_its_paper(tmp_path:
     )
 
 
+def test_a_mined_name_the_page_calls_a_paper_needs_no_other_support(tmp_path: Path) -> None:
+    """ "ALPACA论文", "the ALPACA paper": the page says it names a paper, and a name that
+    stands for one catalog paper is that paper's."""
+    matcher = _mined_matcher(tmp_path)
+    for text, language in (
+        ("我们读了ALPACA论文。\n", "zh"),
+        ("Wir lesen das ALPACA-Paper heute.\n", "de"),
+    ):
+        mentions = _resolve(matcher, text, language)
+        name = mentions[mentions["kind"] == "name"].iloc[0]
+        assert (name["status"], name["paper_id"], name["method"]) == (
+            "matched",
+            "arxiv:1909.06951",
+            "alias_mined_paper",
+        )
+    bare = _resolve(matcher, "我们读了ALPACA。\n", "zh")
+    assert bare[bare["kind"] == "name"].iloc[0]["method"] == "alias_mined_unconfirmed"
+
+
 def test_a_mined_name_beside_an_older_linked_paper_is_that_papers(tmp_path: Path) -> None:
     """The line links an older paper explicitly: the name the 2019 catalog paper claims was
     coined before it, for the linked one. A newer linked paper leaves the name its own."""

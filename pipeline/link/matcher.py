@@ -27,7 +27,13 @@ from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.descriptions import decide_description
 from pipeline.link.ids import decide_arxiv
-from pipeline.link.names import catalog_names, common_word, evidence_parts, written_by_hand
+from pipeline.link.names import (
+    catalog_names,
+    common_word,
+    evidence_parts,
+    named_as_paper,
+    written_by_hand,
+)
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 from pipeline.link.terms import (
     CONCEPT_ARRAYS_SOURCE,
@@ -141,6 +147,9 @@ class Matcher:
             # Several papers' mined name: the first version of one work, or the one the
             # sentence singles out; either if the sentence supports it as a mined name needs.
             chosen = self.separate(self._first_version(decision), context, language)
+            if chosen.status == "matched" and named_as_paper(evidence):
+                # "LoRA论文", "the Pythia paper": the page itself says it names a paper.
+                return Decision("matched", chosen.paper_id, chosen.score, "alias_mined_paper")
             return self._confirm_mined(chosen, key, context, language, document)
         return self.separate(decision, context, language)
 

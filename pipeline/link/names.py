@@ -79,6 +79,10 @@ NAME_SUFFIX_WORD = re.compile(r"[a-zäöüß]{3,}|[A-ZÄÖÜ][a-zäöüß]{3,}")
 MODEL_SIZE = re.compile(r"\d+(?:\.\d+)?[BMKTbmkt]|\d+x\d+(?:\.\d+)?[BMbm]")
 # A year in brackets right after a name, past its closing quote or emphasis: "`GAN-TTS` (2019)".
 YEAR_AFTER = re.compile(r"[`'\"*_]{0,2}\s?[(\[（【]\s?(?P<year>(?:19|20)\d{2})\s?[)\]）】]")
+# A word for "paper" right after a name ("LoRA论文", "the Pythia paper", "das LoRA-Paper"):
+# the page names a paper by it.
+PAPER_AFTER = re.compile(r"[`'\"*_»”]{0,2}\s?(?:论文|論文|-?(?:[Pp]apers?|Papiers?)\b)")
+PAPER_FLAG = "paper"
 # A name in capitals (digits and hyphens allowed): "BERT", "COMA", "GPT-3".
 ACRONYM = re.compile(r"(?=[^a-z]*[A-Z][^a-z]*[A-Z])[A-Z0-9\-]+")
 # "GATs", "DCGANs", "FuNs": capitals, then a plural s.
@@ -302,9 +306,14 @@ def year_after(text: str, end: int) -> str | None:
     return m.group("year") if m else None
 
 
-def name_evidence(key: str, version: str | None, year: str | None = None) -> str:
+def name_evidence(
+    key: str, version: str | None, year: str | None = None, paper: bool = False
+) -> str:
     """A found name as the candidate table carries it: its key, then "|" and the version
-    written after it (or nothing), then "|" and the year in brackets after it, if any."""
+    written after it (or nothing), then "|" and the year in brackets after it, if any, then
+    "|paper" when a word for "paper" follows it."""
+    if paper:
+        return f"{key}|{version or ''}|{year or ''}|{PAPER_FLAG}"
     if year is not None:
         return f"{key}|{version or ''}|{year}"
     return key if version is None else f"{key}|{version}"
@@ -314,6 +323,16 @@ def evidence_parts(evidence: str) -> tuple[str, str, str]:
     """Key, version and year ("" when not written) of a name's evidence."""
     key, version, year, *_ = [*evidence.split("|"), "", ""]
     return key, version, year
+
+
+def named_as_paper(evidence: str) -> bool:
+    """Whether a word for "paper" follows the name (``name_evidence``)."""
+    return evidence.endswith(f"|{PAPER_FLAG}")
+
+
+def paper_after(text: str, end: int) -> bool:
+    """A word for "paper" right after a name: "LoRA论文", "the Pythia paper"."""
+    return PAPER_AFTER.match(text, end) is not None
 
 
 def mined_singular(alias: str) -> list[str]:
@@ -620,7 +639,12 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
             continue
         if given_name_in_author_list(text, start, end, segment.language, names.policy):
             continue
-        evidence = name_evidence(name_key(written), version_after(text, end), year_after(text, end))
+        evidence = name_evidence(
+            name_key(written),
+            version_after(text, end),
+            year_after(text, end),
+            paper_after(text, end),
+        )
         yield start, end, evidence
 
 

@@ -53,7 +53,14 @@ MENTION_COLUMNS = [
 ]
 RUNNER_UP_COLUMNS = ["mention_id", "runner_up", "runner_up_score"]
 FUZZY_TITLE_METHODS = ("title_fuzzy", "title_fuzzy_name_prefix")
-MINED_NAME_METHODS = ("alias_mined", "alias_mined_document", "alias_mined_in_document")
+MINED_NAME_METHODS = (
+    "alias_mined",
+    "alias_mined_paper",
+    "alias_mined_document",
+    "alias_mined_in_document",
+)
+# Mined names confirmed where they stand, which confirm the name's other mentions.
+CONFIRMING_METHODS = ("alias_mined", "alias_mined_paper")
 EXACT = 100.0
 
 
@@ -277,7 +284,7 @@ def _confirmed_elsewhere(
     table cell, does not reach into sentences.)"""
     confirmed: dict[str, dict[str, float]] = {}  # name evidence -> paper -> best score
     for index, decision in decisions.items():
-        if decision.method == "alias_mined" and candidates[index]["kind"] == "name":
+        if decision.method in CONFIRMING_METHODS and candidates[index]["kind"] == "name":
             papers = confirmed.setdefault(candidates[index]["evidence"], {})
             papers[decision.paper_id] = max(decision.score, papers.get(decision.paper_id, 0.0))
     found = {}
