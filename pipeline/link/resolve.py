@@ -213,6 +213,8 @@ def _listed_titles(
             and decisions[i].status == "matched"
             and decisions[i].method in FUZZY_TITLE_METHODS
         ]
+        if len(titled) < policy.min_listed_titles:
+            continue
         outside = [
             i
             for i in cells
@@ -221,8 +223,6 @@ def _listed_titles(
             and listed_outside_title(candidates[i]["surface"], policy)
             and not _names_a_catalog_paper(candidates[i]["surface"], matcher)
         ]
-        if len(titled) < policy.min_listed_titles:
-            continue
         if len(titled) < policy.listed_title_share * (len(titled) + len(outside)):
             continue
         if len(titled) + len(outside) < policy.listed_title_cover * len(cells):
