@@ -312,11 +312,8 @@ def name_evidence(
     """A found name as the candidate table carries it: its key, then "|" and the version
     written after it (or nothing), then "|" and the year in brackets after it, if any, then
     "|paper" when a word for "paper" follows it."""
-    if paper:
-        return f"{key}|{version or ''}|{year or ''}|{PAPER_FLAG}"
-    if year is not None:
-        return f"{key}|{version or ''}|{year}"
-    return key if version is None else f"{key}|{version}"
+    parts = (key, version or "", year or "", PAPER_FLAG if paper else "")
+    return "|".join(parts).rstrip("|")
 
 
 def evidence_parts(evidence: str) -> tuple[str, str, str]:

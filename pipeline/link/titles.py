@@ -408,12 +408,15 @@ def outside_title(surface: str, evidence: str | None, standalone: bool, policy: 
     clear evidence: in a reference-list entry or as the text of a link to a paper's PDF or
     publisher page, standing alone, title-like. Quotes are not enough: they hold blog titles
     and prompts ("Let's think step by step") as often; so do links to other pages."""
-    words = LATIN_WORD.findall(surface)
+    return evidence in (REFERENCE, PAPER_LINK) and standalone and _own_title(surface, policy)
+
+
+def _own_title(surface: str, policy: LinkPolicy, year_allowed: bool = False) -> bool:
+    """Long enough, title-like and English: what a written title needs to be reported as a
+    paper of its own, however the page marks it."""
     return (
-        evidence in (REFERENCE, PAPER_LINK)
-        and standalone
-        and len(words) >= policy.min_outside_title_words
-        and looks_like_title(surface, policy)
+        len(LATIN_WORD.findall(surface)) >= policy.min_outside_title_words
+        and looks_like_title(surface, policy, year_allowed)
         and written_in_english(surface)
     )
 
@@ -437,12 +440,7 @@ def listed_outside_title(surface: str, policy: LinkPolicy) -> bool:
     """A cell of a column of paper titles that matches no catalog title is a paper of its
     own when it looks like an English title (a year in it is part of the title there) and
     ends with no note in brackets ("... without Human Knowledge (AlphaGo Zero)")."""
-    return (
-        not surface.endswith(")")
-        and len(LATIN_WORD.findall(surface)) >= policy.min_outside_title_words
-        and looks_like_title(surface, policy, year_allowed=True)
-        and written_in_english(surface)
-    )
+    return not surface.endswith(")") and _own_title(surface, policy, year_allowed=True)
 
 
 def name_prefix(title: str, policy: LinkPolicy) -> str:
