@@ -205,6 +205,32 @@ def test_decide_title_inside_a_longer_title_is_another_work() -> None:
         assert (decision.status, decision.paper_id) == ("matched", paper_id)
 
 
+def test_decide_title_missing_a_number_of_the_title_is_another_work() -> None:
+    """A number tells works apart ("3D Videos", "GPT-4"); a number the writer adds (a date,
+    a bracketed note) does not (titles as in the arXiv snapshot)."""
+    titles = {
+        "arxiv:1703.09783": "Two-Stream RNN/CNN for Action Recognition in 3D Videos",
+        "arxiv:2303.12712": (
+            "Sparks of Artificial General Intelligence: Early experiments with GPT-4"
+        ),
+    }
+    other = decide_title(
+        "Two-Stream CNNs for Action Recognition in Videos",
+        [("arxiv:1703.09783", 93.0)],
+        titles,
+        POLICY,
+    )
+    assert (other.status, other.method) == ("unmatched", "title_other_name")
+    sparks = "Sparks of Artificial General Intelligence: Early experiments with"
+    for surface, status in [
+        (sparks, "unmatched"),
+        (f"{sparks} GPT-4", "matched"),
+        (f"{sparks} GPT-4 (2023.03.22)", "matched"),
+    ]:
+        decision = decide_title(surface, [("arxiv:2303.12712", 95.0)], titles, POLICY)
+        assert decision.status == status, surface
+
+
 def test_decide_title_nothing_ranked() -> None:
     decision = decide_title("Anything at all here", [], {}, POLICY)
     assert (decision.status, decision.paper_id) == ("unmatched", None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 
@@ -49,6 +50,7 @@ SEPARATORS = re.compile(
 )
 # "2015 Fast R-CNN": a timeline's year is not part of the title (nor is a list's "[2018 CVPR]").
 LEADING_YEAR = re.compile(r"(?:19|20)\d{2}\s+(?=[A-Za-z])")
+NUMBER = re.compile(r"\d+")
 ONLY_TRIM = re.compile(r"[\s.,;:\-–—~'’\"()\[\]]*")
 SEPARATOR_LOOKBACK = 16
 TITLE_FOLLOWERS = ("-", "~", "–", ";", "http", "arXiv", "arxiv")
@@ -485,6 +487,15 @@ def _inside_longer_title(surface: str, title: str) -> bool:
     return False
 
 
+def _other_number(surface: str, title: str) -> bool:
+    """A near title holding a number the written one lacks ("... in 3D Videos" against
+    "... in Videos", "YOLOv2" against "YOLOv3"): a number tells works apart, and writers
+    copying a title keep its numbers. (A number the writer adds is often a note: a date,
+    an id, a model's name in brackets.)"""
+    ours = Counter(NUMBER.findall(surface))
+    return any(ours[number] < count for number, count in Counter(NUMBER.findall(title)).items())
+
+
 def decide_title(
     surface: str,
     ranked: list[tuple[str, float]],
@@ -510,7 +521,9 @@ def decide_title(
         for pid, score in ranked
         if score >= 100
         or not (
-            _other_name(surface, titles[pid], policy) or _inside_longer_title(surface, titles[pid])
+            _other_name(surface, titles[pid], policy)
+            or _inside_longer_title(surface, titles[pid])
+            or _other_number(surface, titles[pid])
         )
     ]
     if not ranked:
