@@ -26,6 +26,7 @@ from pipeline.link.citekeys import parse_cite_key
 from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.descriptions import decide_description
+from pipeline.link.frequencies import store_tables_in
 from pipeline.link.ids import decide_arxiv
 from pipeline.link.names import (
     catalog_names,
@@ -76,6 +77,7 @@ class Matcher:
         structures built once per catalog are stored (none: built in memory). ``columns``:
         the catalog's columns with their stored arXiv order (``CatalogColumns.of``)."""
         papers = catalog.papers
+        store_tables_in(cache_dir)  # wordfreq's lists, stored beside the catalog structures
         self.policy = policy
         self.term_tables = term_tables or {}
         self.columns = columns or CatalogColumns.of(catalog)

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from wordfreq import zipf_frequency
 
 from pipeline.catalog import Catalog, split_aliases
 from pipeline.catalog_store import cached_arrays, store_key
 from pipeline.language import Segment
 from pipeline.link import packed
 from pipeline.link.decision import Decision, ambiguous
+from pipeline.link.frequencies import zipf_frequency
 from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import foreign_stopwords

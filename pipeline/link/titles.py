@@ -16,10 +16,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 
 import numpy as np
-from wordfreq import zipf_frequency
 
 from pipeline.language import Segment
 from pipeline.link.decision import Decision, ambiguous
+from pipeline.link.frequencies import zipf_frequency
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.references import (
     LIST_TAG,
