@@ -42,25 +42,39 @@ def test_local_run_prints_a_summary(
     assert "mentions by language" in printed and "report:" in printed
 
 
-def test_a_local_run_does_not_import_prefect_or_dask(small_raw: Path, tmp_path: Path) -> None:
-    """Prefect and its dependencies take a second to import, dask.dataframe 0.4 s (pandera's
-    model classes imported it), and a local run needs none of them (``-X importtime`` lists
-    every module the process imports)."""
+def _imported_by_a_local_run(raw: Path, folder: Path) -> set[str]:
+    """The modules a local run imports (``-X importtime`` lists every one)."""
     done = run_command(
-        *("run", "--engine", "local", "--quiet"),
-        *("--raw", str(small_raw), "--out", str(tmp_path / "out")),
-        cwd=tmp_path,
+        *("run", "--engine", "local", "--quiet", "--full"),
+        *("--raw", str(raw), "--out", str(folder / "out")),
+        cwd=folder,
         python_flags=("-X", "importtime"),
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    imported = {
+    return {
         line.rsplit("|", 1)[1].strip()
         for line in done.stderr.splitlines()
         if line.startswith("import time:")
     }
-    assert "pipeline.build" in imported
-    for package in ("prefect", "dask"):
-        assert not {m for m in imported if m == package or m.startswith(f"{package}.")}
+
+
+def _imports_package(imported: set[str], package: str) -> bool:
+    return any(m == package or m.startswith(f"{package}.") for m in imported)
+
+
+def test_a_local_run_does_not_import_prefect_dask_or_wordfreq(
+    small_raw: Path, tmp_path: Path
+) -> None:
+    """Prefect and its dependencies take a second to import, dask.dataframe 0.4 s (pandera's
+    model classes imported it), and a local run needs none of them. wordfreq (0.3 s) builds
+    the stored word lists on the first run; the next reads them without it."""
+    first = _imported_by_a_local_run(small_raw, tmp_path)
+    assert "pipeline.build" in first and "pipeline.link.frequencies" in first
+    assert not _imports_package(first, "prefect") and not _imports_package(first, "dask")
+    assert _imports_package(first, "wordfreq")  # the lists stored
+    assert list((tmp_path / ".state" / "catalog").glob("wordfreq-en-*.arrays"))
+    again = _imported_by_a_local_run(small_raw, tmp_path)
+    assert not {p for p in ("prefect", "dask", "wordfreq") if _imports_package(again, p)}
 
 
 def test_a_run_keeps_its_startup_objects_out_of_full_collections(
