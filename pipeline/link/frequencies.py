@@ -4,8 +4,9 @@ wordfreq reads a language's whole list into a dictionary the first time it is as
 language: 0.1-0.2 s per language, and a run asks about four to nine languages in every process
 (English, the page's, those a reference list is compared with). The lists are stored instead,
 beside the catalog structures, as sorted arrays that a process reads in a few milliseconds,
-and a plain word is found by bisection. A word wordfreq would cut into tokens or rewrite (digits,
-apostrophes, capitals aside) is asked of wordfreq itself, so every answer is wordfreq's.
+and a plain word is found by bisection. A form the tables cannot answer as wordfreq would (a run
+of digits, an apostrophe, a letter beyond Latin-1, a language without a table) is asked of
+wordfreq itself, so every answer is wordfreq's.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ _cache_dir: Path | None = None
 
 
 def store_tables_in(cache_dir: Path | None) -> None:
-    """Where this process keeps (and finds) the stored lists; None asks wordfreq directly."""
+    """Where this process keeps (and finds) the stored lists; None asks wordfreq directly.
+    Set by each matcher to its structures folder: the answers are the same either way."""
     global _cache_dir
     _cache_dir = cache_dir
 
