@@ -185,6 +185,22 @@ def test_a_new_version_is_another_paper() -> None:
     assert table.decide(found[1][2]).paper_id == "p0"
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Daten wie GPT4-Alpaca und Dolly", ["Dolly"]),  # a dataset built from both
+        ("die GPT4-Modelle und der GPT4-Hype", ["GPT4", "GPT4"]),  # German words
+    ],
+)
+def test_a_name_joined_by_a_hyphen_to_another_name_is_a_third_work(
+    text: str, found: list[str]
+) -> None:
+    """A German compound's second part is a word, unless it is a name of its own that is
+    no common word ("Hype" is some paper's name too)."""
+    aliases = ["GPT4", "Alpaca", "Dolly", "Hype"]
+    assert [written for written, _ in _names(text, aliases, "de")] == found
+
+
 def _decided(table: NameTable, text: str, language: str) -> list[tuple[str, Decision]]:
     """Every name found in ``text`` (one line) with the table's decision on it."""
     spans = name_spans(text, Segment(0, len(text), language), table)

@@ -623,10 +623,30 @@ def _named_rows(papers: pd.DataFrame) -> Iterator[tuple[int, str, list[str], lis
         )
 
 
+def joined_to_a_name(text: str, end: int, language: str, names: NameTable) -> bool:
+    """A name joined by a hyphen to another catalog name that is no common word
+    ("GPT4-Alpaca", "LLaMA-Adapter") names a third work, built from both, in any language
+    (the second part of a German compound is a word: "BERT-Modelle", "GPT-3-Hype")."""
+    if end >= len(text) or text[end] != "-":
+        return False
+    following = FOLLOWING_WORD.match(text, end + 1)
+    if following is None:
+        return False
+    word = following.group()
+    key = name_key(word)
+    return (
+        bool(names.papers(key))
+        and common_word(key, language) < names.policy.common_word_zipf
+        and names.accepts(word, language)
+    )
+
+
 def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[int, int, str]]:
     """(start, end, evidence) for every catalog name written in a line and meant as one."""
     for start, end in names.finder.finditer(text, segment.start, segment.end):
         if name_continues(text, end, segment.language):
+            continue
+        if joined_to_a_name(text, end, segment.language, names):
             continue
         written = text[start:end]
         if not names.accepts(written, segment.language):
