@@ -221,10 +221,11 @@ NAME_JOINERS = "\u00b7\u30fb\u2027"
 DOTTED_LETTER = re.compile(r"\.[A-Z](?![A-Za-z])")
 
 
-def name_continues(text: str, end: int, language: str) -> bool:
+def name_continues(text: str, end: int, language: str, names: NameTable) -> bool:
     """True when a hyphen after an alias leads into a different name ("Transformer-XL",
-    "LoRA-drop") rather than a use or variant of it ("LoRA-based", "Llama-2-7B", German
-    "BERT-Modelle"); a middle dot before a letter always does ("DALL·E" is not "DALL"), and
+    "LoRA-drop", German "GPT4-Alpaca": another catalog name that is no common word) rather
+    than a use or variant of it ("LoRA-based", "Llama-2-7B", German "BERT-Modelle",
+    "GPT-3-Hype"); a middle dot before a letter always does ("DALL·E" is not "DALL"), and
     so does a dot before one capital ("DALL.E")."""
     if end + 1 < len(text) and text[end] in NAME_JOINERS and text[end + 1].isalnum():
         return True
@@ -239,8 +240,18 @@ def name_continues(text: str, end: int, language: str) -> bool:
     if MODEL_SIZE.fullmatch(word) or VERSION_AFTER.fullmatch(word):
         return False
     if language == "de" and NAME_SUFFIX_WORD.fullmatch(word):
-        return False
+        return _distinct_name(word, language, names)  # a compound's second part is a word
     return not USAGE_SUFFIX.fullmatch(word.lower())
+
+
+def _distinct_name(word: str, language: str, names: NameTable) -> bool:
+    """A catalog name, written as one, that is no common word ("Alpaca", not "Hype")."""
+    key = name_key(word)
+    return (
+        bool(names.papers(key))
+        and common_word(key, language) < names.policy.common_word_zipf
+        and names.accepts(word, language)
+    )
 
 
 def version_after(text: str, end: int) -> str | None:
@@ -623,30 +634,10 @@ def _named_rows(papers: pd.DataFrame) -> Iterator[tuple[int, str, list[str], lis
         )
 
 
-def joined_to_a_name(text: str, end: int, language: str, names: NameTable) -> bool:
-    """A name joined by a hyphen to another catalog name that is no common word
-    ("GPT4-Alpaca", "LLaMA-Adapter") names a third work, built from both, in any language
-    (the second part of a German compound is a word: "BERT-Modelle", "GPT-3-Hype")."""
-    if end >= len(text) or text[end] != "-":
-        return False
-    following = FOLLOWING_WORD.match(text, end + 1)
-    if following is None:
-        return False
-    word = following.group()
-    key = name_key(word)
-    return (
-        bool(names.papers(key))
-        and common_word(key, language) < names.policy.common_word_zipf
-        and names.accepts(word, language)
-    )
-
-
 def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[int, int, str]]:
     """(start, end, evidence) for every catalog name written in a line and meant as one."""
     for start, end in names.finder.finditer(text, segment.start, segment.end):
-        if name_continues(text, end, segment.language):
-            continue
-        if joined_to_a_name(text, end, segment.language, names):
+        if name_continues(text, end, segment.language, names):
             continue
         written = text[start:end]
         if not names.accepts(written, segment.language):
