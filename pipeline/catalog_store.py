@@ -37,6 +37,21 @@ STORE_FORMAT = 2
 KEEP_PER_KIND = 3
 METADATA_KEY = b"paper_mentions"
 
+# Where this process keeps the tables it derives from its libraries' data (word lists,
+# language profiles): the folder of its matcher's catalog structures. None: none are stored.
+_process_tables_folder: Path | None = None
+
+
+def store_process_tables_in(cache_dir: Path | None) -> None:
+    """Set by each matcher to its structures folder; the tables answer as the libraries they
+    are read from do, so where they live never changes an answer."""
+    global _process_tables_folder
+    _process_tables_folder = cache_dir
+
+
+def process_tables_folder() -> Path | None:
+    return _process_tables_folder
+
 
 def store_key(*parts: str) -> str:
     """A short, stable key for the inputs a structure is built from."""

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import filterfalse
 
-from langdetect import DetectorFactory, LangDetectException, detect
+from langdetect import DetectorFactory, LangDetectException
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+
+from pipeline.language_profiles import detector_factory
 
 DetectorFactory.seed = 0
 
@@ -147,7 +149,9 @@ def document_language(text: str) -> str:
     if not LATIN_WORD.search(prose):
         return "und"
     try:
-        return _normalise_code(detect(prose), prose)
+        detector = detector_factory().create()
+        detector.append(prose)
+        return _normalise_code(detector.detect(), prose)
     except LangDetectException:
         return "und"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import wordfreq
 
-from pipeline.link import frequencies
+from pipeline import catalog_store
 from pipeline.link.frequencies import FrequencyTable, table_arrays, zipf_frequency
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -23,9 +23,9 @@ WRITTEN = [
 
 @pytest.fixture
 def stored(tmp_path: Path):
-    frequencies.store_tables_in(tmp_path)
+    catalog_store.store_process_tables_in(tmp_path)
     yield tmp_path
-    frequencies.store_tables_in(None)
+    catalog_store.store_process_tables_in(None)
 
 
 @pytest.mark.parametrize("language", ["en", "de", "ms", "id", "fr"])
@@ -41,7 +41,7 @@ def test_the_stored_lists_answer_as_wordfreq(stored: Path, language: str) -> Non
 
 
 def test_without_a_folder_wordfreq_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    frequencies.store_tables_in(None)
+    catalog_store.store_process_tables_in(None)
     asked = []
     monkeypatch.setattr(wordfreq, "zipf_frequency", lambda w, lang: asked.append(w) or 1.5)
     assert zipf_frequency("transformer", "en") == 1.5 and asked == ["transformer"]
@@ -57,8 +57,8 @@ def test_a_list_is_stored_once_and_read_back_by_another_process(stored: Path) ->
     (folder,) = stored.glob("wordfreq-de-*.arrays")
     probe = (
         "import sys, pathlib\n"
-        "from pipeline.link import frequencies\n"
-        "frequencies.store_tables_in(pathlib.Path(sys.argv[1]))\n"
+        "from pipeline import catalog_store\nfrom pipeline.link import frequencies\n"
+        "catalog_store.store_process_tables_in(pathlib.Path(sys.argv[1]))\n"
         "print(frequencies.zipf_frequency('transformer', 'de'))\n"
         "print('wordfreq' in sys.modules)\n"
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.catalog_store import cached_arrays, store_key
+from pipeline.catalog_store import cached_arrays, process_tables_folder, store_key
 from pipeline.link.packed import PackedStrings, pack_strings
 
 # A word wordfreq's tokenizer keeps whole and as written, once case-folded: Latin letters of
@@ -31,26 +31,18 @@ WORDFREQ_VERSION = importlib.metadata.version("wordfreq")
 # Zipf 0: what wordfreq answers for a word it does not know.
 MIN_FREQUENCY = 1e-9
 
-_cache_dir: Path | None = None
-
-
-def store_tables_in(cache_dir: Path | None) -> None:
-    """Where this process keeps (and finds) the stored lists; None asks wordfreq directly.
-    Set by each matcher to its structures folder: the answers are the same either way."""
-    global _cache_dir
-    _cache_dir = cache_dir
-
 
 def zipf_frequency(word: str, language: str) -> float:
     """``wordfreq.zipf_frequency(word, language)``, read from the stored list when it can be:
     a plain word, or plain words joined by hyphens (which wordfreq reads as several tokens)."""
     tokens = word.casefold().split("-")
+    folder = process_tables_folder()
     if (
-        _cache_dir is not None
+        folder is not None
         and language in TABLE_LANGUAGES
         and all(PLAIN_WORD.fullmatch(token) for token in tokens)
     ):
-        return _table(_cache_dir, language).zipf(tokens)
+        return _table(folder, language).zipf(tokens)
     import wordfreq  # only for words the tables cannot answer: its import costs 0.3 s
 
     return wordfreq.zipf_frequency(word, language)

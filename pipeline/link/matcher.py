@@ -13,7 +13,12 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.catalog import Catalog, split_aliases, split_keywords
-from pipeline.catalog_store import cached_arrays, cached_frame, store_key
+from pipeline.catalog_store import (
+    cached_arrays,
+    cached_frame,
+    store_key,
+    store_process_tables_in,
+)
 from pipeline.language import URL_HINT
 from pipeline.link.authors import (
     catalog_authors,
@@ -26,7 +31,6 @@ from pipeline.link.citekeys import parse_cite_key
 from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.descriptions import decide_description
-from pipeline.link.frequencies import store_tables_in
 from pipeline.link.ids import decide_arxiv
 from pipeline.link.names import (
     catalog_names,
@@ -77,7 +81,8 @@ class Matcher:
         structures built once per catalog are stored (none: built in memory). ``columns``:
         the catalog's columns with their stored arXiv order (``CatalogColumns.of``)."""
         papers = catalog.papers
-        store_tables_in(cache_dir)  # wordfreq's lists, stored beside the catalog structures
+        # wordfreq's lists and langdetect's profiles, stored beside the catalog structures
+        store_process_tables_in(cache_dir)
         self.policy = policy
         self.term_tables = term_tables or {}
         self.columns = columns or CatalogColumns.of(catalog)
