@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from pipeline import __version__
+from pipeline.catalog import Catalog
 from pipeline.config import Settings
 from pipeline.fanout import BatchResult, FanOut, batches, join_results, local_fan_out
 from pipeline.isolation import INTERNAL_ERROR_PREFIX, DocumentFailures
@@ -201,6 +204,19 @@ def _run_on_batches(
     return stage.named((documents, linked))
 
 
+def _review_titles(
+    catalog: Catalog, mentions: pd.DataFrame, runner_up: pd.DataFrame | None
+) -> pd.Series:
+    """Titles, by paper id, of the papers the report's review queues name (links, candidates,
+    runner-ups): only their rows, not an index over the whole catalog (311k ids: 0.1 s)."""
+    named = set(mentions["paper_id"].dropna())
+    named.update(c for found in mentions["candidates"] if found is not None for c in found)
+    if runner_up is not None:
+        named.update(runner_up["runner_up"].dropna())
+    papers = catalog.papers
+    return papers.loc[papers["paper_id"].isin(named)].set_index("paper_id")["title"]
+
+
 def _publish(
     settings: Settings,
     values: dict[str, Any],
@@ -248,7 +264,7 @@ def _publish(
         previous_report=previous_report,
         narrow_margin=NARROW_MARGIN_FACTOR * settings.thresholds.margin,
         manifest_errors=values["manifest_errors"],
-        titles=catalog.papers.set_index("paper_id")["title"],
+        titles=_review_titles(catalog, tables["mentions"], values["runner_up"]),
         history=load_history(settings.out_dir),
         drift=DriftPolicy.from_settings(settings),
         override_errors=values["override_errors"],
