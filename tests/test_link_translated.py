@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from pipeline.language import Segment
 from pipeline.link.policy import DEFAULT_POLICY
 from pipeline.link.terms import ConceptIndex
-from pipeline.link.translated import decide_translated, translated_spans
+from pipeline.link.translated import decide_translated, least_recall, translated_spans
 
 
 def _spans(text: str, language: str) -> list[str]:
@@ -52,3 +55,28 @@ def test_common_words_that_are_not_a_whole_title_name_no_paper() -> None:
         "open source model advantage", "de", index, {}, DEFAULT_POLICY, described={"p0"}
     )
     assert described is not None and described.paper_id == "p0"
+
+
+UNIT = st.floats(min_value=0.0, max_value=1.0)
+
+
+@given(recall=UNIT, precision=UNIT, most_precise=UNIT)
+def test_a_decidable_title_has_the_least_recall_its_precision_bound_allows(
+    recall: float, precision: float, most_precise: float
+) -> None:
+    """Whatever a title reaches at a precision within the bound, if its F-score can be
+    decided (an ambiguous answer, a link) or it is the whole title, its recall is at least
+    ``least_recall``: ranking for that least leaves out nothing the rule could decide."""
+    precision = min(precision, most_precise)
+    f = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
+    if f >= DEFAULT_POLICY.translated_review or recall >= DEFAULT_POLICY.whole_title:
+        assert recall >= least_recall(DEFAULT_POLICY, most_precise) - 1e-12
+
+
+def test_the_least_recall_rises_as_the_precision_bound_falls() -> None:
+    review = DEFAULT_POLICY.translated_review
+    assert (
+        least_recall(DEFAULT_POLICY) == least_recall(DEFAULT_POLICY, 1.0) == review / (2 - review)
+    )
+    assert least_recall(DEFAULT_POLICY, 0.6) > least_recall(DEFAULT_POLICY, 0.8)
+    assert least_recall(DEFAULT_POLICY, review / 2) == DEFAULT_POLICY.whole_title  # whole only

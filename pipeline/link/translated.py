@@ -14,7 +14,7 @@ from collections.abc import Container, Iterator
 from pipeline.language import Segment
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.policy import LinkPolicy
-from pipeline.link.terms import ConceptIndex, TermTable, f_score, translate
+from pipeline.link.terms import REACH_SLACK, ConceptIndex, TermTable, f_score, translate
 from pipeline.link.text import (
     CJK_LANGUAGES,
     LIST_MARKER,
@@ -72,12 +72,18 @@ def translated_spans(text: str, segment: Segment, policy: LinkPolicy) -> Iterato
             yield m.start(), m.end()
 
 
-def least_recall(policy: LinkPolicy) -> float:
-    """The least recall of a translated title that can be decided: a link needs
-    ``translated_min_recall``, an ambiguous answer an F-score of ``translated_review``, which
-    needs a recall of review / (2 - review) even at a precision of 1."""
+def least_recall(policy: LinkPolicy, precision: float = 1.0) -> float:
+    """The least recall of a translated title that can be decided, when no title can reach
+    more than ``precision``: a link needs ``translated_min_recall`` and an F-score of
+    ``translated_accept`` or the whole title, an ambiguous answer an F-score of
+    ``translated_review``. An F-score of ``review`` needs a recall of review * p / (2p -
+    review) at a precision of p (review / (2 - review) at 1); where p cannot reach it
+    (2p <= review), only a whole title can be decided."""
     review = policy.translated_review
-    return min(policy.translated_min_recall, review / (2 - review))
+    least = min(policy.translated_min_recall, review / (2 - review))
+    if 2 * precision <= review:
+        return policy.whole_title
+    return min(policy.whole_title, max(least, review * precision / (2 * precision - review)))
 
 
 def decide_translated(
@@ -95,7 +101,10 @@ def decide_translated(
     units = translate(surface, language, term_tables, dictionary=True)
     if not concepts.may_reach(units, 2):  # every outcome below needs two matched stems
         return None
-    ranked = concepts.rank(units, least=(2, least_recall(policy)))
+    # No title's precision exceeds the share of the text its known words cover (most
+    # headings are decided here: a low share leaves only titles of a high recall).
+    most_precise = concepts.reach(units).precision + REACH_SLACK
+    ranked = concepts.rank(units, least=(2, least_recall(policy, most_precise)))
     if not ranked:
         return None
     top, f = ranked[0], f_score(ranked[0])
