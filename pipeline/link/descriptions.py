@@ -69,7 +69,8 @@ def _by_title_words(
         )
     ):
         return None
-    ranked = concepts.rank(units, limit=5, titles_only=True, by_recall=True)
+    least = (policy.description_min_stems, policy.description_min_recall)
+    ranked = concepts.rank(units, limit=5, titles_only=True, by_recall=True, least=least)
     if not ranked:
         return None
     top = ranked[0]
@@ -98,7 +99,8 @@ def _by_keywords(units: list[Unit], profiles: ConceptIndex, policy: LinkPolicy) 
         )
     ):
         return None
-    ranked = profiles.rank(units, limit=policy.max_candidates, by_recall=True)
+    least = (policy.keywords_min_stems, policy.keywords_min_recall)
+    ranked = profiles.rank(units, limit=policy.max_candidates, by_recall=True, least=least)
     if not ranked:
         return None
     top = ranked[0]
