@@ -28,6 +28,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from pipeline.catalog import Catalog, load_catalog
+from pipeline.catalog_store import store_process_tables_in
 from pipeline.config import MatchThresholds
 from pipeline.isolation import internal_error
 from pipeline.language import document_language, segment_lines
@@ -145,6 +146,9 @@ def link_batch(batch: pd.DataFrame, context: LinkContext) -> BatchResult:
     labels = []
     mentions: list[tuple] = []
     result = BatchResult(languages=pd.DataFrame(columns=LANGUAGE_COLUMNS))
+    # langdetect's profiles are read from there, for the first document too (a new pool or
+    # Dask process detects its language before it builds its matcher).
+    store_process_tables_in(context.index_cache_dir)
     documents = zip(batch.index, batch["source_file"].tolist(), batch["text"].tolist(), strict=True)
     for label, source_file, text in documents:
         try:

@@ -11,9 +11,10 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from langdetect.detector_factory import DetectorFactory
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from pipeline import fanout
+from pipeline import catalog_store, fanout, language_profiles
 from pipeline.build import build_dataset
 from pipeline.catalog import load_catalog
 from pipeline.config import DEFAULT_TERMS, MatchThresholds, load_settings
@@ -86,6 +87,24 @@ def test_a_worker_links_with_the_catalog_it_loads_from_the_path(tmp_path: Path) 
     assert "arxiv:1706.03762" in set(mentions["paper_id"])
     context = _context(tmp_path, sha256)
     assert fanout.worker_matcher(context) is fanout.worker_matcher(dataclasses.replace(context))
+
+
+def test_a_new_worker_reads_the_stored_language_profiles_for_its_first_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool or Dask process detects its first document's language before it builds its
+    matcher: the profiles stored beside the catalog structures are read even then."""
+    sha256 = load_catalog(CATALOG).sha256
+    documents = pd.DataFrame({"source_file": ["a.txt"], "text": ["Die Forscher schlugen vor."]})
+    link_batch(documents, _context(tmp_path, sha256))  # stores them
+    fanout._matchers.clear()  # as in a fresh process: no matcher, no folder, no profiles
+    catalog_store.store_process_tables_in(None)
+    language_profiles._factory.cache_clear()
+    monkeypatch.setattr(DetectorFactory, "load_profile", lambda *_: pytest.fail("JSON read"))
+    result = link_batch(documents, _context(tmp_path, sha256))
+    assert result.failures == [] and result.languages["language"].tolist() == ["de"]
+    catalog_store.store_process_tables_in(None)
+    language_profiles._factory.cache_clear()
 
 
 def _tables(out: Path) -> dict[str, pd.DataFrame]:
