@@ -98,13 +98,14 @@ def test_a_new_worker_reads_the_stored_language_profiles_for_its_first_document(
     documents = pd.DataFrame({"source_file": ["a.txt"], "text": ["Die Forscher schlugen vor."]})
     link_batch(documents, _context(tmp_path, sha256))  # stores them
     fanout._matchers.clear()  # as in a fresh process: no matcher, no folder, no profiles
-    catalog_store.store_process_tables_in(None)
+    monkeypatch.setattr(catalog_store, "_process_tables_folder", None)
     language_profiles._factory.cache_clear()
     monkeypatch.setattr(DetectorFactory, "load_profile", lambda *_: pytest.fail("JSON read"))
-    result = link_batch(documents, _context(tmp_path, sha256))
+    try:
+        result = link_batch(documents, _context(tmp_path, sha256))
+    finally:
+        language_profiles._factory.cache_clear()  # no factory of a removed folder stays
     assert result.failures == [] and result.languages["language"].tolist() == ["de"]
-    catalog_store.store_process_tables_in(None)
-    language_profiles._factory.cache_clear()
 
 
 def _tables(out: Path) -> dict[str, pd.DataFrame]:
