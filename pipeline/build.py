@@ -208,13 +208,12 @@ def _review_titles(
     catalog: Catalog, mentions: pd.DataFrame, runner_up: pd.DataFrame | None
 ) -> pd.Series:
     """Titles, by paper id, of the papers the report's review queues name (links, candidates,
-    runner-ups): only their rows, not an index over the whole catalog (311k ids: 0.1 s)."""
+    runner-ups)."""
     named = set(mentions["paper_id"].dropna())
     named.update(c for found in mentions["candidates"] if found is not None for c in found)
     if runner_up is not None:
         named.update(runner_up["runner_up"].dropna())
-    papers = catalog.papers
-    return papers.loc[papers["paper_id"].isin(named)].set_index("paper_id")["title"]
+    return catalog.rows_of(named, ["title"])["title"]
 
 
 def _publish(

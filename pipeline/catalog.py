@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,13 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.papers)
+
+    def rows_of(self, paper_ids: Iterable[str], columns: list[str]) -> pd.DataFrame:
+        """``columns`` of the papers ``paper_ids`` names, indexed by paper id: only their rows
+        (indexing all ids of a 311k-row catalog to look up a few hundred cost 0.1 s)."""
+        papers = self.papers
+        rows = papers["paper_id"].isin(set(paper_ids))
+        return papers.loc[rows, ["paper_id", *columns]].set_index("paper_id")
 
 
 def catalog_files(path: Path) -> list[Path]:

@@ -28,10 +28,7 @@ def year_from_arxiv_id(arxiv_id: str | None) -> int | None:
 
 def dedupe(mentions: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     matched = mentions[mentions["status"] == "matched"]
-    # Only the linked papers' rows: indexing a whole 311k-row catalog cost more than the rest.
-    papers = catalog.papers
-    linked = papers["paper_id"].isin(matched["paper_id"].unique())
-    known = papers.loc[linked, ["paper_id", "title", "year"]].set_index("paper_id")
+    known = catalog.rows_of(matched["paper_id"], ["title", "year"])
     rows = []
     for paper_id, group in matched.groupby("paper_id", sort=True):
         in_catalog = paper_id in known.index
