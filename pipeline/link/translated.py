@@ -8,6 +8,7 @@ title and alias, weighted by rarity (``terms.ConceptIndex``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Container, Iterator
 
@@ -73,17 +74,18 @@ def translated_spans(text: str, segment: Segment, policy: LinkPolicy) -> Iterato
 
 
 def least_recall(policy: LinkPolicy, precision: float = 1.0) -> float:
-    """The least recall of a translated title that can be decided, when no title can reach
+    """The least recall of a translated title that can be decided when no title can reach
     more than ``precision``: a link needs ``translated_min_recall`` and an F-score of
-    ``translated_accept`` or the whole title, an ambiguous answer an F-score of
-    ``translated_review``. An F-score of ``review`` needs a recall of review * p / (2p -
-    review) at a precision of p (review / (2 - review) at 1); where p cannot reach it
-    (2p <= review), only a whole title can be decided."""
-    review = policy.translated_review
-    least = min(policy.translated_min_recall, review / (2 - review))
-    if 2 * precision <= review:
-        return policy.whole_title
-    return min(policy.whole_title, max(least, review * precision / (2 * precision - review)))
+    ``translated_accept``, an ambiguous answer an F-score of ``translated_review``, and a
+    whole title links whatever its precision."""
+    link = max(policy.translated_min_recall, _recall_for(policy.translated_accept, precision))
+    return min(policy.whole_title, link, _recall_for(policy.translated_review, precision))
+
+
+def _recall_for(f_score: float, precision: float) -> float:
+    """The recall an F-score needs at this precision (f * p / (2p - f)); none is enough where
+    2p <= f."""
+    return f_score * precision / (2 * precision - f_score) if 2 * precision > f_score else math.inf
 
 
 def decide_translated(
