@@ -6,11 +6,18 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
 from pipeline import catalog_store, language_profiles
 from pipeline.language import document_language
-from pipeline.language_profiles import NgramProbabilities, detector_factory, profile_arrays
+from pipeline.language_profiles import (
+    NgramProbabilities,
+    WordwiseFactory,
+    detector_factory,
+    profile_arrays,
+)
 from tests.conftest import PROJECT_ROOT
 
 TEXTS = [
@@ -28,6 +35,15 @@ def langdetects_own() -> DetectorFactory:
     factory = DetectorFactory()
     factory.load_profile(PROFILES_DIRECTORY)
     return factory
+
+
+# Characters each of langdetect's reading steps treats in its own way: spaces and what it
+# reads as spaces, capitals (a word of capitals is skipped), Latin-1 signs it excludes,
+# Romanian and Vietnamese letters it rewrites, scripts it folds, the signs between Z and a.
+TRICKY_CHARACTERS = (
+    "aAbBzZ  \t\n.-1_[`\u00a0\u00ab\u00dfe\u00e9\u00c9\u0219\u021ba\u0301\u1ea1\u1e00"
+    "\u30a2\u6f22\ud55c"
+)
 
 
 @pytest.fixture
@@ -62,6 +78,35 @@ def test_texts_are_detected_as_langdetect_detects_them(
 ) -> None:
     for text in TEXTS:
         assert _probabilities(detector_factory(), text) == _probabilities(langdetects_own, text)
+
+
+def _read(factory: DetectorFactory, text: str) -> tuple[str, list[str]]:
+    detector = factory.create()
+    detector.append(text)
+    detector.cleaning_text()
+    return detector.text, detector._extract_ngrams()
+
+
+@pytest.fixture(scope="module")
+def wordwise() -> WordwiseFactory:
+    factory = WordwiseFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    return factory
+
+
+def test_words_are_read_as_langdetect_reads_them(
+    wordwise: WordwiseFactory, langdetects_own: DetectorFactory
+) -> None:
+    for text in TEXTS:
+        assert _read(wordwise, text) == _read(langdetects_own, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=TRICKY_CHARACTERS, max_size=60))
+def test_any_text_is_read_as_langdetect_reads_it(
+    wordwise: WordwiseFactory, langdetects_own: DetectorFactory, text: str
+) -> None:
+    assert _read(wordwise, text) == _read(langdetects_own, text)
 
 
 def test_a_second_process_reads_the_stored_profiles(
