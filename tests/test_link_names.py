@@ -307,6 +307,35 @@ def test_a_common_word_name_after_a_capitalised_word_heads_a_longer_name(
     assert [w for w, _ in _names(text, ["Transformer"], language)] == found
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "found"),
+    [
+        ("Eine Variante namens Long Short-Term Memory Networks, kurz LSTMs", "de", []),
+        ("Memory Networks speichern Fakten", "de", ["Memory Networks"]),
+        ("the End-To-End Memory Networks of 2015", "en", []),
+        ("die Memory Networks von Weston", "de", ["Memory Networks"]),
+    ],
+)
+def test_a_name_of_common_words_after_a_capitalised_compound_heads_a_longer_name(
+    text: str, language: str, found: list[str]
+) -> None:
+    assert [w for w, _ in _names(text, ["Memory Networks"], language)] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("[Prompt Chaining](https://www.promptingguide.ai/techniques/cot) und mehr", []),
+        ("| [RedPajama](https://www.together.xyz/blog/redpajama-models-v1) |", ["RedPajama"]),
+        ("Code: github.com/microsoft/cot-tools, siehe CoT", ["CoT"]),
+        ("www.example.org/cot/", []),
+        ("cot/redpajama", ["cot", "redpajama"]),
+    ],
+)
+def test_no_name_is_read_inside_a_web_address(text: str, found: list[str]) -> None:
+    assert [w for w, _ in _names(text, ["CoT", "RedPajama"], "de")] == found
+
+
 def test_a_name_that_is_no_common_word_may_follow_a_capitalised_word() -> None:
     assert _names("Google BERT and Meta Llama", ["BERT", "Llama"], "en") == [
         ("BERT", "bert"),

@@ -33,7 +33,7 @@ from pipeline.link.frequencies import zipf_frequency
 from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import foreign_stopwords
-from pipeline.link.text import LATIN_ALNUM
+from pipeline.link.text import LATIN_ALNUM, web_address_spans
 
 LATIN_LETTERS = "A-Za-z\u00c0-\u024f"
 
@@ -56,8 +56,11 @@ MAX_REMEMBERED_CHUNKS = 200_000
 CHUNK_SEPARATORS = frozenset(" \t_.-\u00a0")
 LATIN_ALNUM_CHAR = re.compile(f"[{LATIN_ALNUM}]")
 INNER_CAPITAL = re.compile(r".[A-Z]")
-# A capitalised Latin word right before a name, across one space or hyphen.
-CAPITALISED_WORD_BEFORE = re.compile(rf"(?<![{LATIN_ALNUM}])[A-Z][{LATIN_ALNUM}]*[ -]$")
+# A capitalised Latin word (a hyphenated compound whole: "Short-Term") right before a name,
+# across one space or hyphen.
+CAPITALISED_WORD_BEFORE = re.compile(
+    rf"(?<![{LATIN_ALNUM}-])[A-Z][{LATIN_ALNUM}]*(?:-[{LATIN_ALNUM}]+)*[ -]$"
+)
 # A person's name in a list of authors ("..., Mihir Kale, Adam Roberts, Colin Raffel"): what
 # stands before a given name, and the surname after it that a list separator follows.
 LIST_SEPARATOR_BEFORE = re.compile(r"(?:[,;、]|\b(?:by|von|oleh))\s*$")
@@ -275,16 +278,18 @@ def common_word(word: str, language: str) -> float:
 def head_of_longer_name(
     text: str, start: int, end: int, language: str, policy: LinkPolicy, mined: bool = False
 ) -> bool:
-    """A name that is a capitalised common word ("Transformer", "Gym"), or any name mined
-    from a catalog rather than curated ("R-CNN"), after another capitalised word is the head
-    of a longer name ("Vision Transformer", "Generative Pre-Trained Transformer", "Mask
-    R-CNN"): another paper or none. Function words ("The Transformer") and common words of
-    the page's own language (Malay "Model Transformer") are not names."""
-    written = text[start:end]
-    if not mined and not (written.isalpha() and written.istitle()):
-        return False
-    if not mined and common_word(written.casefold(), language) < policy.common_word_zipf:
-        return False
+    """A name of capitalised common words ("Transformer", "Gym", "Memory Networks"), or any
+    name mined from a catalog rather than curated ("R-CNN"), after another capitalised word
+    is the head of a longer name ("Vision Transformer", "Generative Pre-Trained Transformer",
+    "Long Short-Term Memory Networks", "Mask R-CNN"): another paper or none. Function words
+    ("The Transformer") and common words of the page's own language (Malay "Model
+    Transformer") are not names."""
+    if not mined:
+        words = text[start:end].split(" ")
+        if not all(word.isalpha() and word.istitle() for word in words):
+            return False
+        if any(common_word(w.casefold(), language) < policy.common_word_zipf for w in words):
+            return False
     before = CAPITALISED_WORD_BEFORE.search(text, max(0, start - 40), start)
     if before is None:
         return False
@@ -635,8 +640,13 @@ def _named_rows(papers: pd.DataFrame) -> Iterator[tuple[int, str, list[str], lis
 
 
 def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[int, int, str]]:
-    """(start, end, evidence) for every catalog name written in a line and meant as one."""
+    """(start, end, evidence) for every catalog name written in a line and meant as one; not
+    in a web address (".../techniques/cot", ".../blog/redpajama-models-v1" name pages, not
+    papers; the link's own text is read)."""
+    addresses = web_address_spans(text, segment.start, segment.end)
     for start, end in names.finder.finditer(text, segment.start, segment.end):
+        if addresses and any(a_start <= start < a_end for a_start, a_end in addresses):
+            continue
         if name_continues(text, end, segment.language, names):
             continue
         written = text[start:end]

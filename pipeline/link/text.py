@@ -32,6 +32,23 @@ TRIM = " \t.,;:-–—~'’\"()[]"
 CJK_LANGUAGES = ("zh", "ja", "ko")
 
 
+# A web address, up to the space, quote or bracket that ends it in running text or Markdown
+# ("[RedPajama-INCITE](https://www.together.xyz/blog/redpajama-models-v1)"): with its scheme,
+# "www." or a domain before its first "/" ("github.com/facebookresearch/llama").
+WEB_ADDRESS = re.compile(
+    r"(?:https?://|www\.|(?<![\w.@-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|ai|co|edu|gov)/)"
+    r"[^\s<>\"'()\[\]]*",
+    re.IGNORECASE,
+)
+
+
+def web_address_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of every web address between ``start`` and ``end``."""
+    if "/" not in text[start:end]:
+        return []
+    return [m.span() for m in WEB_ADDRESS.finditer(text, start, end)]
+
+
 def url_tokens(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
     """Whitespace-separated tokens that look like URLs or paths (linear: no backtracking)."""
     return (m for m in TOKEN.finditer(text, start, end) if URL_HINT.search(m.group()))
