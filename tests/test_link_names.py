@@ -329,6 +329,7 @@ def test_a_name_of_common_words_after_a_capitalised_compound_heads_a_longer_name
         ("| [RedPajama](https://www.together.xyz/blog/redpajama-models-v1) |", ["RedPajama"]),
         ("Code: github.com/microsoft/cot-tools, siehe CoT", ["CoT"]),
         ("www.example.org/cot/", []),
+        ("| [🎫](./CoT/Chain%20of%20Thought.md) | [CoT](cot.md) |", ["CoT"]),
         ("cot/redpajama", ["cot", "redpajama"]),
     ],
 )

@@ -34,17 +34,20 @@ CJK_LANGUAGES = ("zh", "ja", "ko")
 
 # A web address, up to the space, quote or bracket that ends it in running text or Markdown
 # ("[RedPajama-INCITE](https://www.together.xyz/blog/redpajama-models-v1)"): with its scheme,
-# "www." or a domain before its first "/" ("github.com/facebookresearch/llama").
+# "www." or a domain before its first "/" ("github.com/facebookresearch/llama"); and any
+# Markdown link's target, relative paths included ("[🎫](./CNN/ImageNet%20Classification)").
 WEB_ADDRESS = re.compile(
     r"(?:https?://|www\.|(?<![\w.@-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|ai|co|edu|gov)/)"
-    r"[^\s<>\"'()\[\]]*",
+    r"[^\s<>\"'()\[\]]*"
+    r"|(?<=\]\()[^\s()]+(?=\))",
     re.IGNORECASE,
 )
 
 
 def web_address_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """(start, end) of every web address between ``start`` and ``end``."""
-    if "/" not in text[start:end]:
+    """(start, end) of every web address and Markdown link target between ``start`` and
+    ``end``."""
+    if "/" not in text[start:end] and "](" not in text[start:end]:
         return []
     return [m.span() for m in WEB_ADDRESS.finditer(text, start, end)]
 
