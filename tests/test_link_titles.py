@@ -14,6 +14,7 @@ from pipeline.link.matcher import catalog_title_keys, derive_columns
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.title_index import compact_title
 from pipeline.link.titles import (
+    LINKED,
     PAPER_LINK,
     TitleKeys,
     _compact_word,
@@ -165,6 +166,24 @@ def test_the_text_of_a_link_to_a_paper_is_a_title_that_may_be_outside_the_catalo
         PAPER_LINK,
     )
     assert outside_title(surface, evidence, alone, LinkPolicy())
+
+
+@pytest.mark.parametrize(
+    ("url", "evidence"),
+    [
+        ("https://academic.oup.com/bib/advance-article/doi/10.1093/bib/bbac409/6713511", True),
+        ("https://onlinelibrary.wiley.com/doi/full/10.1002/aaai.12345", True),
+        ("https://example.org/view?doi=10.1145/3292500.3330701", True),
+        ("https://example.org/blog/posts/2023/a-title", False),
+        ("https://example.org/v10.12/notes", False),
+    ],
+)
+def test_a_link_whose_address_holds_a_doi_leads_to_a_paper(url: str, evidence: bool) -> None:
+    line = f"the paper [BioGPT: generative pre-trained transformer for biomedical text]({url})"
+    spans = title_spans(line, Segment(0, len(line), "en"), LinkPolicy())
+    found = {line[s:e]: marked for s, e, _, marked in spans}
+    title = "BioGPT: generative pre-trained transformer for biomedical text"
+    assert found[title] == (PAPER_LINK if evidence else LINKED)
 
 
 @pytest.mark.parametrize("note", ["(TC量化)", "（中文筆記）", "(中文)"])

@@ -81,7 +81,8 @@ TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING, PAPER_LIN
 BRACKETED_NOTE = re.compile(r"\s*[(（][^()（）]{1,30}[)）]")
 # Where papers are published (besides arXiv, whose ids are read directly) and PDFs.
 PAPER_URL = re.compile(
-    r"\.pdf(?:[?#]|$)|//(?:[\w-]+\.)*(?:doi\.org|openreview\.net|aclanthology\.org"
+    r"\.pdf(?:[?#]|$)|[/=]10\.\d{4,9}/"  # a PDF; a DOI in the path or query (any publisher)
+    r"|//(?:[\w-]+\.)*(?:doi\.org|openreview\.net|aclanthology\.org"
     r"|proceedings\.mlr\.press|papers\.nips\.cc|proceedings\.neurips\.cc|dl\.acm\.org"
     r"|ieeexplore\.ieee\.org|link\.springer\.com|semanticscholar\.org|openaccess\.thecvf\.com)/",
     re.IGNORECASE,
