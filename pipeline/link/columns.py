@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,8 @@ from pipeline.catalog_store import cached_arrays, store_key
 
 # Rows converted to Python strings at once when a whole column is read (building an index).
 READ_CHUNK = 20_000
+# Rows a lookup keeps for the keys it was asked most recently.
+ROWS_KEPT = 1 << 14
 
 
 def arrow_column(column: pd.Series) -> pa.ChunkedArray:
@@ -62,6 +65,9 @@ class ColumnLookup(Mapping):
         self._keys = keys
         self._values = values
         self._order = order
+        # A document names the same papers again and again (a title ranked for every span
+        # near it, a paper linked at each mention): their rows are kept, not searched again.
+        self.row = lru_cache(maxsize=ROWS_KEPT)(self._search)
 
     def __len__(self) -> int:
         return len(self._keys) if self._order is None else len(self._order)
@@ -69,7 +75,7 @@ class ColumnLookup(Mapping):
     def _row(self, position: int) -> int:
         return position if self._order is None else int(self._order[position])
 
-    def row(self, key: str) -> int | None:
+    def _search(self, key: str) -> int | None:
         """The row of ``key``, or None when no row has it."""
         low, high = 0, len(self)
         while low < high:  # first position whose key is greater than ``key``

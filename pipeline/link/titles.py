@@ -497,6 +497,16 @@ def _other_number(surface: str, title: str) -> bool:
     return any(ours[number] < count for number, count in Counter(NUMBER.findall(title)).items())
 
 
+def _another_work(surface: str, title: str, policy: LinkPolicy) -> bool:
+    """A near title that names another model, holds the written one behind a qualifier or
+    numbers another version: no match at all."""
+    return (
+        _other_name(surface, title, policy)
+        or _inside_longer_title(surface, title)
+        or _other_number(surface, title)
+    )
+
+
 def decide_title(
     surface: str,
     ranked: list[tuple[str, float]],
@@ -520,12 +530,7 @@ def decide_title(
     ranked = [
         (pid, score)
         for pid, score in ranked
-        if score >= 100
-        or not (
-            _other_name(surface, titles[pid], policy)
-            or _inside_longer_title(surface, titles[pid])
-            or _other_number(surface, titles[pid])
-        )
+        if score >= 100 or not _another_work(surface, titles[pid], policy)
     ]
     if not ranked:
         return Decision("unmatched", None, best, "title_other_name")
