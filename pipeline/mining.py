@@ -313,6 +313,7 @@ def acronym_names(title: str, abstract: str) -> list[str]:
     paper's name."""
     if "(" not in abstract:
         return []
+    abstract = abstract.replace("~", " ")  # TeX's unbreakable space: "Network~(DIEN)"
     title_stems = set(english_stems(title))
     found = []
     pairs = schwartz_hearst.extract_abbreviation_definition_pairs(doc_text=abstract)

@@ -331,6 +331,13 @@ def test_cli_catalog_mine_rewrites_the_csv(tmp_path: Path, capsys) -> None:
             "We use Particle Swarm Optimization (PSO) to trace the orbits of a system.",
             [],
         ),
+        # TeX's unbreakable space before the bracket (arXiv 1809.03672's abstract).
+        (
+            "Deep Interest Evolution Network for Click-Through Rate Prediction",
+            "In this paper, we propose a novel model, named Deep Interest Evolution "
+            "Network~(DIEN), for CTR prediction.",
+            ["DIEN"],
+        ),
         ("A Title", "No acronym is defined here.", []),
     ],
 )
