@@ -223,7 +223,8 @@ FanOut = Callable[
 def local_fan_out(workers: int) -> FanOut:
     """Batches in this process and, for ``workers`` above 1, in a pool of ``workers`` - 1
     more: this process has the catalog loaded and would otherwise wait while the pool's
-    processes start and load it."""
+    processes start and load it. The pool's processes are started first, so that they start
+    while this process builds its matcher."""
 
     def fan_out(
         stage: Stage,
@@ -232,8 +233,8 @@ def local_fan_out(workers: int) -> FanOut:
         catalog: Catalog,
         done: Callable[[int], None],
     ) -> list[BatchResult]:
-        remember_catalog(context, catalog)
         if workers == 1 or len(work) <= 1:
+            remember_catalog(context, catalog)
             results = []
             for batch in work:
                 results.append(stage.function(batch, context))
@@ -244,7 +245,10 @@ def local_fan_out(workers: int) -> FanOut:
         with ProcessPoolExecutor(
             processes, mp_context=start, initializer=_end_without_teardown
         ) as pool:
-            return _BothEnds(stage, work, context, pool).run(processes, done)
+            both_ends = _BothEnds(stage, work, context, pool)
+            both_ends.feed(processes)  # the pool's processes start with their first batch
+            remember_catalog(context, catalog)  # while they start, this one builds its matcher
+            return both_ends.run(done)
 
     return fan_out
 
@@ -288,9 +292,13 @@ class _BothEnds:
             self.back -= 1
             return self.back
 
-    def run(self, processes: int, done: Callable[[int], None]) -> list[BatchResult]:
+    def feed(self, processes: int) -> None:
+        """A first batch for each of the pool's processes (which starts them)."""
         for _ in range(processes):
             self._feed()
+
+    def run(self, done: Callable[[int], None]) -> list[BatchResult]:
+        """This process's batches from the end, then the pool's results, in order."""
         results: dict[int, BatchResult] = {}
         while (position := self._take_last()) is not None:
             results[position] = self.stage.function(self.work[position], self.context)
