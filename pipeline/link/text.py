@@ -36,6 +36,8 @@ CJK_LANGUAGES = ("zh", "ja", "ko")
 # ("[RedPajama-INCITE](https://www.together.xyz/blog/redpajama-models-v1)"): with its scheme,
 # "www." or a domain before its first "/" ("github.com/facebookresearch/llama"); and any
 # Markdown link's target, relative paths included ("[🎫](./CNN/ImageNet%20Classification)").
+# Narrower than ``url_tokens``, which takes any token with a "/" (right for cutting titles,
+# wrong for names: "GPT-3/GPT-4" names two papers).
 WEB_ADDRESS = re.compile(
     r"(?:https?://|www\.|(?<![\w.@-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|ai|co|edu|gov)/)"
     r"[^\s<>\"'()\[\]]*"
