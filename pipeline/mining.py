@@ -157,6 +157,9 @@ WORD_PATTERN = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 PHRASE_TOKEN = re.compile(rf"{WORD_PATTERN}|[.,;:!?()\[\]\"“”'`/]|\s[-–—]\s")
 WORD = re.compile(WORD_PATTERN)
 NAME_KEY_DROP = re.compile(r"[^0-9a-z]+")
+EMPTY_BRACKETS = re.compile(r"\(\s*\)")
+# TeX markup around words: commands, braces and the dollars of maths ("$Q$-value").
+TEX_MARKUP = re.compile(r"\\[A-Za-z]+|[{}$]")
 
 
 @lru_cache(maxsize=200_000)
@@ -305,6 +308,37 @@ def abstract_names(abstract: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def without_unmatched_brackets(text: str) -> str:
+    """The text without the brackets that close nothing or are never closed (``by i)
+    modelling ... ii) employing``, a smiley), which are punctuation, not an aside."""
+    opened: list[int] = []
+    unmatched: set[int] = set()
+    for at, char in enumerate(text):
+        if char == "(":
+            opened.append(at)
+        elif char == ")":
+            if opened:
+                opened.pop()
+            else:
+                unmatched.add(at)
+    unmatched.update(opened)
+    if not unmatched:
+        return text
+    return "".join(c for at, c in enumerate(text) if at not in unmatched)
+
+
+def acronym_definitions(text: str) -> dict[str, str]:
+    """Schwartz-Hearst's acronyms and their long forms, read from the text on one line,
+    without TeX markup and without unmatched or empty brackets. The library reads each line
+    alone and gives up on a line with an unbalanced or empty bracket: an abstract lost every
+    definition to one enumeration "i)" or one "()" anywhere in it, and one broken across
+    lines those that straddle a break; and a long form's first word must start with the
+    acronym's letter, not with ``\\emph{``."""
+    plain = " ".join(TEX_MARKUP.sub(" ", text).split())
+    line = without_unmatched_brackets(EMPTY_BRACKETS.sub(" ", plain))
+    return schwartz_hearst.extract_abbreviation_definition_pairs(doc_text=line)
+
+
 def acronym_names(title: str, abstract: str) -> list[str]:
     """Acronyms the abstract defines (Schwartz-Hearst) from words of the paper's own title:
     "a method called counterfactual multi-agent (COMA) policy gradients" in the abstract of
@@ -316,8 +350,7 @@ def acronym_names(title: str, abstract: str) -> list[str]:
     abstract = abstract.replace("~", " ")  # TeX's unbreakable space: "Network~(DIEN)"
     title_stems = set(english_stems(title))
     found = []
-    pairs = schwartz_hearst.extract_abbreviation_definition_pairs(doc_text=abstract)
-    for short, long in sorted(pairs.items()):
+    for short, long in sorted(acronym_definitions(abstract).items()):
         if not _presented_as_own(abstract, short, long):
             continue
         stems = english_stems(long)
@@ -439,10 +472,9 @@ def defined_acronyms(text: str, keys: set[str]) -> set[Definition]:
     the acronyms among ``keys``, singular and plural alike."""
     if "(" not in text or keys.isdisjoint(acronym_key(t) for t in BRACKETED.findall(text)):
         return set()
-    pairs = schwartz_hearst.extract_abbreviation_definition_pairs(doc_text=text)
     return {
         (acronym_key(short), tuple(english_stems(long)))
-        for short, long in pairs.items()
+        for short, long in acronym_definitions(text).items()
         if acronym_key(short) in keys
     }
 

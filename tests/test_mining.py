@@ -338,6 +338,26 @@ def test_cli_catalog_mine_rewrites_the_csv(tmp_path: Path, capsys) -> None:
             "Network~(DIEN), for CTR prediction.",
             ["DIEN"],
         ),
+        # An enumeration bracket elsewhere in the abstract (arXiv 1804.07931's) ...
+        (
+            "Time-domain Audio Separation Network for Speech",
+            "To overcome these limitations, we propose Time-domain Audio Separation Network "
+            "(TasNet), which works by i) modelling the signal directly and ii) separating it.",
+            ["TasNet"],
+        ),
+        # ... TeX around the long form (1009.0679), an empty bracket before it (1706.01755)
+        (
+            "Optimal Uncertainty Quantification",
+            "This framework, which we call \\emph{Optimal Uncertainty Quantification} (OUQ), "
+            "bounds $f$ ($x$).",
+            ["OUQ"],
+        ),
+        (
+            "Optimal Uncertainty Quantification",
+            "The paper presents an extension () of our new Optimal Uncertainty\n"
+            "Quantification (OUQ).",
+            ["OUQ"],
+        ),
         ("A Title", "No acronym is defined here.", []),
     ],
 )
