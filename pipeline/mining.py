@@ -158,8 +158,9 @@ PHRASE_TOKEN = re.compile(rf"{WORD_PATTERN}|[.,;:!?()\[\]\"“”'`/]|\s[-–—
 WORD = re.compile(WORD_PATTERN)
 NAME_KEY_DROP = re.compile(r"[^0-9a-z]+")
 EMPTY_BRACKETS = re.compile(r"\(\s*\)")
-# TeX markup around words: commands, braces and the dollars of maths ("$Q$-value").
-TEX_MARKUP = re.compile(r"\\[A-Za-z]+|[{}$]")
+# TeX markup around words: commands, braces, the dollars of maths ("$Q$-value") and the
+# unbreakable space ("Network~(DIEN)").
+TEX_MARKUP = re.compile(r"\\[A-Za-z]+|[{}$~]")
 
 
 @lru_cache(maxsize=200_000)
@@ -347,7 +348,6 @@ def acronym_names(title: str, abstract: str) -> list[str]:
     paper's name."""
     if "(" not in abstract:
         return []
-    abstract = abstract.replace("~", " ")  # TeX's unbreakable space: "Network~(DIEN)"
     title_stems = set(english_stems(title))
     found = []
     for short, long in sorted(acronym_definitions(abstract).items()):
