@@ -95,7 +95,6 @@ OWN_WORK_CUE = re.compile(
 OWN_WORK_WINDOW = 100
 MAX_NAME_WORDS = 3
 MAX_KEYWORDS = 8
-MAX_PHRASE_WORDS = 3
 # A word in more than this share of the corpus's abstracts ("proposed", "paper"; in a corpus
 # of under 13 abstracts, in more than one) cannot start or end a key phrase.
 COMMON_IN_CORPUS = 0.08

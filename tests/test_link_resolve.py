@@ -262,13 +262,13 @@ def test_decide_arxiv_not_in_catalog(matcher: Matcher) -> None:
 
 
 def test_decide_name(matcher: Matcher) -> None:
-    decision = matcher.decide_name("chinchilla")
+    decision = matcher.names.decide("chinchilla")
     assert (decision.status, decision.paper_id, decision.method) == (
         "matched",
         "arxiv:2203.15556",
         "alias",
     )
-    assert matcher.decide_name("unknown").status == "unmatched"
+    assert matcher.names.decide("unknown").status == "unmatched"
 
 
 # resolve_document

@@ -127,9 +127,6 @@ class Matcher:
         exact = [pid for pid, score in ranked if score >= 100]
         return exact[0] if len(exact) == 1 else None
 
-    def decide_name(self, evidence: str) -> Decision:
-        return self.names.decide(evidence)
-
     def decide_name_in(
         self,
         evidence: str,

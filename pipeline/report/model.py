@@ -38,7 +38,6 @@ SCORE_BINS = [0, 50, 60, 70, 80, 85, 90, 95, 98, 100]
 CONTEXT_WIDTH = 80
 NARROW_SCORE = 95.0
 STATUSES = ("matched", "ambiguous", "unmatched")
-VERDICTS = ("published", "published, degraded", "not published")
 DEFAULT_QUARANTINE_SHARE = 0.01
 # Installed versions recorded with every run: a changed number is the first thing to suspect.
 VERSIONED_PACKAGES = (
