@@ -156,6 +156,7 @@ WORD_PATTERN = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 PHRASE_TOKEN = re.compile(rf"{WORD_PATTERN}|[.,;:!?()\[\]\"“”'`/]|\s[-–—]\s")
 WORD = re.compile(WORD_PATTERN)
 NAME_KEY_DROP = re.compile(r"[^0-9a-z]+")
+BRACKET = re.compile(r"[()]")
 EMPTY_BRACKETS = re.compile(r"\(\s*\)")
 # TeX markup around words: commands, braces, the dollars of maths ("$Q$-value") and the
 # unbreakable space ("Network~(DIEN)").
@@ -312,19 +313,22 @@ def without_unmatched_brackets(text: str) -> str:
     """The text without the brackets that close nothing or are never closed (``by i)
     modelling ... ii) employing``, a smiley), which are punctuation, not an aside."""
     opened: list[int] = []
-    unmatched: set[int] = set()
-    for at, char in enumerate(text):
-        if char == "(":
-            opened.append(at)
-        elif char == ")":
-            if opened:
-                opened.pop()
-            else:
-                unmatched.add(at)
-    unmatched.update(opened)
-    if not unmatched:
+    unmatched: list[int] = []
+    for bracket in BRACKET.finditer(text):
+        if bracket[0] == "(":
+            opened.append(bracket.start())
+        elif opened:
+            opened.pop()
+        else:
+            unmatched.append(bracket.start())
+    if not unmatched and not opened:
         return text
-    return "".join(c for at, c in enumerate(text) if at not in unmatched)
+    kept, start = [], 0
+    for at in sorted(unmatched + opened):
+        kept.append(text[start:at])
+        start = at + 1
+    kept.append(text[start:])
+    return "".join(kept)
 
 
 def acronym_definitions(text: str) -> dict[str, str]:

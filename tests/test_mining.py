@@ -30,6 +30,7 @@ from pipeline.mining import (
     title_names,
     with_curated,
     without_names_in_use,
+    without_unmatched_brackets,
 )
 from schemas.models import ALIAS_SOURCES
 from tests.conftest import CATALOG
@@ -366,6 +367,12 @@ def test_acronyms_an_abstract_defines_from_its_own_title(
 ) -> None:
     assert acronym_names(title, abstract) == names
     assert [a.name for a in mine_aliases(title, abstract) if a.source == "abstract"] == names
+
+
+def test_brackets_that_close_nothing_or_stay_open_are_dropped() -> None:
+    text = "by i) modelling (MM) and ii) mapping (f(x)) :-( here"
+    assert without_unmatched_brackets(text) == "by i modelling (MM) and ii mapping (f(x)) :- here"
+    assert without_unmatched_brackets("(a) (b)") == "(a) (b)"
 
 
 def test_an_acronym_the_abstract_only_uses_is_no_name() -> None:
