@@ -150,7 +150,12 @@ ADJECTIVE_SUFFIX = re.compile(r"-[a-z]+$")
 ADJECTIVE_WORD = re.compile(
     r"-[a-z]*(?:ed|ing|like|style|wise|free|aware|specific|level|only|ready|scale)$"
 )
+# TeX in an abstract: maths whole, commands and braces (for key phrases and word counts).
 TEX = re.compile(r"\$[^$]*\$|\\[A-Za-z]+|[{}]")
+# Only the markup around words, for acronym definitions: commands, braces, the dollars of
+# maths and the unbreakable space. The letters of maths stay, as a long form may spell its
+# acronym with them ("empirical $Q$-value iteration (EQVI)"; dropped whole with ``TEX``).
+TEX_MARKUP = re.compile(r"\\[A-Za-z]+|[{}$~]")
 WORD_PATTERN = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 # A word, or punctuation that ends a phrase.
 PHRASE_TOKEN = re.compile(rf"{WORD_PATTERN}|[.,;:!?()\[\]\"“”'`/]|\s[-–—]\s")
@@ -158,9 +163,6 @@ WORD = re.compile(WORD_PATTERN)
 NAME_KEY_DROP = re.compile(r"[^0-9a-z]+")
 BRACKET = re.compile(r"[()]")
 EMPTY_BRACKETS = re.compile(r"\(\s*\)")
-# TeX markup around words: commands, braces, the dollars of maths ("$Q$-value") and the
-# unbreakable space ("Network~(DIEN)").
-TEX_MARKUP = re.compile(r"\\[A-Za-z]+|[{}$~]")
 
 
 @lru_cache(maxsize=200_000)
