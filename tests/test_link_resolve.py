@@ -611,11 +611,41 @@ def test_an_author_reference_names_the_paper_of_the_documents_own_reference_list
 
 
 def test_a_paper_lists_tag_is_no_part_of_a_title(matcher: Matcher) -> None:
-    """One mention, without "2021 ICML]"; two catalog titles are near, none near enough."""
+    """One mention, without "2021 ICML]"; the two near catalog titles say "Language" where
+    it says "Translation": another paper, outside the catalog."""
     mentions = _resolve(matcher, "## [2021 ICML] Scaling Laws for Neural Translation Models\n")
     assert mentions[["surface", "status", "method"]].values.tolist() == [
-        ["Scaling Laws for Neural Translation Models", "ambiguous", "title_fuzzy_low_score"]
+        ["Scaling Laws for Neural Translation Models", "matched", "title_not_in_catalog"]
     ]
+
+
+def test_near_titles_of_other_works_are_not_ambiguous(matcher: Matcher) -> None:
+    """Both near titles put their own word where the written one has "Translation": the
+    written title is neither (unmatched, so a reference entry's title is a paper outside the
+    catalog), but a title near only one of them, with no word of its own, still is."""
+    other = _decide(matcher, "Scaling Laws for Neural Translation Models")
+    assert (other.status, other.method) == ("unmatched", "title_other_words")
+    assert POLICY.title_review <= other.score < POLICY.title_accept
+    entry = _resolve(
+        matcher, "Ghorbani, B. und Firat, O. (2021). Scaling Laws for Neural Translation Models.\n"
+    ).set_index("surface")
+    assert entry.at["Scaling Laws for Neural Translation Models", "method"] == (
+        "title_not_in_catalog"
+    )
+    near = _decide(matcher, "Scaling Laws for Neural Language Modeling")
+    assert near.status == "ambiguous"
+    assert set(near.candidates) == {"arxiv:2001.08361", "arxiv:2001.00002"}
+
+
+def test_a_title_near_other_works_beside_an_id_is_that_papers(matcher: Matcher) -> None:
+    """In a table cell it is no title standing alone, yet the id on its line names it."""
+    line = (
+        "| 2022 | [*Scaling Laws for Neural Translation Models](https://arxiv.org/abs/2109.07740)"
+        " | Übersicht |\n"
+    )
+    mentions = _resolve(matcher, line).set_index("surface")
+    title = mentions.loc["Scaling Laws for Neural Translation Models"]
+    assert (title["paper_id"], title["method"]) == ("arxiv:2109.07740", "title_beside_arxiv_id")
 
 
 def test_a_short_title_in_a_reference_entry_may_differ_slightly(matcher: Matcher) -> None:

@@ -18,6 +18,7 @@ from pipeline.link.titles import (
     PAPER_LINK,
     TitleKeys,
     _compact_word,
+    _other_words,
     outside_title,
     table_cell,
     title_spans,
@@ -289,3 +290,55 @@ def test_table_cell_finds_the_column_a_title_fills() -> None:
     assert table_cell("ConvNet", row) is None  # part of a cell
     assert table_cell("A ConvNet for the 2020s", "A ConvNet for the 2020s") is None
     assert table_cell("A ConvNet for the 2020s", None) is None
+
+
+@pytest.mark.parametrize(
+    ("written", "catalog_title"),
+    [
+        ("Language Models are Few-Shot Learners", "Language Models are Few-Shot Graders"),
+        (
+            "ImageNet Classification with Deep Convolutional Neural Networks",
+            "XNOR-Net: ImageNet Classification Using Binary Convolutional Neural Networks",
+        ),
+        (
+            "Language Models are Few-Shot Learners",
+            "Large Language Models are Few-Shot Health Learners",
+        ),
+        (
+            "Scaling laws for neural language models",
+            "Relative-Based Scaling Law for Neural Language Models",
+        ),
+    ],
+)
+def test_a_title_with_words_of_its_own_is_another_work(written: str, catalog_title: str) -> None:
+    assert _other_words(written, catalog_title, LinkPolicy())
+
+
+@pytest.mark.parametrize(
+    ("written", "catalog_title"),
+    [
+        ("Attention Is All You Nead", "Attention Is All You Need"),
+        ("AttentionIsAllYouNeed", "Attention Is All You Need"),
+        ("Generative Adversarial Networks", "Generative Adversarial Nets"),
+        (
+            "Albert: Alite bert for self-supervised learning of language representations",
+            "ALBERT: A Lite BERT for Self-supervised Learning of Language Representations",
+        ),
+        (
+            "ImageNet Classification with Deep CNNs (AlexNet)",
+            "ImageNet Classification with Deep Convolutional Neural Networks",
+        ),
+        (
+            "An Image is Worth 16×16 Words (ViT)",
+            "An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale",
+        ),
+        (
+            "Low-Rank Adaptation of Large Language Models",
+            "LoRA: Low-Rank Adaptation of Large Language Models",
+        ),
+    ],
+)
+def test_a_title_typed_shortened_or_abbreviated_is_the_same_work(
+    written: str, catalog_title: str
+) -> None:
+    assert not _other_words(written, catalog_title, LinkPolicy())

@@ -25,6 +25,14 @@ class LinkPolicy:
     min_words_for_fuzzy_title: int = 4
     # A model name before a title's colon ("ChatDoctor: ...") has at most this many words.
     name_prefix_max_words: int = 3
+    # Several titles in the review band that each put words of their own in place of or
+    # among the written title's are other works, not candidates. Two words are one with a
+    # typo at `title_word_typo` (rapidfuzz ratio), with another ending when their stems
+    # share `title_word_root` first letters ("net" in "network"), and a word of at least
+    # `title_word_run_together` letters may stand for several written together ("Alite").
+    title_word_typo: float = 80.0
+    title_word_root: int = 3
+    title_word_run_together: int = 5
 
     # A title of at most this many words, all common (wordfreq Zipf >= common_word_zipf),
     # links only with title evidence: quoted, linked, in a reference list, cited, or

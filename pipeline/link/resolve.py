@@ -27,6 +27,7 @@ from pipeline.link.names import name_key
 from pipeline.link.references import reference_entry
 from pipeline.link.terms import translate
 from pipeline.link.titles import (
+    OTHER_WORDS,
     REFERENCE,
     TITLE_EVIDENCE,
     generic_title,
@@ -93,14 +94,14 @@ def _slug_decision(matcher: Matcher, slug: str) -> Decision:
 
 def _beside_id(decision: Decision, ids_on_line: list[Decision], standalone: bool) -> Decision:
     """A title guess on the line of one explicit id that names another paper, or a title
-    standing alone there that names none: the id wins, unless the title is written exactly
-    (then the line names two papers)."""
+    there that names none while standing alone or near titles of other works only: the id
+    wins, unless the title is written exactly (then the line names two papers)."""
     papers = {d.paper_id for d in ids_on_line}
     if len(papers) != 1 or decision.paper_id in papers:
         return decision
     if decision.status == "matched" and decision.score >= EXACT:
         return decision
-    if decision.status == "unmatched" and not standalone:
+    if decision.status == "unmatched" and not standalone and decision.method != OTHER_WORDS:
         return decision
     (paper_id,) = papers
     return Decision("matched", paper_id, decision.score, "title_beside_arxiv_id")
@@ -219,7 +220,7 @@ def _listed_titles(
             i
             for i in cells
             if i in unmatched
-            and unmatched[i].method == "title_fuzzy"
+            and unmatched[i].method in ("title_fuzzy", OTHER_WORDS)
             and listed_outside_title(candidates[i]["surface"], policy)
             and not _names_a_catalog_paper(candidates[i]["surface"], matcher)
         ]

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 
 import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from pipeline.language import Segment
 from pipeline.link.decision import Decision, ambiguous
@@ -28,6 +30,7 @@ from pipeline.link.references import (
     ReferenceEntry,
     reference_entry,
 )
+from pipeline.link.terms import STOPWORDS, stem
 from pipeline.link.text import (
     CJK_LANGUAGES,
     LATIN_RUN,
@@ -87,6 +90,10 @@ PAPER_URL = re.compile(
     r"|ieeexplore\.ieee\.org|link\.springer\.com|semanticscholar\.org|openaccess\.thecvf\.com)/",
     re.IGNORECASE,
 )
+# Notes a writer puts around a title, in brackets: "(DDPM)" after it, "[2022 ECCV]" before.
+WRITER_NOTES = re.compile(r"[(（\[][^()（）\[\]]{1,40}[)）\]]")
+# A title whose near catalog titles all put other words in place of its own.
+OTHER_WORDS = "title_other_words"
 # Papers outside the catalog get a stable id from their written title.
 OUTSIDE_ID_PREFIX = "ref:title-"
 OUTSIDE_ID_HEX = 16
@@ -471,6 +478,20 @@ def _other_name(surface: str, title: str, policy: LinkPolicy) -> bool:
     return bool(theirs and ours) and theirs != ours
 
 
+def _same_name(surface: str, title: str, policy: LinkPolicy) -> bool:
+    """Both start with the same model name: the catalog holds the title of another arXiv
+    version ("ChatDoctor: ..."), whose other words are a revision, not another work."""
+    theirs = name_prefix(title, policy)
+    return bool(theirs) and theirs == written_name(surface, policy)
+
+
+def _near_same_work(surface: str, title: str, policy: LinkPolicy) -> bool:
+    """A title in the review band that may be the written one's work: the same model name
+    before the colon (another arXiv version's title), or no words of its own in place of
+    or among the written ones."""
+    return _same_name(surface, title, policy) or not _other_words(surface, title, policy)
+
+
 def _inside_longer_title(surface: str, title: str) -> bool:
     """A written title found whole inside a catalog title behind words that are not that
     title's name and colon ("Long Short-Term Memory" in "Grid Long Short-Term Memory"): a
@@ -495,6 +516,67 @@ def _other_number(surface: str, title: str) -> bool:
     an id, a model's name in brackets.)"""
     ours = Counter(NUMBER.findall(surface))
     return any(ours[number] < count for number, count in Counter(NUMBER.findall(title)).items())
+
+
+def _title_content_words(title: str) -> list[str]:
+    """A title's words that carry its content, case-folded: no stopword, no number (numbers
+    are ``_other_number``'s)."""
+    return [
+        w for w in normalize_title(title).split() if w not in STOPWORDS and not NUMBER.search(w)
+    ]
+
+
+def _one_word(word: str, other: str, policy: LinkPolicy) -> bool:
+    """The same word, with a typo ("Nead") or another ending ("Nets" for "Networks")."""
+    if Levenshtein.distance(word, other) <= 1 or fuzz.ratio(word, other) >= policy.title_word_typo:
+        return True
+    shorter, longer = sorted((stem(word), stem(other)), key=len)
+    return len(shorter) >= policy.title_word_root and longer.startswith(shorter)
+
+
+def _same_word(word: str, others: list[str], others_compact: str, policy: LinkPolicy) -> bool:
+    """``word`` is written in ``others``: as one of them (``_one_word``), run together with
+    its neighbours ("Alite" in "A Lite", "attention" in "AttentionIsAllYouNeed"; in
+    ``others_compact``, the other title without spaces) or as their initials ("CNNs" for
+    "Convolutional Neural Networks")."""
+    if any(_one_word(word, other, policy) for other in others):
+        return True
+    if len(word) >= policy.title_word_run_together and word in others_compact:
+        return True
+    letters = word.removesuffix("s")
+    initials = "".join(other[0] for other in others)
+    return len(letters) >= 2 and letters in initials
+
+
+def _other_words(surface: str, title: str, policy: LinkPolicy) -> bool:
+    """A near title with words of its own where the written one has none: in place of the
+    written one's ("Language Models are Few-Shot Graders" against "... Learners") or among
+    them ("Large Language Models are Few-Shot Health Learners"). A writer who shortens a
+    title drops its "Name:" and its end, and notes in brackets are the writer's ("(DDPM)",
+    "[2022 ECCV]"), but writers neither replace a title's words nor leave out words in its
+    middle."""
+    bare, title = WRITER_NOTES.sub(" ", surface), WRITER_NOTES.sub(" ", title)
+    ours, theirs = _title_content_words(bare), _title_content_words(title)
+    if not ours or not theirs:
+        return False
+    ours_compact, theirs_compact = compact_title(bare), compact_title(title)
+    missing = [not _same_word(w, ours, ours_compact, policy) for w in theirs]
+    if any(missing) and not all(_same_word(w, theirs, theirs_compact, policy) for w in ours):
+        return True
+    head, colon, _ = title.partition(":")
+    named = len(_title_content_words(head)) if colon else 0
+    at = 0
+    for word in ours:  # the written words in order through the catalog title's
+        place = next(
+            (i for i in range(at, len(theirs)) if _one_word(word, theirs[i], policy)), None
+        )
+        if place is None:
+            continue
+        dropped_name = at == 0 and place == named
+        if not dropped_name and any(missing[at:place]):
+            return True
+        at = place + 1
+    return False
 
 
 def _another_work(surface: str, title: str, policy: LinkPolicy) -> bool:
@@ -554,6 +636,10 @@ def decide_title(
         )
     if top >= policy.title_review:
         close = tuple(pid for pid, score in ranked if score >= policy.title_review)
+        if len(close) > 1 and not any(
+            _near_same_work(surface, titles[pid], policy) for pid in close
+        ):
+            return Decision("unmatched", None, top, OTHER_WORDS)  # none of them, not several
         method = "title_fuzzy_low_margin" if top >= policy.title_accept else "title_fuzzy_low_score"
         return ambiguous(top, method, close)
     return Decision("unmatched", None, top, "title_fuzzy")
