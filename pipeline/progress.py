@@ -5,15 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from types import TracebackType
-
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from typing import Any
 
 
 def show_progress(quiet: bool) -> bool:
@@ -21,20 +13,29 @@ def show_progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
+def _bars() -> Any:
+    """rich's progress display, imported only when it is shown (a scheduled run without a
+    terminal does not load it)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("documents"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
+
+
 class StageProgress:
     def __init__(self, enabled: bool) -> None:
-        self._progress = Progress(
-            TextColumn("{task.description:<10}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("documents"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            disable=not enabled,
-        )
+        self._progress = _bars() if enabled else None
 
     def __enter__(self) -> StageProgress:
-        self._progress.start()
+        if self._progress is not None:
+            self._progress.start()
         return self
 
     def __exit__(
@@ -43,9 +44,13 @@ class StageProgress:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._progress.stop()
+        if self._progress is not None:
+            self._progress.stop()
 
     def counter(self, label: str, total: int) -> Callable[[int], None]:
         """A bar of ``total`` documents; the function returned advances it by some done."""
-        bar = self._progress.add_task(label, total=total)
-        return lambda documents: self._progress.advance(bar, documents)
+        if self._progress is None:
+            return lambda documents: None
+        progress = self._progress
+        bar = progress.add_task(label, total=total)
+        return lambda documents: progress.advance(bar, documents)
