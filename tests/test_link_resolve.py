@@ -865,3 +865,24 @@ def test_a_column_of_shortened_titles_reports_no_paper_of_its_own(matcher: Match
 def test_a_note_in_brackets_ends_no_listed_title(matcher: Matcher) -> None:
     noted = READING_LIST.replace("the 2020s", "the 2020s (ConvNeXt Paper)")
     assert "title_listed_not_in_catalog" not in set(_resolve(matcher, noted)["method"])
+
+
+def test_a_name_written_as_a_link_to_an_arxiv_id_names_that_paper(matcher: Matcher) -> None:
+    """The page links the name to its paper: the id wins over the catalog's paper of that
+    name, and over an author guess; a link's text holding two names says nothing of each."""
+    text = (
+        "- [Transformer](https://arxiv.org/abs/2304.10750) ist ein anderes Werk.\n"
+        "- [Vaswani et al. (2017)](https://arxiv.org/abs/2304.10750) auch.\n"
+        "- [Transformer und OPT](https://arxiv.org/abs/2304.10750) nennen zwei Modelle.\n"
+    )
+    mentions = _resolve(matcher, text, "de")
+    names = mentions[mentions["kind"].isin(["name", "description"])].sort_values("start")
+    rows = names[["surface", "paper_id", "method"]].values.tolist()
+    assert rows[:2] == [
+        ["Transformer", "arxiv:2304.10750", "linked_arxiv_id"],
+        ["Vaswani et al.", "arxiv:2304.10750", "linked_arxiv_id"],
+    ]
+    assert rows[2:] == [
+        ["Transformer", "arxiv:1706.03762", "alias"],
+        ["OPT", "arxiv:2205.01068", "alias"],
+    ]

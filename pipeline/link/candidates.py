@@ -7,7 +7,8 @@ line and collects their rows (CANDIDATE_COLUMNS). All patterns are linear-time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from pipeline.language import Segment
 from pipeline.link.authors import find_author_references
@@ -30,9 +31,12 @@ CANDIDATE_COLUMNS = [
     "evidence",
     "standalone",
     "context",
+    "target",
 ]
 # Evidence of an English-title candidate spelled by a Papers with Code link's slug.
 SLUG_PREFIX = "slug:"
+# A Markdown link, its text and its address: "[Mehta et al. (2023)](https://arxiv.org/...)".
+LINKED_TEXT = re.compile(r"\[([^\[\]\r\n]{1,300})\]\((https?://[^\s()]+)\)")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,9 @@ class Candidate:
     # The line the candidate stands in: what confirms a mined name where no sentence was cut
     # out, a reference entry's authors, and (all lines together) the document's topic.
     context: str | None = None
+    # The arXiv id of the link whose text holds this name or author reference and no other
+    # candidate: the page says which paper it means.
+    target: str | None = None
 
 
 def _line_candidates(
@@ -90,7 +97,34 @@ def _line_candidates(
         Candidate(line, s, e, "description", evidence, False, line_text)
         for s, e, evidence in find_author_references(text, segment.start, segment.end)
     ]
+    return _linked_to_ids(found, line_text, segment.start)
+
+
+def _linked_to_ids(found: list[Candidate], line_text: str, offset: int) -> list[Candidate]:
+    """``found`` with the arXiv id of its link on each name or author reference that is the
+    only candidate in the text of a link to one arXiv id ("[Mehta et al.
+    (2023)](https://arxiv.org/abs/2304.10750)")."""
+    if "](" not in line_text:
+        return found
+    for link in LINKED_TEXT.finditer(line_text):
+        ids = {arxiv_id for _, _, arxiv_id in find_arxiv_ids(link.group(2))}
+        if len(ids) != 1:
+            continue
+        start, end = link.start(1) + offset, link.end(1) + offset
+        inside = [
+            i for i, c in enumerate(found) if _names_a_work(c) and start <= c.start and c.end <= end
+        ]
+        if len(inside) == 1 and found[inside[0]].kind != "english_title":
+            found[inside[0]] = replace(found[inside[0]], target=ids.pop())
     return found
+
+
+def _names_a_work(candidate: Candidate) -> bool:
+    """A title, a name or an author reference (not a passage: a sentence that may describe a
+    paper, or be the translation of its title)."""
+    if candidate.kind == "description":
+        return candidate.evidence is not None
+    return candidate.kind in ("english_title", "name")
 
 
 def candidate_rows(
@@ -118,6 +152,7 @@ def candidate_rows(
                 c.evidence,
                 c.standalone,
                 c.context,
+                c.target,
             )
             for c in _line_candidates(text, segment, line, names, policy, titles)
         ]

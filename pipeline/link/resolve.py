@@ -348,6 +348,23 @@ def _document_stems(
     return stems
 
 
+def _linked_targets(
+    candidates: dict[int, Candidate], decisions: dict[int, Decision], matcher: Matcher
+) -> dict[int, Decision]:
+    """A name or author reference that is the text of a link to an arXiv id names that
+    paper, whatever the catalog's names or authors suggest ("Mehta et al." of 2023 linked
+    to one paper is not the catalog's other Mehta et al."): an explicit id is a fact."""
+    found = {}
+    for index, decision in decisions.items():
+        target = candidates[index]["target"]
+        if _absent(target):
+            continue
+        linked = matcher.decide_arxiv(target)
+        if linked.status == "matched" and linked.paper_id != decision.paper_id:
+            found[index] = Decision("matched", linked.paper_id, linked.score, "linked_arxiv_id")
+    return found
+
+
 def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[tuple]:
     """Decide every candidate of one document (``rows`` of the columns ``names``, in order):
     rows of MENTION_COLUMNS and the runner-up's columns. Inline title runs that resemble no
@@ -433,6 +450,7 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
         ) or matcher.decide_author(
             row["evidence"], context(row), row["language"], own_sentence(row)
         )
+    decisions.update(_linked_targets(candidates, decisions, matcher))
     mentions = []
     for index, decision in decisions.items():
         row = candidates[index]
