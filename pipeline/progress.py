@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def show_progress(quiet: bool) -> bool:
@@ -13,7 +16,7 @@ def show_progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
-def _bars() -> Any:
+def _bars() -> Progress:
     """rich's progress display, imported only when it is shown (a scheduled run without a
     terminal does not load it)."""
     from rich.console import Console

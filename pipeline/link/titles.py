@@ -555,15 +555,15 @@ def _other_words(surface: str, title: str, policy: LinkPolicy) -> bool:
     title drops its "Name:" and its end, and notes in brackets are the writer's ("(DDPM)",
     "[2022 ECCV]"), but writers neither replace a title's words nor leave out words in its
     middle."""
-    bare, title = WRITER_NOTES.sub(" ", surface), WRITER_NOTES.sub(" ", title)
-    ours, theirs = _title_content_words(bare), _title_content_words(title)
+    written, near = WRITER_NOTES.sub(" ", surface), WRITER_NOTES.sub(" ", title)
+    ours, theirs = _title_content_words(written), _title_content_words(near)
     if not ours or not theirs:
         return False
-    ours_compact, theirs_compact = compact_title(bare), compact_title(title)
+    ours_compact, theirs_compact = compact_title(written), compact_title(near)
     missing = [not _same_word(w, ours, ours_compact, policy) for w in theirs]
     if any(missing) and not all(_same_word(w, theirs, theirs_compact, policy) for w in ours):
         return True
-    head, colon, _ = title.partition(":")
+    head, colon, _ = near.partition(":")
     named = len(_title_content_words(head)) if colon else 0
     at = 0
     for word in ours:  # the written words in order through the catalog title's
