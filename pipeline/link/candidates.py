@@ -107,7 +107,12 @@ def _linked_to_ids(found: list[Candidate], line_text: str, offset: int) -> list[
     if "](" not in line_text:
         return found
     for link in LINKED_TEXT.finditer(line_text):
-        ids = {arxiv_id for _, _, arxiv_id in find_arxiv_ids(link.group(2))}
+        address_start, address_end = link.start(2) + offset, link.end(2) + offset
+        ids = {  # the ids already read from the line, where they stand in its address
+            c.evidence
+            for c in found
+            if c.kind == "arxiv_id" and address_start <= c.start and c.end <= address_end
+        }
         if len(ids) != 1:
             continue
         start, end = link.start(1) + offset, link.end(1) + offset
@@ -115,7 +120,7 @@ def _linked_to_ids(found: list[Candidate], line_text: str, offset: int) -> list[
             i for i, c in enumerate(found) if _names_a_work(c) and start <= c.start and c.end <= end
         ]
         if len(inside) == 1 and found[inside[0]].kind != "english_title":
-            found[inside[0]] = replace(found[inside[0]], target=ids.pop())
+            found[inside[0]] = replace(found[inside[0]], target=str(ids.pop()))
     return found
 
 

@@ -80,7 +80,8 @@ QUOTED, LINKED, REFERENCE, CITED, RUNNING = "quoted", "linked", "reference", "ci
 # The text of a link to a paper's PDF or its page at a publisher: as sure as a reference entry.
 PAPER_LINK = "paper_link"
 TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING, PAPER_LINK})
-# A note in brackets after a title (its text in another script: "Title(TC量化)").
+# A note in brackets after a title: its text in another script ("Title(TC量化)"), a model
+# name ("(DDPM)").
 BRACKETED_NOTE = re.compile(r"\s*[(（][^()（）]{1,30}[)）]")
 # Where papers are published (besides arXiv, whose ids are read directly) and PDFs.
 PAPER_URL = re.compile(
@@ -90,8 +91,6 @@ PAPER_URL = re.compile(
     r"|ieeexplore\.ieee\.org|link\.springer\.com|semanticscholar\.org|openaccess\.thecvf\.com)/",
     re.IGNORECASE,
 )
-# Notes a writer puts around a title, in brackets: "(DDPM)" after it, "[2022 ECCV]" before.
-WRITER_NOTES = re.compile(r"[(（\[][^()（）\[\]]{1,40}[)）\]]")
 # A title whose near catalog titles all put other words in place of its own.
 OTHER_WORDS = "title_other_words"
 # Papers outside the catalog get a stable id from their written title.
@@ -552,10 +551,9 @@ def _other_words(surface: str, title: str, policy: LinkPolicy) -> bool:
     """A near title with words of its own where the written one has none: in place of the
     written one's ("Language Models are Few-Shot Graders" against "... Learners") or among
     them ("Large Language Models are Few-Shot Health Learners"). A writer who shortens a
-    title drops its "Name:" and its end, and notes in brackets are the writer's ("(DDPM)",
-    "[2022 ECCV]"), but writers neither replace a title's words nor leave out words in its
-    middle."""
-    written, near = WRITER_NOTES.sub(" ", surface), WRITER_NOTES.sub(" ", title)
+    title drops its "Name:" and its end, and notes in brackets are the writer's ("(DDPM)"),
+    but writers neither replace a title's words nor leave out words in its middle."""
+    written, near = BRACKETED_NOTE.sub(" ", surface), BRACKETED_NOTE.sub(" ", title)
     ours, theirs = _title_content_words(written), _title_content_words(near)
     if not ours or not theirs:
         return False
