@@ -95,6 +95,20 @@ def test_a_dot_before_one_capital_joins_another_name() -> None:
     assert _names("CLIP dan DALL. Einstein", ["DALL"], "ms") == [("DALL", "dall")]
 
 
+def test_a_program_named_after_a_model_is_not_its_paper() -> None:
+    assert _names("mit llama.cpp und whisper.cpp", ["LLaMA", "Whisper"], "de") == []
+    assert _names("Skrip train_yolo.py melatih model", ["YOLO"], "id") == []
+    assert _names("LLaMA. Danach", ["LLaMA"], "de") == [("LLaMA", "llama")]
+
+
+def test_words_of_grammar_written_apart_are_no_name() -> None:
+    """German "es im" ("it in") is not ESIM; content words apart still are a name."""
+    assert _names("so gibt es im Vergleich wenige Daten", ["ESIM"], "de") == []
+    assert _names("we use flash attention here", ["FlashAttention"], "en") == [
+        ("flash attention", "flashattention")
+    ]
+
+
 def test_a_given_name_in_a_list_of_authors_is_a_person() -> None:
     authors = "released with the paper by Linting Xue, Mihir Kale, Adam Roberts, Colin Raffel."
     assert _names(authors, ["Adam"], "en") == []

@@ -222,6 +222,11 @@ def _free_after(text: str, end: int, limit: int) -> bool:
 NAME_JOINERS = "\u00b7\u30fb\u2027"
 # A dot joined to one capital letter: how some pages write a middle dot ("DALL.E").
 DOTTED_LETTER = re.compile(r"\.[A-Z](?![A-Za-z])")
+# A source file's extension joined to a name: a program named after the model ("llama.cpp",
+# "whisper.cpp", "transformers.js"), not the model's paper.
+PROGRAM_SUFFIX = re.compile(
+    r"\.(?:cpp|cc|c|h|hpp|py|js|ts|rs|go|java|jl|rb|swift|kt|mojo)(?![A-Za-z0-9])"
+)
 
 
 def name_continues(text: str, end: int, language: str, names: NameTable) -> bool:
@@ -229,10 +234,10 @@ def name_continues(text: str, end: int, language: str, names: NameTable) -> bool
     "LoRA-drop", German "GPT4-Alpaca": another catalog name that is no common word) rather
     than a use or variant of it ("LoRA-based", "Llama-2-7B", German "BERT-Modelle",
     "GPT-3-Hype"); a middle dot before a letter always does ("DALL·E" is not "DALL"), and
-    so does a dot before one capital ("DALL.E")."""
+    so does a dot before one capital ("DALL.E") or a source file's extension ("llama.cpp")."""
     if end + 1 < len(text) and text[end] in NAME_JOINERS and text[end + 1].isalnum():
         return True
-    if DOTTED_LETTER.match(text, end):
+    if DOTTED_LETTER.match(text, end) or PROGRAM_SUFFIX.match(text, end):
         return True
     if end >= len(text) or text[end] != "-":
         return False
@@ -275,6 +280,12 @@ def common_word(word: str, language: str) -> float:
     return score
 
 
+def function_word(word: str, language: str) -> bool:
+    """A word of grammar ("es", "im", "the") in English or the page's language."""
+    word = word.casefold()
+    return word in foreign_stopwords("en") or word in foreign_stopwords(language)
+
+
 def head_of_longer_name(
     text: str, start: int, end: int, language: str, policy: LinkPolicy, mined: bool = False
 ) -> bool:
@@ -294,7 +305,7 @@ def head_of_longer_name(
     if before is None:
         return False
     word = before.group()[:-1].casefold()
-    if word in foreign_stopwords("en") or word in foreign_stopwords(language):
+    if function_word(word, language):
         return False
     own_language = language in WORDFREQ_LANGUAGES and language != "en"
     return not (own_language and zipf_frequency(word, language) >= policy.common_word_zipf)
@@ -507,7 +518,8 @@ class NameTable:
         the name Bert) and their words are joined or apart as in the source (separators
         between letters and digits aside). In another letter case: a phrase, a form with an
         inner capital ("StableDiffusion") or with a digit and a capital ("Llama2"), or a
-        word that is not common ("roberta"; not "adam", "Sam", "transformer")."""
+        word that is not common ("roberta"; not "adam", "Sam", "transformer"), and not
+        words of grammar written apart ("es im")."""
         key = name_key(surface)
         row = self._keys.find(key)
         written = ALIAS_SEPARATORS.sub("", surface)
@@ -525,6 +537,9 @@ class NameTable:
             # "Llama2", "Phi-1"; all in lower case ("seq2seq-Modell", "word2vec") it names
             # a technique or a tool as often as the paper.
             return not surface.islower()
+        words = surface.split()
+        if len(words) > 1 and all(function_word(w, language) for w in words):
+            return False  # "es im" is German for "it in", not "ESIM"
         return common_word(key, language) < self.policy.common_word_zipf
 
     def decide(self, evidence: str) -> Decision:
