@@ -58,6 +58,14 @@ from pipeline.link.references import MAX_ENTRY_CHARS, first_author, reference_en
             "kaplan",
             "2020",
         ),
+        # IEEE style in German: "u. a." for "et al.", the title in German quotes.
+        (
+            "8. Y. Jia u. a., „Transfer Learning from Speaker Verification to Multispeaker "
+            "Text-To-Speech Synthesis“. arXiv, 2. Januar 2019.",
+            "Transfer Learning from Speaker Verification to Multispeaker Text-To-Speech Synthesis",
+            "jia",
+            "2019",
+        ),
         # A paper list: year and venue tagged before the title, no authors.
         (
             "- [2018 CVPR] Maximum classifier discrepancy for unsupervised domain adaptation",
@@ -111,6 +119,7 @@ def test_a_very_long_line_is_not_scanned() -> None:
         ("A. Vaswani, N. Shazeer", "vaswani"),
         ("Ashish Vaswani and Noam Shazeer", "vaswani"),
         ("Devlin et al.", "devlin"),
+        ("Y. Jia u. a.", "jia"),
     ],
 )
 def test_first_author(authors: str, surname: str) -> None:

@@ -43,8 +43,11 @@ APA = re.compile(
 )
 # GB/T 7714 document types: "[J]" journal, "[C]" proceedings, "[M]" book, "[EB/OL]" web page...
 GBT_TYPE = re.compile(r"\[(?:J|C|M|D|R|A|N|P|S|Z|EB/OL|OL|DB/OL|J/OL|C/OL)\]")
-# MLA / Chicago / IEEE: a quoted title after the authors.
-QUOTED_TITLE = re.compile(r"[\"“](?P<title>[^\"“”\n]{3,300}?)[.,]?[\"”]")
+# MLA / Chicago / IEEE: a quoted title after the authors, in English or German quotes
+# ("Y. Jia u. a., „Transfer Learning from ...“").
+QUOTED_TITLE = re.compile(r"[\"“„](?P<title>[^\"“”„\n]{3,300}?)[.,]?[\"”“]")
+# German "und andere" for "et al." in an author list.
+GERMAN_ET_AL = re.compile(r"\bu\.\s?a\b\.?")
 # Where a title ends: a sentence end that is not an initial ("B."), "et al." or "vs.".
 TITLE_END = re.compile(r"[.?!](?=\s|$)")
 INITIAL = re.compile(r"(?<![A-Za-z])(?:[A-Z]|et al|vs|Jr|St|Proc|Vol|pp|no)$")
@@ -83,9 +86,10 @@ class ReferenceEntry:
 
 
 def _looks_like_authors(text: str, initials: bool = True) -> bool:
-    """Names, initials and joiners only, with a comma between names or at most three words;
-    with ``initials``, at least one initial or "et al." (capitalised German nouns are not
-    names)."""
+    """Names, initials and joiners only, with a comma between names or at most three words
+    besides "et al."; with ``initials``, at least one initial or "et al." (capitalised German
+    nouns are not names)."""
+    text = GERMAN_ET_AL.sub("et al.", text)
     words = [w.rstrip(".") if w[:1] > "\u3000" else w for w in text.replace(",", " ").split()]
     if not words or len(words) > MAX_AUTHOR_WORDS:
         return False
@@ -95,12 +99,13 @@ def _looks_like_authors(text: str, initials: bool = True) -> bool:
         return False
     if initials and not HAS_INITIAL.search(text.strip()):
         return False
-    return "," in text or len(words) <= 3
+    return "," in text or len([w for w in words if w not in ("et", "al", "al.")]) <= 3
 
 
 def first_author(authors: str) -> str:
     """The first author's surname: "Ajjour, Y." and "Wei T" give the first word, "A. Vaswani"
     and "Ashish Vaswani" the last word of the first name."""
+    authors = GERMAN_ET_AL.sub("et al.", authors)
     first = re.sub(r"\bet al\.?", "", AUTHOR_SEPARATOR.split(authors)[0]).strip()
     words = [w.strip(".") for w in first.split() if w.strip(".")]
     words = [w for w in words if w not in ("and", "und", "dan", "&")]
