@@ -57,9 +57,11 @@ ROWS = [
 ]
 
 
-def _write_catalog(folder: Path, rows: list[tuple[str, ...]]) -> Path:
+def _write_catalog(
+    folder: Path, rows: list[tuple[str, ...]], authors: list[str] | None = None
+) -> Path:
     frame = pd.DataFrame(rows, columns=["paper_id", "arxiv_id", "title", "year", "aliases"])
-    frame.insert(4, "authors", "Someone")
+    frame.insert(4, "authors", authors or "Someone")
     folder.mkdir(parents=True, exist_ok=True)
     frame.to_csv(folder / "papers.csv", index=False)
     return folder
@@ -886,3 +888,49 @@ def test_a_name_written_as_a_link_to_an_arxiv_id_names_that_paper(matcher: Match
         ["Transformer", "arxiv:1706.03762", "alias"],
         ["OPT", "arxiv:2205.01068", "alias"],
     ]
+
+
+def test_an_author_reference_right_after_a_link_cites_the_linked_paper(tmp_path: Path) -> None:
+    """ "[Name](arXiv link) (Author et al., Year)": the reference cites the linked paper when
+    the catalog gives it that first author and year; one the catalog does not know is no
+    reason to guess another paper of that author; a reference to other authors is its own."""
+    rows = [
+        (
+            "arxiv:2206.07682",
+            "2206.07682",
+            "Emergent Abilities of Large Language Models",
+            "2022",
+            "",
+        ),
+        (
+            "arxiv:2201.11903",
+            "2201.11903",
+            "Chain-of-Thought Prompting Elicits Reasoning in Large Language Models",
+            "2022",
+            "",
+        ),
+        ("arxiv:1706.03762", "1706.03762", "Attention Is All You Need", "2017", "Transformer"),
+        (
+            "arxiv:1810.04805",
+            "1810.04805",
+            "BERT: Pre-training of Deep Bidirectional ...",
+            "2018",
+            "",
+        ),
+    ]
+    authors = ["Jason Wei; Yi Tay", "Jason Wei; Xuezhi Wang", "Ashish Vaswani", "Jacob Devlin"]
+    matcher = Matcher(load_catalog(_write_catalog(tmp_path / "catalog", rows, authors)), POLICY)
+    text = (
+        "- [Hier](https://arxiv.org/abs/2206.07682) (Wei et al., 2022) zeigt es.\n"
+        "- [Informer](https://arxiv.org/abs/2012.07436) [Wei等，2022] 提出了新的注意力。\n"
+        "- [BERT](https://arxiv.org/abs/1810.04805) (Vaswani et al., 2017): Attention is all.\n"
+        "- Allein: (Wei et al., 2022) nennt zwei Arbeiten.\n"
+    )
+    mentions = _resolve(matcher, text, "de")
+    cited = mentions[mentions["kind"] == "description"].sort_values("start")
+    rows = cited[["surface", "status", "paper_id", "method"]].fillna("").values.tolist()
+    assert rows[0] == ["Wei et al.", "matched", "arxiv:2206.07682", "author_beside_link"]
+    assert rows[1] == ["Wei等", "unmatched", "", "author_beside_link"]
+    assert rows[2][:3] == ["Vaswani et al.", "matched", "arxiv:1706.03762"]
+    assert rows[2][3] != "author_beside_link"
+    assert rows[3][:2] == ["Wei et al.", "ambiguous"]

@@ -37,6 +37,11 @@ CANDIDATE_COLUMNS = [
 SLUG_PREFIX = "slug:"
 # A Markdown link, its text and its address: "[Mehta et al. (2023)](https://arxiv.org/...)".
 LINKED_TEXT = re.compile(r"\[([^\[\]\r\n]{1,300})\]\((https?://[^\s()]+)\)")
+# What stands between a link and the author reference right after it that cites the linked
+# paper: "[Informer](https://arxiv.org/abs/2012.07436) [Zhou等，2021]".
+BESIDE_LINK = re.compile(r"[\s\[(（【]*")
+# The target of such a reference: the linked paper, if the catalog gives it that author.
+BESIDE_PREFIX = "beside:"
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,8 @@ class Candidate:
     # out, a reference entry's authors, and (all lines together) the document's topic.
     context: str | None = None
     # The arXiv id of the link whose text holds this name or author reference and no other
-    # candidate: the page says which paper it means.
+    # candidate: the page says which paper it means. An author reference right after such a
+    # link has it with BESIDE_PREFIX: it cites the linked paper if the authors agree.
     target: str | None = None
 
 
@@ -103,33 +109,42 @@ def _line_candidates(
 def _linked_to_ids(found: list[Candidate], line_text: str, offset: int) -> list[Candidate]:
     """``found`` with the arXiv id of its link on each name or author reference that is the
     only candidate in the text of a link to one arXiv id ("[Mehta et al.
-    (2023)](https://arxiv.org/abs/2304.10750)")."""
+    (2023)](https://arxiv.org/abs/2304.10750)"), and on an author reference right after
+    such a link (with BESIDE_PREFIX)."""
     if "](" not in line_text:
         return found
     for link in LINKED_TEXT.finditer(line_text):
         address_start, address_end = link.start(2) + offset, link.end(2) + offset
         ids = {  # the ids already read from the line, where they stand in its address
-            c.evidence
+            str(c.evidence)
             for c in found
             if c.kind == "arxiv_id" and address_start <= c.start and c.end <= address_end
         }
         if len(ids) != 1:
             continue
+        (arxiv_id,) = ids
         start, end = link.start(1) + offset, link.end(1) + offset
         inside = [
             i for i, c in enumerate(found) if _names_a_work(c) and start <= c.start and c.end <= end
         ]
         if len(inside) == 1 and found[inside[0]].kind != "english_title":
-            found[inside[0]] = replace(found[inside[0]], target=str(ids.pop()))
+            found[inside[0]] = replace(found[inside[0]], target=arxiv_id)
+        for i, c in enumerate(found):
+            gap = line_text[link.end() : max(c.start - offset, link.end())]
+            if _cites_authors(c) and c.start >= link.end() + offset and BESIDE_LINK.fullmatch(gap):
+                found[i] = replace(c, target=BESIDE_PREFIX + arxiv_id)
     return found
+
+
+def _cites_authors(candidate: Candidate) -> bool:
+    """An author reference ("Zhou et al., 2021"; its evidence is "surname|year")."""
+    return candidate.kind == "description" and candidate.evidence is not None
 
 
 def _names_a_work(candidate: Candidate) -> bool:
     """A title, a name or an author reference (not a passage: a sentence that may describe a
     paper, or be the translation of its title)."""
-    if candidate.kind == "description":
-        return candidate.evidence is not None
-    return candidate.kind in ("english_title", "name")
+    return _cites_authors(candidate) or candidate.kind in ("english_title", "name")
 
 
 def candidate_rows(

@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.link.authors import decide_from_reference_list, reference_sentence
-from pipeline.link.candidates import SLUG_PREFIX
+from pipeline.link.authors import decide_from_reference_list, reference_parts, reference_sentence
+from pipeline.link.candidates import BESIDE_PREFIX, SLUG_PREFIX
 from pipeline.link.citekeys import CITE_PREFIX
 from pipeline.link.decision import Decision
 from pipeline.link.ids import arxiv_year_month, slug_titles
@@ -359,10 +359,37 @@ def _linked_targets(
         target = candidates[index]["target"]
         if _absent(target):
             continue
-        linked = matcher.decide_arxiv(target)
-        if linked.status == "matched" and linked.paper_id != decision.paper_id:
+        beside = target.startswith(BESIDE_PREFIX)
+        linked = matcher.decide_arxiv(target.removeprefix(BESIDE_PREFIX))
+        if linked.status != "matched" or linked.paper_id == decision.paper_id:
+            continue
+        if not beside:
             found[index] = Decision("matched", linked.paper_id, linked.score, "linked_arxiv_id")
+            continue
+        cited = _cites_linked(candidates[index]["evidence"], linked.paper_id, matcher)
+        if cited is True:
+            found[index] = Decision("matched", linked.paper_id, linked.score, "author_beside_link")
+        elif cited is None:
+            # The reference cites the linked paper, which the link already gives; no catalog
+            # paper of that author is a better guess.
+            found[index] = Decision("unmatched", None, 0.0, "author_beside_link")
     return found
+
+
+def _cites_linked(evidence: str, paper_id: str, matcher: Matcher) -> bool | None:
+    """Whether an author reference ("surname|year") beside a link cites the linked paper:
+    its first author's surname and year agree with the catalog's (False when they do not:
+    the reference cites another work), None when the catalog does not know the paper."""
+    row = matcher.title_by_paper.row(paper_id)
+    if row is None:
+        return None
+    surname, year, _ = reference_parts(evidence)
+    first = matcher.authors.first_author(row).split()
+    if not first or first[-1] != surname.casefold():
+        return False
+    known = matcher.authors.year(row)
+    tolerance = matcher.policy.author_year_tolerance
+    return not year or known is None or abs(known - int(year)) <= tolerance
 
 
 def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[tuple]:
