@@ -1,8 +1,7 @@
 """Lint of the committed evaluation sets (``tests/dev`` and the held-out sets
 ``tests/heldout``, ``tests/heldout-lists``, ``tests/heldout-names``,
-``tests/heldout-fresh``):
-gold in the format of the gold spec, one file per manifest page, the manifest's counts true
-to the gold, and no page in two sets."""
+``tests/heldout-fresh``): gold in the format of the gold spec, one file per manifest page,
+the manifest's counts true to the gold, and no page in two sets."""
 
 from __future__ import annotations
 

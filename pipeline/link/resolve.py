@@ -353,7 +353,8 @@ def _linked_targets(
 ) -> dict[int, Decision]:
     """A name or author reference that is the text of a link to an arXiv id names that
     paper, whatever the catalog's names or authors suggest ("Mehta et al." of 2023 linked
-    to one paper is not the catalog's other Mehta et al."): an explicit id is a fact."""
+    to one paper is not the catalog's other Mehta et al."): an explicit id is a fact. An
+    author reference right after such a link cites the linked paper if the authors agree."""
     found = {}
     for index, decision in decisions.items():
         target = candidates[index]["target"]
@@ -379,13 +380,14 @@ def _linked_targets(
 def _cites_linked(evidence: str, paper_id: str, matcher: Matcher) -> bool | None:
     """Whether an author reference ("surname|year") beside a link cites the linked paper:
     its first author's surname and year agree with the catalog's (False when they do not:
-    the reference cites another work), None when the catalog does not know the paper."""
+    the reference cites another work), None when the catalog does not know the paper or its
+    authors."""
     row = matcher.title_by_paper.row(paper_id)
-    if row is None:
+    first = [] if row is None else matcher.authors.first_author(row).split()
+    if not first:
         return None
     surname, year, _ = reference_parts(evidence)
-    first = matcher.authors.first_author(row).split()
-    if not first or first[-1] != surname.casefold():
+    if first[-1] != surname.casefold():
         return False
     known = matcher.authors.year(row)
     tolerance = matcher.policy.author_year_tolerance
