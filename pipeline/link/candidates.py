@@ -129,9 +129,13 @@ def _linked_to_ids(found: list[Candidate], line_text: str, offset: int) -> list[
         ]
         if len(inside) == 1 and found[inside[0]].kind != "english_title":
             found[inside[0]] = replace(found[inside[0]], target=arxiv_id)
+        after = link.end() + offset
         for i, c in enumerate(found):
-            gap = line_text[link.end() : max(c.start - offset, link.end())]
-            if _cites_authors(c) and c.start >= link.end() + offset and BESIDE_LINK.fullmatch(gap):
+            if (
+                _cites_authors(c)
+                and c.start >= after
+                and BESIDE_LINK.fullmatch(line_text, link.end(), c.start - offset)
+            ):
                 found[i] = replace(c, target=BESIDE_PREFIX + arxiv_id)
     return found
 
