@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.evaluate import load_gold
 
-SET_NAMES = ("dev", "heldout", "heldout-lists", "heldout-names", "heldout-fresh")
+SET_NAMES = ("dev", "heldout", "heldout-lists", "heldout-names", "heldout-fresh", "heldout-fresh2")
 SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
 KINDS = {"arxiv_link", "english_title", "translated_title", "name", "description"}
