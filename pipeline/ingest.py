@@ -66,6 +66,7 @@ HTML_BLOCKS = (
     "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
 )  # fmt: skip
 INLINE_SPACE = re.compile(r"[ \t\r\n\f\v]+")
+ABSOLUTE_WEB_ADDRESS = re.compile(r"https?://\S", re.IGNORECASE)
 SPACE_RUN = re.compile(r"  +")
 
 
@@ -219,7 +220,10 @@ def _unless_binary(text: str) -> tuple[str | None, str | None]:
 def html_to_text(markup: str) -> str:
     """The visible prose of an HTML page: one line per block element (line breaks kept inside
     ``pre``), runs of spaces collapsed as a browser does; scripts, styles, comments and the
-    head are left out. Mention offsets of an HTML source refer to this text.
+    head are left out. A link to a web address is kept as a Markdown link,
+    ``[anchor](address)``: the address is how a page cites a paper (an arXiv or Hugging Face
+    link under "here"), and Markdown pages are read the same way. Mention offsets of an HTML
+    source refer to this text.
 
     The tree is walked once with an explicit stack, so time is linear in the size of the page
     however deeply it nests (a hundred thousand nested ``div``s take about a second), and no
@@ -230,19 +234,33 @@ def html_to_text(markup: str) -> str:
 
     soup = BeautifulSoup(markup, "html.parser")
     pieces: list[str] = []
+    breaks = 0  # line breaks written so far: a link whose anchor holds one is no Markdown link
     block_end = object()
     stack: list[tuple[object, bool]] = [(soup, False)]
     while stack:
         node, in_pre = stack.pop()
         if node is block_end:
             pieces.append("\n")
+            breaks += 1
+        elif isinstance(node, _LinkEnd):
+            if breaks == node.breaks:
+                pieces[node.opening] = "["
+                pieces.append(f"]({node.address})")
+            else:  # an anchor of whole blocks: the address on a line of its own
+                pieces.append(f"\n{node.address}\n")
+                breaks += 2
         elif isinstance(node, Tag):
             if node.name in HTML_IGNORED:
                 continue
             if node.name in HTML_BLOCKS:
                 pieces.append("\n")
+                breaks += 1
                 stack.append((block_end, False))
             in_pre = in_pre or node.name == "pre"
+            address = web_address(node.get("href")) if node.name == "a" and not in_pre else None
+            if address is not None:
+                stack.append((_LinkEnd(address, len(pieces), breaks), in_pre))
+                pieces.append("")  # "[" once the anchor proves to be inline
             stack.extend((child, in_pre) for child in reversed(node.contents))
         elif type(node) is NavigableString:
             pieces.append(str(node) if in_pre else INLINE_SPACE.sub(" ", node))
@@ -250,6 +268,30 @@ def html_to_text(markup: str) -> str:
             pieces.append(str(node))
     lines = (SPACE_RUN.sub(" ", line).strip() for line in "".join(pieces).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+@dataclass(frozen=True)
+class _LinkEnd:
+    """Where a link's anchor ends in the walk: its address, the piece reserved for its
+    opening bracket, and the line breaks written before the anchor."""
+
+    address: str
+    opening: int
+    breaks: int
+
+
+def web_address(href: object) -> str | None:
+    """An ``href`` that leads to a web page (http, https, or protocol-relative), written so
+    that a Markdown link holds it: no spaces or round brackets. None for a page's own
+    anchors, relative paths, ``mailto:`` and scripts."""
+    if not isinstance(href, str):
+        return None
+    address = href.strip()
+    if address.startswith("//"):
+        address = f"https:{address}"
+    if not ABSOLUTE_WEB_ADDRESS.match(address):
+        return None
+    return address.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
 def _parser_reason(error: Exception) -> str:

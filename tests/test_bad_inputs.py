@@ -55,7 +55,8 @@ HTML_PAGE = """<!DOCTYPE html>
 <p>Das Paper <a href="https://arxiv.org/abs/1910.10683">über
    Anpassung</a> stellt LoRA vor, siehe <b>arXiv:2106.09685</b>.</p>
 <!-- https://arxiv.org/abs/2005.14165 -->
-<ul><li>Attention Is All You Need - https://arxiv.org/abs/1706.03762</li></ul>
+<ul><li title="Language Models are Few-Shot Learners">Attention Is All You Need -
+https://arxiv.org/abs/1706.03762</li></ul>
 <noscript>https://arxiv.org/abs/2005.14165</noscript>
 </body></html>
 """
@@ -212,7 +213,7 @@ CASES = [
         _write("page.html", HTML_PAGE.encode()),
         "ok",
         None,
-        frozenset({ATTENTION, LORA}),
+        frozenset({ATTENTION, LORA, "arxiv:1910.10683"}),  # a link's address is read
     ),
     Case(
         "windows.txt",
@@ -370,13 +371,14 @@ def test_offsets_refer_to_the_decoded_or_extracted_text(corpus_run) -> None:
             assert text[row.start : row.end] == row.surface
 
 
-def test_html_scripts_styles_comments_and_attributes_are_not_read(corpus_run) -> None:
+def test_html_scripts_styles_comments_and_attributes_but_links_are_not_read(corpus_run) -> None:
     _, _, tables, _ = corpus_run
     mentions = tables["mentions"]
     page = mentions[mentions["source_file"] == "page.html"]
     assert GPT3 not in set(page["paper_id"])
-    assert "arxiv:1910.10683" not in set(page["paper_id"])
     assert "Language Models are Few-Shot Learners" not in set(page["surface"])
+    linked = page[page["paper_id"] == "arxiv:1910.10683"]
+    assert list(linked["surface"]) == ["https://arxiv.org/abs/1910.10683"]
 
 
 def test_the_whole_long_line_is_searched(corpus_run) -> None:

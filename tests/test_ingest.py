@@ -285,6 +285,34 @@ def test_html_a_hundred_thousand_levels_deep_is_extracted(tmp_path: Path) -> Non
     assert html_to_text("<p>x</p>" + "<div>y" * depth).split("\n")[:3] == ["x", "y", "y"]
 
 
+def test_html_links_to_web_pages_are_kept_as_markdown_links() -> None:
+    """The address is how a page cites ("论文见这里"); a page's own anchors, relative paths
+    and mail are not web pages; an anchor of whole blocks puts the address on its own line;
+    code keeps its text."""
+    markup = (
+        "<p>论文见<a href='https://arxiv.org/abs/1706.03762'>这里</a>，代码见"
+        "<a href='/code'>仓库</a>，<a href='#top'>回到顶部</a>，"
+        "<a href='mailto:a@b.c'>邮件</a>，<a href=' //huggingface.co/papers/2106.09685 '>"
+        "<b>LoRA</b></a>。</p>"
+        "<a href='https://example.org/a b(c)'><div>Titel</div><div>Autoren</div></a>"
+        "<pre><a href='https://example.org/x'>x = 1</a></pre>"
+    )
+    assert html_to_text(markup).split("\n") == [
+        "论文见[这里](https://arxiv.org/abs/1706.03762)，代码见仓库，回到顶部，邮件，"
+        "[LoRA](https://huggingface.co/papers/2106.09685)。",
+        "Titel",
+        "Autoren",
+        "https://example.org/a%20b%28c%29",
+        "x = 1",
+    ]
+
+
+def test_html_links_nested_a_hundred_thousand_deep_are_extracted() -> None:
+    depth = 100_000
+    markup = "<a href='https://e.org/'>" * depth + "x" + "</a>" * depth
+    assert html_to_text(markup) == "[" * depth + "x" + "](https://e.org/)" * depth
+
+
 def stdlib_parser_error(markup: str) -> str | None:
     """What Python's own HTML parser says about ``markup`` (None when it accepts it; newer
     Pythons read an unknown marked section as a bogus comment)."""
