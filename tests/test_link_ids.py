@@ -75,6 +75,10 @@ def test_find_arxiv_ids_needs_arxiv_context(text: str) -> None:
     assert list(find_arxiv_ids(text)) == []
 
 
+def test_a_category_page_of_a_reading_site_is_no_id() -> None:
+    assert list(find_arxiv_ids("数据来源：https://papers.cool/arxiv/cs.AI 与 hf.co/papers/1")) == []
+
+
 def test_arxiv_id_at_the_end_of_a_sentence() -> None:
     text = "siehe arXiv:2106.09685. Danach arXiv:2106.096851 nicht."
     assert [i for _, _, i in find_arxiv_ids(text)] == ["2106.09685"]
@@ -90,6 +94,11 @@ def test_arxiv_id_at_the_end_of_a_sentence() -> None:
         ("https://www.alphaxiv.org/abs/2205.01068", "2205.01068"),
         ("https://huggingface.co/papers/2205.01068", "2205.01068"),
         ("huggingface.co/papers/2304.01373", "2304.01373"),
+        ("https://hf.co/papers/2308.06721", "2308.06721"),
+        ("https://www.alphaxiv.org/ja/overview/2308.04079v1", "2308.04079"),
+        ("https://papers.cool/arxiv/1906.08237", "1906.08237"),
+        ("https://hjfy.top/arxiv/2602.00919", "2602.00919"),
+        ("https://paperlayer.ai/abs/1706.03762", "1706.03762"),
         ("https://doi.org/10.48550/arXiv.2205.01068", "2205.01068"),
         ("10.48550/ARXIV.2205.01068", "2205.01068"),
         ("arXiv:CS/0501001", "cs/0501001"),

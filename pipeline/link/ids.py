@@ -24,8 +24,13 @@ ID_HOSTS = (
     # arxiv.org and mangled forms such as "arxiv/pdf/..."; export.arxiv.org.
     r"(?:www\.|export\.)?arxiv(?:\.org)?/(?:abs|pdf|html)/",
     r"ar5iv(?:\.labs)?(?:\.arxiv)?\.org/(?:html|abs)/",
-    r"(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)/",
-    r"(?:www\.)?huggingface\.co/papers/",
+    # alphaXiv, also under a language ("alphaxiv.org/ja/overview/2308.04079v1").
+    r"(?:www\.)?alphaxiv\.org/(?:[a-z]{2}(?:-[a-z]{2,4})?/)?(?:abs|overview|pdf)/",
+    r"(?:www\.)?(?:huggingface|hf)\.co/papers/",
+    # Reading and translation sites that Chinese pages link a paper through.
+    r"papers\.cool/arxiv/",
+    r"hjfy\.top/arxiv/",
+    r"paperlayer\.ai/abs/",
     # arXiv's DOIs: doi.org/10.48550/arXiv.2205.01068
     r"(?:(?:dx\.)?doi\.org/)?10\.48550/arxiv\.",
 )
