@@ -38,6 +38,8 @@ CATALOG_COLUMNS = [
 OPTIONAL_COLUMNS = ("keywords",)
 ALIAS_SEPARATOR = "|"
 KEYWORD_SEPARATOR = ";"
+# Whitespace other than single spaces: a line break, a tab, two spaces in a row.
+IRREGULAR_SPACE = r"[^\S ]|\s\s"
 # Rejected rows named one by one in the errors (and the report); the rest are counted.
 MAX_LISTED_ERRORS = 100
 
@@ -171,10 +173,17 @@ def _label(file: str, line: int) -> str:
 
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
+    """``frame`` cleaned in place, column by column (a copy of the whole frame doubled a
+    large catalog's memory)."""
     for column in [c for c in CATALOG_COLUMNS if c != "year"]:
         frame[column] = frame[column].astype("string").str.strip()
-    frame["title"] = frame["title"].fillna("").str.replace(r"\s+", " ", regex=True)
+    # Runs of whitespace as one space; only titles that have another run than one space are
+    # rewritten (rewriting all copied every title of a large catalog at once).
+    title = frame["title"].fillna("")
+    irregular = title.str.contains(IRREGULAR_SPACE, regex=True).to_numpy(dtype=bool)
+    if irregular.any():
+        title = title.mask(irregular, title[irregular].str.replace(r"\s+", " ", regex=True))
+    frame["title"] = title
     frame["authors"] = frame["authors"].fillna("")
     frame["aliases"] = frame["aliases"].fillna("")
     frame["alias_sources"] = frame["alias_sources"].fillna("")
@@ -237,13 +246,20 @@ def load_catalog(path: Path, cache_dir: Path | None = None) -> Catalog:
     catalog = _validated(path, files, sha256)
     meta = {"errors": catalog.errors, "rejected_rows": catalog.rejected_rows}
     write_frame(cache_dir, "catalog", key, catalog.papers, meta)
-    return catalog
+    stored = read_frame(cache_dir, "catalog", key)
+    if stored is None:  # no cache, or it could not be written
+        return catalog
+    # The stored copy, as every later process reads it: the validated frame's Python
+    # strings (gigabytes at millions of rows) are released for the rest of the run.
+    return Catalog(stored[0], sha256, catalog.errors, catalog.rejected_rows)
 
 
 def _validated(path: Path, files: list[Path], sha256: str) -> Catalog:
-    frames, unparsable = zip(*(_read_file(f) for f in files), strict=True)
-    bad_lines = pd.concat(unparsable, ignore_index=True)
-    frame = _clean(pd.concat(frames, ignore_index=True))
+    read = [_read_file(f) for f in files]
+    bad_lines = pd.concat([bad for _, bad in read], ignore_index=True)
+    frame = pd.concat([rows for rows, _ in read], ignore_index=True)
+    del read  # the files' frames: only the joined one is cleaned
+    frame = _clean(frame)
     errors = [
         f"{_label(r.file, r.line)}: {r.reason}"
         for r in bad_lines.head(MAX_LISTED_ERRORS).itertuples()
@@ -257,28 +273,43 @@ def _validated(path: Path, files: list[Path], sha256: str) -> Catalog:
             for r in frame[again].head(max(MAX_LISTED_ERRORS - len(errors), 0)).itertuples()
         ]
         duplicated |= again
-    frame = frame[~duplicated]
+    if duplicated.any():  # (each filter copies every column: skipped when it keeps all)
+        frame = frame[~duplicated]
     bad_year = frame["year_text"].notna()
     errors += [
         f"{_label(r.file, r.line)}: year is not a number (value {r.year_text!r})"
         for r in frame[bad_year].head(max(MAX_LISTED_ERRORS - len(errors), 0)).itertuples()
     ]
-    frame = frame[~bad_year].reset_index(drop=True)
+    if bad_year.any() or duplicated.any():
+        frame = frame[~bad_year].reset_index(drop=True)
     cases = _row_failures(frame)
     errors += _schema_errors(frame, cases, max(MAX_LISTED_ERRORS - len(errors), 0))
     failing = cases["index"].unique()
     rejected = len(bad_lines) + int(duplicated.sum()) + int(bad_year.sum()) + len(failing)
     if rejected > len(errors):
         errors.append(f"... {rejected - len(errors)} more rejected rows not listed")
-    frame = frame.drop(index=failing).reset_index(drop=True)
-    papers = CATALOG_SCHEMA.validate(frame[CATALOG_COLUMNS])
-    papers = papers.sort_values("paper_id", kind="stable").reset_index(drop=True)
+    if len(failing):
+        frame = frame.drop(index=failing).reset_index(drop=True)
+    papers = frame[CATALOG_COLUMNS]
+    del frame  # only the catalog's columns go on
+    papers = _by_paper_id(CATALOG_SCHEMA.validate(papers, inplace=True))
     if papers.empty:
         raise EmptyCatalogError(
             f"catalog {path} has no valid entry ({rejected} rows rejected): every mention "
             "would go unmatched; nothing is published"
         )
     return Catalog(papers=papers, sha256=sha256, errors=errors, rejected_rows=rejected)
+
+
+def _by_paper_id(papers: pd.DataFrame) -> pd.DataFrame:
+    """``papers`` sorted by paper id (stable), one column at a time: a sorted copy of a
+    column of Arrow-backed strings holds its text again, and a whole frame's copy beside the
+    frame doubled a large catalog's memory."""
+    order = papers["paper_id"].argsort(kind="stable").to_numpy()
+    columns = {}
+    for column in list(papers.columns):
+        columns[column] = papers.pop(column).take(order).reset_index(drop=True)
+    return pd.DataFrame(columns)
 
 
 # What a stored validated catalog depends on besides the files: this module's and the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.catalog import (
@@ -333,3 +334,30 @@ def test_keywords_source_defaults_to_curated_and_takes_known_values(tmp_path: Pa
     )
     catalog = load_catalog(tmp_path / "new")
     assert "keywords_source" in _error_for(catalog.errors, "papers.csv line 2")
+
+
+def test_runs_of_whitespace_in_titles_become_one_space_and_others_are_left_alone(
+    tmp_path: Path,
+) -> None:
+    body = (
+        'arxiv:1706.03762,1706.03762,"Attention Is\tAll  You\n  Need",2017,Ashish Vaswani,\n'
+        + GOOD_2
+        + "ref:segment-anything,,  Segment Anything ,2023,Alexander Kirillov,SAM\n"
+    )
+    _write(tmp_path, "papers.csv", body)
+    titles = load_catalog(tmp_path).papers.set_index("paper_id")["title"]
+    assert titles["arxiv:1706.03762"] == "Attention Is All You Need"
+    assert titles["arxiv:2205.01068"] == "OPT: Open Pre-trained Transformer Language Models"
+    assert titles["ref:segment-anything"] == "Segment Anything"
+
+
+def test_the_first_load_returns_the_catalog_every_later_process_reads(tmp_path: Path) -> None:
+    """With a cache folder the validated catalog is stored and the stored copy returned, so
+    that the first run of a large catalog does not keep the validated strings besides."""
+    _write(tmp_path / "catalog", "papers.csv", GOOD_3 + GOOD_1 + GOOD_2)
+    first = load_catalog(tmp_path / "catalog", tmp_path / "cache")
+    again = load_catalog(tmp_path / "catalog", tmp_path / "cache")
+    pd.testing.assert_frame_equal(first.papers, again.papers)
+    in_memory = load_catalog(tmp_path / "catalog")
+    pd.testing.assert_frame_equal(first.papers, in_memory.papers)
+    assert list(first.papers["paper_id"]) == sorted(first.papers["paper_id"])
