@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from functools import lru_cache
 
 import numpy as np
@@ -118,24 +118,28 @@ def title_key_hash(key: str) -> int:
 TITLE_PREFIX_CHARS = 8
 
 
-def title_key_arrays(keys: Iterable[str], words: Iterable[int]) -> dict[str, np.ndarray]:
+def title_key_arrays(keys: Collection[str], words: Iterable[int]) -> dict[str, np.ndarray]:
     """The catalog's title keys as arrays, stored per catalog: the distinct hashes of the
     compact titles, sorted, with the most words and the length of a title of each (a set of
     2.5 million title strings held 300 MB in every process), and the distinct hashes of their
-    first TITLE_PREFIX_CHARS characters, sorted."""
-    most: dict[int, tuple[int, int]] = {}
-    prefixes: set[int] = set()
-    for key, count in zip(keys, words, strict=True):
-        hashed = title_key_hash(key)
-        seen = most.get(hashed, (0, 0))
-        most[hashed] = (max(seen[0], count), max(seen[1], len(key)))
-        prefixes.add(title_key_hash(key[:TITLE_PREFIX_CHARS]))
-    hashes = np.array(sorted(most), dtype=np.uint64)
+    first TITLE_PREFIX_CHARS characters, sorted. ``keys`` is read one at a time and every
+    count is an array (a dictionary of the hashes took 700 MB to build at 2.5M titles)."""
+    hashes = np.empty(len(keys), dtype=np.uint64)
+    prefixes = np.empty(len(keys), dtype=np.uint64)
+    lengths = np.empty(len(keys), dtype=np.int32)
+    for position, key in enumerate(keys):
+        hashes[position] = title_key_hash(key)
+        prefixes[position] = title_key_hash(key[:TITLE_PREFIX_CHARS])
+        lengths[position] = len(key)
+    counts = np.fromiter(words, dtype=np.int32, count=len(keys))
+    order = np.argsort(hashes, kind="stable")
+    hashes = hashes[order]
+    firsts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]]) if len(hashes) else order
     return {
-        "hashes": hashes,
-        "words": np.array([most[h][0] for h in hashes.tolist()], dtype=np.int32),
-        "lengths": np.array([most[h][1] for h in hashes.tolist()], dtype=np.int32),
-        "prefixes": np.array(sorted(prefixes), dtype=np.uint64),
+        "hashes": hashes[firsts],
+        "words": np.maximum.reduceat(counts[order], firsts) if len(firsts) else counts,
+        "lengths": np.maximum.reduceat(lengths[order], firsts) if len(firsts) else lengths,
+        "prefixes": np.unique(prefixes),
     }
 
 
@@ -158,9 +162,8 @@ class TitleKeys:
     @classmethod
     def of_titles(cls, titles: Iterable[str], min_words: int) -> TitleKeys:
         titles = list(titles)
-        return cls(
-            title_key_arrays(map(compact_title, titles), map(title_words, titles)), min_words
-        )
+        keys = [compact_title(t) for t in titles]
+        return cls(title_key_arrays(keys, map(title_words, titles)), min_words)
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str) or not self.longest:
