@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 import schemas.models as models_module
-from pipeline.catalog_store import read_frame, store_key, write_frame
+from pipeline.catalog_store import read_frame, release_built_memory, store_key, write_frame
 from schemas import CATALOG_SCHEMA
 
 CATALOG_COLUMNS = [
@@ -249,9 +249,11 @@ def load_catalog(path: Path, cache_dir: Path | None = None) -> Catalog:
     stored = read_frame(cache_dir, "catalog", key)
     if stored is None:  # no cache, or it could not be written
         return catalog
-    # The stored copy, as every later process reads it: the validated frame's Python
-    # strings (gigabytes at millions of rows) are released for the rest of the run.
-    return Catalog(stored[0], sha256, catalog.errors, catalog.rejected_rows)
+    # The stored copy, as every later process reads it: the validated frame's strings
+    # (gigabytes at millions of rows) are released for the rest of the run.
+    del catalog
+    release_built_memory()
+    return Catalog(stored[0], sha256, meta["errors"], meta["rejected_rows"])
 
 
 def _validated(path: Path, files: list[Path], sha256: str) -> Catalog:

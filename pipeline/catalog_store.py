@@ -42,6 +42,13 @@ METADATA_KEY = b"paper_mentions"
 _process_tables_folder: Path | None = None
 
 
+def release_built_memory() -> None:
+    """Give back what building a structure freed: Arrow's allocator keeps freed buffers for
+    reuse, and pandas holds its strings in Arrow, so a process that has just validated a
+    2.5M-row catalog held 1.7 GB of which 0.3 GB was in use."""
+    pa.default_memory_pool().release_unused()
+
+
 def store_process_tables_in(cache_dir: Path | None) -> None:
     """Set by each matcher to its structures folder; the tables answer as the libraries they
     are read from do, so where they live never changes an answer."""
@@ -145,7 +152,11 @@ def cached_frame(
             return stored
         frame, metadata = build()
         write_frame(cache_dir, kind, key, frame, metadata)
-    return frame, metadata
+    stored = read_frame(cache_dir, kind, key)
+    if stored is not None:
+        del frame  # the stored copy is read mapped, as by every later process
+    release_built_memory()
+    return stored or (frame, metadata)
 
 
 def prune(cache_dir: Path, kind: str, keep: int = KEEP_PER_KIND, suffix: str = ".arrow") -> None:
@@ -246,7 +257,11 @@ def cached_arrays(
             shutil.rmtree(store_folder(cache_dir, kind, key), ignore_errors=True)
         built = build()
         write_arrays(cache_dir, kind, key, built)
-    return read_arrays(cache_dir, kind, key) or built
+    stored = read_arrays(cache_dir, kind, key)
+    if stored is not None:
+        del built  # the stored copy is read mapped: the built one goes
+    release_built_memory()
+    return stored or built
 
 
 def prune_folders(cache_dir: Path, kind: str, keep: int = KEEP_PER_KIND) -> None:
