@@ -94,9 +94,11 @@ class Matcher:
         self.titles = titles
         if stored is None:
             stored = derive_columns(papers)
+        # The largest build first (on a catalog's first run): the others' memory is not yet
+        # held beside it.
+        self.concepts = catalog_concepts(catalog, stored, cache_dir, policy)
         self.title_keys = catalog_title_keys(catalog, stored, cache_dir, policy)
         self.names = catalog_names(catalog, policy, cache_dir)
-        self.concepts = catalog_concepts(catalog, stored, cache_dir, policy)
         # Keywords written by hand describe a paper well enough to recognise it from a
         # description alone. Keywords derived from an abstract at import do not (on real
         # abstracts they linked 7.4 % of unrelated papers): they only confirm a mined name
@@ -391,19 +393,26 @@ def concept_columns(papers: pd.DataFrame, stored: pd.DataFrame) -> dict[str, np.
     """``concept_arrays`` of the catalog: one entry per paper (its stored title stems), in
     row order, then one per curated alias."""
     aliases = curated_aliases(papers)
+    # The stored columns' own Arrow chunks (no copy of 2.5M strings), then the aliases'.
     stems = pa.chunked_array(
         [
-            pa.array(stored["title_stems"], pa.large_string()),
-            pa.array([stems_text(english_stems(a)) for _, a in aliases], pa.large_string()),
-        ]
+            *arrow_chunks(stored["title_stems"]),
+            pa.array([stems_text(english_stems(a)) for _, a in aliases], pa.string()),
+        ],
+        pa.string(),
     )
     entry_papers = pa.chunked_array(
-        [
-            pa.array(papers["paper_id"], pa.large_string()),
-            pa.array([p for p, _ in aliases], pa.large_string()),
-        ]
+        [*arrow_chunks(papers["paper_id"]), pa.array([p for p, _ in aliases], pa.string())],
+        pa.string(),
     )
     return concept_arrays(entry_papers, stems, len(papers))
+
+
+def arrow_chunks(column: pd.Series) -> list[pa.Array]:
+    """A column's strings as Arrow arrays of type ``string``: its own chunks when pandas keeps
+    them in Arrow, else converted."""
+    array = pa.array(column, pa.string())
+    return array.chunks if isinstance(array, pa.ChunkedArray) else [array]
 
 
 # What the concept arrays depend on besides the catalog.
@@ -490,6 +499,9 @@ def build_matcher(
         catalog_sha256=catalog.sha256,
         cache_dir=index_cache_dir,
     )
+    # Opened (on a catalog's first run, built and stored) before the other structures, so
+    # that its build does not come on top of them at the first title search.
+    titles.open()
     derived = catalog_derived(catalog, index_cache_dir)
     return Matcher(
         catalog,

@@ -280,6 +280,11 @@ class TitleIndex:
     def __len__(self) -> int:
         return len(self._paper_ids)
 
+    def open(self) -> None:
+        """Open the stored index now, building and storing it first if it is not there
+        (otherwise that happens at the first search)."""
+        self._loaded()
+
     def _loaded(self) -> tuple[_Postings, _PackedStrings]:
         if self._index is None:
             arrays = cached_arrays(
