@@ -177,6 +177,7 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     large catalog's memory)."""
     for column in [c for c in CATALOG_COLUMNS if c != "year"]:
         frame[column] = frame[column].astype("string").str.strip()
+        release_built_memory()  # the column's raw buffers, kept by Arrow's pool otherwise
     # Runs of whitespace as one space; only titles that have another run than one space are
     # rewritten (rewriting all copied every title of a large catalog at once).
     title = frame["title"].fillna("")
