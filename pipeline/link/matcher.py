@@ -421,6 +421,7 @@ _CONCEPTS_SOURCE = "\x1f".join(
         _DERIVATION_SOURCE,
         CONCEPT_ARRAYS_SOURCE,
         inspect.getsource(concept_columns),
+        inspect.getsource(arrow_chunks),
         inspect.getsource(curated_aliases),
         inspect.getsource(written_by_hand),
         inspect.getsource(split_aliases),
