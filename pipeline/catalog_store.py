@@ -152,11 +152,11 @@ def cached_frame(
             return stored
         frame, metadata = build()
         write_frame(cache_dir, kind, key, frame, metadata)
-    stored = read_frame(cache_dir, kind, key)
+    stored = read_frame(cache_dir, kind, key)  # mapped, as every later process reads it
     if stored is not None:
-        del frame  # the stored copy is read mapped, as by every later process
+        frame, metadata = stored  # the built copy goes
     release_built_memory()
-    return stored or (frame, metadata)
+    return frame, metadata
 
 
 def prune(cache_dir: Path, kind: str, keep: int = KEEP_PER_KIND, suffix: str = ".arrow") -> None:
@@ -257,11 +257,11 @@ def cached_arrays(
             shutil.rmtree(store_folder(cache_dir, kind, key), ignore_errors=True)
         built = build()
         write_arrays(cache_dir, kind, key, built)
-    stored = read_arrays(cache_dir, kind, key)
+    stored = read_arrays(cache_dir, kind, key)  # mapped, as every later process reads it
     if stored is not None:
-        del built  # the stored copy is read mapped: the built one goes
+        built = stored  # the built copy goes
     release_built_memory()
-    return stored or built
+    return built
 
 
 def prune_folders(cache_dir: Path, kind: str, keep: int = KEEP_PER_KIND) -> None:

@@ -393,26 +393,19 @@ def concept_columns(papers: pd.DataFrame, stored: pd.DataFrame) -> dict[str, np.
     """``concept_arrays`` of the catalog: one entry per paper (its stored title stems), in
     row order, then one per curated alias."""
     aliases = curated_aliases(papers)
-    # The stored columns' own Arrow chunks (no copy of 2.5M strings), then the aliases'.
     stems = pa.chunked_array(
         [
-            *arrow_chunks(stored["title_stems"]),
-            pa.array([stems_text(english_stems(a)) for _, a in aliases], pa.string()),
-        ],
-        pa.string(),
+            pa.array(stored["title_stems"], pa.large_string()),
+            pa.array([stems_text(english_stems(a)) for _, a in aliases], pa.large_string()),
+        ]
     )
     entry_papers = pa.chunked_array(
-        [*arrow_chunks(papers["paper_id"]), pa.array([p for p, _ in aliases], pa.string())],
-        pa.string(),
+        [
+            pa.array(papers["paper_id"], pa.large_string()),
+            pa.array([p for p, _ in aliases], pa.large_string()),
+        ]
     )
     return concept_arrays(entry_papers, stems, len(papers))
-
-
-def arrow_chunks(column: pd.Series) -> list[pa.Array]:
-    """A column's strings as Arrow arrays of type ``string``: its own chunks when pandas keeps
-    them in Arrow, else converted."""
-    array = pa.array(column, pa.string())
-    return array.chunks if isinstance(array, pa.ChunkedArray) else [array]
 
 
 # What the concept arrays depend on besides the catalog.
@@ -421,7 +414,6 @@ _CONCEPTS_SOURCE = "\x1f".join(
         _DERIVATION_SOURCE,
         CONCEPT_ARRAYS_SOURCE,
         inspect.getsource(concept_columns),
-        inspect.getsource(arrow_chunks),
         inspect.getsource(curated_aliases),
         inspect.getsource(written_by_hand),
         inspect.getsource(split_aliases),

@@ -408,7 +408,6 @@ def concept_arrays(
         part = entry_stems.slice(start, BUILD_CHUNK)
         if isinstance(part, pa.ChunkedArray):
             part = part.combine_chunks()
-        part = part.cast(pa.large_string())  # a chunk at a time, not the whole column
         lists = pc.split_pattern(part, " ")
         values = pc.list_flatten(lists)
         present = pc.not_equal(values, "")

@@ -132,13 +132,15 @@ def title_key_arrays(keys: Collection[str], words: Iterable[int]) -> dict[str, n
         prefixes[position] = title_key_hash(key[:TITLE_PREFIX_CHARS])
         lengths[position] = len(key)
     counts = np.fromiter(words, dtype=np.int32, count=len(keys))
+    if not len(keys):
+        return {"hashes": hashes, "words": counts, "lengths": lengths, "prefixes": prefixes}
     order = np.argsort(hashes, kind="stable")
     hashes = hashes[order]
-    firsts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]]) if len(hashes) else order
+    firsts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     return {
         "hashes": hashes[firsts],
-        "words": np.maximum.reduceat(counts[order], firsts) if len(firsts) else counts,
-        "lengths": np.maximum.reduceat(lengths[order], firsts) if len(firsts) else lengths,
+        "words": np.maximum.reduceat(counts[order], firsts),
+        "lengths": np.maximum.reduceat(lengths[order], firsts),
         "prefixes": np.unique(prefixes),
     }
 
