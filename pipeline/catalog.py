@@ -18,6 +18,7 @@ import pandas as pd
 import pandera.errors as pa_errors
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 import schemas.models as models_module
 from pipeline.catalog_store import read_frame, release_built_memory, store_key, write_frame
@@ -145,7 +146,7 @@ def _read_file(file: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A catalog file's rows (with ``file`` and ``line`` to name them) and its unparsable
     lines."""
     if file.suffix == ".parquet":
-        frame = pd.read_parquet(file)
+        frame = _read_parquet(file)
         frame["line"] = range(1, len(frame) + 1)
         bad = pd.DataFrame(columns=["line", "reason"])
     else:
@@ -166,6 +167,20 @@ def _read_file(file: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame["file"] = file.name
     bad["file"] = file.name
     return frame, bad
+
+
+def _read_parquet(file: Path) -> pd.DataFrame:
+    """A Parquet file's rows, read a row group at a time and handed to pandas buffer by
+    buffer: reading a 2.5M-row file whole held its decoded pages beside the table, and the
+    table beside the frame (1.57 -> 1.19 GB)."""
+    parquet = pq.ParquetFile(file)
+    groups = [parquet.read_row_group(i, use_threads=False) for i in range(parquet.num_row_groups)]
+    table = pa.concat_tables(groups) if groups else parquet.schema_arrow.empty_table()
+    del groups
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    del table
+    release_built_memory()
+    return frame
 
 
 def _label(file: str, line: int) -> str:
@@ -309,9 +324,12 @@ def _by_paper_id(papers: pd.DataFrame) -> pd.DataFrame:
     column of Arrow-backed strings holds its text again, and a whole frame's copy beside the
     frame doubled a large catalog's memory."""
     order = papers["paper_id"].argsort(kind="stable").to_numpy()
+    if (order == np.arange(len(order))).all():  # already in order (an imported catalog)
+        return papers.reset_index(drop=True)
     columns = {}
     for column in list(papers.columns):
         columns[column] = papers.pop(column).take(order).reset_index(drop=True)
+        release_built_memory()  # the unsorted column's buffers
     return pd.DataFrame(columns)
 
 
