@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from pipeline.catalog import load_catalog
@@ -708,3 +709,32 @@ def test_row_sums_are_scipys_sparse_row_sums() -> None:
     )
     expected = np.asarray(matrix.sum(axis=1)).ravel()
     assert terms._row_sums(idf, indices, pointers).tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("papers", "n_titles"),
+    [
+        (["a", "b", "c", "b", "a"], 3),  # titles in order, aliases among them
+        (["a", "b", "c", "d"], 3),  # an alias's paper without a title
+        (["b", "a", "c", "a"], 3),  # titles out of order
+        (["a", "a", "b"], 2),  # a paper with two titles
+        ([], 0),
+    ],
+)
+def test_distinct_papers_are_numpys_unique(papers: list[str], n_titles: int) -> None:
+    fixed = np.array([p.encode() for p in papers], dtype="S1") if papers else np.zeros(0, "S1")
+    ids, inverse = terms._distinct_papers(fixed, n_titles)
+    expected_ids, expected_inverse = np.unique(fixed, return_inverse=True)
+    assert ids.tolist() == expected_ids.tolist()
+    assert inverse.tolist() == expected_inverse.tolist()
+
+
+def test_vocabulary_bytes_are_the_stems_joined_by_spaces() -> None:
+    stems = ["äther", "zebra", "Ölbild", "中文", "a"]
+    arrays = terms.concept_arrays(
+        pa.array(["p"] * len(stems)), pa.array(stems, pa.large_string()), len(stems)
+    )
+    assert arrays["vocabulary"].tobytes() == " ".join(sorted(stems)).encode()
+    sliced = pa.array(["x", *stems], pa.large_string()).slice(1)
+    assert terms._joined(sliced).tobytes() == " ".join(stems).encode()
+    assert terms._joined(pa.array([], pa.large_string())).tobytes() == b""

@@ -418,16 +418,21 @@ def concept_arrays(
         encoded = pc.dictionary_encode(pc.filter(values, present))
         local_ids.append(encoded.indices.to_numpy())
         local_vocabularies.append(encoded.dictionary)
-    vocabulary = sorted({s for v in local_vocabularies for s in v.to_pylist()})
-    vocabulary_array = pa.array(vocabulary, pa.large_string())
+    # Sorted in Arrow (UTF-8 byte order is code point order, as ``sorted`` orders str): a
+    # Python string per distinct stem of every chunk took 0.4 GB at 2.5M titles.
+    distinct = pc.unique(
+        pa.chunked_array([v.cast(pa.large_string()) for v in local_vocabularies], pa.large_string())
+    )
+    vocabulary = distinct.take(pc.array_sort_indices(distinct))
+    del distinct
     indices = np.concatenate(
         [
-            pc.index_in(v, value_set=vocabulary_array).to_numpy().astype(np.int32)[ids]
+            pc.index_in(v, value_set=vocabulary).to_numpy().astype(np.int32)[ids]
             for v, ids in zip(local_vocabularies, local_ids, strict=True)
         ]
         or [np.zeros(0, dtype=np.int32)]
     )
-    del local_ids, local_vocabularies, vocabulary_array
+    del local_ids, local_vocabularies
     pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed buffers otherwise
     indptr = np.zeros(n_entries + 1, dtype=np.int64)
     np.cumsum(sizes, out=indptr[1:])
@@ -456,11 +461,11 @@ def concept_arrays(
         ]
         or [np.zeros(0)]
     )
-    ids, entry_paper = np.unique(fixed_width(entry_papers), return_inverse=True)
+    ids, entry_paper = _distinct_papers(fixed_width(entry_papers), n_titles)
     id_entry = np.full(len(ids), -1, dtype=np.int32)
     id_entry[entry_paper[:n_titles]] = np.arange(n_titles, dtype=np.int32)
     return {
-        "vocabulary": np.frombuffer(" ".join(vocabulary).encode(), dtype=np.uint8),
+        "vocabulary": _joined(vocabulary),
         "idf": idf,
         "indptr": indptr,
         "indices": indices,
@@ -472,6 +477,28 @@ def concept_arrays(
         "id_entry": id_entry,
         "n_titles": np.array([n_titles], dtype=np.int64),
     }
+
+
+def _distinct_papers(papers: np.ndarray, n_titles: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(papers, return_inverse=True)``. A catalog's titles come sorted by paper id,
+    one per paper, and its aliases name papers among them: then the titles' ids are the
+    distinct ids and the inverse a search, without sorting millions of ids again."""
+    titles = papers[:n_titles]
+    if n_titles and np.all(titles[1:] > titles[:-1]):
+        named = papers[n_titles:]
+        found = np.minimum(np.searchsorted(titles, named), n_titles - 1)
+        if np.array_equal(titles[found], named):
+            return titles, np.concatenate([np.arange(n_titles), found])
+    return np.unique(papers, return_inverse=True)
+
+
+def _joined(strings: pa.Array) -> np.ndarray:
+    """The UTF-8 bytes of ``strings`` joined by single spaces, from Arrow's buffers."""
+    strings = strings.cast(pa.large_binary())
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
+    offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
+    data = np.frombuffer(strings.buffers()[2] or b"", dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return np.insert(data, offsets[1:-1] - offsets[0], ord(" "))
 
 
 def _row_sums(idf: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> np.ndarray:
