@@ -23,6 +23,7 @@ from pipeline.link.names import (
     name_spans,
     named_as_paper,
 )
+from pipeline.link.packed import PackedStrings
 from pipeline.link.policy import LinkPolicy
 from tests.conftest import RAW
 
@@ -452,3 +453,33 @@ def test_forgetting_first_chunks_changes_no_name_found(monkeypatch: pytest.Monke
     fresh = catalog_names(load_catalog(DEFAULT_CATALOG), LinkPolicy()).finder
     assert [list(fresh.finditer(line, 0, len(line))) for line in lines] == remembered
     assert sum(map(len, remembered)) > 100
+
+
+def test_name_arrays_group_spellings_by_key() -> None:
+    """Per name key: the papers (those of a curated alias when there is one, else every
+    paper mined with it), the first spelling shown, every written form once and sorted, the
+    other number of a curated name and the singular of a mined acronym."""
+    arrays = name_arrays(
+        [
+            (0, "p0", ["Style-GAN", "GATs"], ["abstract", "abstract"]),
+            (1, "p1", ["StyleGAN", "Highway Networks"], ["title", "curated"]),
+            (2, "p2", ["style gan"], ["title"]),
+            (3, "p3", ["GAT"], ["curated"]),
+        ]
+    )
+    keys = PackedStrings(arrays["key_data"], arrays["key_offsets"])
+    display = PackedStrings(arrays["display_data"], arrays["display_offsets"])
+    written = PackedStrings(arrays["written_data"], arrays["written_offsets"])
+    table = {}
+    for i in range(len(keys)):
+        papers = arrays["paper_rows"][arrays["paper_offsets"][i] : arrays["paper_offsets"][i + 1]]
+        forms = written.slice(*arrays["written_lists"][i : i + 2].tolist())
+        table[keys[i]] = (bool(arrays["curated"][i]), papers.tolist(), display[i], forms)
+    assert table == {
+        "gat": (True, [3], "GAT", ["GAT"]),  # the mined plural's singular is p3's own name
+        "gats": (False, [0], "GATs", ["GATs"]),
+        "highwaynetwork": (True, [1], "Highway Network", ["HighwayNetwork"]),
+        "highwaynetworks": (True, [1], "Highway Networks", ["HighwayNetworks"]),
+        "stylegan": (False, [0, 1, 2], "Style-GAN", ["StyleGAN", "stylegan"]),
+    }
+    assert arrays["phrase_letters"].tolist() == [-1, -1, 14, 15, -1]

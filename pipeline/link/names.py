@@ -388,64 +388,97 @@ def name_arrays(named: Iterable[tuple[int, str, list[str], list[str]]]) -> dict[
     """The arrays of a ``NameTable``, sorted by name key. ``named``: (row, paper id, aliases,
     provenance of each alias) of every paper with a name, in catalog order; an alias without
     a provenance (or ``curated``) was written by hand. Nothing here depends on the link
-    policy: a phrase keeps its letter count, judged against the policy at lookup."""
-    papers: dict[str, dict[str, int]] = {}
-    curated: dict[str, dict[str, int]] = {}
-    written: dict[str, set[str]] = {}
-    mined_written: dict[str, set[str]] = {}
-    display: dict[str, str] = {}
-    phrase_letters: dict[str, int] = {}
-    spellings: set[str] = set()
-    spelled = [
-        (row, paper_id, alias, written_by_hand(sources, position))
-        for row, paper_id, aliases, sources in named
-        for position, alias in enumerate(aliases)
-    ]
-    # The other number of a curated name, the singular of a mined acronym, unless that is
-    # some paper's own name.
-    own = {name_key(alias) for _, _, alias, _ in spelled}
-    spelled += [
-        (row, paper_id, form, by_hand)
-        for row, paper_id, alias, by_hand in list(spelled)
-        for form in (number_forms(alias) if by_hand else mined_singular(alias))
-        if name_key(form) not in own
-    ]
-    for row, paper_id, alias, by_hand in spelled:
-        key = name_key(alias)
-        if not key:
-            continue
-        papers.setdefault(key, {})[paper_id] = row
-        written.setdefault(key, set()).add(ALIAS_SEPARATORS.sub("", alias))
-        mined_written.setdefault(key, set()).add(mined_form(alias))
-        display.setdefault(key, alias)
-        spellings.add(alias)
-        if by_hand:
-            curated.setdefault(key, {})[paper_id] = row
-            if len([p for p in ALIAS_SEPARATORS.split(alias) if p]) > 1:
-                letters = sum(c.isalpha() for c in alias)
-                phrase_letters[key] = max(phrase_letters.get(key, NO_PHRASE), letters)
-    keys = sorted(papers)
+    policy: a phrase keeps its letter count, judged against the policy at lookup.
+
+    Built as columns of one frame, grouped by name key (a dictionary and two sets per key
+    took 0.6 GB for the 380,000 names of a 2.5M-title catalog)."""
+    spelled = _spelled_names(named)
+    keys = sorted(set(spelled["key"]))
+    code = pd.Categorical(spelled["key"], categories=keys).codes.astype(np.int64)
+    by_hand = spelled["by_hand"].to_numpy(dtype=bool)
+    curated = np.bincount(code[by_hand], minlength=len(keys)) > 0
     # A curated alias wins over names mined for other papers from titles or abstracts.
-    chosen = [curated.get(k) or papers[k] for k in keys]
-    priority = alias_priorities(sorted(spellings))
+    chosen = pd.DataFrame({"code": code, "row": spelled["row"], "paper": spelled["paper_id"]})
+    chosen = chosen[by_hand | ~curated[code]]
+    chosen = _in_order(chosen.drop_duplicates(["code", "paper"], keep="last"), "paper")
+    multi_part = spelled["alias"].map(_parts_count).to_numpy(dtype=np.int64) > 1
+    letters = spelled["alias"].map(_letters).to_numpy(dtype=np.int32)
+    phrase_letters = np.full(len(keys), NO_PHRASE, dtype=np.int32)
+    np.maximum.at(phrase_letters, code[by_hand & multi_part], letters[by_hand & multi_part])
+    first = np.unique(code, return_index=True)[1]  # the first spelling of each key shown
+    priority = alias_priorities(sorted(set(spelled["alias"])))
     joined = sorted(priority)  # chunks run together hold no white space: "\n" separates them
     arrays = {
-        "curated": np.array([k in curated for k in keys], dtype=bool),
-        "phrase_letters": np.array([phrase_letters.get(k, NO_PHRASE) for k in keys], np.int32),
-        "paper_offsets": _offsets(len(c) for c in chosen),
-        "paper_rows": np.array([c[p] for c in chosen for p in sorted(c)], dtype=np.int64),
+        "curated": curated,
+        "phrase_letters": phrase_letters,
+        "paper_offsets": _offsets(np.bincount(chosen["code"], minlength=len(keys))),
+        "paper_rows": chosen["row"].to_numpy(dtype=np.int64),
         "finder_text": np.frombuffer("\n".join(joined).encode(), dtype=np.uint8),
         "finder_priority": np.array([priority[j] for j in joined], dtype=np.int32),
     }
     arrays["key_data"], arrays["key_offsets"] = pack_strings(keys)
-    arrays["display_data"], arrays["display_offsets"] = pack_strings(display[k] for k in keys)
-    for column, forms in (("written", written), ("mined_written", mined_written)):
-        lists = [sorted(forms[k]) for k in keys]
-        arrays[f"{column}_lists"] = _offsets(map(len, lists))
-        arrays[f"{column}_data"], arrays[f"{column}_offsets"] = pack_strings(
-            s for written_forms in lists for s in written_forms
-        )
+    display = spelled["alias"].to_numpy()[first]
+    arrays["display_data"], arrays["display_offsets"] = pack_strings(display)
+    for column, form in (("written", _written_form), ("mined_written", mined_form)):
+        forms = pd.DataFrame({"code": code, "form": spelled["alias"].map(form)})
+        forms = _in_order(forms.drop_duplicates(), "form")
+        arrays[f"{column}_lists"] = _offsets(np.bincount(forms["code"], minlength=len(keys)))
+        arrays[f"{column}_data"], arrays[f"{column}_offsets"] = pack_strings(forms["form"])
     return arrays
+
+
+def _spelled_names(named: Iterable[tuple[int, str, list[str], list[str]]]) -> pd.DataFrame:
+    """One row per name a paper is spelled by (row, paper_id, alias, by_hand, key): its
+    aliases, then the other number of a curated name and the singular of a mined acronym,
+    unless that is some paper's own name; names without a key left out."""
+    rows: list[int] = []
+    paper_ids: list[str] = []
+    aliases: list[str] = []
+    by_hand: list[bool] = []
+    for row, paper_id, names, sources in named:
+        for position, alias in enumerate(names):
+            rows.append(row)
+            paper_ids.append(paper_id)
+            aliases.append(alias)
+            by_hand.append(written_by_hand(sources, position))
+    keys = [name_key(alias) for alias in aliases]
+    own = set(keys)
+    for i in range(len(aliases)):
+        for form in number_forms(aliases[i]) if by_hand[i] else mined_singular(aliases[i]):
+            if (key := name_key(form)) not in own:
+                rows.append(rows[i])
+                paper_ids.append(paper_ids[i])
+                aliases.append(form)
+                by_hand.append(by_hand[i])
+                keys.append(key)
+    spelled = pd.DataFrame(
+        {
+            "row": np.array(rows, dtype=np.int64),
+            "paper_id": pd.array(paper_ids, dtype="str"),
+            "alias": pd.array(aliases, dtype="str"),
+            "by_hand": np.array(by_hand, dtype=bool),
+            "key": pd.array(keys, dtype="str"),
+        }
+    )
+    return spelled[spelled["key"] != ""].reset_index(drop=True)
+
+
+def _in_order(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``frame`` sorted by ``code``, then by ``column`` as ``sorted`` orders strings."""
+    ranks = pd.Categorical(frame[column], categories=sorted(set(frame[column]))).codes
+    return frame.iloc[np.lexsort((ranks, frame["code"].to_numpy()))]
+
+
+def _parts_count(alias: str) -> int:
+    return len([p for p in ALIAS_SEPARATORS.split(alias) if p])
+
+
+def _letters(alias: str) -> int:
+    return sum(c.isalpha() for c in alias)
+
+
+def _written_form(alias: str) -> str:
+    return ALIAS_SEPARATORS.sub("", alias)
 
 
 def _offsets(lengths: Iterable[int]) -> np.ndarray:
