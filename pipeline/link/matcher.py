@@ -28,7 +28,7 @@ from pipeline.link.authors import (
     singled_out,
 )
 from pipeline.link.citekeys import parse_cite_key
-from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
+from pipeline.link.columns import READ_CHUNK, CatalogColumns, ColumnValues, arrow_column
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.descriptions import decide_description
 from pipeline.link.ids import decide_arxiv
@@ -369,41 +369,51 @@ def catalog_derived(catalog: Catalog, cache_dir: Path | None) -> pd.DataFrame:
 def curated_aliases(papers: pd.DataFrame) -> list[tuple[str, str]]:
     """(paper id, alias) of the aliases written by hand, in catalog order. A mined alias is a
     part of the title or abstract whose version number the stems lose ("OpenAI GPT-5" for
-    "GPT-3 von OpenAI")."""
-    named = papers["aliases"] != ""  # most imported papers have no name
-    sources = (
-        papers.loc[named, "alias_sources"].tolist()
-        if "alias_sources" in papers.columns
-        else [None] * int(named.sum())
-    )
-    return [
-        (paper_id, alias)
-        for paper_id, aliases, kinds in zip(
-            papers.loc[named, "paper_id"].tolist(),
-            papers.loc[named, "aliases"].tolist(),
-            sources,
-            strict=True,
-        )
-        for position, alias in enumerate(split_aliases(aliases))
-        if written_by_hand(split_aliases(kinds) if isinstance(kinds, str) else [], position)
-    ]
+    "GPT-3 von OpenAI"). The named rows are read ``READ_CHUNK`` at a time: most names of an
+    imported catalog are mined, and Python lists of all of them took 0.15 GB at 2.5M titles."""
+    named = np.flatnonzero((papers["aliases"] != "").to_numpy(dtype=bool))
+    has_sources = "alias_sources" in papers.columns
+    found = []
+    for start in range(0, len(named), READ_CHUNK):
+        rows = named[start : start + READ_CHUNK]
+        sources = papers["alias_sources"].take(rows).tolist() if has_sources else [None] * len(rows)
+        found += [
+            (paper_id, alias)
+            for paper_id, aliases, kinds in zip(
+                papers["paper_id"].take(rows).tolist(),
+                papers["aliases"].take(rows).tolist(),
+                sources,
+                strict=True,
+            )
+            for position, alias in enumerate(split_aliases(aliases))
+            if written_by_hand(split_aliases(kinds) if isinstance(kinds, str) else [], position)
+        ]
+    return found
+
+
+def _large_chunks(column: pd.Series) -> list[pa.Array]:
+    """A column's Arrow chunks as large strings (the stored columns' own buffers)."""
+    return [chunk.cast(pa.large_string()) for chunk in arrow_column(column).chunks]
 
 
 def concept_columns(papers: pd.DataFrame, stored: pd.DataFrame) -> dict[str, np.ndarray]:
     """``concept_arrays`` of the catalog: one entry per paper (its stored title stems), in
     row order, then one per curated alias."""
     aliases = curated_aliases(papers)
+    # The stored columns' own chunks (a chunked array made of a chunked array copies it).
     stems = pa.chunked_array(
         [
-            pa.array(stored["title_stems"], pa.large_string()),
+            *_large_chunks(stored["title_stems"]),
             pa.array([stems_text(english_stems(a)) for _, a in aliases], pa.large_string()),
-        ]
+        ],
+        pa.large_string(),
     )
     entry_papers = pa.chunked_array(
         [
-            pa.array(papers["paper_id"], pa.large_string()),
+            *_large_chunks(papers["paper_id"]),
             pa.array([p for p, _ in aliases], pa.large_string()),
-        ]
+        ],
+        pa.large_string(),
     )
     return concept_arrays(entry_papers, stems, len(papers))
 
