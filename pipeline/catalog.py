@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -71,10 +72,28 @@ class Catalog:
 
     def rows_of(self, paper_ids: Iterable[str], columns: list[str]) -> pd.DataFrame:
         """``columns`` of the papers ``paper_ids`` names, indexed by paper id: only their rows
-        (indexing all ids of a 311k-row catalog to look up a few hundred cost 0.1 s)."""
-        papers = self.papers
-        rows = papers["paper_id"].isin(set(paper_ids))
-        return papers.loc[rows, ["paper_id", *columns]].set_index("paper_id")
+        are read (indexing all ids of a 311k-row catalog to look up a few hundred cost 0.1 s;
+        selecting a few hundred rows of 2.5M with pandas read every title, 0.4 GB)."""
+        ids = pa.array(self.papers["paper_id"])
+        wanted = pa.array(sorted(set(paper_ids)), pa.large_string()).cast(ids.type)
+        rows = np.flatnonzero(pc.is_in(ids, value_set=wanted).to_numpy(zero_copy_only=False))
+        found = {c: rows_of_column(self.papers[c], rows) for c in ["paper_id", *columns]}
+        return pd.DataFrame(found).set_index("paper_id")
+
+
+def rows_of_column(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``column``'s values at ``rows`` (ascending), reading only those: pandas and Arrow
+    join all chunks of a chunked Arrow column to take from it."""
+    data = pa.array(column)
+    if not isinstance(data, pa.ChunkedArray):
+        return column.iloc[rows].reset_index(drop=True)
+    ends = np.cumsum([len(chunk) for chunk in data.chunks])
+    chunk_of = np.searchsorted(ends, rows, side="right")
+    values = []
+    for i in np.unique(chunk_of).tolist():
+        start = int(ends[i]) - len(data.chunk(i))
+        values += data.chunk(i).take(pa.array(rows[chunk_of == i] - start)).to_pylist()
+    return pd.Series(values, dtype=column.dtype)
 
 
 def catalog_files(path: Path) -> list[Path]:

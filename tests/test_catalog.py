@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from pipeline.catalog import (
@@ -13,6 +15,7 @@ from pipeline.catalog import (
     EmptyCatalogError,
     catalog_files,
     load_catalog,
+    rows_of_column,
     split_aliases,
     split_keywords,
 )
@@ -361,3 +364,27 @@ def test_the_first_load_returns_the_catalog_every_later_process_reads(tmp_path: 
     in_memory = load_catalog(tmp_path / "catalog")
     pd.testing.assert_frame_equal(first.papers, in_memory.papers)
     assert list(first.papers["paper_id"]) == sorted(first.papers["paper_id"])
+
+
+def test_rows_of_reads_the_named_papers_from_the_stored_catalog(tmp_path: Path) -> None:
+    catalog = load_catalog(CATALOG, tmp_path / "store")
+    expected = load_catalog(CATALOG).papers.set_index("paper_id")
+    named = [expected.index[0], expected.index[-1], expected.index[len(expected) // 2], "nope"]
+    found = catalog.rows_of(named, ["title", "year"])
+    pd.testing.assert_frame_equal(
+        found, expected.loc[sorted(named[:3]), ["title", "year"]], check_names=False
+    )
+
+
+def test_a_column_is_read_at_rows_across_its_chunks() -> None:
+    """As pandas selects them, chunk by chunk, in the column's own dtype."""
+    stored = pa.chunked_array([["a", "b"], ["c"], [], ["d", None]], pa.large_string())
+    for column in (
+        pd.Series(stored.to_pylist(), dtype="str"),
+        pd.Series(pd.arrays.ArrowStringArray(stored)),
+        pd.Series([2017, None, 2020, 2021, 2022], dtype="Int64"),
+    ):
+        for rows in ([0, 2, 3, 4], [1], []):
+            expected = column.iloc[rows].reset_index(drop=True)
+            found = rows_of_column(column, np.array(rows, dtype=np.int64))
+            pd.testing.assert_series_equal(found, expected)
