@@ -13,12 +13,16 @@ few of each kind are kept and the rest pruned, so a changing catalog does not fi
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import json
 import logging
+import mmap
 import os
 import shutil
+import sys
 import tempfile
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -49,6 +53,38 @@ def release_built_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
+# The file maps this process reads stored structures through, and whether it has built (and
+# written) one since their pages were last given back (``release_pages_after_builds``).
+_maps: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()
+_built = False
+
+
+def _mapped(path: Path) -> mmap.mmap:
+    """``path`` mapped read-only, remembered so that its resident pages can be given back."""
+    with open(path, "rb") as file:
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    _maps.add(mapped)
+    return mapped
+
+
+def release_pages_after_builds() -> None:
+    """After this process built structures: give back the pages of the stored files that
+    building read (the catalog's columns, the derived stems; 0.27 GB at 2.5M titles) and
+    the heap it freed. The data stays in the files and the kernel's page cache: what
+    linking reads is mapped in again, as in a run that found everything stored."""
+    global _built
+    if not _built:
+        return
+    _built = False
+    if hasattr(mmap, "MADV_DONTNEED"):
+        for mapped in list(_maps):
+            with contextlib.suppress(ValueError, OSError):  # closed meanwhile
+                mapped.madvise(mmap.MADV_DONTNEED)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc
+            ctypes.CDLL(None).malloc_trim(0)
+
+
 def store_process_tables_in(cache_dir: Path | None) -> None:
     """Set by each matcher to its structures folder; the tables answer as the libraries they
     are read from do, so where they live never changes an answer."""
@@ -77,7 +113,7 @@ def read_frame(cache_dir: Path | None, kind: str, key: str) -> tuple[pd.DataFram
         return None
     path = store_file(cache_dir, kind, key)
     try:
-        table = feather.read_table(path, memory_map=True)
+        table = feather.read_table(pa.BufferReader(pa.py_buffer(_mapped(path))))
         metadata = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"{}"))
         frame = table.to_pandas()
     except (OSError, ValueError, pa.ArrowException):
@@ -103,6 +139,7 @@ def write_frame(
         write_atomically(
             path, lambda sink: feather.write_feather(table, sink, compression="uncompressed")
         )
+        _note_built()
         prune(cache_dir, kind)
     except OSError as exc:
         LOG.warning("catalog structures not cached in %s: %s", cache_dir, exc)
@@ -112,6 +149,11 @@ def write_frame(
 # too: a builder that died released its lock at once; one that hangs must not stop the run.
 BUILD_WAIT_SECONDS = 1800.0
 LOCKS = ".locks"
+
+
+def _note_built() -> None:
+    global _built
+    _built = True
 
 
 def _lock_file(cache_dir: Path, kind: str, key: str) -> Path:
@@ -193,16 +235,23 @@ def read_arrays(cache_dir: Path | None, kind: str, key: str) -> dict[str, np.nda
     folder = store_folder(cache_dir, kind, key)
     try:
         names = json.loads((folder / ARRAYS_MANIFEST).read_text(encoding="utf-8"))["arrays"]
-        # Plain views of the maps: indexing a np.memmap makes a memmap object each time,
-        # which the matcher's lookups (hundreds of thousands per run) pay for.
-        arrays = {
-            name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in names
-        }
+        arrays = {name: _mapped_array(folder / f"{name}.npy") for name in names}
     except (OSError, ValueError, KeyError, TypeError):
         return None
     with contextlib.suppress(OSError):
         os.utime(folder / ARRAYS_MANIFEST)  # recently used: kept by pruning
     return arrays
+
+
+def _mapped_array(path: Path) -> np.ndarray:
+    """A stored array, memory-mapped read-only, as a plain view of its map (indexing a
+    np.memmap makes a memmap object each time, which the matcher's lookups, hundreds of
+    thousands per run, pay for)."""
+    array = np.load(path, mmap_mode="r")
+    mapped = getattr(array, "_mmap", None)  # numpy's map of the file (none when empty)
+    if isinstance(mapped, mmap.mmap):
+        _maps.add(mapped)
+    return np.asarray(array)
 
 
 def write_arrays(
@@ -220,6 +269,7 @@ def write_arrays(
         try:
             for name, array in arrays.items():
                 np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+            _note_built()
             manifest = {"arrays": sorted(arrays), "format": STORE_FORMAT}
             (tmp / ARRAYS_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
             try:

@@ -194,3 +194,37 @@ def test_a_lock_that_cannot_be_taken_only_warns(
     arrays = cached_arrays(tmp_path, "kind", "key", lambda: {"x": np.arange(4)})
     assert arrays["x"].tolist() == [0, 1, 2, 3]
     assert "without waiting for another process" in caplog.text
+
+
+def _resident_kb(path: Path) -> int:
+    """Resident KB of this process's maps of ``path`` (Linux: /proc/self/smaps)."""
+    resident, current = 0, ""
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5:
+            current = fields[5] if len(fields) > 5 else ""
+        elif fields[0] == "Rss:" and current == str(path):
+            resident += int(fields[1])
+    return resident
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux's /proc")
+def test_pages_read_while_building_are_given_back_and_read_again(tmp_path: Path) -> None:
+    """After a process built structures, the pages of the stored files it read leave its
+    RSS; the data is read again from the file, unchanged."""
+    values = np.arange(2_000_000, dtype=np.int64)
+    frame = pd.DataFrame({"text": pd.array([f"t{i}" for i in range(200_000)], dtype="str")})
+    arrays = cached_arrays(tmp_path, "numbers", "k", lambda: {"values": values})
+    stored, _ = cached_frame(tmp_path, "texts", "k", lambda: (frame, {}))
+    assert int(arrays["values"].sum()) == int(values.sum())  # every page read
+    assert stored["text"].str.len().sum() > 0
+    array_file = store_folder(tmp_path, "numbers", "k") / "values.npy"
+    frame_file = store_file(tmp_path, "texts", "k")
+    assert _resident_kb(array_file) > 10_000 and _resident_kb(frame_file) > 1_000
+    catalog_store.release_pages_after_builds()
+    assert _resident_kb(array_file) < 1_000 and _resident_kb(frame_file) < 1_000
+    np.testing.assert_array_equal(arrays["values"], values)
+    pd.testing.assert_frame_equal(stored, frame)
+    int(arrays["values"].sum())
+    catalog_store.release_pages_after_builds()  # nothing built since: the pages stay
+    assert _resident_kb(array_file) > 10_000

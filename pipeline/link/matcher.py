@@ -16,6 +16,7 @@ from pipeline.catalog import Catalog, split_aliases, split_keywords
 from pipeline.catalog_store import (
     cached_arrays,
     cached_frame,
+    release_pages_after_builds,
     store_key,
     store_process_tables_in,
 )
@@ -506,7 +507,7 @@ def build_matcher(
     # that its build does not come on top of them at the first title search.
     titles.open()
     derived = catalog_derived(catalog, index_cache_dir)
-    return Matcher(
+    matcher = Matcher(
         catalog,
         policy,
         load_term_tables(terms_dir),
@@ -515,3 +516,5 @@ def build_matcher(
         cache_dir=index_cache_dir,
         columns=columns,
     )
+    release_pages_after_builds()  # a catalog's first run: what building read goes
+    return matcher
