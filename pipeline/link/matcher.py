@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.catalog import Catalog, split_aliases, split_keywords
+from pipeline.catalog import Catalog, rows_of_column, split_aliases, split_keywords
 from pipeline.catalog_store import (
     cached_arrays,
     cached_frame,
@@ -377,12 +377,16 @@ def curated_aliases(papers: pd.DataFrame) -> list[tuple[str, str]]:
     found = []
     for start in range(0, len(named), READ_CHUNK):
         rows = named[start : start + READ_CHUNK]
-        sources = papers["alias_sources"].take(rows).tolist() if has_sources else [None] * len(rows)
+        sources = (
+            rows_of_column(papers["alias_sources"], rows).tolist()
+            if has_sources
+            else [None] * len(rows)
+        )
         found += [
             (paper_id, alias)
             for paper_id, aliases, kinds in zip(
-                papers["paper_id"].take(rows).tolist(),
-                papers["aliases"].take(rows).tolist(),
+                rows_of_column(papers["paper_id"], rows).tolist(),
+                rows_of_column(papers["aliases"], rows).tolist(),
                 sources,
                 strict=True,
             )

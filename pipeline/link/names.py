@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.catalog import Catalog, split_aliases
+from pipeline.catalog import Catalog, rows_of_column, split_aliases
 from pipeline.catalog_store import cached_arrays, store_key
 from pipeline.language import Segment
 from pipeline.link import packed
@@ -672,10 +672,10 @@ def _named_rows(papers: pd.DataFrame) -> Iterator[tuple[int, str, list[str], lis
     """(row, paper id, aliases, their provenances) of the papers with a name (most imported
     papers have none)."""
     rows = np.flatnonzero((papers["aliases"] != "").to_numpy(dtype=bool))
-    paper_ids = papers["paper_id"].take(rows).tolist()
-    aliases = papers["aliases"].take(rows).tolist()
+    paper_ids = rows_of_column(papers["paper_id"], rows).tolist()
+    aliases = rows_of_column(papers["aliases"], rows).tolist()
     if "alias_sources" in papers.columns:
-        sources = papers["alias_sources"].take(rows).tolist()
+        sources = rows_of_column(papers["alias_sources"], rows).tolist()
     else:
         sources = [""] * len(rows)
     for row, paper_id, names, kinds in zip(rows.tolist(), paper_ids, aliases, sources, strict=True):
