@@ -65,18 +65,14 @@ INDONESIAN_MARKERS = frozenset(
     ["bahwa", "karena", "saja", "yaitu", "bisa", "penelitian", "kendaraan", "sembarang", "makalah"]
 )
 
-# The languages a line is told apart in: English (titles, names, code) and the Latin-script
-# languages the linker has rules and term tables for. A line the model is unsure of takes the
-# document's language. French, Spanish and Dutch were candidates too, with no rule of their
-# own: without them lingua loads and scores four languages instead of seven (a tenth of a
-# run's time per document), and on the seeds and the development pages the linking figures
-# are the same with every catalog (3 % of lines change label, mostly code and markup read as
-# English instead of the page's language).
 LINE_CANDIDATES = (
     Language.ENGLISH,
     Language.GERMAN,
     Language.MALAY,
     Language.INDONESIAN,
+    Language.FRENCH,
+    Language.SPANISH,
+    Language.DUTCH,
 )
 
 
