@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.catalog import Catalog, rows_of_column, split_aliases, split_keywords
+from pipeline.catalog import Catalog, split_aliases, split_keywords
 from pipeline.catalog_store import (
     cached_arrays,
     cached_frame,
@@ -29,7 +29,7 @@ from pipeline.link.authors import (
     singled_out,
 )
 from pipeline.link.citekeys import parse_cite_key
-from pipeline.link.columns import READ_CHUNK, CatalogColumns, ColumnValues, arrow_column
+from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.descriptions import decide_description
 from pipeline.link.ids import decide_arxiv
@@ -38,6 +38,7 @@ from pipeline.link.names import (
     common_word,
     evidence_parts,
     named_as_paper,
+    named_rows,
     written_by_hand,
 )
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
@@ -370,30 +371,13 @@ def catalog_derived(catalog: Catalog, cache_dir: Path | None) -> pd.DataFrame:
 def curated_aliases(papers: pd.DataFrame) -> list[tuple[str, str]]:
     """(paper id, alias) of the aliases written by hand, in catalog order. A mined alias is a
     part of the title or abstract whose version number the stems lose ("OpenAI GPT-5" for
-    "GPT-3 von OpenAI"). The named rows are read ``READ_CHUNK`` at a time: most names of an
-    imported catalog are mined, and Python lists of all of them took 0.15 GB at 2.5M titles."""
-    named = np.flatnonzero((papers["aliases"] != "").to_numpy(dtype=bool))
-    has_sources = "alias_sources" in papers.columns
-    found = []
-    for start in range(0, len(named), READ_CHUNK):
-        rows = named[start : start + READ_CHUNK]
-        sources = (
-            rows_of_column(papers["alias_sources"], rows).tolist()
-            if has_sources
-            else [None] * len(rows)
-        )
-        found += [
-            (paper_id, alias)
-            for paper_id, aliases, kinds in zip(
-                rows_of_column(papers["paper_id"], rows).tolist(),
-                rows_of_column(papers["aliases"], rows).tolist(),
-                sources,
-                strict=True,
-            )
-            for position, alias in enumerate(split_aliases(aliases))
-            if written_by_hand(split_aliases(kinds) if isinstance(kinds, str) else [], position)
-        ]
-    return found
+    "GPT-3 von OpenAI")."""
+    return [
+        (paper_id, alias)
+        for _, paper_id, aliases, sources in named_rows(papers)
+        for position, alias in enumerate(aliases)
+        if written_by_hand(sources, position)
+    ]
 
 
 def _large_chunks(column: pd.Series) -> list[pa.Array]:
@@ -430,6 +414,7 @@ _CONCEPTS_SOURCE = "\x1f".join(
         CONCEPT_ARRAYS_SOURCE,
         inspect.getsource(concept_columns),
         inspect.getsource(curated_aliases),
+        inspect.getsource(named_rows),
         inspect.getsource(written_by_hand),
         inspect.getsource(split_aliases),
     )

@@ -28,6 +28,7 @@ from pipeline.catalog import Catalog, rows_of_column, split_aliases
 from pipeline.catalog_store import cached_arrays, store_key
 from pipeline.language import Segment
 from pipeline.link import packed
+from pipeline.link.columns import READ_CHUNK
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.frequencies import zipf_frequency
 from pipeline.link.packed import PackedStrings, pack_strings
@@ -660,7 +661,7 @@ def catalog_names(catalog: Catalog, policy: LinkPolicy, cache_dir: Path | None =
     papers = catalog.papers
 
     def build() -> dict[str, np.ndarray]:
-        return {**name_arrays(_named_rows(papers)), "catalog_rows": np.array([len(papers)])}
+        return {**name_arrays(named_rows(papers)), "catalog_rows": np.array([len(papers)])}
 
     arrays = cached_arrays(cache_dir, "names", store_key(catalog.sha256, NAME_STORE_SOURCE), build)
     if int(arrays["catalog_rows"][0]) != len(papers):  # another catalog's: never trusted
@@ -668,23 +669,30 @@ def catalog_names(catalog: Catalog, policy: LinkPolicy, cache_dir: Path | None =
     return NameTable(arrays, papers["paper_id"].array, policy)
 
 
-def _named_rows(papers: pd.DataFrame) -> Iterator[tuple[int, str, list[str], list[str]]]:
-    """(row, paper id, aliases, their provenances) of the papers with a name (most imported
-    papers have none)."""
-    rows = np.flatnonzero((papers["aliases"] != "").to_numpy(dtype=bool))
-    paper_ids = rows_of_column(papers["paper_id"], rows).tolist()
-    aliases = rows_of_column(papers["aliases"], rows).tolist()
-    if "alias_sources" in papers.columns:
-        sources = rows_of_column(papers["alias_sources"], rows).tolist()
-    else:
-        sources = [""] * len(rows)
-    for row, paper_id, names, kinds in zip(rows.tolist(), paper_ids, aliases, sources, strict=True):
-        yield (
-            row,
-            paper_id,
-            split_aliases(names),
-            split_aliases(kinds) if isinstance(kinds, str) else [],
+def named_rows(papers: pd.DataFrame) -> Iterator[tuple[int, str, list[str], list[str]]]:
+    """(row, paper id, aliases, their provenances) of the papers with a name, in catalog
+    order (most imported papers have none). Read ``READ_CHUNK`` rows at a time: Python lists
+    of all the names of a 2.5M-title catalog took 0.15 GB."""
+    named = np.flatnonzero((papers["aliases"] != "").to_numpy(dtype=bool))
+    has_sources = "alias_sources" in papers.columns
+    for start in range(0, len(named), READ_CHUNK):
+        rows = named[start : start + READ_CHUNK]
+        paper_ids = rows_of_column(papers["paper_id"], rows).tolist()
+        aliases = rows_of_column(papers["aliases"], rows).tolist()
+        sources = (
+            rows_of_column(papers["alias_sources"], rows).tolist()
+            if has_sources
+            else [""] * len(rows)
         )
+        for row, paper_id, names, kinds in zip(
+            rows.tolist(), paper_ids, aliases, sources, strict=True
+        ):
+            yield (
+                row,
+                paper_id,
+                split_aliases(names),
+                split_aliases(kinds) if isinstance(kinds, str) else [],
+            )
 
 
 def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[int, int, str]]:
