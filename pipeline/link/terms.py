@@ -496,11 +496,18 @@ def _distinct_papers(papers: np.ndarray, n_titles: int) -> tuple[np.ndarray, np.
 
 def _joined(strings: pa.Array) -> np.ndarray:
     """The UTF-8 bytes of ``strings`` joined by single spaces, from Arrow's buffers."""
+    offsets, data = _utf8_buffers(strings)
+    return np.insert(data, offsets[1:-1] - offsets[0], ord(" "))
+
+
+def _utf8_buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of ``strings``: string ``i`` is ``data[offsets[i] - offsets[0] :
+    offsets[i + 1] - offsets[0]]``; views of Arrow's buffers, no Python object per string."""
     strings = strings.cast(pa.large_binary())
     offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
     offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
-    data = np.frombuffer(strings.buffers()[2] or b"", dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return np.insert(data, offsets[1:-1] - offsets[0], ord(" "))
+    data = np.frombuffer(strings.buffers()[2] or b"", dtype=np.uint8)
+    return offsets, data[offsets[0] : offsets[-1]]
 
 
 def _row_sums(idf: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> np.ndarray:
@@ -521,14 +528,11 @@ def fixed_width(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:
     does), made from Arrow's buffers without a Python object per string."""
     if isinstance(strings, pa.ChunkedArray):
         strings = strings.combine_chunks()
-    strings = strings.cast(pa.large_binary())
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
-    offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
-    data = np.frombuffer(strings.buffers()[2] or b"", dtype=np.uint8)
+    offsets, data = _utf8_buffers(strings)
     lengths = np.diff(offsets)
     width = max(int(lengths.max(initial=0)), 1)
     padded = np.zeros((len(strings), width), dtype=np.uint8)
-    padded[np.arange(width) < lengths[:, None]] = data[offsets[0] : offsets[-1]]
+    padded[np.arange(width) < lengths[:, None]] = data
     return padded.view(f"S{width}").ravel()
 
 
