@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 
 from pipeline.catalog import load_catalog
 from pipeline.catalog_store import cached_arrays, memory_map
+from pipeline.link import title_index
 from pipeline.link.title_index import TitleIndex, _Slices, compact_title
 from tests.conftest import CATALOG
 
@@ -117,10 +118,14 @@ def test_store_round_trip(curated: tuple[list[str], list[str]], tmp_path: Path) 
 
 
 @pytest.mark.parametrize("dtype", [np.int32, np.uint8, np.int64])
-def test_slices_of_a_stored_array_are_read_from_its_file(tmp_path: Path, dtype: type) -> None:
+def test_slices_of_a_large_stored_array_are_read_from_its_file(
+    tmp_path: Path, dtype: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
     array = np.arange(5000, dtype=dtype) * 7
     stored = cached_arrays(tmp_path, "slices", "k", lambda: {"a": array})["a"]
     assert memory_map(stored) is not None
+    assert _Slices(stored)._file is None  # small: read through its map
+    monkeypatch.setattr(title_index, "MAPPED_READS_MAX_BYTES", array.nbytes - 1)
     assert _Slices(stored)._file is not None and _Slices(array)._file is None
     for read in (_Slices(stored), _Slices(array)):
         for start, stop in [(0, 0), (0, 1), (17, 4096), (4999, 5000), (0, 5000)]:
