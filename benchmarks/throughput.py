@@ -21,7 +21,8 @@ documents/s and KB/s of the median run, CPU seconds of all processes, the peak R
 driver, of the largest worker process (pool or Dask) and of the Prefect temporary server,
 sampled every 0.1 s, the speed-up over the first ``--workers`` value, whether the tables
 equal those of the first configuration on the same corpus and catalog, and the three slowest
-stages of the last run (from its ``report.json``).
+stages of the last run (from its ``report.json``). The machine's speed at the start and
+the end (``machine_speed.py``) lets figures of different days be compared.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from pathlib import Path
 import pandas as pd
 import psutil  # comes with distributed
 from local_run import local_run_command
+from machine_speed import reference_seconds
 
 from pipeline.config import DEFAULT_CATALOG
 from pipeline.write import TABLES
@@ -251,7 +253,10 @@ def main() -> None:
     texts = base_texts(args.raw, args.pages)
     started = time.perf_counter()
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"{len(texts)} base texts, {args.repeat} runs each; load average at the start: {load}")
+    print(
+        f"{len(texts)} base texts, {args.repeat} runs each; load average at the start: {load}; "
+        f"reference workload {reference_seconds():.3f} s (benchmarks/machine_speed.py)"
+    )
     print(f"\n{HEADER}")
     with tempfile.TemporaryDirectory(prefix="throughput-") as temporary:
         root = Path(temporary)
@@ -293,7 +298,10 @@ def main() -> None:
                         print(row, flush=True)
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     took = time.perf_counter() - started
-    print(f"\nload average at the end: {load}; the benchmark took {took:.0f} s")
+    print(
+        f"\nload average at the end: {load}; reference workload {reference_seconds():.3f} s; "
+        f"the benchmark took {took:.0f} s"
+    )
 
 
 if __name__ == "__main__":
