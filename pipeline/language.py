@@ -140,9 +140,23 @@ def _normalise_code(code: str, text: str) -> str:
     return code
 
 
+def _without_latin_urls(text: str) -> str:
+    """Text with its URL-like tokens removed, except those holding CJK characters (a Chinese
+    run without spaces is one token, and a "/" inside it is part of the sentence)."""
+    return " ".join(
+        token for token in text.split() if not URL_HINT.search(token) or _has_cjk(token)
+    )
+
+
+def _has_cjk(text: str) -> bool:
+    return bool(HAN.search(text) or KANA.search(text) or HANGUL.search(text))
+
+
 def document_language(text: str) -> str:
-    """ISO 639-1 code of a document's main language; 'und' when it has no letters."""
-    script = _script_language(text, CJK_SHARE_FOR_DOCUMENT)
+    """ISO 639-1 code of a document's main language; 'und' when it has no letters. The
+    scripts are weighed without URLs: a Chinese page whose links and badges hold ten times
+    its Chinese characters in Latin letters is still a Chinese page."""
+    script = _script_language(_without_latin_urls(text), CJK_SHARE_FOR_DOCUMENT)
     if script:
         return script
     prose = _without_urls(text)

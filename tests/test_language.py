@@ -65,6 +65,22 @@ def test_document_language_whole_chinese_seed() -> None:
     assert document_language("\n".join(ZH_LINES)) == "zh"
 
 
+def test_document_language_chinese_table_of_badges_and_links() -> None:
+    # A table of Chinese rows, each with a video badge whose address holds several times the
+    # row's Chinese in Latin letters: the addresses are no language.
+    badge = (
+        "[![bilibili](https://img.shields.io/badge/dynamic/json?label=views&style=social"
+        "&logo=bilibili&query=data.stat.view&url=https%3A%2F%2Fapi.bilibili.com%2Fx%2Fweb-"
+        "interface%2Fview%3Fbvid%3DBV1c8HbeaEXi)](https://www.bilibili.com/video/BV1c8HbeaEXi)"
+    )
+    rows = [f"| {line.strip()[:12]} | {badge} |" for line in ZH_LINES if line.strip()][:20]
+    assert document_language("\n".join(rows)) == "zh"
+
+
+def test_document_language_keeps_chinese_written_around_a_slash() -> None:
+    assert document_language(CHINESE.replace("机器翻译", "机器翻译/摘要生成")) == "zh"
+
+
 def test_document_language_without_letters_is_und() -> None:
     assert document_language("12345 --- 678 !!!") == "und"
 
