@@ -934,3 +934,21 @@ def test_an_author_reference_right_after_a_link_cites_the_linked_paper(tmp_path:
     assert rows[2][:3] == ["Vaswani et al.", "matched", "arxiv:1706.03762"]
     assert rows[2][3] != "author_beside_link"
     assert rows[3][:2] == ["Wei et al.", "ambiguous"]
+
+
+def test_a_name_a_line_gives_to_an_older_paper_is_that_papers_on_the_whole_page(
+    tmp_path: Path,
+) -> None:
+    """A page that ties a name to an older linked paper uses it in that sense throughout: a
+    table row with the bare name is not the later paper that claims the name either."""
+    matcher = _mined_matcher(tmp_path)
+    text = (
+        "Das Modell ALPACA richtet Lyrics und Audio mit einem Cross-Modal Aligner aus, "
+        "veröffentlicht mit https://arxiv.org/abs/1706.03762\n"
+        "| Modell | Audio |\n| --- | --- |\n| ALPACA | ja |\n"
+    )
+    mentions = _resolve(matcher, text, "de")
+    names = mentions[mentions["kind"] == "name"]
+    assert len(names) == 2
+    assert set(names["method"]) == {"alias_mined_later_namesake"}
+    assert names["paper_id"].isna().all()

@@ -23,7 +23,7 @@ from pipeline.link.citekeys import CITE_PREFIX
 from pipeline.link.decision import Decision
 from pipeline.link.ids import arxiv_year_month, slug_titles
 from pipeline.link.matcher import Matcher
-from pipeline.link.names import name_key
+from pipeline.link.names import evidence_parts, name_key
 from pipeline.link.references import reference_entry
 from pipeline.link.terms import translate
 from pipeline.link.titles import (
@@ -276,6 +276,37 @@ def _later_namesake(decision: Decision, ids_on_line: list[Decision], matcher: Ma
     return decision
 
 
+def _later_namesakes(
+    names: list[tuple[int, Candidate]],
+    decisions: dict[int, Decision],
+    ids_by_line: dict[int, list[Decision]],
+    matcher: Matcher,
+) -> dict[int, Decision]:
+    """Mined names a line ties to an older linked paper (``_later_namesake``), and every
+    other mention of the same name that links the later paper: a page uses a name in one
+    sense throughout (a model list's "| CTRL |" row is the CTRL its other line links)."""
+    found: dict[int, Decision] = {}
+    namesakes: set[tuple[str, str]] = set()  # (name, the later paper that claims it)
+    for index, row in names:
+        decision = decisions.get(index)
+        if decision is None or decision.method not in MINED_NAME_METHODS:
+            continue
+        judged = _later_namesake(decision, ids_by_line.get(row["line"], []), matcher)
+        if judged.status == "unmatched":
+            found[index] = judged
+            namesakes.add((evidence_parts(row["evidence"])[0], str(decision.paper_id)))
+    for index, row in names:
+        decision = decisions.get(index)
+        if (
+            index not in found
+            and decision is not None
+            and decision.method in MINED_NAME_METHODS
+            and (evidence_parts(row["evidence"])[0], str(decision.paper_id)) in namesakes
+        ):
+            found[index] = Decision("unmatched", None, 0.0, "alias_mined_later_namesake")
+    return found
+
+
 def _confirmed_elsewhere(
     candidates: dict[int, Candidate], decisions: dict[int, Decision]
 ) -> dict[int, Decision]:
@@ -463,11 +494,7 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
                 row["evidence"], context(row), row["language"], document
             )
     decisions.update(_confirmed_elsewhere(candidates, decisions))
-    for index, row in of_kind("name"):
-        if index in decisions and decisions[index].method in MINED_NAME_METHODS:
-            decisions[index] = _later_namesake(
-                decisions[index], ids_by_line.get(row["line"], []), matcher
-            )
+    decisions.update(_later_namesakes(of_kind("name"), decisions, ids_by_line, matcher))
     listed = _reference_list(candidates, decisions)
     for index, row in descriptions:
         if _absent(row["evidence"]):
