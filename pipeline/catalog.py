@@ -74,19 +74,23 @@ class Catalog:
         """``columns`` of the papers ``paper_ids`` names, indexed by paper id: only their rows
         are read (indexing all ids of a 311k-row catalog to look up a few hundred cost 0.1 s;
         selecting a few hundred rows of 2.5M with pandas read every title, 0.4 GB)."""
-        ids = pa.array(self.papers["paper_id"])
+        ids = arrow_column(self.papers["paper_id"])
         wanted = pa.array(sorted(set(paper_ids)), pa.large_string()).cast(ids.type)
         rows = np.flatnonzero(pc.is_in(ids, value_set=wanted).to_numpy(zero_copy_only=False))
         found = {c: rows_of_column(self.papers[c], rows) for c in ["paper_id", *columns]}
         return pd.DataFrame(found).set_index("paper_id")
 
 
+def arrow_column(column: pd.Series) -> pa.ChunkedArray:
+    """The column's Arrow data: the frame's own buffers for an Arrow-backed column (no copy)."""
+    array = pa.array(column, from_pandas=True)
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
 def rows_of_column(column: pd.Series, rows: np.ndarray) -> pd.Series:
     """``column``'s values at ``rows`` (ascending), reading only those: pandas and Arrow
     join all chunks of a chunked Arrow column to take from it."""
-    data = pa.array(column)
-    if not isinstance(data, pa.ChunkedArray):
-        return column.iloc[rows].reset_index(drop=True)
+    data = arrow_column(column)
     ends = np.cumsum([len(chunk) for chunk in data.chunks])
     chunk_of = np.searchsorted(ends, rows, side="right")
     values = []

@@ -20,19 +20,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.catalog import Catalog
+from pipeline.catalog import Catalog, arrow_column
 from pipeline.catalog_store import cached_arrays, store_key
 
 # Rows converted to Python strings at once when a whole column is read (building an index).
 READ_CHUNK = 20_000
 # Rows a lookup keeps for the keys it was asked most recently.
 ROWS_KEPT = 1 << 14
-
-
-def arrow_column(column: pd.Series) -> pa.ChunkedArray:
-    """The column's Arrow data: the frame's own buffers for an Arrow-backed column (no copy)."""
-    array = pa.array(column, from_pandas=True)
-    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
 class ColumnValues(Sequence):
