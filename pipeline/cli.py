@@ -90,6 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--gold", type=Path, required=True, help="folder of gold CSV files")
     evaluate.add_argument("--out", type=Path, help="dataset folder to score (default: clean/)")
     evaluate.add_argument("--json", type=Path, help="also write the scores to this JSON file")
+    _add_settings_options(evaluate, "evaluate")
+    evaluate.add_argument(
+        "--catalog",
+        type=Path,
+        metavar="PATH",
+        help="the catalog the run linked against (a folder of CSV files or a Parquet file): "
+        "recall is also scored over the gold papers it holds, and each miss says whether its "
+        "paper is in it, which tells the catalog's gaps from the linker's (default: not scored)",
+    )
     _catalog_parser(commands)
     return parser
 
@@ -262,8 +271,15 @@ def _history(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from pipeline.evaluate import evaluate, format_scores, write_json
 
-    out_dir = args.out or load_settings().out_dir
-    scores = evaluate(out_dir, args.gold)
+    settings = _settings(args)
+    out_dir = args.out or settings.out_dir
+    held = None
+    if args.catalog is not None:
+        from pipeline.catalog import load_catalog
+        from pipeline.evaluate import catalog_keys
+
+        held = catalog_keys(load_catalog(args.catalog, settings.index_cache_dir).papers)
+    scores = evaluate(out_dir, args.gold, held)
     print(format_scores(scores))
     if args.json:
         write_json(scores, args.json)

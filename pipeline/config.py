@@ -107,7 +107,10 @@ class Settings(BaseModel):
     # What is derived from a catalog (validated rows, title index, stems), one file per
     # catalog sha256 (.npy and Arrow, no pickle); every process of a run loads it from here.
     index_cache_dir: Path = _setting(
-        Path(".state/catalog"), "catalog structures cache", "--index-cache"
+        Path(".state/catalog"),
+        "catalog structures cache",
+        "--index-cache",
+        commands=(*RUN_COMMANDS, "evaluate"),
     )
     # Answers of the arXiv API (``catalog enrich``), one JSON file per id.
     arxiv_cache_dir: Path = _setting(
@@ -280,7 +283,7 @@ def flag_name(name: str) -> str:
     """The flag as typed (``--wait``; ``catalog enrich --cache`` outside ``run``/``serve``)."""
     info = setting_info(name)
     commands = info["commands"]
-    return info["flag"] if commands == list(RUN_COMMANDS) else f"{commands[0]} {info['flag']}"
+    return info["flag"] if commands[:2] == list(RUN_COMMANDS) else f"{commands[0]} {info['flag']}"
 
 
 def _number(value: float) -> str:

@@ -3,6 +3,11 @@
 A link is a distinct (source_file, paper) pair from matched mentions. Precision counts links
 that the gold lists for that document at any tier (P rows included: linking a passing mention
 correctly is not an error). Recall is per tier A, B, C, and per language and kind over A-C.
+
+Given the catalog the run linked against, recall is also scored over the gold papers that
+catalog holds (by arXiv id or title), and each miss says whether its paper is in the catalog:
+a paper no catalog row names cannot be linked by its name or its title in another language,
+so such misses are the catalog's, not the linker's.
 """
 
 from __future__ import annotations
@@ -22,6 +27,14 @@ def paper_key(arxiv_id: object, title: object) -> str:
     if isinstance(arxiv_id, str) and arxiv_id:
         return f"arxiv:{arxiv_id}"
     return f"title:{normalize_title(str(title))}"
+
+
+def catalog_keys(papers: pd.DataFrame) -> set[str]:
+    """The keys (:func:`paper_key`) under which gold rows find the catalog's papers: each
+    paper's arXiv id and its normalised title, so that a gold row whose paper has no arXiv
+    id, or another id in the catalog, is still found by its title."""
+    ids = {f"arxiv:{a}" for a in papers["arxiv_id"].dropna() if a}
+    return ids | {paper_key(None, t) for t in papers["title"]}
 
 
 def load_gold(gold_dir: Path) -> pd.DataFrame:
@@ -73,7 +86,9 @@ def _recall_by(gold: pd.DataFrame, column: str) -> dict[str, dict]:
     }
 
 
-def evaluate(out_dir: Path, gold_dir: Path) -> dict:
+def evaluate(out_dir: Path, gold_dir: Path, catalog: set[str] | None = None) -> dict:
+    """Scores of the dataset in ``out_dir`` against the gold CSV files in ``gold_dir``;
+    with ``catalog`` (:func:`catalog_keys`) also recall over the gold papers it holds."""
     gold = load_gold(gold_dir)
     documents = pd.read_parquet(out_dir / "documents.parquet")
     links = predicted_links(out_dir)
@@ -101,9 +116,15 @@ def evaluate(out_dir: Path, gold_dir: Path) -> dict:
         .map(documents.set_index("source_file")["language"])
         .fillna("missing"),
     )
+    if catalog is not None:
+        gold["in_catalog"] = [
+            key in catalog or paper_key(None, title) in catalog
+            for key, title in zip(gold["key"], gold["canonical_title"], strict=True)
+        ]
     required = gold[gold["tier"].isin(RECALL_TIERS)]
     misses = required[~required["found"]]
-    return {
+    miss_columns = ["source_file", "tier", "kind", "key", "canonical_title", "surface"]
+    scores = {
         "links": len(judged),
         "correct_links": len(correct),
         "precision": _ratio(len(correct), len(judged)),
@@ -111,13 +132,16 @@ def evaluate(out_dir: Path, gold_dir: Path) -> dict:
         "recall_by_language": _recall_by(required, "language"),
         "recall_by_kind": _recall_by(required, "kind"),
         "unjudged_links": int(len(links) - len(judged)),
-        "misses": misses[
-            ["source_file", "tier", "kind", "key", "canonical_title", "surface"]
-        ].to_dict("records"),
+        "misses": misses[miss_columns + (["in_catalog"] if catalog is not None else [])].to_dict(
+            "records"
+        ),
         "false_links": false_links[["source_file", "paper_id", "surface", "method"]].to_dict(
             "records"
         ),
     }
+    if catalog is not None:
+        scores["recall_in_catalog_by_tier"] = _recall_by(gold[gold["in_catalog"]], "tier")
+    return scores
 
 
 def format_scores(scores: dict) -> str:
@@ -134,9 +158,15 @@ def format_scores(scores: dict) -> str:
     ):
         for value, row in scores[key].items():
             lines.append(f"| {title} {value} | {row['found']} | {row['total']} | {row['recall']} |")
+    for value, row in scores.get("recall_in_catalog_by_tier", {}).items():
+        lines.append(
+            f"| tier {value}, paper in the catalog | {row['found']} | {row['total']} "
+            f"| {row['recall']} |"
+        )
     lines += ["", f"misses (tiers A-C): {len(scores['misses'])}"]
     lines += [
-        f"  {m['source_file']} {m['tier']} {m['kind']} {m['key']}: {m['surface'][:80]}"
+        f"  {m['source_file']} {m['tier']} {m['kind']} {m['key']}"
+        f"{' (not in the catalog)' if m.get('in_catalog') is False else ''}: {m['surface'][:80]}"
         for m in scores["misses"]
     ]
     lines += ["", f"false links: {len(scores['false_links'])}"]

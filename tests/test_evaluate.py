@@ -5,7 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.evaluate import evaluate, format_scores, paper_key
+from pipeline.cli import main
+from pipeline.evaluate import catalog_keys, evaluate, format_scores, paper_key
 
 GOLD_HEADER = "source_file,arxiv_id,canonical_title,year,kind,tier,surface,note\n"
 
@@ -80,6 +81,52 @@ def test_precision_and_recall_per_tier_language_and_kind(tmp_path: Path, gold: P
     assert [f["paper_id"] for f in scores["false_links"]] == ["arxiv:1810.04805"]
     assert [m["key"] for m in scores["misses"]] == ["arxiv:2304.09848"]
     assert "precision: 0.75" in format_scores(scores)
+
+
+def test_recall_over_the_papers_the_catalog_holds(tmp_path: Path, gold: Path) -> None:
+    """A miss whose paper no catalog row names is the catalog's gap: it is flagged, and the
+    in-catalog recall counts only the gold papers found by arXiv id or by title."""
+    out = tmp_path / "out"
+    _write_output(out, [("a.txt", "arxiv:1706.03762", "1706.03762", "Attention Is All You Need")])
+    catalog = pd.DataFrame(
+        {
+            "arxiv_id": ["1706.03762", None],
+            "title": ["Attention Is All You Need", "Long short-term memory."],
+        }
+    )
+    scores = evaluate(out, gold, catalog_keys(catalog))
+    in_catalog = scores["recall_in_catalog_by_tier"]
+    assert in_catalog["A"] == {"found": 1, "total": 1, "recall": 1.0}
+    assert in_catalog["B"] == {"found": 0, "total": 1, "recall": 0.0}
+    assert "C" not in in_catalog and "P" not in in_catalog
+    assert {m["key"]: m["in_catalog"] for m in scores["misses"]} == {
+        paper_key(None, "Long Short-Term Memory"): True,
+        "arxiv:2304.09848": False,
+    }
+    text = format_scores(scores)
+    assert "| tier B, paper in the catalog | 0 | 1 | 0.0 |" in text
+    assert "arxiv:2304.09848 (not in the catalog)" in text
+    assert "recall_in_catalog_by_tier" not in evaluate(out, gold)
+
+
+def test_the_command_reads_the_catalog_it_is_given(
+    tmp_path: Path, gold: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    _write_output(out, [("a.txt", "arxiv:1706.03762", "1706.03762", "Attention Is All You Need")])
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    (catalog / "papers.csv").write_text(
+        "paper_id,arxiv_id,title,year,authors,aliases\n"
+        "arxiv:2304.09848,2304.09848,Evaluating Verifiability in Generative Search Engines,"
+        "2023,Nelson F. Liu,\n",
+        encoding="utf-8",
+    )
+    args = ["evaluate", "--gold", str(gold), "--out", str(out), "--json", str(tmp_path / "s.json")]
+    assert main([*args, "--catalog", str(catalog), "--index-cache", str(tmp_path / "ic")]) == 0
+    assert "| tier C, paper in the catalog | 0 | 1 | 0.0 |" in capsys.readouterr().out
+    assert main([*args, "--catalog", str(tmp_path / "missing")]) == 2
+    assert "catalog not found" in capsys.readouterr().err
 
 
 def test_paper_key_uses_the_id_or_the_normalised_title() -> None:
