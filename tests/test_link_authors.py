@@ -35,6 +35,30 @@ ROWS = [
     ("1607.06450", "Layer Normalization", "2016", "Jimmy Lei Ba; et al."),
 ]  # fmt: skip
 
+# Real rows: fourteen papers of 2019 whose first author is a Liu (of hundreds on arXiv).
+LIU_2019 = [
+    ("1901.10094", "A Homotopy Method for Motion Planning", "2019", "Shenyu Liu; et al."),
+    ("1903.00796", "Proof of Mining in Blockchain Systems", "2019", "Chunlei Liu; et al."),
+    ("1903.00843", "Multiple Learning for Regression in big data", "2019", "Xiang Liu; et al."),
+    ("1903.10826", "A geometry-inspired decision-based attack", "2019", "Yujia Liu; et al."),
+    ("1904.06809", "Differential Privacy for Eye-Tracking Data", "2019", "Ao Liu; et al."),
+    ("1904.12717", "A New Method for Atlanta World Frame Estimation", "2019",
+     "Yinlong Liu; et al."),
+    ("1905.01723", "Few-Shot Unsupervised Image-to-Image Translation", "2019",
+     "Ming-Yu Liu; et al."),
+    ("1905.03752", "Compositional Coding for Collaborative Filtering", "2019",
+     "Chenghao Liu; et al."),
+    ("1905.06494", "Data Poisoning Attacks on Stochastic Bandits", "2019", "Fang Liu; et al."),
+    ("1905.06641", "Client-Edge-Cloud Hierarchical Federated Learning", "2019",
+     "Lumin Liu; et al."),
+    ("1905.11559", "Road Segmentation with Image-LiDAR Data Fusion", "2019",
+     "Huafeng Liu; et al."),
+    ("1906.05819", "Robust Regression for Safe Exploration in Control", "2019",
+     "Anqi Liu; et al."),
+    ("1906.06314", "Eclipse: Generalizing kNN and Skyline", "2019", "Jinfei Liu; et al."),
+    ("1906.08591", "Doubly Robust Crowdsourcing", "2019", "Chong Liu; et al."),
+]  # fmt: skip
+
 NMT_PARAGRAPH = (
     "神经机器翻译(NMT)是近些年基于纯的神经网络(NN)提出的一种机器翻译框架。"
     "首先参考文献 [Cho et al., 2014 Sutskever et al.,2014;  Kalchbrenner and Blunsom, 2013] 等,"
@@ -84,6 +108,24 @@ def test_a_specific_word_confirms_the_paper_the_context_singles_out(matcher: Mat
     assert (sequences.status, sequences.paper_id) == ("matched", "arxiv:1409.3215")
     layer = matcher.decide_author("Ba|2016", "Ba et al. (2016) normalize each layer", "en")
     assert (layer.status, layer.paper_id) == ("matched", "arxiv:1607.06450")
+
+
+@pytest.mark.parametrize(("liu_papers", "linked"), [(9, True), (14, False)])
+def test_the_more_papers_an_author_has_the_more_words_confirm_one(
+    tmp_path: Path, liu_papers: int, linked: bool
+) -> None:
+    """One specific word of the sentence ("hierarchical") confirms a paper among nine of a Liu
+    in 2019, not among fourteen: among more papers, one shares a word by chance. Two do."""
+    catalog = arxiv_catalog(tmp_path / "catalog", ROWS + LIU_2019[-liu_papers:])
+    matcher = Matcher(catalog, LinkPolicy(), load_term_tables(DEFAULT_TERMS))
+    sentence = "Liu et al. (2019) add a hierarchical step."
+    context = f"Devices train a federated model with a cloud. {sentence}"
+    decision = matcher.decide_author("Liu|2019", context, "en", sentence)
+    assert (decision.status == "matched") is linked
+    assert decision.paper_id == ("arxiv:1905.06641" if linked else None)
+    sentence = "Liu et al. (2019) add a hierarchical step to federated training."
+    two_words = matcher.decide_author("Liu|2019", context, "en", sentence)
+    assert (two_words.status, two_words.paper_id) == ("matched", "arxiv:1905.06641")
 
 
 def test_specific_words_are_rare_in_the_catalog_whatever_its_size() -> None:

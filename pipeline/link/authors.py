@@ -179,13 +179,17 @@ def sentence_confirms(
     overlaps: Overlaps,
     concepts: ConceptIndex,
     policy: LinkPolicy,
+    candidates: int = 1,
 ) -> Callable[[str], bool]:
     """Whether a reference's own sentence holds enough specific words of a paper (see
-    ``specific_words``) to confirm it."""
+    ``specific_words``) to confirm it, chosen among ``candidates`` papers of the author: the
+    more were weighed, the more words it takes (``author_words_per_tenfold_candidates``)."""
     rare_words = unit_words(_specific_units(sentence_units, specific_words(concepts, policy)))
+    tenfolds = int(math.log10(max(candidates, 1)))
+    needed = policy.author_specific_words + policy.author_words_per_tenfold_candidates * tenfolds
 
     def confirmed(paper_id: str) -> bool:
-        return overlaps([paper_id], rare_words)[0][1] >= policy.author_specific_words
+        return overlaps([paper_id], rare_words)[0][1] >= needed
 
     return confirmed
 
@@ -356,7 +360,7 @@ class AuthorIndex:
         if not papers:
             return Decision("unmatched", None, 0.0, "author_reference")
         words = unit_words(u for u in context_units if not _numeric(u))
-        confirmed = sentence_confirms(sentence_units, overlaps, concepts, policy)
+        confirmed = sentence_confirms(sentence_units, overlaps, concepts, policy, len(papers))
 
         if len(papers) == 1 and year:
             # The catalog's only paper by that author in that year may still not be the one

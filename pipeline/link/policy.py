@@ -130,6 +130,10 @@ class LinkPolicy:
     # whichever paper of the author the catalog happens to hold.
     author_specific_words: int = 1
     author_field_word_share: float = 0.02
+    # ... and one more for each tenfold of the author's papers in the year that are weighed
+    # (10 or more candidates: 2 words; 100 or more: 3): among the hundreds of papers of a Liu
+    # or a Zhou in a year of arXiv, one shares a specific word with any sentence by chance.
+    author_words_per_tenfold_candidates: int = 1
     # A citation key of one surname that is the first author of at least this share of the
     # catalog's papers ("wang", "liu": one in fifty) needs its sentence to confirm the paper
     # as well: the catalog holds few of all the papers of a Wang in a year.
