@@ -73,6 +73,8 @@ NAME_BESIDE = re.compile(
 )
 # Where a model name at the start of a written title ends.
 NAME_END = re.compile(r"[:(（]")
+# A list item's number or bullet: "1." "2)" "3、" "-" "*" "•".
+LIST_ITEM = re.compile(r"\s*(?:(?P<number>\d{1,3})(?P<after>[.)、])|(?P<bullet>[-*•]))\s*")
 # One token spelled as a name: a capital after its first character or a digit beside a
 # letter ("RSCFed", "YOLOv4", "CD2-pFed", "ATPFL"), not a capitalised word ("Facebook").
 NAME_SPELLED = re.compile(r"(?=\S*(?:\S[A-Z]|[A-Za-z]\d|\d[A-Za-z]))[A-Za-z][\w+\-.]*")
@@ -478,6 +480,20 @@ def table_cell(surface: str, line: object) -> tuple[int, int] | None:
         if cell.strip().strip("*_").strip() == surface:
             return len(cells), column
     return None
+
+
+def list_item(surface: str, line: object) -> tuple[str, str] | None:
+    """The kind of list (numbered "1." "2)" "3、", or bulleted "-" "*" "•") whose item
+    ``surface`` fills (bold or italic marks and a final full stop aside), else None."""
+    if not isinstance(line, str):
+        return None
+    item = LIST_ITEM.match(line)
+    if item is None:
+        return None
+    rest = line[item.end() :].strip().strip("*_").strip().removesuffix(".")
+    if rest != surface:
+        return None
+    return ("numbered", item["after"]) if item["number"] else ("bulleted", item["bullet"])
 
 
 def listed_outside_title(surface: str, policy: LinkPolicy) -> bool:
