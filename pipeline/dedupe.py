@@ -27,37 +27,47 @@ def year_from_arxiv_id(arxiv_id: str | None) -> int | None:
 
 
 def dedupe(mentions: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """One row per matched paper, in paper id order: its catalog title and year, or for a
+    paper outside the catalog the first English title a source wrote for it and the year of
+    its arXiv id. Aggregated per column, not per paper: a run of thousands of documents
+    finds thousands of papers."""
     matched = mentions[mentions["status"] == "matched"]
-    known = catalog.rows_of(matched["paper_id"], ["title", "year"])
-    rows = []
-    for paper_id, group in matched.groupby("paper_id", sort=True):
-        in_catalog = paper_id in known.index
-        arxiv_ids = group["arxiv_id"].dropna()
-        arxiv_id = arxiv_ids.iloc[0] if len(arxiv_ids) else None
-        if in_catalog:
-            entry = known.loc[paper_id]
-            title, year = entry["title"], entry["year"]
-        else:
-            # A paper outside the catalog keeps the English title a source wrote for it.
-            titles = group[group["kind"] == "english_title"] if "kind" in group else group[:0]
-            title = titles["surface"].iloc[0] if len(titles) else None
-            year = year_from_arxiv_id(arxiv_id)
-        rows.append(
-            (
-                paper_id,
-                arxiv_id,
-                title,
-                in_catalog,
-                year,
-                len(group),
-                group["source_file"].nunique(),
-                sorted(set(group["language"])),
-                sorted(set(group["source_file"])),
-            )
-        )
-    papers = pd.DataFrame(rows, columns=PAPER_COLUMNS)
-    papers["year"] = papers["year"].astype("Int64")
-    papers["in_catalog"] = papers["in_catalog"].astype(bool)
+    groups = matched.groupby("paper_id", sort=True)
+    papers = pd.DataFrame(
+        {
+            "arxiv_id": groups["arxiv_id"].first(),  # the first written, as for titles
+            "n_mentions": groups.size(),
+            "n_sources": groups["source_file"].nunique(),
+            "languages": _sorted_values(matched, "language"),
+            "source_files": _sorted_values(matched, "source_file"),
+        }
+    )
+    known = catalog.rows_of(papers.index, ["title", "year"])
+    papers["in_catalog"] = papers.index.isin(known.index)
+    # A paper outside the catalog keeps the English title a source wrote for it.
+    written = (
+        matched[matched["kind"] == "english_title"].groupby("paper_id")["surface"].first()
+        if "kind" in matched
+        else pd.Series(dtype=object)
+    )
+    papers["title"] = known["title"].reindex(papers.index)
+    outside = ~papers["in_catalog"]
+    papers.loc[outside, "title"] = written.reindex(papers.index[outside])
+    papers["year"] = pd.array(known["year"].reindex(papers.index), dtype="Int64")
+    papers.loc[outside, "year"] = pd.array(
+        [year_from_arxiv_id(a) for a in papers.loc[outside, "arxiv_id"]], dtype="Int64"
+    )
+    papers = papers.rename_axis("paper_id").reset_index()
+    for column in ("paper_id", "arxiv_id", "title"):
+        papers[column] = papers[column].astype("str")
+    for column in ("languages", "source_files"):
+        papers[column] = papers[column].astype(object)  # lists, also when there are none
     papers["n_mentions"] = papers["n_mentions"].astype("int64")
     papers["n_sources"] = papers["n_sources"].astype("int64")
-    return papers
+    return papers[PAPER_COLUMNS]
+
+
+def _sorted_values(matched: pd.DataFrame, column: str) -> pd.Series:
+    """Each paper's distinct values of ``column``, sorted."""
+    distinct = matched[["paper_id", column]].drop_duplicates().sort_values(["paper_id", column])
+    return distinct.groupby("paper_id", sort=True)[column].agg(list)
