@@ -1,7 +1,6 @@
 """Lint of the committed evaluation sets (``tests/dev`` and the held-out sets
-``tests/heldout``, ``tests/heldout-lists``, ``tests/heldout-names``,
-``tests/heldout-fresh``): gold in the format of the gold spec, one file per manifest page,
-the manifest's counts true to the gold, and no page in two sets."""
+``tests/heldout*``): gold in the format of the gold spec, one file per manifest page, the
+manifest's counts true to the gold, and no page in two sets."""
 
 from __future__ import annotations
 
@@ -14,7 +13,15 @@ import pytest
 
 from pipeline.evaluate import load_gold
 
-SET_NAMES = ("dev", "heldout", "heldout-lists", "heldout-names", "heldout-fresh", "heldout-fresh2")
+SET_NAMES = (
+    "dev",
+    "heldout",
+    "heldout-lists",
+    "heldout-names",
+    "heldout-fresh",
+    "heldout-fresh2",
+    "heldout-fresh3",
+)
 SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
 KINDS = {"arxiv_link", "english_title", "translated_title", "name", "description"}
