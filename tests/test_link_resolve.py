@@ -869,32 +869,6 @@ def test_a_note_in_brackets_ends_no_listed_title(matcher: Matcher) -> None:
     assert "title_listed_not_in_catalog" not in set(_resolve(matcher, noted)["method"])
 
 
-NUMBERED_READING_LIST = (
-    "## CVPR2022\n"
-    "6、FedCor: Correlation-Based Active Client Selection Strategy for Heterogeneous "
-    "Federated Learning\n"
-    "文章总结：客户端选择。\n"
-    "7、FedCorr: Multi-Stage Federated Learning for Label Noise Correction\n"
-    "8、FedDC: Federated Learning With Non-IID Data via Local Drift Decoupling and Correction\n"
-    "9、Learn From Others and Be Yourself in Heterogeneous Federated Learning\n"
-    "- Experimental Evaluation and Discussion\n"
-)
-
-
-def test_an_unnamed_title_in_a_list_of_titles_is_a_paper_of_its_own(matcher: Matcher) -> None:
-    """A numbered list whose items are titles named before their colon (papers outside the
-    catalog) holds paper titles: its unnamed title is one too; a bullet beside it is
-    another list."""
-    mentions = _resolve(matcher, NUMBERED_READING_LIST)
-    by_method = mentions.groupby("method")["surface"].apply(list).to_dict()
-    assert len(by_method["title_not_in_catalog"]) == 3
-    assert by_method["title_listed_not_in_catalog"] == [
-        "Learn From Others and Be Yourself in Heterogeneous Federated Learning"
-    ]
-    two_named = NUMBERED_READING_LIST.replace("8、FedDC", "8、The FedDC")
-    assert "title_listed_not_in_catalog" not in set(_resolve(matcher, two_named)["method"])
-
-
 def test_a_name_written_as_a_link_to_an_arxiv_id_names_that_paper(matcher: Matcher) -> None:
     """The page links the name to its paper: the id wins over the catalog's paper of that
     name, and over an author guess; a link's text holding two names says nothing of each."""

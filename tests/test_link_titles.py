@@ -19,7 +19,6 @@ from pipeline.link.titles import (
     TitleKeys,
     _compact_word,
     _other_words,
-    named_title,
     outside_title,
     table_cell,
     title_spans,
@@ -225,33 +224,6 @@ def test_a_timeline_item_is_no_paper_outside_the_catalog(line: str) -> None:
     year is no title."""
     spans = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())
     assert not any(outside_title(line[s:e], ev, alone, LinkPolicy()) for s, e, alone, ev in spans)
-
-
-def test_a_title_named_before_its_colon_alone_in_a_chinese_list_is_a_paper() -> None:
-    """A reading list of a Chinese page numbers its titles "6、": each stands alone, and a
-    title that names its paper before a colon is a paper even without a reference's marks."""
-    line = (
-        "6、FedCor: Correlation-Based Active Client Selection Strategy for Heterogeneous "
-        "Federated Learning"
-    )
-    ((start, end, alone, evidence),) = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())
-    assert (line[start:end], alone, evidence) == (line.removeprefix("6、"), True, None)
-    assert outside_title(line[start:end], evidence, alone, LinkPolicy())
-
-
-@pytest.mark.parametrize(
-    ("surface", "named"),
-    [
-        ("RSCFed: Random Sampling Consensus Federated Semi-Supervised Learning", True),
-        ("CD2-pFed: Cyclic Distillation-Guided Channel Decoupling for Model Personalization", True),
-        ("Facebook: Embedding-based Retrieval in Facebook Search", False),  # a word, not a name
-        ("LangChain: Building applications with LLMs through composability", False),  # a sentence
-        ("CUDA: Compute Unified Device Architecture", False),  # a term spelled out
-        ("Step 1: Install the Package", False),
-    ],
-)
-def test_a_title_names_its_paper_before_a_colon(surface: str, named: bool) -> None:
-    assert named_title(surface, LinkPolicy()) is named
 
 
 def test_a_semicolon_ends_a_title() -> None:

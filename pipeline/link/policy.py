@@ -41,11 +41,6 @@ class LinkPolicy:
     # A title that matches no catalog paper becomes a paper outside the catalog (in a
     # reference-list entry) when it has at least this many words.
     min_outside_title_words: int = 4
-    # ... or, standing alone on its line without such marks, when it names its paper before a
-    # colon ("FedCor: Correlation-Based Active Client Selection Strategy for ...": a token
-    # spelled as a name) and at least this share of the words after it are capitalised,
-    # as paper titles are written (a tool's description in a list is a sentence).
-    named_title_capitalised_share: float = 0.8
     # A Markdown table column is a column of paper titles when at least this many of its
     # cells, and this share of its title-like cells, are catalog titles; its other
     # title-like cells are then papers outside the catalog (a reading list's table).

@@ -31,7 +31,6 @@ from pipeline.link.titles import (
     REFERENCE,
     TITLE_EVIDENCE,
     generic_title,
-    list_item,
     listed_outside_title,
     outside_paper_id,
     outside_title,
@@ -55,7 +54,6 @@ MENTION_COLUMNS = [
 ]
 RUNNER_UP_COLUMNS = ["mention_id", "runner_up", "runner_up_score"]
 FUZZY_TITLE_METHODS = ("title_fuzzy", "title_fuzzy_name_prefix")
-OUTSIDE_TITLE_METHOD = "title_not_in_catalog"
 MINED_NAME_METHODS = (
     "alias_mined",
     "alias_mined_paper",
@@ -182,7 +180,7 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
         and not _names_a_catalog_paper(row["surface"], matcher)
     ):
         paper_id = outside_paper_id(row["surface"])
-        return Decision("matched", paper_id, decision.score, OUTSIDE_TITLE_METHOD)
+        return Decision("matched", paper_id, decision.score, "title_not_in_catalog")
     return decision
 
 
@@ -192,22 +190,19 @@ def _listed_titles(
     unmatched: dict[int, Decision],
     matcher: Matcher,
 ) -> dict[int, Decision]:
-    """Cells of a Markdown table column, or items of a list, that hold paper titles
-    (``min_listed_titles`` of them, and ``listed_title_share`` of the title-like ones, are
-    catalog titles or titles named before a colon): one that resembles no catalog title is
-    a paper outside the catalog, as in a reference list. Only where the column or list
-    splits cleanly (``listed_title_cover`` of its cells are such titles or resemble none):
-    cells near a catalog title without reaching it mean the list shortens or rewrites its
-    titles, and its other cells would be reported under titles no paper has. Columns are
-    told apart by the row's number of cells and the cell's place, lists by their numbers'
-    or bullets' kind."""
+    """Cells of a Markdown table column that holds paper titles (``min_listed_titles`` of
+    its cells, and ``listed_title_share`` of its title-like ones, are catalog titles): a
+    cell that resembles no catalog title is a paper outside the catalog, as in a reference
+    list. Only where the column splits cleanly (``listed_title_cover`` of its cells are
+    catalog titles or resemble none): cells near a catalog title without reaching it mean
+    the list shortens or rewrites its titles, and its other cells would be reported under
+    titles no paper has. Columns are told apart by the row's number of cells and the
+    cell's place."""
     policy = matcher.policy
-    columns: dict[tuple[int, int] | tuple[str, str], list[int]] = {}
+    columns: dict[tuple[int, int], list[int]] = {}
     for index, row in candidates.items():
         if row["kind"] == "english_title":
-            cell = table_cell(row["surface"], row["context"]) or list_item(
-                row["surface"], row["context"]
-            )
+            cell = table_cell(row["surface"], row["context"])
             if cell is not None:
                 columns.setdefault(cell, []).append(index)
     found: dict[int, Decision] = {}
@@ -217,7 +212,7 @@ def _listed_titles(
             for i in cells
             if i in decisions
             and decisions[i].status == "matched"
-            and decisions[i].method in (*FUZZY_TITLE_METHODS, OUTSIDE_TITLE_METHOD)
+            and decisions[i].method in FUZZY_TITLE_METHODS
         ]
         if len(titled) < policy.min_listed_titles:
             continue

@@ -27,9 +27,7 @@ QUOTE_GROUPS = range(1, 10)
 # title from its gloss. Not title evidence for English (pages embolden terms), only a place
 # where a translated title may stand.
 EMPHASIS = re.compile(r"\*\*([^*\r\n]{2,300})\*\*|__([^_\r\n]{2,300})__")
-# What opens a list item or heading: bullets, quote marks, numbers ("1.", "2)", Chinese
-# "3、").
-LIST_MARKER = re.compile(r"^[\s\-*•·>#\d.)、]*")
+LIST_MARKER = re.compile(r"^[\s\-*•·>#\d.)]*")
 TRIM = " \t.,;:-–—~'’\"()[]"
 CJK_LANGUAGES = ("zh", "ja", "ko")
 

@@ -73,11 +73,6 @@ NAME_BESIDE = re.compile(
 )
 # Where a model name at the start of a written title ends.
 NAME_END = re.compile(r"[:(（]")
-# A list item's number or bullet: "1." "2)" "3、" "-" "*" "•".
-LIST_ITEM = re.compile(r"\s*(?:(?P<number>\d{1,3})(?P<after>[.)、])|(?P<bullet>[-*•]))\s*")
-# One token spelled as a name: a capital after its first character or a digit beside a
-# letter ("RSCFed", "YOLOv4", "CD2-pFed", "ATPFL"), not a capitalised word ("Facebook").
-NAME_SPELLED = re.compile(r"(?=\S*(?:\S[A-Z]|[A-Za-z]\d|\d[A-Za-z]))[A-Za-z][\w+\-.]*")
 MIXED_ALNUM = re.compile(r"[A-Za-z]\d|\d[A-Za-z]")
 URL_OR_ID = re.compile(r"https?://|www\.|arxiv", re.IGNORECASE)
 # Evidence that a span is written as a title (not as a phrase that happens to equal one).
@@ -425,36 +420,9 @@ def written_in_english(title: str) -> bool:
 def outside_title(surface: str, evidence: str | None, standalone: bool, policy: LinkPolicy) -> bool:
     """An English title that matches no catalog paper is kept as a paper of its own only on
     clear evidence: in a reference-list entry or as the text of a link to a paper's PDF or
-    publisher page, or named before a colon and title-cased (``named_title``), standing
-    alone, title-like. Quotes are not enough: they hold blog titles and prompts ("Let's
-    think step by step") as often; so do links to other pages."""
-    marked = evidence in (REFERENCE, PAPER_LINK) or named_title(surface, policy)
-    return marked and standalone and _own_title(surface, policy)
-
-
-def named_title(surface: str, policy: LinkPolicy) -> bool:
-    """A title that names its paper before a colon, as arXiv titles do ("RSCFed: Random
-    Sampling Consensus Federated Semi-Supervised Learning"): one token spelled as a name
-    (a capital after its first letter, or a digit: not a word such as "Facebook" or
-    "Fazit"), then words capitalised as a title's (``named_title_capitalised_share`` of
-    those that are not stop words) that do not spell out the name ("CUDA: Compute Unified
-    Device Architecture" defines a term)."""
-    head, colon, tail = surface.partition(":")
-    head = head.strip()
-    if not colon or not NAME_SPELLED.fullmatch(head):
-        return False
-    words = [w for w in LATIN_WORD.findall(tail) if w.casefold() not in STOPWORDS]
-    if not words or _spells_out(head, words):
-        return False
-    capitalised = sum(1 for w in words if w[0].isupper())
-    return capitalised >= policy.named_title_capitalised_share * len(words)
-
-
-def _spells_out(name: str, words: list[str]) -> bool:
-    """Whether the words' initials are the name's letters ("Compute Unified Device
-    Architecture" for "CUDA")."""
-    initials = "".join(w[0] for w in words).casefold()
-    return initials == "".join(c for c in name if c.isalpha()).casefold()
+    publisher page, standing alone, title-like. Quotes are not enough: they hold blog titles
+    and prompts ("Let's think step by step") as often; so do links to other pages."""
+    return evidence in (REFERENCE, PAPER_LINK) and standalone and _own_title(surface, policy)
 
 
 def _own_title(surface: str, policy: LinkPolicy, year_allowed: bool = False) -> bool:
@@ -480,20 +448,6 @@ def table_cell(surface: str, line: object) -> tuple[int, int] | None:
         if cell.strip().strip("*_").strip() == surface:
             return len(cells), column
     return None
-
-
-def list_item(surface: str, line: object) -> tuple[str, str] | None:
-    """The kind of list (numbered "1." "2)" "3、", or bulleted "-" "*" "•") whose item
-    ``surface`` fills (bold or italic marks and a final full stop aside), else None."""
-    if not isinstance(line, str):
-        return None
-    item = LIST_ITEM.match(line)
-    if item is None:
-        return None
-    rest = line[item.end() :].strip().strip("*_").strip().removesuffix(".")
-    if rest != surface:
-        return None
-    return ("numbered", item["after"]) if item["number"] else ("bulleted", item["bullet"])
 
 
 def listed_outside_title(surface: str, policy: LinkPolicy) -> bool:
