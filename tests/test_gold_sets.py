@@ -21,6 +21,7 @@ SET_NAMES = (
     "heldout-fresh",
     "heldout-fresh2",
     "heldout-fresh3",
+    "heldout-fresh4",
 )
 SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
