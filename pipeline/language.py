@@ -122,10 +122,15 @@ def _script_language(text: str, min_share: float) -> str | None:
     return "zh"
 
 
-def _without_urls(text: str) -> str:
-    """Text with URL-like tokens removed (they are no language). ``str.split`` cuts at the
-    same whitespace as the pattern ``\\S+`` (both ask ``str.isspace``), in bulk."""
-    return " ".join(filterfalse(URL_HINT.search, text.split()))
+def _without_urls(text: str, keep_cjk: bool = False) -> str:
+    """Text with URL-like tokens removed (they are no language); with ``keep_cjk``, not
+    those holding CJK characters (a Chinese run without spaces is one token, and a "/"
+    inside it is part of the sentence). ``str.split`` cuts at the same whitespace as the
+    pattern ``\\S+`` (both ask ``str.isspace``), in bulk."""
+    tokens = text.split()
+    if keep_cjk:
+        return " ".join(t for t in tokens if not URL_HINT.search(t) or _has_cjk(t))
+    return " ".join(filterfalse(URL_HINT.search, tokens))
 
 
 def _malay_or_indonesian(text: str) -> str:
@@ -140,14 +145,6 @@ def _normalise_code(code: str, text: str) -> str:
     return code
 
 
-def _without_latin_urls(text: str) -> str:
-    """Text with its URL-like tokens removed, except those holding CJK characters (a Chinese
-    run without spaces is one token, and a "/" inside it is part of the sentence)."""
-    return " ".join(
-        token for token in text.split() if not URL_HINT.search(token) or _has_cjk(token)
-    )
-
-
 def _has_cjk(text: str) -> bool:
     return bool(HAN.search(text) or KANA.search(text) or HANGUL.search(text))
 
@@ -156,10 +153,11 @@ def document_language(text: str) -> str:
     """ISO 639-1 code of a document's main language; 'und' when it has no letters. The
     scripts are weighed without URLs: a Chinese page whose links and badges hold ten times
     its Chinese characters in Latin letters is still a Chinese page."""
-    script = _script_language(_without_latin_urls(text), CJK_SHARE_FOR_DOCUMENT)
+    scripts = _without_urls(text, keep_cjk=True)
+    script = _script_language(scripts, CJK_SHARE_FOR_DOCUMENT)
     if script:
         return script
-    prose = _without_urls(text)
+    prose = _without_urls(scripts)  # the CJK tokens with a URL in them go too
     if not LATIN_WORD.search(prose):
         return "und"
     try:
