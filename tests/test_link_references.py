@@ -74,6 +74,13 @@ from pipeline.link.references import MAX_ENTRY_CHARS, first_author, reference_en
             "2018",
         ),
         ("* [ICML 2019] Parameter-efficient transfer learning for nlp", None, "", "2019"),
+        # APA in Markdown: the italics end the title, a "?" inside it stays.
+        (
+            "3. Turing, A. M. (1950). *Computing Machinery and Intelligence?* Mind, 59(236).",
+            "Computing Machinery and Intelligence?",
+            "turing",
+            "1950",
+        ),
         ("## [2020 ICML] Do we really need to access the source data?", None, "", "2020"),
     ],
 )
@@ -85,6 +92,27 @@ def test_a_reference_entry_gives_its_title_author_and_year(
     assert line[entry.title_start : entry.title_end] == (title or line.split("] ", 1)[1])
     assert (entry.first_author, entry.year) == (author, year)
     assert entry.paper
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        (
+            "1. Russell, S. J., & Norvig, P. (2021). *Artificial Intelligence: A Modern "
+            "Approach* (4th ed.). Pearson.",
+            "Artificial Intelligence: A Modern Approach",
+        ),
+        ("Goodfellow, I., & Bengio, Y. (2016). Deep Learning. MIT Press.", "Deep Learning"),
+        ("Ertel, W. (2016). Grundkurs Künstliche Intelligenz. 4. Aufl. Springer.", None),
+    ],
+)
+def test_a_book_is_an_entry_but_not_a_paper(line: str, title: str | None) -> None:
+    """A publisher or an edition after the title: a book, which is no paper of a catalog."""
+    entry = reference_entry(line)
+    assert entry is not None
+    if title:
+        assert line[entry.title_start : entry.title_end] == title
+    assert not entry.paper
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,9 @@ GBT_TYPE = re.compile(r"\[(?:J|C|M|D|R|A|N|P|S|Z|EB/OL|OL|DB/OL|J/OL|C/OL)\]")
 # MLA / Chicago / IEEE: a quoted title after the authors, in English or German quotes
 # ("Y. Jia u. a., „Transfer Learning from ...“").
 QUOTED_TITLE = re.compile(r"[\"“„](?P<title>[^\"“”„\n]{3,300}?)[.,]?[\"”“]")
+# APA in Markdown: the title set in italics ("*Title* (4th ed.). Publisher."), whose end the
+# closing mark gives (a "?" or ":" inside stays).
+EMPHASIZED_TITLE = re.compile(r"(?P<mark>\*{1,2}|_{1,2})(?P<title>[^*_\n]{3,300}?)(?P=mark)")
 # German "und andere" for "et al." in an author list.
 GERMAN_ET_AL = re.compile(r"\bu\.\s?a\b\.?")
 # Where a title ends: a sentence end that is not an initial ("B."), "et al." or "vs.".
@@ -64,7 +67,8 @@ AUTHOR_SEPARATOR = re.compile(r",|\s(?:and|und|dan|&|和)\s")
 YEAR_SENTENCE = re.compile(r"\s*(?:19|20)\d{2}[a-z]?\.\s+")
 # After a book's title: its publisher or edition; a paper has a venue instead.
 PUBLISHER = re.compile(
-    r"\b(?:Press|Verlag|Publishers?|Publishing|Books|Edition|Auflage|Penerbit)\b|出版社"
+    r"\b(?:Press|Verlag|Publishers?|Publishing|Books|Edition|Auflage|Aufl|Penerbit|Edisi)\b"
+    r"|\b\d+(?:st|nd|rd|th)\s+ed\b|出版社"
 )
 VENUE = re.compile(r"\b(?:In|Proceedings|Proc|Journal|Conference|Workshop|arXiv|CoRR)\b|\[[JC]\]")
 MAX_AUTHOR_WORDS = 60
@@ -157,7 +161,7 @@ def reference_entry(line: str) -> ReferenceEntry | None:
     apa = APA.match(line, body)
     if apa and _looks_like_authors(apa.group("authors")):
         start = apa.end()
-        quoted = QUOTED_TITLE.match(line, start)
+        quoted = QUOTED_TITLE.match(line, start) or EMPHASIZED_TITLE.match(line, start)
         if quoted:
             return _entry(line, *quoted.span("title"), apa.group("authors"), apa.group("year"))
         return _entry(line, start, _title_end(line, start), apa.group("authors"), apa.group("year"))
