@@ -22,6 +22,7 @@ SET_NAMES = (
     "heldout-fresh2",
     "heldout-fresh3",
     "heldout-fresh4",
+    "heldout-fresh5",
 )
 SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
