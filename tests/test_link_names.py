@@ -349,6 +349,23 @@ def test_a_name_that_is_no_common_word_may_follow_a_capitalised_word() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "found"),
+    [
+        # On a Chinese line a capitalised "Bert" is the model; in English prose a given name.
+        ("Bert【1】的掩码语言模型", "zh", ["Bert"]),
+        ("Bert and Ernie went home", "en", []),
+        # Lower case, or a word common even on a CJK line ("Adam" 4.6), stays a word.
+        ("bert的掩码语言模型", "zh", []),
+        ("Adam说", "zh", []),
+    ],
+)
+def test_a_capitalised_name_on_a_cjk_line_may_be_a_less_rare_word(
+    text: str, language: str, found: list[str]
+) -> None:
+    assert [w for w, _ in _names(text, ["BERT", "ADAM"], language)] == found
+
+
 def test_a_mined_name_after_a_capitalised_word_heads_a_longer_name() -> None:
     table = _table(["R-CNN"], ["title"])
     text = "Mask R-CNN and Faster R-CNN improve on R-CNN. The R-CNN detector"

@@ -34,7 +34,7 @@ from pipeline.link.frequencies import zipf_frequency
 from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import foreign_stopwords
-from pipeline.link.text import LATIN_ALNUM, web_address_spans
+from pipeline.link.text import CJK_LANGUAGES, LATIN_ALNUM, web_address_spans
 
 LATIN_LETTERS = "A-Za-z\u00c0-\u024f"
 
@@ -552,8 +552,9 @@ class NameTable:
         the name Bert) and their words are joined or apart as in the source (separators
         between letters and digits aside). In another letter case: a phrase, a form with an
         inner capital ("StableDiffusion") or with a digit and a capital ("Llama2"), or a
-        word that is not common ("roberta"; not "adam", "Sam", "transformer"), and not
-        words of grammar written apart ("es im")."""
+        word that is not common ("roberta"; not "adam", "Sam", "transformer"; on a CJK line
+        capitalised, "Bert", below a higher frequency), and not words of grammar written
+        apart ("es im")."""
         key = name_key(surface)
         row = self._keys.find(key)
         written = ALIAS_SEPARATORS.sub("", surface)
@@ -574,7 +575,10 @@ class NameTable:
         words = surface.split()
         if len(words) > 1 and all(function_word(w, language) for w in words):
             return False  # "es im" is German for "it in", not "ESIM"
-        return common_word(key, language) < self.policy.common_word_zipf
+        limit = self.policy.common_word_zipf
+        if language in CJK_LANGUAGES and surface[:1].isupper():
+            limit = self.policy.cjk_capitalised_name_zipf
+        return common_word(key, language) < limit
 
     def decide(self, evidence: str) -> Decision:
         key, version, _ = evidence_parts(evidence)

@@ -67,6 +67,10 @@ class LinkPolicy:
     # common word: its wordfreq Zipf frequency (English and the page's language) is below this
     # (3 is about once per million words; "roberta" 3.2, "transformer" 3.6, "adam" 5.0).
     common_word_zipf: float = 3.25
+    # On a Chinese, Japanese or Korean line a curated name written capitalised ("Bert",
+    # "Glove") is that name below this Zipf frequency: no English sentence is around it
+    # whose word it could be ("Bert" 3.5 is a given name in English prose).
+    cjk_capitalised_name_zipf: float = 4.0
     # Mined aliases (from titles or abstracts, not curated) need the exact written form.
     mined_alias_exact_case: bool = True
     # A mined name links only when the sentence around it holds at least this many other
