@@ -161,9 +161,9 @@ def reference_entry(line: str) -> ReferenceEntry | None:
     apa = APA.match(line, body)
     if apa and _looks_like_authors(apa.group("authors")):
         start = apa.end()
-        quoted = QUOTED_TITLE.match(line, start) or EMPHASIZED_TITLE.match(line, start)
-        if quoted:
-            return _entry(line, *quoted.span("title"), apa.group("authors"), apa.group("year"))
+        marked = QUOTED_TITLE.match(line, start) or EMPHASIZED_TITLE.match(line, start)
+        if marked:
+            return _entry(line, *marked.span("title"), apa.group("authors"), apa.group("year"))
         return _entry(line, start, _title_end(line, start), apa.group("authors"), apa.group("year"))
     year = YEAR.search(line, body)
     if year is None:
