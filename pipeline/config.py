@@ -283,7 +283,8 @@ def flag_name(name: str) -> str:
     """The flag as typed (``--wait``; ``catalog enrich --cache`` outside ``run``/``serve``)."""
     info = setting_info(name)
     commands = info["commands"]
-    return info["flag"] if commands[:2] == list(RUN_COMMANDS) else f"{commands[0]} {info['flag']}"
+    bare = set(RUN_COMMANDS) <= set(commands)  # a setting of every run, wherever else it is
+    return info["flag"] if bare else f"{commands[0]} {info['flag']}"
 
 
 def _number(value: float) -> str:
