@@ -103,6 +103,12 @@ def test_a_reference_entry_gives_its_title_author_and_year(
             "Artificial Intelligence: A Modern Approach",
         ),
         ("Goodfellow, I., & Bengio, Y. (2016). Deep Learning. MIT Press.", "Deep Learning"),
+        # ACM style: the italics end the title there too.
+        (
+            "[5] S. Russell, P. Norvig. 2010. *Artificial Intelligence: A Modern Approach* "
+            "(3rd ed.). Prentice Hall.",
+            "Artificial Intelligence: A Modern Approach",
+        ),
         ("Ertel, W. (2016). Grundkurs Künstliche Intelligenz. 4. Aufl. Springer.", None),
     ],
 )

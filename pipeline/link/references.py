@@ -46,7 +46,7 @@ GBT_TYPE = re.compile(r"\[(?:J|C|M|D|R|A|N|P|S|Z|EB/OL|OL|DB/OL|J/OL|C/OL)\]")
 # MLA / Chicago / IEEE: a quoted title after the authors, in English or German quotes
 # ("Y. Jia u. a., „Transfer Learning from ...“").
 QUOTED_TITLE = re.compile(r"[\"“„](?P<title>[^\"“”„\n]{3,300}?)[.,]?[\"”“]")
-# APA in Markdown: the title set in italics ("*Title* (4th ed.). Publisher."), whose end the
+# A title set in italics or bold in Markdown ("*Title* (4th ed.). Publisher."), whose end the
 # closing mark gives (a "?" or ":" inside stays).
 EMPHASIZED_TITLE = re.compile(r"(?P<mark>\*{1,2}|_{1,2})(?P<title>[^*_\n]{3,300}?)(?P=mark)")
 # German "und andere" for "et al." in an author list.
@@ -121,8 +121,11 @@ def first_author(authors: str) -> str:
 
 
 def _title_end(line: str, start: int) -> int:
-    """End of the title that starts at ``start``: its first sentence end (a "?" stays), or
-    the line's end."""
+    """End of the title that starts at ``start``: its closing mark when it is set in italics
+    or bold, else its first sentence end (a "?" stays), or the line's end."""
+    emphasized = EMPHASIZED_TITLE.match(line, start)
+    if emphasized:
+        return emphasized.end("title")
     for m in TITLE_END.finditer(line, start):
         if not INITIAL.search(line, max(start, m.start() - 8), m.start()):
             return m.end() if m.group() in "?!" else m.start()
@@ -161,9 +164,9 @@ def reference_entry(line: str) -> ReferenceEntry | None:
     apa = APA.match(line, body)
     if apa and _looks_like_authors(apa.group("authors")):
         start = apa.end()
-        marked = QUOTED_TITLE.match(line, start) or EMPHASIZED_TITLE.match(line, start)
-        if marked:
-            return _entry(line, *marked.span("title"), apa.group("authors"), apa.group("year"))
+        quoted = QUOTED_TITLE.match(line, start)
+        if quoted:
+            return _entry(line, *quoted.span("title"), apa.group("authors"), apa.group("year"))
         return _entry(line, start, _title_end(line, start), apa.group("authors"), apa.group("year"))
     year = YEAR.search(line, body)
     if year is None:
