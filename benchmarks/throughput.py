@@ -16,10 +16,15 @@ load, the Prefect temporary server, the pool or cluster) with a fresh output and
 cache. Before the measured runs of a catalog and engine, one untimed run on a small corpus
 warms the catalog structures' cache (and the Prefect database).
 
+The ``--workers`` values of a corpus, catalog and engine run in turn, ``--repeat`` rounds of
+one run each (1, 2, 1, 2, ...): the machine's speed drifts by a third over minutes, and runs
+taken side by side share the drift. The speed-up over the first ``--workers`` value is the
+median of the rounds' ratios (their range in brackets).
+
 Printed, as a Markdown table: wall seconds (min/median/max over ``--repeat`` runs),
 documents/s and KB/s of the median run, CPU seconds of all processes, the peak RSS of the
 driver, of the largest worker process (pool or Dask) and of the Prefect temporary server,
-sampled every 0.1 s, the speed-up over the first ``--workers`` value, whether the tables
+sampled every 0.1 s, the paired speed-up, whether the tables
 equal those of the first configuration on the same corpus and catalog, and the three slowest
 stages of the last run (from its ``report.json``). The machine's speed at the start and
 the end (``machine_speed.py``) lets figures of different days be compared.
@@ -36,7 +41,9 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -146,9 +153,11 @@ def measure(command: list[str], environment: dict[str, str], log: Path) -> Run:
 
 
 def run_once(
-    raw: Path, catalog: Path, engine: str, workers: int, scratch: Path, index: Path
+    raw: Path, catalog: Path, engine: str, prefix: Path, index: Path, workers: int, round_: int
 ) -> Run:
-    """A full run of ``raw`` into ``scratch`` with this catalog, engine and workers."""
+    """A full run of ``raw`` with this catalog, engine and workers, in its own scratch folder
+    (``prefix``, the workers and the round)."""
+    scratch = prefix.parent / f"{prefix.name}-{workers}-{round_}"
     command = local_run_command(
         raw,
         catalog,
@@ -201,7 +210,7 @@ def table_row(
     engine: str,
     workers: int,
     runs: list[Run],
-    speed_up: float,
+    speed_ups: list[float],
     same: bool,
     stages: str,
 ) -> str:
@@ -220,11 +229,39 @@ def table_row(
         f"{max(r.driver_mb for r in runs):.0f}",
         _peak([r.worker_mb for r in runs]),
         _peak([r.server_mb for r in runs]),
-        f"{speed_up:.2f}x",
+        _speed_up(speed_ups),
         "yes" if same else "NO",
         stages,
     ]
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def in_rounds(
+    rounds: int, workers: list[int], run: Callable[[int, int], Run], speeds: list[float]
+) -> dict[int, list[Run]]:
+    """``run(workers, round)`` for every workers value once per round, in turn (1, 2, 1, 2,
+    ...), not all runs of one value and then all of the next: this machine's speed drifts
+    by a third over minutes, and runs taken in turn share the drift. Each round's reference
+    workload (``machine_speed.py``) is appended to ``speeds``."""
+    runs: dict[int, list[Run]] = {w: [] for w in workers}
+    for round_ in range(rounds):
+        speeds.append(reference_seconds(repeat=3))
+        for count in workers:
+            runs[count].append(run(count, round_))
+    return runs
+
+
+def paired_speed_ups(first: list[Run], runs: list[Run]) -> list[float]:
+    """Wall time of the first workers value over this one's, round by round."""
+    return [a.wall / b.wall for a, b in zip(first, runs, strict=True)]
+
+
+def _speed_up(ratios: list[float]) -> str:
+    """The median paired speed-up, with its range over the rounds when there are several."""
+    median = f"{statistics.median(ratios):.2f}x"
+    if min(ratios) == max(ratios):
+        return median
+    return f"{median} ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 HEADER = (
@@ -258,6 +295,7 @@ def main() -> None:
         f"reference workload {reference_seconds():.3f} s (benchmarks/machine_speed.py)"
     )
     print(f"\n{HEADER}")
+    speeds: list[float] = []  # the reference workload before each round
     with tempfile.TemporaryDirectory(prefix="throughput-") as temporary:
         root = Path(temporary)
         warm_up = root / "warm-up"
@@ -265,42 +303,40 @@ def main() -> None:
         indexes = [root / f"index-{c}" for c in range(len(catalogs))]
         for catalog, index in zip(catalogs, indexes, strict=True):
             for engine in args.engine:
-                run_once(warm_up, catalog, engine, 1, root / f"warm-{index.name}-{engine}", index)
+                run_once(
+                    warm_up, catalog, engine, root / f"warm-{index.name}-{engine}", index, 1, 0
+                )
         for documents in args.documents:
             corpus = root / f"corpus-{documents}"
             size_kb = build_corpus(texts, documents, corpus) / 1024
             for catalog, index in zip(catalogs, indexes, strict=True):
                 reference = None
                 for engine in args.engine:
-                    first_median = None
+                    prefix = f"run-{documents}-{index.name}-{engine}"
+                    run = partial(run_once, corpus, catalog, engine, root / prefix, index)
+                    runs = in_rounds(args.repeat, args.workers, run, speeds)
                     for workers in args.workers:
-                        name = f"run-{documents}-{index.name}-{engine}-{workers}"
-                        runs = [
-                            run_once(corpus, catalog, engine, workers, root / f"{name}-{i}", index)
-                            for i in range(args.repeat)
-                        ]
-                        out = root / f"{name}-{args.repeat - 1}" / "out"
+                        out = root / f"{prefix}-{workers}-{args.repeat - 1}" / "out"
                         tables = read_tables(out)
                         reference = reference or tables
-                        median = statistics.median(r.wall for r in runs)
-                        first_median = first_median or median
                         row = table_row(
                             documents,
                             size_kb,
                             catalog_label(catalog),
                             engine,
                             workers,
-                            runs,
-                            first_median / median,
+                            runs[workers],
+                            paired_speed_ups(runs[args.workers[0]], runs[workers]),
                             same_tables(reference, tables),
                             slowest_stages(out),
                         )
                         print(row, flush=True)
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     took = time.perf_counter() - started
+    rounds = f"{min(speeds):.3f}-{max(speeds):.3f} s" if speeds else "-"
     print(
-        f"\nload average at the end: {load}; reference workload {reference_seconds():.3f} s; "
-        f"the benchmark took {took:.0f} s"
+        f"\nload average at the end: {load}; reference workload {reference_seconds():.3f} s "
+        f"(before the rounds: {rounds}); the benchmark took {took:.0f} s"
     )
 
 
