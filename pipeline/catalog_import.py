@@ -5,11 +5,14 @@ deduplication), never the whole file. Every record that cannot become a catalog 
 counted under its reason. Curated entries win over snapshot records with the same arXiv id
 (their titles were checked by hand and they carry aliases).
 
-The snapshot is read twice. The first pass learns from the whole corpus what one record
-cannot tell: the names papers give themselves (mined from titles and abstracts, see
-``pipeline.mining``; a name is kept only once every claim on it is known) and how common each
-abstract word is (for the keywords derived from each abstract). The second pass writes the
-rows with those aliases and keywords.
+The snapshot is read three times. The first two reads learn from the whole corpus what one
+record cannot tell: the names papers give themselves (mined from titles and abstracts, see
+``pipeline.mining``; a name is kept only once every claim on it is known, and who else writes
+it, and when, is counted on the second read) and how common each abstract word is (for the
+keywords derived from each abstract). The third writes the rows with those aliases and
+keywords. The work on the records of each read (not the reading, nor the joining) runs on a
+pool of processes (``pipeline.chunks``), in chunks whose results are joined in file order: the
+catalog is the same, byte for byte, with one process or several.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.catalog import CATALOG_COLUMNS, load_catalog
+from pipeline.chunks import map_chunks
 from pipeline.mining import (
     MAX_CLAIMANTS,
     CollisionTable,
@@ -46,6 +50,7 @@ from pipeline.mining import (
     resolve_collisions,
     with_curated,
     without_names_in_use,
+    word_frequencies,
 )
 from schemas import ARXIV_ID_PATTERN, CATALOG_SCHEMA
 from schemas.models import MIN_YEAR
@@ -254,13 +259,28 @@ class CorpusKnowledge:
         return kept_aliases(paper_id, self.candidates.get(paper_id, []), self.collisions)
 
 
+# A snapshot record as mined: paper id, arXiv id, year, title, abstract.
+MinedRecord = tuple[str, str, int | None, str, str]
+
+
+def mine_records(
+    _: None, records: list[MinedRecord]
+) -> tuple[list[tuple[MinedRecord, list[MinedAlias]]], Counter[str], int]:
+    """Each record with the names mined from it, and the records' abstract word frequencies
+    (:func:`word_frequencies`); on its own, so that ``map_chunks`` can run it on a pool."""
+    mined = [(record, mine_aliases(record[3], record[4])) for record in records]
+    frequencies, documents = word_frequencies(record[4] for record in records)
+    return mined, frequencies, documents
+
+
 def learn_from_corpus(
-    curated: pd.DataFrame, snapshot_rows: Callable[[], Iterator[dict]]
+    curated: pd.DataFrame, snapshot_rows: Callable[[], Iterator[dict]], workers: int = 1
 ) -> CorpusKnowledge:
     """Candidate names of every paper (curated names kept, titles mined again; snapshot
     titles and abstracts mined), without names in common use (a second read counts who else
     writes them, and when), the collision rule applied to all of them together, and the
-    document frequencies of the abstracts' words."""
+    document frequencies of the abstracts' words. Each read of the snapshot runs on
+    ``workers`` processes; the result is the same with any number."""
     candidates: dict[str, list[MinedAlias]] = {}
     years: dict[str, int | None] = {}
     dates: dict[str, float | None] = {}
@@ -277,19 +297,22 @@ def learn_from_corpus(
         years[paper_id] = None if pd.isna(year) else int(year)
         dates[paper_id] = publication_time(arxiv_id, years[paper_id])
     keyphrases = KeyphraseExtractor()
-    for row in snapshot_rows():
-        mined = mine_aliases(row["title"], row["abstract"])
-        if mined:
-            candidates[row["paper_id"]] = mined
-            years[row["paper_id"]] = row["year"]
-            dates[row["paper_id"]] = publication_time(row["arxiv_id"], row["year"])
-        if row["abstract"]:
-            keyphrases.add(row["abstract"])
+    records = (
+        (r["paper_id"], r["arxiv_id"], r["year"], r["title"], r["abstract"])
+        for r in snapshot_rows()
+    )
+    for chunk, frequencies, documents in map_chunks(mine_records, None, records, workers):
+        for (paper_id, arxiv_id, year, _, _), mined in chunk:
+            if mined:
+                candidates[paper_id] = mined
+                years[paper_id] = year
+                dates[paper_id] = publication_time(arxiv_id, year)
+        keyphrases.add_counts(frequencies, documents)
     texts = (
         (r["paper_id"], publication_time(r["arxiv_id"], r["year"]), f"{r['title']} {r['abstract']}")
         for r in snapshot_rows()
     )
-    candidates = without_names_in_use(candidates, dates, texts)
+    candidates = without_names_in_use(candidates, dates, texts, workers)
     claims = ((pid, a.name, a.source) for pid, aliases in candidates.items() for a in aliases)
     collisions = resolve_collisions(claims, years=years)
     return CorpusKnowledge(candidates, collisions, keyphrases)
@@ -317,12 +340,19 @@ def _snapshot_rows(
         yield row
 
 
+def with_keywords(keyphrases: KeyphraseExtractor, rows: list[dict]) -> list[dict]:
+    """Snapshot rows with the keywords derived from their abstract; on its own, so that
+    ``map_chunks`` can run it on a pool."""
+    for row in rows:
+        row["keywords"] = keyphrases.keywords_field(row["abstract"])
+        row["keywords_source"] = "abstract" if row["keywords"] else ""
+    return rows
+
+
 def _with_knowledge(row: dict, knowledge: CorpusKnowledge, summary: ImportSummary) -> dict:
+    """The row with its aliases (a snapshot row has its keywords already), counted."""
     aliases = knowledge.aliases(row["paper_id"])
     row["aliases"], row["alias_sources"] = join_aliases(aliases)
-    if "abstract" in row:
-        row["keywords"] = knowledge.keyphrases.keywords_field(row["abstract"])
-        row["keywords_source"] = "abstract" if row["keywords"] else ""
     summary.aliases_by_source.update(a.source for a in aliases)
     summary.papers_with_aliases += bool(aliases)
     summary.with_keywords += bool(row["keywords"])
@@ -344,10 +374,16 @@ def write_collisions(path: Path, table: CollisionTable) -> None:
 
 
 def import_snapshot(
-    snapshot: Path, out_dir: Path, curated: Path | None = None, batch_rows: int = BATCH_ROWS
+    snapshot: Path,
+    out_dir: Path,
+    curated: Path | None = None,
+    batch_rows: int = BATCH_ROWS,
+    workers: int = 1,
 ) -> ImportSummary:
     """Write ``out_dir/catalog.parquet`` (curated entries, then the snapshot's) and its sha256,
-    with mined aliases and derived keywords, and the collision table beside it.
+    with mined aliases and derived keywords, and the collision table beside it. The work on
+    the records runs on ``workers`` processes; the catalog is the same, byte for byte, with
+    any number.
 
     The file is written under a temporary name and renamed, so a failed import leaves any
     previous catalog in place.
@@ -370,6 +406,7 @@ def import_snapshot(
         lambda: _snapshot_rows(
             snapshot, max_year, curated_ids, ImportSummary(snapshot=snapshot, out_file=out_file)
         ),
+        workers,
     )
     tmp = out_dir / f".{CATALOG_FILE}.tmp"
     try:
@@ -378,11 +415,13 @@ def import_snapshot(
                 rows = [_with_knowledge(r, knowledge, summary) for r in _records(curated_frame)]
                 summary.curated = _write_batch(writer, _frame(rows), summary)
             batch: list[dict] = []
-            for row in _snapshot_rows(snapshot, max_year, curated_ids, summary):
-                batch.append(_with_knowledge(row, knowledge, summary))
-                if len(batch) >= batch_rows:
-                    summary.imported += _write_batch(writer, _frame(batch), summary)
-                    batch = []
+            rows = _snapshot_rows(snapshot, max_year, curated_ids, summary)
+            for chunk in map_chunks(with_keywords, knowledge.keyphrases, rows, workers):
+                for row in chunk:
+                    batch.append(_with_knowledge(row, knowledge, summary))
+                    if len(batch) >= batch_rows:
+                        summary.imported += _write_batch(writer, _frame(batch), summary)
+                        batch = []
             if batch:
                 summary.imported += _write_batch(writer, _frame(batch), summary)
         os.replace(tmp, out_file)

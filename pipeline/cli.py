@@ -121,6 +121,7 @@ def _catalog_parser(commands: argparse._SubParsersAction) -> None:
     imports.add_argument(
         "--no-curated", action="store_true", help="import the snapshot alone, without merging"
     )
+    _add_settings_options(imports, "catalog import")
     mine = actions.add_parser(
         "mine",
         help="regenerate a curated catalog CSV's mined aliases and alias_sources",
@@ -309,8 +310,9 @@ def _catalog(args: argparse.Namespace) -> int:
         return 0
     from pipeline.catalog_import import import_snapshot
 
-    curated = None if args.no_curated else (args.curated or load_settings().catalog_path)
-    summary = import_snapshot(args.snapshot, args.out, curated)
+    settings = _settings(args)
+    curated = None if args.no_curated else (args.curated or settings.catalog_path)
+    summary = import_snapshot(args.snapshot, args.out, curated, workers=settings.workers)
     print(summary.text())
     return 0
 

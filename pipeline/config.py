@@ -200,8 +200,9 @@ class Settings(BaseModel):
     # under ``--engine local``, tasks of the Prefect task runner under the flow.
     workers: int = _setting(
         os.cpu_count() or 1,
-        "documents processed in parallel: processes (local engine) or tasks (Prefect)",
+        "processes (Prefect: tasks) working in parallel on documents, and on `catalog import`",
         "--workers",
+        commands=(*RUN_COMMANDS, "catalog import"),
         shown_default="all cores (`os.cpu_count()`)",
         ge=1,
     )

@@ -39,6 +39,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -50,6 +51,7 @@ from abbreviations import schwartz_hearst
 from wordfreq import zipf_frequency
 
 from pipeline.catalog import curated_sources
+from pipeline.chunks import map_chunks
 from pipeline.link.ids import arxiv_year_month
 from pipeline.link.terms import english_stems
 from schemas.models import ALIAS_SOURCES
@@ -472,7 +474,7 @@ def in_common_use(name: str, date: float | None, uses: Sequence[float]) -> bool:
     return len(later) >= LATER_USES and later[len(later) // 2] - date > LATER_YEARS
 
 
-def defined_acronyms(text: str, keys: set[str]) -> set[Definition]:
+def defined_acronyms(text: str, keys: AbstractSet[str]) -> set[Definition]:
     """The definitions in brackets after a long form (Schwartz-Hearst) that the text gives of
     the acronyms among ``keys``, singular and plural alike."""
     if "(" not in text or keys.isdisjoint(acronym_key(t) for t in BRACKETED.findall(text)):
@@ -496,17 +498,49 @@ def later_definers(definers: dict[Definition, list[tuple[float, str]]]) -> set[t
     return barred
 
 
+@dataclass(frozen=True)
+class NamesLookedFor:
+    """What a read of the corpus looks for in each record: the spellings of the one-token
+    mined names, and definitions of the acronyms claimed from abstracts."""
+
+    spellings: frozenset[str]
+    from_abstracts: frozenset[str]
+
+
+# A record as read for names: its id, date, the name spellings it writes and the acronym
+# definitions it gives.
+NameReading = tuple[str, float, set[str], set[Definition]]
+
+
+def read_for_names(
+    looked_for: NamesLookedFor, texts: list[tuple[str, float | None, str]]
+) -> list[NameReading]:
+    """The readings of the dated ``texts`` (id, date, title plus abstract); on its own, so
+    that ``map_chunks`` can run it on a pool."""
+    return [
+        (
+            record_id,
+            date,
+            looked_for.spellings.intersection(USAGE_TOKEN.findall(text)),
+            defined_acronyms(text, looked_for.from_abstracts),
+        )
+        for record_id, date, text in texts
+        if date is not None
+    ]
+
+
 def without_names_in_use(
     candidates: dict[str, list[MinedAlias]],
     dates: Mapping[str, float | None],
     texts: Iterable[tuple[str, float | None, str]],
+    workers: int = 1,
 ) -> dict[str, list[MinedAlias]]:
     """The candidates without mined names in common use (curated names always stay):
     ``dates`` are the claimants' (:func:`publication_time`), ``texts`` every record's id,
-    date and title plus abstract, read once. A one-token name written in earlier records or
-    coined again later is left out (:func:`in_common_use`); an acronym claimed from an
-    abstract that several records define with the same long form is kept only by the first
-    of them (:func:`later_definers`)."""
+    date and title plus abstract, read once (by ``workers`` processes). A one-token name
+    written in earlier records or coined again later is left out (:func:`in_common_use`); an
+    acronym claimed from an abstract that several records define with the same long form is
+    kept only by the first of them (:func:`later_definers`)."""
     mined = {a.name for aliases in candidates.values() for a in aliases if a.source != "curated"}
     from_abstracts = {
         acronym_key(a.name)
@@ -515,16 +549,18 @@ def without_names_in_use(
         if a.source == "abstract" and " " not in a.name
     }
     names = {n for n in mined if " " not in n}
-    wanted = set().union(*map(spellings, names)) if names else set()
+    looked_for = NamesLookedFor(
+        frozenset().union(*map(spellings, names)) if names else frozenset(),
+        frozenset(from_abstracts),
+    )
     written: dict[str, list[float]] = {}
     definers: dict[Definition, list[tuple[float, str]]] = {}
-    for record_id, date, text in texts:
-        if date is None:
-            continue
-        for token in wanted.intersection(USAGE_TOKEN.findall(text)):
-            written.setdefault(token, []).append(date)
-        for definition in defined_acronyms(text, from_abstracts):
-            definers.setdefault(definition, []).append((date, record_id))
+    for readings in map_chunks(read_for_names, looked_for, texts, workers):
+        for record_id, date, tokens, definitions in readings:
+            for token in tokens:
+                written.setdefault(token, []).append(date)
+            for definition in definitions:
+                definers.setdefault(definition, []).append((date, record_id))
     uses = name_uses(written, names)
     barred = later_definers(definers)
 
@@ -696,6 +732,17 @@ def abstract_words(abstract: str) -> set[str]:
     return {w.lower() for w in WORD.findall(abstract_text(abstract))}
 
 
+def word_frequencies(abstracts: Iterable[str]) -> tuple[Counter[str], int]:
+    """In how many of the (non-empty) ``abstracts`` each word occurs, and how many there are."""
+    frequencies: Counter[str] = Counter()
+    documents = 0
+    for abstract in abstracts:
+        if abstract:
+            frequencies.update(abstract_words(abstract))
+            documents += 1
+    return frequencies, documents
+
+
 class KeyphraseExtractor:
     """Key phrases of abstracts, weighted by inverse document frequency over a corpus.
 
@@ -714,8 +761,13 @@ class KeyphraseExtractor:
         self._words: dict[str, tuple[bool, float]] = {}
 
     def add(self, abstract: str) -> None:
-        self.document_frequency.update(abstract_words(abstract))
-        self.documents += 1
+        self.add_counts(Counter(abstract_words(abstract)), 1)
+
+    def add_counts(self, frequencies: Counter[str], documents: int) -> None:
+        """Count ``documents`` abstracts at once, whose words occur in ``frequencies`` of
+        them (:func:`word_frequencies`)."""
+        self.document_frequency.update(frequencies)
+        self.documents += documents
         self._words.clear()
 
     def idf(self, word: str) -> float:

@@ -209,6 +209,32 @@ def test_import_mines_aliases_derives_keywords_and_writes_collisions(tmp_path: P
     assert summary.dropped_names == 1
 
 
+def test_two_processes_write_the_catalog_of_one_byte_for_byte(tmp_path: Path, monkeypatch) -> None:
+    # Chunks of two records: the work is spread over the pool and joined back in order.
+    monkeypatch.setattr("pipeline.chunks.CHUNK_ITEMS", 2)
+    snapshot = _write(tmp_path / "s.json", ABSTRACT_LINES + LINES)
+    one = import_snapshot(snapshot, tmp_path / "one", CATALOG, workers=1)
+    two = import_snapshot(snapshot, tmp_path / "two", CATALOG, workers=2)
+    assert one.sha256 == two.sha256
+    for name in ("catalog.parquet", COLLISIONS_FILE):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    assert (one.imported, one.dropped, one.aliases_by_source) == (
+        two.imported,
+        two.dropped,
+        two.aliases_by_source,
+    )
+
+
+def test_cli_import_takes_the_workers_setting(tmp_path: Path, capsys, monkeypatch) -> None:
+    snapshot = _write(tmp_path / "s.json", LINES)
+    monkeypatch.setenv("PAPER_MENTIONS_WORKERS", "0")
+    assert main(["catalog", "import", str(snapshot), "--out", str(tmp_path / "a")]) == 2
+    assert "PAPER_MENTIONS_WORKERS" in capsys.readouterr().err
+    arguments = ["catalog", "import", str(snapshot), "--out", str(tmp_path / "b")]
+    assert main([*arguments, "--workers", "2"]) == 0  # the flag wins over the variable
+    assert load_catalog(tmp_path / "b").errors == []
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
@@ -275,7 +301,7 @@ def test_cli_import_reports_a_missing_snapshot(tmp_path: Path, capsys) -> None:
 
 @pytest.mark.shared
 def test_import_of_the_real_snapshot_subset(tmp_path: Path) -> None:
-    summary = import_snapshot(SNAPSHOT, tmp_path, None)
+    summary = import_snapshot(SNAPSHOT, tmp_path, None, workers=2)
     assert summary.records == 311_653
     assert summary.imported + sum(summary.dropped.values()) == summary.records
     catalog = load_catalog(tmp_path)
