@@ -211,7 +211,7 @@ class Settings(BaseModel):
     # process, for the seeds), where more workers would only pay the start.
     batch_min_chars: int = _setting(
         150_000,
-        "least text (characters) in a batch of documents: a small run makes fewer batches",
+        "least text (characters) in a batch of documents, on average: a small run makes fewer",
         "--batch-min-chars",
         ge=1,
     )

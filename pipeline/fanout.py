@@ -180,10 +180,13 @@ def link_batch(batch: pd.DataFrame, context: LinkContext) -> BatchResult:
 
 
 def batches(documents: pd.DataFrame, workers: int, min_chars: int = 1) -> list[pd.DataFrame]:
-    """``documents`` cut into contiguous batches, in order, of about equal text length (the
-    cost of linking grows with it: batches of equal counts left one worker with the long
-    pages while the other waited), each of at least ``min_chars`` characters where the text
-    allows (a batch costs a task, and a process its start); never an empty batch."""
+    """``documents`` cut into contiguous batches, in order, by text length (the cost of
+    linking grows with it), that shrink towards the end: of ``count`` batches the first holds
+    about ``count`` times the text of the last, linearly in between. Workers take them in
+    order, so the last ones, taken when most work is done, are short and no worker waits
+    long for another (batches of equal text left one waiting for up to a batch's time). On
+    average a batch holds at least ``min_chars`` characters where the text allows (a process
+    costs its start, a task its overhead); never an empty batch."""
     if documents.empty:
         return []
     sizes = np.fromiter(
@@ -194,7 +197,10 @@ def batches(documents: pd.DataFrame, workers: int, min_chars: int = 1) -> list[p
     ends = np.cumsum(sizes)
     by_text = max(1, int(ends[-1]) // min_chars)
     count = min(len(documents), workers * BATCHES_PER_WORKER, by_text)
-    targets = ends[-1] * np.arange(1, count) / count
+    if count == len(documents):  # as many batches as documents: one each
+        return [documents.iloc[[position]] for position in range(count)]
+    shares = np.arange(count, 0, -1)  # count, count - 1, ..., 1
+    targets = ends[-1] * np.cumsum(shares)[:-1] / shares.sum()
     cuts = np.unique(np.clip(np.searchsorted(ends, targets, side="left") + 1, 1, len(ends) - 1))
     return [documents.iloc[chunk] for chunk in np.split(np.arange(len(documents)), cuts)]
 
@@ -245,18 +251,18 @@ def local_fan_out(workers: int) -> FanOut:
         with ProcessPoolExecutor(
             processes, mp_context=start, initializer=_end_without_teardown
         ) as pool:
-            both_ends = _BothEnds(stage, work, context, pool)
-            both_ends.feed(processes)  # the pool's processes start with their first batch
+            queue = _SharedQueue(stage, work, context, pool)
+            queue.feed(processes)  # the pool's processes start with their first batch
             remember_catalog(context, catalog)  # while they start, this one builds its matcher
-            return both_ends.run(done)
+            return queue.run(done)
 
     return fan_out
 
 
-class _BothEnds:
-    """The pool's processes take batches from the start, one at a time each (a batch handed
-    to a pool ahead of its turn cannot be taken back), while this process takes them from
-    the end; the two meet where the work is done."""
+class _SharedQueue:
+    """The pool's processes and this one take the batches in order, the next whenever one is
+    free: a pool's process one at a time (a batch handed to a pool ahead of its turn cannot
+    be taken back)."""
 
     def __init__(
         self,
@@ -266,17 +272,28 @@ class _BothEnds:
         pool: ProcessPoolExecutor,
     ) -> None:
         self.stage, self.work, self.context, self.pool = stage, work, context, pool
-        self.front, self.back = 0, len(work)
+        self.next = 0
         self.lock = threading.Lock()
         self.futures: dict[int, Future[BatchResult]] = {}
 
-    def _feed(self, _finished: object = None) -> None:
-        """Hand the pool the next batch from the start (when a process is free)."""
+    def _next_position(self) -> int | None:
+        """The next batch not taken yet, now taken (the lock held)."""
+        if self.next >= len(self.work):
+            return None
+        self.next += 1
+        return self.next - 1
+
+    def _take(self) -> int | None:
         with self.lock:
-            if self.front >= self.back:
+            return self._next_position()
+
+    def _feed(self, _finished: object = None) -> None:
+        """Hand the pool the next batch (when a process is free); its future is recorded
+        before anyone can see that no batch is left."""
+        with self.lock:
+            position = self._next_position()
+            if position is None:
                 return
-            position = self.front
-            self.front += 1
             try:
                 future = self.pool.submit(self.stage.function, self.work[position], self.context)
             except Exception as exc:  # a broken pool: its error is this batch's result
@@ -285,22 +302,15 @@ class _BothEnds:
             self.futures[position] = future
         future.add_done_callback(self._feed)
 
-    def _take_last(self) -> int | None:
-        with self.lock:
-            if self.front >= self.back:
-                return None
-            self.back -= 1
-            return self.back
-
     def feed(self, processes: int) -> None:
         """A first batch for each of the pool's processes (which starts them)."""
         for _ in range(processes):
             self._feed()
 
     def run(self, done: Callable[[int], None]) -> list[BatchResult]:
-        """This process's batches from the end, then the pool's results, in order."""
+        """This process's batches, then the pool's results, in order."""
         results: dict[int, BatchResult] = {}
-        while (position := self._take_last()) is not None:
+        while (position := self._take()) is not None:
             results[position] = self.stage.function(self.work[position], self.context)
             done(len(self.work[position]))
         for position in sorted(self.futures):  # every batch is taken: no more are added
