@@ -23,6 +23,7 @@ SET_NAMES = (
     "heldout-fresh3",
     "heldout-fresh4",
     "heldout-fresh5",
+    "heldout-fresh6",
 )
 SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
