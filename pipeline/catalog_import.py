@@ -265,10 +265,11 @@ MinedRecord = tuple[str, str, int | None, str, str]
 
 def mine_records(
     _: None, records: list[MinedRecord]
-) -> tuple[list[tuple[MinedRecord, list[MinedAlias]]], Counter[str], int]:
-    """Each record with the names mined from it, and the records' abstract word frequencies
-    (:func:`word_frequencies`); on its own, so that ``map_chunks`` can run it on a pool."""
-    mined = [(record, mine_aliases(record[3], record[4])) for record in records]
+) -> tuple[list[tuple[tuple[str, str, int | None], list[MinedAlias]]], Counter[str], int]:
+    """Each record's paper id, arXiv id and year with the names mined from it, and the
+    records' abstract word frequencies (:func:`word_frequencies`); on its own, so that
+    ``map_chunks`` can run it on a pool (the texts are not sent back)."""
+    mined = [(record[:3], mine_aliases(record[3], record[4])) for record in records]
     frequencies, documents = word_frequencies(record[4] for record in records)
     return mined, frequencies, documents
 
@@ -302,7 +303,7 @@ def learn_from_corpus(
         for r in snapshot_rows()
     )
     for chunk, frequencies, documents in map_chunks(mine_records, None, records, workers):
-        for (paper_id, arxiv_id, year, _, _), mined in chunk:
+        for (paper_id, arxiv_id, year), mined in chunk:
             if mined:
                 candidates[paper_id] = mined
                 years[paper_id] = year
