@@ -342,10 +342,11 @@ def _snapshot_rows(
 
 
 def with_keywords(keyphrases: KeyphraseExtractor, rows: list[dict]) -> list[dict]:
-    """Snapshot rows with the keywords derived from their abstract; on its own, so that
-    ``map_chunks`` can run it on a pool."""
+    """Snapshot rows with the keywords derived from their abstract, which they no longer
+    carry (it is no catalog column: not sent back); on its own, so that ``map_chunks`` can
+    run it on a pool."""
     for row in rows:
-        row["keywords"] = keyphrases.keywords_field(row["abstract"])
+        row["keywords"] = keyphrases.keywords_field(row.pop("abstract"))
         row["keywords_source"] = "abstract" if row["keywords"] else ""
     return rows
 

@@ -25,7 +25,8 @@ Result = TypeVar("Result")
 # pool of two is busy within a second of its start.
 CHUNK_ITEMS = 2_000
 CHUNKS_PER_PROCESS = 2
-# A fork of a process that runs threads can inherit a held lock; spawn starts afresh.
+# How every pool of the project starts its processes: a fork of a process that runs threads
+# (progress bars, Prefect) can inherit a held lock and hang; spawn starts afresh.
 START_METHOD = "spawn"
 
 # This process's ``state``, when it is a pool's process.

@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.catalog_store import store_process_tables_in
+from pipeline.chunks import START_METHOD
 from pipeline.config import MatchThresholds
 from pipeline.isolation import internal_error
 from pipeline.language import document_language, segment_lines
@@ -50,9 +51,6 @@ if TYPE_CHECKING:
 # per-task overhead (pickling, a Prefect task run) stays small.
 BATCHES_PER_WORKER = 4
 LANGUAGE_COLUMNS = ["language", "segments"]
-# How the pool starts its processes: a fork of a process that runs threads (progress bars,
-# Prefect) can inherit a held lock and hang.
-START_METHOD = "spawn"
 
 
 class CatalogChangedError(RuntimeError):

@@ -746,7 +746,8 @@ def word_frequencies(abstracts: Iterable[str]) -> tuple[Counter[str], int]:
 class KeyphraseExtractor:
     """Key phrases of abstracts, weighted by inverse document frequency over a corpus.
 
-    Feed every abstract of the corpus to :meth:`add` first, then call :meth:`keywords`.
+    Count the corpus first (:meth:`add_counts` of :func:`word_frequencies`), then call
+    :meth:`keywords`.
     Candidates are runs of up to three words between stop words (``stopwordsiso``) and
     punctuation that neither start nor end with a word found in more than
     ``COMMON_IN_CORPUS`` of the abstracts (``proposed``, ``paper``); a candidate scores its
@@ -759,9 +760,6 @@ class KeyphraseExtractor:
         self.document_frequency: Counter[str] = Counter()
         self.documents = 0
         self._words: dict[str, tuple[bool, float]] = {}
-
-    def add(self, abstract: str) -> None:
-        self.add_counts(Counter(abstract_words(abstract)), 1)
 
     def add_counts(self, frequencies: Counter[str], documents: int) -> None:
         """Count ``documents`` abstracts at once, whose words occur in ``frequencies`` of
