@@ -277,14 +277,23 @@ def _publish(
         "quarantine_max_share": settings.max_quarantine_share,
     }
     if not verdict["success"]:
-        folder = write_failed_run(settings.out_dir, run_id, render(report))
+        folder = write_failed_run(
+            settings.out_dir, run_id, render(report, settings.index_cache_dir)
+        )
         log(f"nothing published: {'; '.join(verdict['reasons'][:3])}; report in {folder}")
         return BuildResult(
             run_id, False, settings.out_dir, folder, report, verdict["reasons"], verdict
         )
     # Not a Prefect task: an unwritable output is one line, not a traceback.
     t0 = time.perf_counter()
-    folder = publish(settings.out_dir, run_id, tables, render(report), metadata, settings.keep_runs)
+    folder = publish(
+        settings.out_dir,
+        run_id,
+        tables,
+        render(report, settings.index_cache_dir),
+        metadata,
+        settings.keep_runs,
+    )
     durations["write"] = round(time.perf_counter() - t0, 3)
     log(f"write: published {folder} in {durations['write']:.2f} s")
     log(verdict_line(verdict))

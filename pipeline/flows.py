@@ -166,7 +166,7 @@ def build_dataset_flow(settings: Settings | None = None) -> dict | State:
     report = result.report
     verdict = finalize(report)["verdict"]
     create_markdown_artifact(
-        to_markdown(report),
+        to_markdown(report, settings.index_cache_dir),
         key=REPORT_ARTIFACT_KEY,
         description=f"{verdict['status']}: data-quality report of run {result.run_id}",
     )

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import re
 from importlib.resources import files
+from pathlib import Path
 
 import jsonschema
 import pandas as pd
@@ -113,6 +115,36 @@ def test_review_rows_lead_to_the_mention_and_name_candidate_titles() -> None:
     page = render(report)["report.html"]
     assert 'id="m-c"' in page and "Attention Is All You Need" in page
     assert "<mark>BERT</mark>" in page
+
+
+def test_compiled_templates_kept_in_the_structures_folder_render_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pages' compiled code is stored, and a new environment (as in the next process)
+    renders from it without compiling."""
+    from jinja2 import Environment
+
+    report = _report()
+    expected = render(report)
+    assert render(report, tmp_path) == expected
+    assert list((tmp_path / "templates").iterdir()), "no compiled template was kept"
+    compiled = []
+    original = Environment.compile
+
+    def counting(self: Environment, *args: object, **kwargs: object) -> object:
+        compiled.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    environment = importlib.import_module("pipeline.report.render")._environment
+    environment.cache_clear()
+    try:
+        assert render(report, tmp_path) == expected
+        assert compiled == []
+        render(report, tmp_path / "elsewhere")
+        assert compiled, "the counter sees no compilation"
+    finally:
+        environment.cache_clear()
 
 
 def test_a_clean_run_is_published_and_says_so_first() -> None:
