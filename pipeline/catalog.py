@@ -22,7 +22,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 import schemas.models as models_module
-from pipeline.catalog_store import read_frame, release_built_memory, store_key, write_frame
+from pipeline.catalog_store import (
+    files_sha256,
+    read_frame,
+    release_built_memory,
+    store_key,
+    write_frame,
+)
 from schemas import CATALOG_SCHEMA
 
 CATALOG_COLUMNS = [
@@ -109,16 +115,6 @@ def catalog_files(path: Path) -> list[Path]:
     if not path.exists():
         raise FileNotFoundError(f"catalog not found: {path}")
     return [path]
-
-
-def files_sha256(files: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(file.name.encode())
-        with file.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _read_csv(file: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

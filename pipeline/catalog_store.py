@@ -102,6 +102,17 @@ def store_key(*parts: str) -> str:
     return digest.hexdigest()[:32]
 
 
+def files_sha256(files: list[Path]) -> str:
+    """One digest of the files' names and bytes, in the order given."""
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.name.encode())
+        with file.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
 def store_file(cache_dir: Path, kind: str, key: str) -> Path:
     return cache_dir / f"{kind}-{key}.arrow"
 

@@ -353,6 +353,29 @@ def test_traditional_chinese_is_read_as_simplified() -> None:
     assert traditional
 
 
+def test_stored_term_tables_are_those_of_the_files_and_follow_their_changes(
+    tmp_path: Path,
+) -> None:
+    """Read from the structures store they are the parsed tables; a changed file is parsed
+    again (its own key), and a damaged stored file is rebuilt."""
+    store = tmp_path / "store"
+    assert load_term_tables(DEFAULT_TERMS, store) == load_term_tables(DEFAULT_TERMS)
+    [stored] = store.glob("terms-*.arrow")
+    assert load_term_tables(DEFAULT_TERMS, store) == load_term_tables(DEFAULT_TERMS)
+    (tmp_path / "terms").mkdir()
+    table = tmp_path / "terms" / "ms.csv"
+    table.write_text("term,english\nkedudukan,position\n", "utf-8")
+    (tmp_path / "terms" / "de.csv").write_text("term,english\n", "utf-8")
+    first = load_term_tables(tmp_path / "terms", store)
+    assert first["ms"].terms == {"kedudukan": (("posit",),)} and first["de"].terms == {}
+    table.write_text("term,english\nkedudukan,position|place\n", "utf-8")
+    changed = load_term_tables(tmp_path / "terms", store)
+    assert changed["ms"].terms == {"kedudukan": (("posit",), ("place",))}
+    stored.unlink()  # a new file: the stored one may still be mapped
+    stored.write_bytes(b"not arrow")
+    assert load_term_tables(DEFAULT_TERMS, store) == load_term_tables(DEFAULT_TERMS)
+
+
 def test_cc_cedict_fills_in_behind_the_term_table() -> None:
     """A word no term table has ("惩罚", penalty) is found in CC-CEDICT when asked."""
     without = translate("梯度惩罚", "zh", {})

@@ -499,7 +499,7 @@ def build_matcher(
     matcher = Matcher(
         catalog,
         policy,
-        load_term_tables(terms_dir),
+        load_term_tables(terms_dir, index_cache_dir),
         titles,
         derived,
         cache_dir=index_cache_dir,
