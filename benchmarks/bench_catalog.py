@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import resource
 import subprocess
@@ -96,11 +97,12 @@ def perturbed(title: str, vocabulary: list[str], rng: random.Random) -> str:
     return " ".join(words)
 
 
-def part_import(snapshot: Path) -> dict:
+def part_import(snapshot: Path, workers: int) -> dict:
     with tempfile.TemporaryDirectory() as out:
-        summary = import_snapshot(snapshot, Path(out), DEFAULT_CATALOG)
+        summary = import_snapshot(snapshot, Path(out), DEFAULT_CATALOG, workers=workers)
     return {
         "part": "import",
+        "workers": workers,
         "seconds": round(summary.seconds, 1),
         "records": summary.records,
         "rows": summary.rows,
@@ -199,13 +201,16 @@ def main() -> None:
     parser.add_argument("--brute-queries", type=int, default=400)
     parser.add_argument("--brute-queries-large", type=int, default=60)
     parser.add_argument("--copies", type=int, default=7, help="perturbed copies for the large run")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes of the import"
+    )
     parser.add_argument("--part", choices=["import", "catalog"], help=argparse.SUPPRESS)
     parser.add_argument("--part-copies", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.snapshot.is_file():
         sys.exit(f"snapshot not found: {args.snapshot}")
     if args.part == "import":
-        print(json.dumps(part_import(args.snapshot)))
+        print(json.dumps(part_import(args.snapshot, args.workers)))
         return
     if args.part == "catalog":
         print(
@@ -215,7 +220,7 @@ def main() -> None:
         )
         return
     common = ["--snapshot", str(args.snapshot), "--queries", str(args.queries)]
-    imported = run_part([*common, "--part", "import"])
+    imported = run_part([*common, "--part", "import", "--workers", str(args.workers)])
     results = [
         run_part([*common, "--part", "catalog", "--brute-queries", str(args.brute_queries)]),
         run_part(
@@ -231,9 +236,11 @@ def main() -> None:
         ),
     ]
     print(
-        f"import of {imported['records']:,} records: {imported['seconds']} s wall, "
+        f"import of {imported['records']:,} records on {imported['workers']} processes: "
+        f"{imported['seconds']} s wall, "
         f"{imported['rows']:,} catalog rows (with the curated catalog), "
-        f"{imported['dropped']} dropped, peak RSS {imported['peak_rss_mb']} MB\n"
+        f"{imported['dropped']} dropped, peak RSS of the run's process "
+        f"{imported['peak_rss_mb']} MB\n"
     )
     print(
         "| catalog | method | queries | queries/s (1 core) | recall@1 | false match (absent) "

@@ -118,7 +118,10 @@ def ensure_catalog(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     base = args.base
     if base is None:
-        base = import_snapshot(args.snapshot, args.catalog_dir / "base", DEFAULT_CATALOG).out_file
+        imported = import_snapshot(
+            args.snapshot, args.catalog_dir / "base", DEFAULT_CATALOG, workers=os.cpu_count() or 1
+        )
+        base = imported.out_file
     write_large_catalog(args.catalog_dir, base, args.copies, args.seed)
     return {
         "catalog": str(out_file),
