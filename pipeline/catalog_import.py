@@ -5,14 +5,16 @@ deduplication), never the whole file. Every record that cannot become a catalog 
 counted under its reason. Curated entries win over snapshot records with the same arXiv id
 (their titles were checked by hand and they carry aliases).
 
-The snapshot is read three times. The first two reads learn from the whole corpus what one
-record cannot tell: the names papers give themselves (mined from titles and abstracts, see
-``pipeline.mining``; a name is kept only once every claim on it is known, and who else writes
-it, and when, is counted on the second read) and how common each abstract word is (for the
-keywords derived from each abstract). The third writes the rows with those aliases and
-keywords. The work on the records of each read (not the reading, nor the joining) runs on a
-pool of processes (``pipeline.chunks``), in chunks whose results are joined in file order: the
-catalog is the same, byte for byte, with one process or several.
+The records are read three times; the snapshot's JSON is parsed on the first read only (the
+records to import are kept in a temporary Arrow file beside the catalog, which the later reads
+stream). The first two reads learn from the whole corpus what one record cannot tell: the
+names papers give themselves (mined from titles and abstracts, see ``pipeline.mining``; a name
+is kept only once every claim on it is known, and who else writes it, and when, is counted on
+the second read) and how common each abstract word is (for the keywords derived from each
+abstract). The third writes the rows with those aliases and keywords. The work on the records
+of each read (not the reading, nor the joining) runs on a pool of processes
+(``pipeline.chunks``), in chunks whose results are joined in file order: the catalog is the
+same, byte for byte, with one process or several.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ ID_PREFIX = re.compile(
     r"^(?:arxiv:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.I
 )
 ID_SUFFIX = re.compile(r"(?:v\d+)?(?:\.pdf)?$", re.I)
+# The catalog columns of a snapshot row that the import fills in later.
+UNFILLED_COLUMNS = {"aliases": "", "alias_sources": "", "keywords": "", "keywords_source": ""}
 AUTHOR_SEPARATOR = re.compile(r"\s*,\s*|\s+and\s+")
 PARQUET_SCHEMA = pa.schema(
     [
@@ -192,10 +196,7 @@ def parse_record(line: bytes, max_year: int) -> tuple[dict | None, str | None]:
         "title": title,
         "year": year,
         "authors": snapshot_authors(record),
-        "aliases": "",
-        "alias_sources": "",
-        "keywords": "",
-        "keywords_source": "",
+        **UNFILLED_COLUMNS,
         "abstract": " ".join(abstract.split()) if isinstance(abstract, str) else "",
     }, None
 
@@ -341,6 +342,64 @@ def _snapshot_rows(
         yield row
 
 
+# The columns of a parsed record that are not the same for every record.
+PARSED_SCHEMA = pa.schema(
+    [
+        ("paper_id", pa.string()),
+        ("arxiv_id", pa.string()),
+        ("title", pa.string()),
+        ("year", pa.int64()),
+        ("authors", pa.string()),
+        ("abstract", pa.string()),
+    ]
+)
+PARSED_BATCH_ROWS = 10_000
+
+
+class ParsedRecords:
+    """The records to import, read as often as asked: the first read parses the snapshot
+    (counting what it drops into ``summary``) and keeps the records in ``path``, an Arrow
+    file; the later reads stream them from there (parsing the JSON of 311k records took 13 s
+    a read). A first read not finished is not kept: the next read parses again."""
+
+    def __init__(
+        self,
+        snapshot: Path,
+        max_year: int,
+        curated_ids: set[str],
+        summary: ImportSummary,
+        path: Path,
+    ) -> None:
+        self.snapshot, self.max_year, self.curated_ids = snapshot, max_year, curated_ids
+        self.summary, self.path = summary, path
+        self.kept = False
+
+    def __call__(self) -> Iterator[dict]:
+        return self._stored() if self.kept else self._parsed()
+
+    def _parsed(self) -> Iterator[dict]:
+        rows = _snapshot_rows(self.snapshot, self.max_year, self.curated_ids, self.summary)
+        options = pa.ipc.IpcWriteOptions(compression="lz4")
+        with pa.ipc.new_file(self.path, PARSED_SCHEMA, options=options) as writer:
+            batch: list[dict] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) == PARSED_BATCH_ROWS:
+                    writer.write_batch(pa.RecordBatch.from_pylist(batch, PARSED_SCHEMA))
+                    batch = []
+                yield row
+            if batch:
+                writer.write_batch(pa.RecordBatch.from_pylist(batch, PARSED_SCHEMA))
+        self.kept = True
+
+    def _stored(self) -> Iterator[dict]:
+        with pa.OSFile(str(self.path)) as source:
+            reader = pa.ipc.open_file(source)
+            for number in range(reader.num_record_batches):
+                for row in reader.get_batch(number).to_pylist():
+                    yield {**row, **UNFILLED_COLUMNS}
+
+
 def with_keywords(keyphrases: KeyphraseExtractor, rows: list[dict]) -> list[dict]:
     """Snapshot rows with the keywords derived from their abstract, which they no longer
     carry (it is no catalog column: not sent back); on its own, so that ``map_chunks`` can
@@ -403,22 +462,18 @@ def import_snapshot(
         summary.curated_errors = catalog.errors
         curated_frame = catalog.papers[CATALOG_COLUMNS].copy()
     curated_ids = set(curated_frame["arxiv_id"].dropna())
-    knowledge = learn_from_corpus(
-        curated_frame,
-        lambda: _snapshot_rows(
-            snapshot, max_year, curated_ids, ImportSummary(snapshot=snapshot, out_file=out_file)
-        ),
-        workers,
-    )
     tmp = out_dir / f".{CATALOG_FILE}.tmp"
+    records = ParsedRecords(
+        snapshot, max_year, curated_ids, summary, out_dir / f".{CATALOG_FILE}.records.arrow"
+    )
     try:
+        knowledge = learn_from_corpus(curated_frame, records, workers)
         with pq.ParquetWriter(tmp, PARQUET_SCHEMA) as writer:
             if len(curated_frame):
                 rows = [_with_knowledge(r, knowledge, summary) for r in _records(curated_frame)]
                 summary.curated = _write_batch(writer, _frame(rows), summary)
             batch: list[dict] = []
-            rows = _snapshot_rows(snapshot, max_year, curated_ids, summary)
-            for chunk in map_chunks(with_keywords, knowledge.keyphrases, rows, workers):
+            for chunk in map_chunks(with_keywords, knowledge.keyphrases, records(), workers):
                 for row in chunk:
                     batch.append(_with_knowledge(row, knowledge, summary))
                     if len(batch) >= batch_rows:
@@ -429,6 +484,7 @@ def import_snapshot(
         os.replace(tmp, out_file)
     finally:
         tmp.unlink(missing_ok=True)
+        records.path.unlink(missing_ok=True)
     summary.sha256 = file_sha256(out_file)
     (out_dir / f"{CATALOG_FILE}.sha256").write_text(f"{summary.sha256}  {CATALOG_FILE}\n")
     write_collisions(out_dir / COLLISIONS_FILE, knowledge.collisions)

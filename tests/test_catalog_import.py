@@ -13,6 +13,8 @@ import pytest
 from pipeline.catalog import load_catalog, split_keywords
 from pipeline.catalog_import import (
     COLLISIONS_FILE,
+    ImportSummary,
+    ParsedRecords,
     import_snapshot,
     normalize_arxiv_id,
     normalize_title,
@@ -106,6 +108,39 @@ def test_import_counts_every_dropped_record_by_reason(tmp_path: Path, name: str)
         },
     ]
     assert pd.isna(catalog.loc[2, "year"])
+
+
+def test_the_records_are_parsed_once_and_read_again_from_the_kept_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Later reads give the first read's rows without parsing (nor counting) again; a first
+    read left unfinished is parsed again; the import leaves no kept file behind."""
+    from pipeline import catalog_import
+
+    snapshot = _write(tmp_path / "snapshot.json", LINES)
+    summary = ImportSummary(snapshot=snapshot, out_file=tmp_path / "catalog.parquet")
+    records = ParsedRecords(snapshot, 2026, {"2005.14165"}, summary, tmp_path / "records.arrow")
+    unfinished = records()
+    next(unfinished)
+    unfinished.close()
+    assert not records.kept
+    summary.records = 0
+    first = list(records())
+    counted = (summary.records, dict(summary.dropped), summary.without_year)
+    parses = []
+    monkeypatch.setattr(catalog_import, "parse_record", lambda *a: parses.append(a))
+    assert list(records()) == first and list(records()) == first and parses == []
+    assert (summary.records, dict(summary.dropped), summary.without_year) == counted
+    assert [row["arxiv_id"] for row in first] == ["1706.03762", "1810.04805", "cs/9301111"]
+    assert first[0]["year"] == 2017 and first[2]["year"] is None and first[0]["aliases"] == ""
+    monkeypatch.undo()
+    out = tmp_path / "out"
+    import_snapshot(snapshot, out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        COLLISIONS_FILE,
+        "catalog.parquet",
+        "catalog.parquet.sha256",
+    ]
 
 
 def test_import_writes_the_sha256_of_the_catalog(tmp_path: Path) -> None:
