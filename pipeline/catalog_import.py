@@ -344,14 +344,8 @@ def _snapshot_rows(
 
 # The columns of a parsed record that are not the same for every record.
 PARSED_SCHEMA = pa.schema(
-    [
-        ("paper_id", pa.string()),
-        ("arxiv_id", pa.string()),
-        ("title", pa.string()),
-        ("year", pa.int64()),
-        ("authors", pa.string()),
-        ("abstract", pa.string()),
-    ]
+    [field for field in PARQUET_SCHEMA if field.name not in UNFILLED_COLUMNS]
+    + [pa.field("abstract", pa.string())]
 )
 PARSED_BATCH_ROWS = 10_000
 
