@@ -147,6 +147,33 @@ def test_compiled_templates_kept_in_the_structures_folder_render_the_same_pages(
         environment.cache_clear()
 
 
+def test_a_structures_folder_that_cannot_keep_templates_renders_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A folder that cannot be made, or written, is a warning: the pages are the same."""
+    import jinja2.bccache
+
+    report = _report()
+    expected = render(report)
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("a file where the structures folder should be")
+    assert render(report, not_a_folder) == expected
+
+    def unwritable(*args: object, **kwargs: object) -> None:
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(jinja2.bccache.tempfile, "NamedTemporaryFile", unwritable)
+    environment = importlib.import_module("pipeline.report.render")._environment
+    environment.cache_clear()
+    try:
+        assert render(report, tmp_path / "read-only") == expected
+    finally:
+        environment.cache_clear()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("not kept" in w and "file" in w for w in warnings)
+    assert any("not kept" in w and "read-only file system" in w for w in warnings)
+
+
 def test_a_clean_run_is_published_and_says_so_first() -> None:
     rendered = render(_report())
     data = json.loads(rendered["report.json"])
