@@ -24,6 +24,7 @@ SET_NAMES = (
     "heldout-fresh4",
     "heldout-fresh5",
     "heldout-fresh6",
+    "heldout-fresh7",
 )
 SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
