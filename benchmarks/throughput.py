@@ -152,12 +152,17 @@ def measure(command: list[str], environment: dict[str, str], log: Path) -> Run:
     return Run(wall, cpu, driver, max(workers, default=None), max(servers, default=None))
 
 
+def scratch_folder(prefix: Path, workers: int, round_: int) -> Path:
+    """Where the run of this workers value and round writes (its ``out`` is read after)."""
+    return prefix.parent / f"{prefix.name}-{workers}-{round_}"
+
+
 def run_once(
     raw: Path, catalog: Path, engine: str, prefix: Path, index: Path, workers: int, round_: int
 ) -> Run:
     """A full run of ``raw`` with this catalog, engine and workers, in its own scratch folder
     (``prefix``, the workers and the round)."""
-    scratch = prefix.parent / f"{prefix.name}-{workers}-{round_}"
+    scratch = scratch_folder(prefix, workers, round_)
     command = local_run_command(
         raw,
         catalog,
@@ -312,11 +317,11 @@ def main() -> None:
             for catalog, index in zip(catalogs, indexes, strict=True):
                 reference = None
                 for engine in args.engine:
-                    prefix = f"run-{documents}-{index.name}-{engine}"
-                    run = partial(run_once, corpus, catalog, engine, root / prefix, index)
+                    prefix = root / f"run-{documents}-{index.name}-{engine}"
+                    run = partial(run_once, corpus, catalog, engine, prefix, index)
                     runs = in_rounds(args.repeat, args.workers, run, speeds)
                     for workers in args.workers:
-                        out = root / f"{prefix}-{workers}-{args.repeat - 1}" / "out"
+                        out = scratch_folder(prefix, workers, args.repeat - 1) / "out"
                         tables = read_tables(out)
                         reference = reference or tables
                         row = table_row(
