@@ -22,6 +22,8 @@ from pipeline.link.names import (
     name_key,
     name_spans,
     named_as_paper,
+    same_name,
+    written_out_form,
 )
 from pipeline.link.packed import PackedStrings
 from pipeline.link.policy import LinkPolicy
@@ -500,3 +502,20 @@ def test_name_arrays_group_spellings_by_key() -> None:
         "stylegan": (False, [0, 1, 2], "Style-GAN", ["StyleGAN", "stylegan"]),
     }
     assert arrays["phrase_letters"].tolist() == [-1, -1, 14, 15, -1]
+
+
+def test_a_name_inside_another_names_written_out_form_is_no_mention() -> None:
+    text = "GPT-3 (Generative Pre-trained Transformer 3) nutzt den Transformer"
+    segment = Segment(0, len(text), "de")
+    found = list(name_spans(text, segment, _table(["GPT-3", "Transformer"])))
+    assert [start for start, _, _ in found] == [0, text.rindex("Transformer")]
+    written_out = found[0][2]
+    assert evidence_parts(written_out) == ("gpt3", "", "")
+    assert written_out_form(written_out) == "Generative Pre trained Transformer 3"
+    assert same_name(written_out) == "gpt3"
+
+
+def test_a_name_without_written_out_form_keeps_its_evidence() -> None:
+    ((_, evidence),) = _names("LoRA论文", ["LoRA"])
+    assert written_out_form(evidence) == "" and named_as_paper(evidence)
+    assert same_name(evidence) == evidence

@@ -952,3 +952,47 @@ def test_a_name_a_line_gives_to_an_older_paper_is_that_papers_on_the_whole_page(
     assert len(names) == 2
     assert set(names["method"]) == {"alias_mined_later_namesake"}
     assert names["paper_id"].isna().all()
+
+
+def test_a_name_spelled_out_otherwise_names_another_work_on_the_whole_page(
+    tmp_path: Path,
+) -> None:
+    """A page's "Graph Attention Network (GAN)" is not the paper whose title spells GAN out as
+    Generative Adversarial Networks, nor is the page's later bare "GAN"."""
+    rows = [("arxiv:1406.2661", "1406.2661", "Generative Adversarial Networks", "2014", "GAN")]
+    matcher = Matcher(load_catalog(_write_catalog(tmp_path / "catalog", rows)), POLICY)
+    other = _resolve(
+        matcher,
+        "图网络层通过Graph Attention Network(GAN)进行特征提取。\n涉及GAN的计算可参考原论文。\n",
+    )
+    assert (
+        other[["status", "method"]].values.tolist()
+        == [["unmatched", "alias_spelled_out_otherwise"]] * 2
+    )
+    same = _resolve(matcher, "Generative Adversarial Network (GAN)很有名。\n后来GAN被广泛使用。\n")
+    assert set(same["paper_id"]) == {"arxiv:1406.2661"}
+    assert (same["status"] == "matched").all() and "name" in set(same["kind"])
+
+
+def test_a_written_out_form_picks_the_paper_among_namesakes(tmp_path: Path) -> None:
+    rows = [
+        (
+            "arxiv:1909.05858",
+            "1909.05858",
+            "CTRL: A Conditional Transformer Language Model for Controllable Generation",
+            "2019",
+            "CTRL",
+        ),
+        (
+            "arxiv:1912.06085",
+            "1912.06085",
+            "CTRL: Control-Tutored Reinforcement Learning",
+            "2019",
+            "CTRL",
+        ),
+    ]
+    matcher = _title_named_matcher(tmp_path / "catalog", rows)
+    text = "5. CTRL (Conditional Transformer Language Model): ein Sprachmodell mit Steuercodes.\n"
+    mentions = _resolve(matcher, text, "de")
+    (name,) = mentions[mentions["kind"] == "name"].itertuples()
+    assert (name.status, name.paper_id) == ("matched", "arxiv:1909.05858")

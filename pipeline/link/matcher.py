@@ -32,6 +32,7 @@ from pipeline.link.citekeys import parse_cite_key
 from pipeline.link.columns import CatalogColumns, ColumnValues, arrow_column
 from pipeline.link.decision import Decision, ambiguous
 from pipeline.link.descriptions import decide_description
+from pipeline.link.expansions import spelled_out_otherwise
 from pipeline.link.ids import decide_arxiv
 from pipeline.link.names import (
     catalog_names,
@@ -40,6 +41,7 @@ from pipeline.link.names import (
     named_as_paper,
     named_rows,
     written_by_hand,
+    written_out_form,
 )
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 from pipeline.link.terms import (
@@ -144,6 +146,9 @@ class Matcher:
         papers claim is singled out by the sentence or stays ambiguous."""
         decision = self.names.decide(evidence)
         key, _, year = evidence_parts(evidence)
+        written_out = written_out_form(evidence)
+        if written_out and decision.status != "unmatched":
+            decision = self.spelled_out(decision, key, written_out)
         if year and decision.status != "unmatched":
             named = decision.candidates or (decision.paper_id,)
             dated = [p for p in named if self._dated(p, year)]
@@ -160,6 +165,26 @@ class Matcher:
                 return Decision("matched", chosen.paper_id, chosen.score, "alias_mined_paper")
             return self._confirm_mined(chosen, key, context, language, document)
         return self.separate(decision, context, language)
+
+    def spelled_out(self, decision: Decision, key: str, written_out: str) -> Decision:
+        """The papers a name stands for, less those whose title spells the name out in
+        other words than the page ("CTRL (Conditional Transformer Language Model)" is not
+        "Control-Tutored Reinforcement Learning"); none left: another work of that name."""
+        papers = decision.candidates or (str(decision.paper_id),)
+        kept = tuple(
+            paper_id
+            for paper_id in papers
+            if not spelled_out_otherwise(
+                key, written_out, self.title_by_paper.get(paper_id) or "", self.policy
+            )
+        )
+        if len(kept) == len(papers):
+            return decision
+        if not kept:
+            return Decision("unmatched", None, 0.0, "alias_spelled_out_otherwise")
+        if len(kept) == 1:
+            return Decision("matched", kept[0], decision.score, decision.method)
+        return ambiguous(decision.score, decision.method, kept)
 
     def _first_version(self, decision: Decision) -> Decision:
         """Papers of one name and one first author are versions of one work (a conference

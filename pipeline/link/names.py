@@ -30,13 +30,12 @@ from pipeline.language import Segment
 from pipeline.link import packed
 from pipeline.link.columns import READ_CHUNK
 from pipeline.link.decision import Decision, ambiguous
+from pipeline.link.expansions import written_out_beside
 from pipeline.link.frequencies import zipf_frequency
 from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import foreign_stopwords
-from pipeline.link.text import CJK_LANGUAGES, LATIN_ALNUM, web_address_spans
-
-LATIN_LETTERS = "A-Za-z\u00c0-\u024f"
+from pipeline.link.text import CJK_LANGUAGES, LATIN_ALNUM, LATIN_LETTERS, web_address_spans
 
 CURATED = "curated"
 ALIAS_SEPARATORS = re.compile(r"[\s_-]+")
@@ -335,24 +334,44 @@ def year_after(text: str, end: int) -> str | None:
 
 
 def name_evidence(
-    key: str, version: str | None, year: str | None = None, paper: bool = False
+    key: str,
+    version: str | None,
+    year: str | None = None,
+    paper: bool = False,
+    written_out: str | None = None,
 ) -> str:
     """A found name as the candidate table carries it: its key, then "|" and the version
     written after it (or nothing), then "|" and the year in brackets after it, if any, then
-    "|paper" when a word for "paper" follows it."""
-    parts = (key, version or "", year or "", PAPER_FLAG if paper else "")
+    "|paper" when a word for "paper" follows it, then "|" and its written-out form beside
+    it (``written_out_beside``), if any."""
+    parts = (key, version or "", year or "", PAPER_FLAG if paper else "", written_out or "")
     return "|".join(parts).rstrip("|")
+
+
+def _evidence_fields(evidence: str) -> list[str]:
+    return [*evidence.split("|"), "", "", "", ""][:5]
 
 
 def evidence_parts(evidence: str) -> tuple[str, str, str]:
     """Key, version and year ("" when not written) of a name's evidence."""
-    key, version, year, *_ = [*evidence.split("|"), "", ""]
+    key, version, year, *_ = _evidence_fields(evidence)
     return key, version, year
 
 
 def named_as_paper(evidence: str) -> bool:
     """Whether a word for "paper" follows the name (``name_evidence``)."""
-    return evidence.endswith(f"|{PAPER_FLAG}")
+    return _evidence_fields(evidence)[3] == PAPER_FLAG
+
+
+def written_out_form(evidence: str) -> str:
+    """The name's written-out form beside it ("" when none; ``name_evidence``)."""
+    return _evidence_fields(evidence)[4]
+
+
+def same_name(evidence: str) -> str:
+    """A name's evidence without its written-out form: what the name's other mentions in
+    the document share with it."""
+    return "|".join(_evidence_fields(evidence)[:4]).rstrip("|")
 
 
 def paper_after(text: str, end: int) -> bool:
@@ -702,8 +721,10 @@ def named_rows(papers: pd.DataFrame) -> Iterator[tuple[int, str, list[str], list
 def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[int, int, str]]:
     """(start, end, evidence) for every catalog name written in a line and meant as one; not
     in a web address (".../techniques/cot", ".../blog/redpajama-models-v1" name pages, not
-    papers; the link's own text is read)."""
+    papers; the link's own text is read), nor inside another name's written-out form
+    ("Transformer" in "GPT-3 (Generative Pre-trained Transformer 3)")."""
     addresses = web_address_spans(text, segment.start, segment.end)
+    found = []
     for start, end in names.finder.finditer(text, segment.start, segment.end):
         if addresses and any(a_start <= start < a_end for a_start, a_end in addresses):
             continue
@@ -717,11 +738,17 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
             continue
         if given_name_in_author_list(text, start, end, segment.language, names.policy):
             continue
+        found.append((start, end, written_out_beside(text, start, end, names.policy)))
+    spelled = [(w.start, w.end) for _, _, w in found if w]
+    for start, end, written_out in found:
+        if any(w_start <= start and end <= w_end for w_start, w_end in spelled):
+            continue
         evidence = name_evidence(
-            name_key(written),
+            name_key(text[start:end]),
             version_after(text, end),
             year_after(text, end),
             paper_after(text, end),
+            written_out.form if written_out else None,
         )
         yield start, end, evidence
 

@@ -87,6 +87,14 @@ class LinkPolicy:
     # ... only on a line with at most this many words beside the name (a table cell, a list
     # item, a heading): in a sentence, the sentence decides.
     bare_line_words: int = 3
+    # A name spelled out beside it ("CTRL (Conditional Transformer Language Model)") in
+    # at most its letters plus this many words, in other words than a paper's title spells
+    # it out ("Control-Tutored Reinforcement Learning"), names another work: other words
+    # when fewer than `expansion_agreement` of the page's content words agree with the
+    # title's (the same first `expansion_word_root` letters: "Inverser" and "Inverse").
+    expansion_extra_words: int = 2
+    expansion_agreement: float = 0.5
+    expansion_word_root: int = 5
 
     # Translated titles (0-1 F-scores of idf-weighted title stems).
     translated_accept: float = 0.75

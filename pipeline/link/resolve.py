@@ -23,7 +23,7 @@ from pipeline.link.citekeys import CITE_PREFIX
 from pipeline.link.decision import Decision
 from pipeline.link.ids import arxiv_year_month, slug_titles
 from pipeline.link.matcher import Matcher
-from pipeline.link.names import evidence_parts, name_key
+from pipeline.link.names import evidence_parts, name_key, same_name, written_out_form
 from pipeline.link.references import reference_entry
 from pipeline.link.terms import translate
 from pipeline.link.titles import (
@@ -317,14 +317,41 @@ def _confirmed_elsewhere(
     confirmed: dict[str, dict[str, float]] = {}  # name evidence -> paper -> best score
     for index, decision in decisions.items():
         if decision.method in CONFIRMING_METHODS and candidates[index]["kind"] == "name":
-            papers = confirmed.setdefault(candidates[index]["evidence"], {})
+            papers = confirmed.setdefault(same_name(candidates[index]["evidence"]), {})
             papers[decision.paper_id] = max(decision.score, papers.get(decision.paper_id, 0.0))
     found = {}
     for index, decision in decisions.items():
-        papers = confirmed.get(candidates[index]["evidence"], {})
-        if decision.method == "alias_mined_unconfirmed" and len(papers) == 1:
+        if decision.method != "alias_mined_unconfirmed":
+            continue
+        papers = confirmed.get(same_name(candidates[index]["evidence"]), {})
+        if len(papers) == 1:
             ((paper_id, score),) = papers.items()
             found[index] = Decision("matched", paper_id, score, "alias_mined_in_document")
+    return found
+
+
+def _spelled_out_elsewhere(
+    names: list[tuple[int, Candidate]], decisions: dict[int, Decision], matcher: Matcher
+) -> dict[int, Decision]:
+    """A name the page spells out once in other words than its paper's title does
+    (``Matcher.spelled_out``) names that other work at its other mentions too: a page uses
+    a name in one sense throughout ("Graph Attention Network (GAN)", later "GAN")."""
+    written: dict[str, list[str]] = {}  # name key -> its written-out forms on the page
+    for _, row in names:
+        form = written_out_form(row["evidence"])
+        if form:
+            written.setdefault(evidence_parts(row["evidence"])[0], []).append(form)
+    found = {}
+    for index, row in names:
+        key = evidence_parts(row["evidence"])[0]
+        decision = decisions.get(index)
+        if key not in written or decision is None or decision.status != "matched":
+            continue
+        for form in written[key]:
+            judged = matcher.spelled_out(decision, key, form)
+            if judged.status == "unmatched":
+                found[index] = judged
+                break
     return found
 
 
@@ -495,6 +522,7 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
             )
     decisions.update(_confirmed_elsewhere(candidates, decisions))
     decisions.update(_later_namesakes(of_kind("name"), decisions, ids_by_line, matcher))
+    decisions.update(_spelled_out_elsewhere(of_kind("name"), decisions, matcher))
     listed = _reference_list(candidates, decisions)
     for index, row in descriptions:
         if _absent(row["evidence"]):

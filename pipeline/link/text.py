@@ -15,6 +15,7 @@ from pipeline.language import URL_HINT, Segment, segment_language
 LATIN_RUN = re.compile(r"[A-Za-z0-9\u00c0-\u024f'’.,:;!?&+/()\[\] \t-]+")
 LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’-]*")
 LATIN_ALNUM = "A-Za-z0-9\u00c0-\u024f"
+LATIN_LETTERS = "A-Za-z\u00c0-\u024f"
 TOKEN = re.compile(r"\S+")
 QUOTES = re.compile(
     r"\"([^\"\r\n]{6,300})\"|“([^”\r\n]{6,300})”|„([^“”\r\n]{6,300})[“”]"
