@@ -25,6 +25,7 @@ SET_NAMES = (
     "heldout-fresh5",
     "heldout-fresh6",
     "heldout-fresh7",
+    "heldout-fresh8",
 )
 SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
