@@ -104,10 +104,12 @@ def written_out_beside(text: str, start: int, end: int, policy: LinkPolicy) -> W
             and spells(letters, form)
         ):
             return WrittenOut(words[0].start(), words[-1].end(), form)
+    if not CLOSING_BRACKET.match(text, end):  # first the cheap test: most names have none
+        return None
     before = WORDS_BEFORE_BRACKET.search(text, max(0, start - 160), start)
-    if before and CLOSING_BRACKET.match(text, end):
-        return _written_out(letters, _words(text, *before.span("words")), policy)
-    return None
+    if before is None:
+        return None
+    return _written_out(letters, _words(text, *before.span("words")), policy)
 
 
 def title_expansion(letters: str, title: str) -> list[str] | None:
