@@ -115,6 +115,8 @@ DIMENSION = re.compile(r"^\d+(?:\.\d+)?[Dd]$")
 NUMERIC_VERSION = re.compile(r"^[A-Za-z]?v?\d+(?:\.\d+)*[BMK]?$")
 # A word joined to its version by a hyphen: "Phi-3", "Llama-2".
 HYPHEN_VERSION = re.compile(r"^(?P<word>[A-Z][a-z]+)-v?\d+(?:\.\d+)*[BMK]?$")
+# The word of a title's "<Word> <name>" name ("Faster R-CNN"): capitalised, letters only.
+WORD_BEFORE_NAME = re.compile(r"^[A-Z][a-z]+$")
 TITLE_PREFIX = re.compile(r"^(?P<name>[^:–—]{1,40}?)\s*(?::|\s[-–—]{1,2})\s+\S")
 TITLE_SUFFIX = re.compile(
     r"\s+(?:Technical Report|Tech(?:nical)? Report|System Card|Model Card)$", re.I
@@ -240,9 +242,26 @@ def looks_like_name(candidate: str, before_colon: bool = False) -> bool:
     return all(VERSION_TOKEN.match(t) or has_name_spelling(t) for t in tokens[1:])
 
 
+def is_word_and_name(candidate: str) -> bool:
+    """A capitalised word before a name (``Faster R-CNN``, ``Mask R-CNN``, ``Cascade
+    R-CNN``): in a title, the pair is the name of a variant, whose head word alone is no
+    name. Said only of titles; whether the pair is a term others wrote first is for
+    :func:`without_names_in_use`."""
+    tokens = candidate.split()
+    return (
+        len(tokens) == 2
+        and WORD_BEFORE_NAME.match(tokens[0]) is not None
+        and not tokens[0].endswith("ing")  # "Improving BERT", "Scaling LLMs": a topic
+        and tokens[0].lower() not in stop_words()  # "Towards GPT-4", "The LLM"
+        and has_name_spelling(tokens[1])
+        and looks_like_name(tokens[1])
+    )
+
+
 def title_names(title: str) -> list[str]:
     """Names a title gives its paper: the part before a colon or dash, or the whole title
-    when it is itself a name (``Mistral 7B``, ``DeepSeek-V3 Technical Report``)."""
+    when it is itself a name (``Mistral 7B``, ``DeepSeek-V3 Technical Report``), also when
+    that part is a word before a name (``Faster R-CNN``)."""
     text = " ".join(title.split())
     if text.isupper():
         return []  # an all-capitals title says nothing about which words are names
@@ -252,10 +271,10 @@ def title_names(title: str) -> list[str]:
     prefix = TITLE_PREFIX.match(text)
     if prefix:
         name = TITLE_SUFFIX.sub("", prefix["name"].strip())
-        if looks_like_name(name, before_colon=True):
+        if looks_like_name(name, before_colon=True) or is_word_and_name(name):
             found.append(name)
     whole = TITLE_SUFFIX.sub("", text)
-    if looks_like_name(whole):
+    if looks_like_name(whole) or is_word_and_name(whole):
         found.append(whole)
     return list(dict.fromkeys(found))
 
@@ -431,8 +450,8 @@ def is_common_word(name: str) -> bool:
 
 
 def spellings(name: str) -> set[str]:
-    """The forms of a one-token name counted as its uses: as written and, for an acronym,
-    its singular and plural (``GAN`` and ``GANs`` are one term)."""
+    """The forms of a name counted as its uses: as written and, for an acronym (or a name
+    ending in one), its singular and plural (``GAN`` and ``GANs`` are one term)."""
     one = singular(name)
     return {name, one, f"{one}s"} if one[-1:].isupper() or one[-1:].isdigit() else {name}
 
@@ -450,8 +469,9 @@ def publication_time(arxiv_id: object, year: int | None) -> float | None:
 
 
 def name_uses(written: dict[str, list[float]], names: set[str]) -> dict[str, list[float]]:
-    """For each one-token name, the dates of the records that write it as written or as the
-    same acronym in the singular or plural; ``written`` holds the dates of each form."""
+    """For each name of one or two tokens, the dates of the records that write it as written
+    or as the same acronym in the singular or plural; ``written`` holds the dates of each
+    form."""
     uses: dict[str, list[float]] = {}
     for name in names:
         years = [y for form in sorted(spellings(name)) for y in written.get(form, [])]
@@ -500,11 +520,13 @@ def later_definers(definers: dict[Definition, list[tuple[float, str]]]) -> set[t
 
 @dataclass(frozen=True)
 class NamesLookedFor:
-    """What a read of the corpus looks for in each record: the spellings of the one-token
-    mined names, and definitions of the acronyms claimed from abstracts."""
+    """What a read of the corpus looks for in each record: the spellings of the one- and
+    two-token mined names (the last tokens of the two-token ones apart, to find them fast),
+    and definitions of the acronyms claimed from abstracts."""
 
     spellings: frozenset[str]
     from_abstracts: frozenset[str]
+    pair_ends: frozenset[str] = frozenset()
 
 
 # A record as read for names: its id, date, the name spellings it writes and the acronym
@@ -521,12 +543,23 @@ def read_for_names(
         (
             record_id,
             date,
-            looked_for.spellings.intersection(USAGE_TOKEN.findall(text)),
+            written_names(looked_for, USAGE_TOKEN.findall(text)),
             defined_acronyms(text, looked_for.from_abstracts),
         )
         for record_id, date, text in texts
         if date is not None
     ]
+
+
+def written_names(looked_for: NamesLookedFor, tokens: list[str]) -> set[str]:
+    """The spellings looked for that ``tokens`` write: single tokens, and two in a row."""
+    found = set(looked_for.spellings.intersection(tokens))
+    for position in range(1, len(tokens)):
+        if tokens[position] in looked_for.pair_ends:
+            pair = f"{tokens[position - 1]} {tokens[position]}"
+            if pair in looked_for.spellings:
+                found.add(pair)
+    return found
 
 
 def without_names_in_use(
@@ -537,7 +570,7 @@ def without_names_in_use(
 ) -> dict[str, list[MinedAlias]]:
     """The candidates without mined names in common use (curated names always stay):
     ``dates`` are the claimants' (:func:`publication_time`), ``texts`` every record's id,
-    date and title plus abstract, read once (by ``workers`` processes). A one-token name
+    date and title plus abstract, read once (by ``workers`` processes). A name of one or two tokens
     written in earlier records or coined again later is left out (:func:`in_common_use`); an
     acronym claimed from an abstract that several records define with the same long form is
     kept only by the first of them (:func:`later_definers`)."""
@@ -548,10 +581,10 @@ def without_names_in_use(
         for a in aliases
         if a.source == "abstract" and " " not in a.name
     }
-    names = {n for n in mined if " " not in n}
+    names = {n for n in mined if n.count(" ") <= 1}
+    forms = frozenset().union(*map(spellings, names)) if names else frozenset()
     looked_for = NamesLookedFor(
-        frozenset().union(*map(spellings, names)) if names else frozenset(),
-        frozenset(from_abstracts),
+        forms, frozenset(from_abstracts), frozenset(f.split()[-1] for f in forms if " " in f)
     )
     written: dict[str, list[float]] = {}
     definers: dict[Definition, list[tuple[float, str]]] = {}

@@ -73,6 +73,15 @@ from tests.conftest import CATALOG
         ),
         ("LLM-based Embeddings: Attention Values Encode Sentence Semantics", []),
         ("PyTorch: An Imperative Style, High-Performance Deep Learning Library", []),
+        # a word before a name names a variant; a verb, a function word or a name alone not
+        (
+            "Faster R-CNN: Towards Real-Time Object Detection with Region Proposal Networks",
+            ["Faster R-CNN"],
+        ),
+        ("Mask R-CNN", ["Mask R-CNN"]),
+        ("Improving BERT: A Study of Fine-Tuning", []),
+        ("Towards GPT-4: Steps Ahead", []),
+        ("Deep Learning: A Critical Appraisal", []),
     ],
 )
 def test_title_names(title: str, names: list[str]) -> None:
@@ -533,3 +542,24 @@ def test_the_same_acronym_with_another_long_form_is_another_name() -> None:
     ]
     kept = without_names_in_use(candidates, {"arxiv:1708.09366": 2017}, texts)
     assert kept == candidates
+
+
+def test_a_word_and_a_name_others_wrote_first_is_a_term() -> None:
+    """ "Explainable AI" before a colon is a word and a name, but three records wrote it
+    before the paper: a term of the field, not the paper's name. "Faster R-CNN", written
+    only after its paper, stays."""
+    records = [
+        ("arxiv:1501.00001", 2015.0, "Towards Explainable AI for robots."),
+        ("arxiv:1502.00002", 2015.0, "We survey Explainable AI methods."),
+        ("arxiv:1503.00003", 2015.0, "Explainable AI in medicine."),
+        ("arxiv:1601.00004", 2016.0, "We compare with Faster R-CNN on COCO."),
+    ]
+    candidates = {
+        "arxiv:1506.01497": [MinedAlias("Faster R-CNN", "title")],
+        "arxiv:1801.00005": [MinedAlias("Explainable AI", "title")],
+    }
+    dates = {"arxiv:1506.01497": 2015.4, "arxiv:1801.00005": 2018.0}
+    assert without_names_in_use(candidates, dates, records) == {
+        "arxiv:1506.01497": [MinedAlias("Faster R-CNN", "title")],
+        "arxiv:1801.00005": [],
+    }
