@@ -24,7 +24,9 @@ from pipeline.link.matcher import (
 )
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import (
+    DENSE_COUNT_ENTRIES,
     ConceptIndex,
+    _entry_counts,
     english_stems,
     keyword_stems,
     load_term_tables,
@@ -761,3 +763,22 @@ def test_vocabulary_bytes_are_the_stems_joined_by_spaces() -> None:
     sliced = pa.array(["x", *stems], pa.large_string()).slice(1)
     assert terms._joined(sliced).tobytes() == " ".join(stems).encode()
     assert terms._joined(pa.array([], pa.large_string())).tobytes() == b""
+
+
+def test_entry_counts_past_the_dense_bound_equal_the_dense_counts() -> None:
+    """Entry ids of a large catalog are counted by sorting, small ones per id: the same
+    entries, counts and weight sums, bit for bit (postings lists of a few stems, each
+    sorted, each stem's weight repeated)."""
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        lists = [
+            np.sort(rng.choice(DENSE_COUNT_ENTRIES, int(rng.integers(1, 900)), replace=False))
+            for _ in range(int(rng.integers(1, 9)))
+        ]
+        small = np.concatenate(lists)
+        weights = np.repeat(rng.random(len(lists)) * 10, [len(p) for p in lists])
+        dense = _entry_counts(small, weights)
+        sorted_ = _entry_counts(small + DENSE_COUNT_ENTRIES, weights)
+        assert np.array_equal(sorted_[0], dense[0] + DENSE_COUNT_ENTRIES)
+        assert np.array_equal(sorted_[1], dense[1])
+        assert np.array_equal(sorted_[2], dense[2])

@@ -960,14 +960,22 @@ def _entry_counts(
     entries: np.ndarray, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct ``entries`` (sorted), how often each occurs and its summed weight: counted
-    per entry id (np.bincount) when the ids are small, else per distinct entry (np.unique
-    sorts, but a count per entry id would span a large catalog). The same sums either way."""
+    per entry id (np.bincount) when the ids are small, else per run of equal entries after a
+    stable sort (a count per entry id would span a large catalog; np.unique with its inverse
+    took three to four times as long). Each entry's weights are added by np.bincount, in
+    their order in ``entries``, either way: the same sums, bit for bit."""
     if entries.max() < DENSE_COUNT_ENTRIES:
         counts = np.bincount(entries)
         distinct = np.flatnonzero(counts)
         return distinct, counts[distinct], np.bincount(entries, weights=weights)[distinct]
-    distinct, inverse, counts = np.unique(entries, return_inverse=True, return_counts=True)
-    return distinct, counts, np.bincount(inverse, weights=weights, minlength=len(distinct))
+    order = np.argsort(entries, kind="stable")
+    ordered = entries[order]
+    first = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+    starts = np.flatnonzero(first)
+    inverse = np.empty(len(entries), dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    counts = np.diff(np.append(starts, len(ordered)))
+    return ordered[starts], counts, np.bincount(inverse, weights=weights, minlength=len(starts))
 
 
 def _holds(postings: np.ndarray, entries: np.ndarray) -> np.ndarray:
