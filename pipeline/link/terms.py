@@ -806,7 +806,7 @@ class ConceptIndex:
         if not len(ids) or not len(present):
             return held
         rows, stems = self._gather(entries[present])
-        held[present[np.unique(rows[np.isin(stems, ids)])]] = True
+        held[present[rows[np.isin(stems, ids)]]] = True
         return held
 
     def stems_among(self, entry: int, words: AbstractSet[str]) -> set[str]:
