@@ -5,8 +5,9 @@ abstract and authors. This module mines what a reader would call a paper from th
 
 - **title** names: the part of a title before a colon or dash (``RoBERTa: A Robustly ...``,
   ``LLaMA: Open and ...``), a title that is itself a name (``Mistral 7B``), a name followed
-  by ``Technical Report``; not when the title presents a library, toolkit or software
-  package (a page names ``PyTorch`` to say it used it, not to cite its paper);
+  by ``Technical Report``, a capitalised word before a name there (``Faster R-CNN``); not
+  when the title presents a library, toolkit or software package (a page names ``PyTorch``
+  to say it used it, not to cite its paper);
 - **abstract** names: ``we present|introduce|propose X``, ``called|dubbed|named X``, an
   appositive ``we propose a new method, X, ...`` and an acronym in brackets after ``we
   propose ...``.
