@@ -29,9 +29,7 @@ development data.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -44,7 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_catalog import DEFAULT_SNAPSHOT
 
 from pipeline.catalog import load_catalog, split_aliases
+from pipeline.catalog_import import snapshot_lines
 from pipeline.evaluate import catalog_keys, evaluate, paper_key
+from pipeline.mining import USAGE_TOKEN as TOKEN
 from pipeline.mining import acronym_key, has_name_spelling, is_common_word
 
 CAUSES = (
@@ -56,7 +56,6 @@ CAUSES = (
     "name not in the record",
     "no name",
 )
-TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*[A-Za-z0-9+]|[A-Za-z0-9]")
 MAX_NAME_TOKENS = 3
 
 
@@ -112,11 +111,10 @@ def abstracts(snapshot: Path, arxiv_ids: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     if not arxiv_ids or not snapshot.is_file():
         return found
-    with gzip.open(snapshot, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            record = json.loads(line)
-            if record.get("id") in arxiv_ids:
-                found[record["id"]] = record.get("abstract") or ""
+    for line in snapshot_lines(snapshot):
+        record = json.loads(line)
+        if record.get("id") in arxiv_ids:
+            found[record["id"]] = record.get("abstract") or ""
     return found
 
 

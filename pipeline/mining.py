@@ -527,7 +527,11 @@ class NamesLookedFor:
 
     spellings: frozenset[str]
     from_abstracts: frozenset[str]
-    pair_ends: frozenset[str] = frozenset()
+    pair_ends: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        ends = frozenset(s.split()[-1] for s in self.spellings if " " in s)
+        object.__setattr__(self, "pair_ends", ends)
 
 
 # A record as read for names: its id, date, the name spellings it writes and the acronym
@@ -584,9 +588,7 @@ def without_names_in_use(
     }
     names = {n for n in mined if n.count(" ") <= 1}
     forms = frozenset().union(*map(spellings, names)) if names else frozenset()
-    looked_for = NamesLookedFor(
-        forms, frozenset(from_abstracts), frozenset(f.split()[-1] for f in forms if " " in f)
-    )
+    looked_for = NamesLookedFor(forms, frozenset(from_abstracts))
     written: dict[str, list[float]] = {}
     definers: dict[Definition, list[tuple[float, str]]] = {}
     for readings in map_chunks(read_for_names, looked_for, texts, workers):

@@ -733,18 +733,19 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
         written = text[start:end]
         if not names.accepts(written, segment.language):
             continue
-        mined = name_key(written) in names.mined_only
+        key = name_key(written)
+        mined = key in names.mined_only
         if head_of_longer_name(text, start, end, segment.language, names.policy, mined):
             continue
         if given_name_in_author_list(text, start, end, segment.language, names.policy):
             continue
-        found.append((start, end, written_out_beside(text, start, end, names.policy)))
-    spelled = [(w.start, w.end) for _, _, w in found if w]
-    for start, end, written_out in found:
+        found.append((start, end, key, written_out_beside(text, start, end, names.policy)))
+    spelled = [(w.start, w.end) for *_, w in found if w]
+    for start, end, key, written_out in found:
         if any(w_start <= start and end <= w_end for w_start, w_end in spelled):
             continue
         evidence = name_evidence(
-            name_key(text[start:end]),
+            key,
             version_after(text, end),
             year_after(text, end),
             paper_after(text, end),
