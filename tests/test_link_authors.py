@@ -1,4 +1,5 @@
-"""Author references: which words around "Kalchbrenner and Blunsom, 2013" confirm a paper."""
+"""Author references: found in text ("Rae et al. (2021)"), and which words around
+"Kalchbrenner and Blunsom, 2013" confirm a paper."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from pipeline.catalog import Catalog
 from pipeline.catalog_store import memory_map
 from pipeline.config import DEFAULT_TERMS
 from pipeline.language import segment_lines
-from pipeline.link.authors import reference_sentence, specific_words
+from pipeline.link.authors import (
+    AuthorIndex,
+    find_author_references,
+    first_author_surnames,
+    reference_sentence,
+    specific_words,
+)
 from pipeline.link.matcher import Matcher
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import ConceptIndex, load_term_tables
 from tests.conftest import arxiv_catalog
+from tests.linking_fixtures import KEYWORD_ROWS, _keyword_matcher, catalog_matcher
 from tests.tables import extract_mentions, resolve_document
 
 # Real catalog rows (arXiv ids and first authors as on arXiv); "neural" and "network" are in
@@ -73,6 +81,11 @@ def _catalog(folder: Path) -> Catalog:
 @pytest.fixture
 def matcher(tmp_path: Path) -> Matcher:
     return Matcher(_catalog(tmp_path / "catalog"), LinkPolicy(), load_term_tables(DEFAULT_TERMS))
+
+
+@pytest.fixture
+def keyword_matcher(tmp_path: Path) -> Matcher:
+    return _keyword_matcher(tmp_path, KEYWORD_ROWS)
 
 
 def test_field_words_do_not_confirm_the_only_paper_of_an_author_and_year(
@@ -229,3 +242,103 @@ def test_a_damaged_author_store_is_rebuilt(matcher: Matcher, tmp_path: Path) -> 
     (folder / "years.npy").write_bytes(b"\x93NUMPY damaged")
     rebuilt = Matcher(catalog, LinkPolicy(), terms, cache_dir=tmp_path / "cache")
     assert _decisions(rebuilt) == _decisions(matcher)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("Lewkowycz等人[44]的工作", "Lewkowycz|"),
+        ("由Huang等人在2019年提出的pipeline并行", "Huang|2019"),
+        ("as shown by Rae et al. (2021), scale helps", "Rae|2021"),
+        ("kajian oleh Hu dkk. 2017", "Hu|2017"),
+        ("von Vaswani u. a.", "Vaswani|"),
+        ("nach Carstens und Toni (2015) gilt", "Carstens|2015|Toni"),
+        ("Kalchbrenner and Blunsom, 2013 proposed", "Kalchbrenner|2013|Blunsom"),
+        ("Modelle (Kakade, 2002) sind", "Kakade|2002"),
+    ],
+)
+def test_author_references(text: str, evidence: str) -> None:
+    found = list(find_author_references(text, 0, len(text)))
+    assert [e for _, _, e in found] == [evidence]
+    start, end, _ = found[0]
+    assert text[start:end].startswith(evidence.split("|")[0])
+
+
+@pytest.mark.parametrize(
+    "text", ["Huang and Vaswani wrote", "(Kakade) wrote", "Kakade, 2002 wrote", "Kakade (2002)"]
+)
+def test_no_author_reference_without_et_al_or_a_cited_year(text: str) -> None:
+    assert list(find_author_references(text, 0, len(text))) == []
+
+
+def test_first_author_surnames() -> None:
+    assert first_author_surnames(["Aitor Lewkowycz; et al.", "Tom B. Brown, Ben Mann", ""]) == [
+        "lewkowycz",
+        "brown",
+        "",
+    ]
+
+
+def test_author_decisions(tmp_path: Path) -> None:
+    """A surname alone says which author, not which paper: the catalog's only paper by
+    Lewkowycz is not evidence enough without a year or the topic."""
+    matcher = catalog_matcher(tmp_path)
+    alone = matcher.decide_author("Lewkowycz|", "Lewkowycz等人的工作", "zh")
+    assert (alone.status, alone.paper_id) == ("unmatched", None)
+    dated = matcher.decide_author("Lewkowycz|2022", "Lewkowycz等人（2022）的工作", "zh")
+    assert (dated.status, dated.method) == ("unmatched", "author_year_unconfirmed")
+    on_topic = matcher.decide_author(
+        "Lewkowycz|2022", "Lewkowycz et al. (2022) solve quantitative problems", "en"
+    )
+    assert (on_topic.status, on_topic.paper_id, on_topic.method) == (
+        "matched",
+        "arxiv:2206.14858",
+        "author_year",
+    )
+    wrong_year = matcher.decide_author("Lewkowycz|2015", "Lewkowycz等人（2015）", "zh")
+    assert wrong_year.status == "unmatched"
+    by_year = matcher.decide_author("Huang|2019", "由Huang等人在2019年提出的pipeline并行", "zh")
+    assert by_year.paper_id == "arxiv:1811.06965" and by_year.method == "author_year"
+    by_context = matcher.decide_author("Huang|", "由Huang等人提出的pipeline并行", "zh")
+    assert by_context.paper_id == "arxiv:1811.06965" and by_context.method == "author_context"
+    unclear = matcher.decide_author("Huang|", "Huang等人的工作", "zh")
+    assert unclear.status == "ambiguous"
+    assert set(unclear.candidates) == {"arxiv:1811.06965", "arxiv:1608.06993"}
+    unknown = matcher.decide_author("Nobody|", "Nobody等人", "zh")
+    assert unknown.status == "unmatched"
+
+
+def test_author_context_decides_by_a_clear_ratio(keyword_matcher: Matcher) -> None:
+    """Four Huang papers near 2019: "pipeline" and "parallel" together single out GPipe,
+    though each word alone is in another title; the year is no topic word (RoboCup 2019)."""
+    decision = keyword_matcher.decide_author(
+        "Huang|2019", "由Huang等人在2019年提出的pipeline并行", "zh"
+    )
+    assert (decision.status, decision.paper_id, decision.method) == (
+        "matched",
+        "arxiv:1811.06965",
+        "author_context",
+    )
+    unclear = keyword_matcher.decide_author("Huang|2019", "由Huang等人在2019年提出的方法", "zh")
+    assert unclear.status == "ambiguous"
+
+
+def test_a_two_author_citation_names_a_paper_by_exactly_those_two() -> None:
+    index = AuthorIndex.from_columns(
+        ["three", "two"],
+        [
+            "Nal Kalchbrenner; Edward Grefenstette; Phil Blunsom",
+            "Nal Kalchbrenner; Phil Blunsom",
+        ],
+        [2014, 2013],
+    )
+
+    concepts = ConceptIndex(["three", "two"], ["A Convolutional Network", "A Translation Model"])
+
+    def on_topic(paper_ids: list[str], words: frozenset[str]) -> list[tuple[float, int]]:
+        return [(1.0, 1)] * len(paper_ids)
+
+    decision = index.decide("Kalchbrenner|2013|Blunsom", [], on_topic, LinkPolicy(), concepts, [])
+    assert (decision.status, decision.paper_id) == ("matched", "two")
+    three = index.decide("Kalchbrenner|2014|Grefenstette", [], on_topic, LinkPolicy(), concepts, [])
+    assert three.status == "unmatched"

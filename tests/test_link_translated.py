@@ -1,14 +1,27 @@
-"""Where translated titles may stand: headings and list entries, quoted and bold phrases."""
+"""Translated titles: where they may stand (headings and list entries, quoted and bold
+phrases) and which paper their words name."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.catalog import load_catalog
+from pipeline.config import DEFAULT_CATALOG, DEFAULT_TERMS
 from pipeline.language import Segment
-from pipeline.link.policy import DEFAULT_POLICY
-from pipeline.link.terms import ConceptIndex
+from pipeline.link.matcher import Matcher
+from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
+from pipeline.link.terms import ConceptIndex, load_term_tables
 from pipeline.link.translated import decide_translated, least_recall, translated_spans
+from tests.linking_fixtures import HEADER, KEYWORD_ROWS, _keyword_matcher, catalog_matcher
+
+
+@pytest.fixture
+def matcher(tmp_path: Path) -> Matcher:
+    return catalog_matcher(tmp_path)
 
 
 def _spans(text: str, language: str) -> list[str]:
@@ -80,3 +93,67 @@ def test_the_least_recall_rises_as_the_precision_bound_falls() -> None:
     )
     assert least_recall(DEFAULT_POLICY, 0.6) > least_recall(DEFAULT_POLICY, 0.8)
     assert least_recall(DEFAULT_POLICY, review / 2) == DEFAULT_POLICY.whole_title  # whole only
+
+
+def test_translated_title_links_through_the_term_table(matcher: Matcher) -> None:
+    decision = matcher.decide_translated("Graf Ekosistem: Jejak Sosial Model Asas", "ms")
+    assert decision is not None and decision.status == "matched"
+    assert decision.paper_id == "arxiv:2303.15772"
+    two_words = matcher.decide_translated("Model Konsistensi", "ms")
+    assert two_words is not None and two_words.paper_id == "arxiv:2303.01469"
+    assert matcher.decide_translated("Jejak Sosial", "ms") is None
+
+
+def test_two_translated_words_link_only_to_a_whole_title(tmp_path: Path) -> None:
+    row = "arxiv:2402.08164,2402.08164,On Limitations of the Transformer Architecture,2024,B P,,"
+    matcher = _keyword_matcher(tmp_path, [*KEYWORD_ROWS, row])
+    heading = matcher.decide_translated("Transformer 架構", "zh")
+    assert heading is None or heading.status != "matched"
+    title = matcher.decide_translated("Transformer 架構的局限", "zh")
+    assert title is not None
+    assert (title.status, title.paper_id) == ("matched", "arxiv:2402.08164")
+
+
+def test_a_translation_holding_a_whole_long_title_links_despite_its_extra_words() -> None:
+    """ "使用...进行" ("use ... carry out") are the translator's words, not the title's."""
+    curated = Matcher(load_catalog(DEFAULT_CATALOG), LinkPolicy(), load_term_tables(DEFAULT_TERMS))
+    decision = curated.decide_translated("使用神经网络进行序列到序列学习", "zh")
+    assert decision is not None
+    assert (decision.status, decision.paper_id) == ("matched", "arxiv:1409.3215")
+    strict = LinkPolicy(translated_whole_title_stems=99)
+    no_rule = Matcher(load_catalog(DEFAULT_CATALOG), strict, load_term_tables(DEFAULT_TERMS))
+    assert no_rule.decide_translated("使用神经网络进行序列到序列学习", "zh") is None
+
+
+def test_a_short_translation_of_common_field_words_names_no_paper(tmp_path: Path) -> None:
+    """ "Position Coding" is a paper's whole title and a topic's name: a heading that
+    translates to it is the topic, unless one of its words is rare in the catalog."""
+    titles = [
+        "Position Coding",
+        "Position Coding for Robots",
+        "Coding the Position of Objects",
+        "Learned Position Coding in Vision",
+        "Morphism Coding",
+    ]
+    rows = [f"arxiv:2001.0000{i},2001.0000{i},{t},2020,A B," for i, t in enumerate(titles)]
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "papers.csv").write_text(HEADER + "\n".join(rows) + "\n", "utf-8")
+    (tmp_path / "terms").mkdir()
+    (tmp_path / "terms" / "ms.csv").write_text(
+        "term,english\npengekodan,coding\nkedudukan,position\nmorfisme,morphism\n", "utf-8"
+    )
+    matcher = Matcher(
+        load_catalog(tmp_path / "catalog"), LinkPolicy(), load_term_tables(tmp_path / "terms")
+    )
+    assert matcher.decide_translated("Pengekodan Kedudukan", "ms") is None
+    rare = matcher.decide_translated("Pengekodan Morfisme", "ms")
+    assert rare is not None and rare.paper_id == "arxiv:2001.00004"
+
+
+def test_a_short_translation_of_a_paper_described_by_hand_still_links() -> None:
+    """A curated paper (its keywords written by a person) is exempt from the rule that a few
+    common field words name a topic."""
+    curated = Matcher(load_catalog(DEFAULT_CATALOG), LinkPolicy(), load_term_tables(DEFAULT_TERMS))
+    decision = curated.decide_translated("Model Konsistensi", "ms")
+    assert decision is not None
+    assert (decision.status, decision.paper_id) == ("matched", "arxiv:2303.01469")
