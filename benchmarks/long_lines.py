@@ -1,5 +1,6 @@
 """Time language detection, extraction and matching on 2 MB single-line texts of several
-shapes (dense mentions, one huge token, runs of punctuation...): every stage must stay linear.
+shapes (dense mentions, author references, one huge token, runs of punctuation...): every
+stage must stay linear.
 
     python benchmarks/long_lines.py [--bytes N]
 """
@@ -23,6 +24,7 @@ from pipeline.link import (
 SHAPES = {
     "titles and links": "Attention Is All You Need - https://arxiv.org/abs/1706.03762 ~ ",
     "chinese and english": "论文《Language Models are Few-Shot Learners》 arXiv:2005.14165 ，",
+    "author references": "as Wang et al. (2023) and Rae et al. (2021) found, ",
     "one token": "x",
     "spaces": " ",
     "dots": ".",

@@ -12,8 +12,10 @@ from pipeline.catalog import Catalog
 from pipeline.catalog_store import memory_map
 from pipeline.config import DEFAULT_TERMS
 from pipeline.language import segment_lines
+from pipeline.link import matcher as matcher_module
 from pipeline.link.authors import (
     AuthorIndex,
+    context_words,
     find_author_references,
     first_author_surnames,
     reference_sentence,
@@ -333,12 +335,46 @@ def test_a_two_author_citation_names_a_paper_by_exactly_those_two() -> None:
         [2014, 2013],
     )
 
-    concepts = ConceptIndex(["three", "two"], ["A Convolutional Network", "A Translation Model"])
-
     def on_topic(paper_ids: list[str], words: frozenset[str]) -> list[tuple[float, int]]:
         return [(1.0, 1)] * len(paper_ids)
 
-    decision = index.decide("Kalchbrenner|2013|Blunsom", [], on_topic, LinkPolicy(), concepts, [])
+    nothing: frozenset[str] = frozenset()
+    decision = index.decide("Kalchbrenner|2013|Blunsom", nothing, on_topic, LinkPolicy(), nothing)
     assert (decision.status, decision.paper_id) == ("matched", "two")
-    three = index.decide("Kalchbrenner|2014|Grefenstette", [], on_topic, LinkPolicy(), concepts, [])
+    three = index.decide("Kalchbrenner|2014|Grefenstette", nothing, on_topic, LinkPolicy(), nothing)
     assert three.status == "unmatched"
+
+
+def test_context_words_leave_numbers_out_and_keep_the_specific_ones_apart() -> None:
+    """ "2019" beside "Huang et al." weighs no paper; only words in few titles confirm one."""
+    concepts = ConceptIndex(
+        [f"p{i}" for i in range(60)],
+        ["Pipeline Parallelism for Giant Networks"] + ["Deep Neural Networks"] * 59,
+    )
+    units = [frozenset({"2019"}), frozenset({"pipelin"}), frozenset({"network"})]
+    words, rare = context_words(units, concepts, LinkPolicy())
+    assert words == {"pipelin", "network"}
+    assert rare == {"pipelin"}
+
+
+def test_references_in_one_passage_read_it_once(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reference list written on one line holds thousands of references, each with the
+    same passage: its words are worked out once, and each reference is decided as alone."""
+    english = [(evidence, text) for evidence, text, language in REFERENCES if language == "en"]
+    line = " ".join(text for _, text in english)
+    alone = []
+    for evidence, _ in english:
+        matcher.context_words.cache_clear()
+        alone.append(matcher.decide_author(evidence, line, "en"))
+    matcher.context_words.cache_clear()
+    calls = []
+    translated = matcher_module.translate
+    monkeypatch.setattr(
+        matcher_module, "translate", lambda *args: calls.append(args[0]) or translated(*args)
+    )
+    together = [matcher.decide_author(evidence, line, "en") for evidence, _ in english]
+    assert together == alone
+    assert {d.status for d in together} >= {"matched", "unmatched"}
+    assert calls == [line]

@@ -174,17 +174,23 @@ def singled_out(
     return None
 
 
+def context_words(
+    units: list[Unit], concepts: ConceptIndex, policy: LinkPolicy
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The stems of a passage around a reference that weigh its author's papers (numbers
+    left out: "2019" beside "Huang et al." says nothing about the topic), and those specific
+    enough to confirm one (``specific_words``)."""
+    words = unit_words(u for u in units if not _numeric(u))
+    return words, unit_words(_specific_units(units, specific_words(concepts, policy)))
+
+
 def sentence_confirms(
-    sentence_units: list[Unit],
-    overlaps: Overlaps,
-    concepts: ConceptIndex,
-    policy: LinkPolicy,
-    candidates: int = 1,
+    rare_words: frozenset[str], overlaps: Overlaps, policy: LinkPolicy, candidates: int = 1
 ) -> Callable[[str], bool]:
-    """Whether a reference's own sentence holds enough specific words of a paper (see
-    ``specific_words``) to confirm it, chosen among ``candidates`` papers of the author: the
-    more were weighed, the more words it takes (``author_words_per_tenfold_candidates``)."""
-    rare_words = unit_words(_specific_units(sentence_units, specific_words(concepts, policy)))
+    """Whether a reference's own sentence, by its specific words (``rare_words``, see
+    ``context_words``), holds enough of a paper's words to confirm it, chosen among
+    ``candidates`` papers of the author: the more were weighed, the more words it takes
+    (``author_words_per_tenfold_candidates``)."""
     tenfolds = int(math.log10(max(candidates, 1)))
     needed = policy.author_specific_words + policy.author_words_per_tenfold_candidates * tenfolds
 
@@ -337,18 +343,17 @@ class AuthorIndex:
     def decide(
         self,
         evidence: str,
-        context_units: list[Unit],
+        words: frozenset[str],
         overlaps: Overlaps,
         policy: LinkPolicy,
-        concepts: ConceptIndex,
-        sentence_units: list[Unit],
+        sentence_words: frozenset[str],
     ) -> Decision:
         """``overlaps(paper_ids, words)`` weighs the words of the context found in each
-        paper's title and keywords (weight, number of words); ``concepts`` says how rare each word
-        is in the catalog (see ``specific_words``). The context (the passage around the
-        reference) weighs the candidates; the specific word that confirms one must be in the
-        reference's own sentence (``sentence_units``): the next sentence may be about
-        another paper on the same topic."""
+        paper's title and keywords (weight, number of words). The context's ``words`` (the
+        passage around the reference, see ``context_words``) weigh the candidates; the
+        specific word that confirms one must be among ``sentence_words``, the specific words
+        of the reference's own sentence: the next sentence may be about another paper on the
+        same topic."""
         surname, year, second = reference_parts(evidence)
         rows = self._rows(surname.casefold())
         if year:
@@ -359,8 +364,7 @@ class AuthorIndex:
         papers = self._paper_ids.take(np.asarray(candidates, dtype=np.int64)).tolist()
         if not papers:
             return Decision("unmatched", None, 0.0, "author_reference")
-        words = unit_words(u for u in context_units if not _numeric(u))
-        confirmed = sentence_confirms(sentence_units, overlaps, concepts, policy, len(papers))
+        confirmed = sentence_confirms(sentence_words, overlaps, policy, len(papers))
 
         if len(papers) == 1 and year:
             # The catalog's only paper by that author in that year may still not be the one

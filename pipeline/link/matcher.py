@@ -6,6 +6,7 @@ import importlib.metadata
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from pipeline.language import URL_HINT
 from pipeline.link.authors import (
     catalog_authors,
     context_overlap,
+    context_words,
     first_author_surnames,
     sentence_confirms,
     singled_out,
@@ -66,6 +68,10 @@ from pipeline.link.titles import (
     title_words,
 )
 from pipeline.link.translated import decide_translated
+
+# Passages whose words a matcher keeps for the author references in them: a document's
+# references share their sentences and lines.
+CONTEXTS_KEPT = 64
 
 
 class Matcher:
@@ -119,6 +125,7 @@ class Matcher:
             policy=policy,
         )
         self.authors = catalog_authors(catalog, stored["first_author"].tolist, cache_dir)
+        self.context_words = lru_cache(maxsize=CONTEXTS_KEPT)(self._context_words)
 
     def decide_arxiv(self, arxiv_id: str) -> Decision:
         return decide_arxiv(arxiv_id, self.paper_by_arxiv)
@@ -291,9 +298,15 @@ class Matcher:
         self, evidence: str, context: str, language: str, sentence: str | None = None
     ) -> Decision:
         """``sentence``: the reference's own sentence within ``context`` (default: all of it)."""
-        units = translate(context, language, self.term_tables)
-        own = units if sentence is None else translate(sentence, language, self.term_tables)
-        return self.authors.decide(evidence, units, self._overlaps, self.policy, self.concepts, own)
+        words, rare = self.context_words(context, language)
+        own = rare if sentence is None else self.context_words(sentence, language)[1]
+        return self.authors.decide(evidence, words, self._overlaps, self.policy, own)
+
+    def _context_words(self, text: str, language: str) -> tuple[frozenset[str], frozenset[str]]:
+        """``context_words`` of a passage, worked out once for all the references in it: a
+        reference list written on one line holds thousands, each with the same passage."""
+        units = translate(text, language, self.term_tables)
+        return context_words(units, self.concepts, self.policy)
 
     def decide_cite(
         self, key: str, context: str, language: str, sentence: str | None = None
@@ -305,8 +318,8 @@ class Matcher:
             return Decision("unmatched", None, 0.0, "cite_key")
 
         def confirmed(paper_id: str) -> bool:  # asked only for a common surname
-            own = translate(context if sentence is None else sentence, language, self.term_tables)
-            return sentence_confirms(own, self._overlaps, self.concepts, self.policy)(paper_id)
+            _, rare = self.context_words(context if sentence is None else sentence, language)
+            return sentence_confirms(rare, self._overlaps, self.policy)(paper_id)
 
         decided = self.authors.decide_cite(parsed, self.columns.titles, self.policy, confirmed)
         if decided is not None:
