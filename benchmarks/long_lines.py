@@ -1,6 +1,7 @@
-"""Time language detection, extraction and matching on 2 MB single-line texts of several
-shapes (dense mentions, author references, one huge token, runs of punctuation...): every
-stage must stay linear.
+"""Time language detection, extraction and matching on 2 MB texts of several shapes: one
+line (dense mentions, author references, one huge token, runs of punctuation...) or many
+short ones (a sentence naming a model on each, a table of titles): every stage must stay
+linear.
 
     python benchmarks/long_lines.py [--bytes N]
 """
@@ -30,6 +31,8 @@ SHAPES = {
     "dots": ".",
     "quotes": '"',
     "han": "论",
+    "lines with a name": "实验中我们使用BERT模型进行了文本分类，结果很好。\n",
+    "table of titles": "| Attention Is All You Need | BERT | 2017 |\n",
 }
 
 

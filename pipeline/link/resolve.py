@@ -25,6 +25,7 @@ from pipeline.link.ids import arxiv_year_month, slug_titles
 from pipeline.link.matcher import Matcher
 from pipeline.link.names import evidence_parts, name_key, same_name, written_out_form
 from pipeline.link.references import reference_entry
+from pipeline.link.spans import Covering, Taken
 from pipeline.link.terms import translate
 from pipeline.link.titles import (
     OTHER_WORDS,
@@ -79,10 +80,6 @@ def _absent(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s <= start and end <= e for s, e in spans)
-
-
 def _slug_decision(matcher: Matcher, slug: str) -> Decision:
     """A Papers with Code link names the paper whose title its slug spells, exactly."""
     for title in slug_titles(slug):
@@ -110,7 +107,7 @@ def _beside_id(decision: Decision, ids_on_line: list[Decision], standalone: bool
 def _soft_decisions(
     candidates: dict[int, Candidate],
     matcher: Matcher,
-    taken: list[tuple[int, int]],
+    taken: Taken,
     title_spans: list[tuple[int, int]],
 ) -> dict[int, Decision]:
     """Translated titles and descriptions: only those that resemble a catalog paper are
@@ -146,9 +143,9 @@ def _soft_decisions(
     decisions = {}
     for *_, index, decision in sorted(found):
         start, end = candidates[index]["start"], candidates[index]["end"]
-        if any(s < end and start < e for s, e in taken):
+        if taken.overlaps(start, end):
             continue
-        taken.append((start, end))
+        taken.add(start, end)
         decisions[index] = decision
         if candidates[index]["kind"] == "translated_title":
             title_spans.append((start, end))
@@ -484,12 +481,20 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
     for index, decision in _listed_titles(candidates, decisions, unmatched_titles, matcher).items():
         decisions[index] = decision
         title_spans.append((candidates[index]["start"], candidates[index]["end"]))
-    decisions.update(_soft_decisions(candidates, matcher, list(title_spans), title_spans))
+    decisions.update(_soft_decisions(candidates, matcher, Taken(title_spans), title_spans))
+    in_a_title = Covering(title_spans)
     descriptions = of_kind("description")
-    sentences = [row for _, row in descriptions if _absent(row["evidence"])]
+    sentences: dict[int, list[Candidate]] = {}  # by line: a sentence holds only its line's
+    for _, row in descriptions:
+        if _absent(row["evidence"]):
+            sentences.setdefault(row["line"], []).append(row)
 
     def around(row: Candidate) -> list[Candidate]:
-        return [s for s in sentences if s["start"] <= row["start"] and s["end"] >= row["end"]]
+        return [
+            s
+            for s in sentences.get(row["line"], ())
+            if s["start"] <= row["start"] and s["end"] >= row["end"]
+        ]
 
     def context(row: Candidate) -> str:
         """The sentence around a mention, else its line, else its own text."""
@@ -516,7 +521,7 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
                 row["language"],
                 own_sentence(row),
             )
-        elif not _covered(title_spans, row["start"], row["end"]):
+        elif not in_a_title(row["start"], row["end"]):
             decisions[index] = matcher.decide_name_in(
                 row["evidence"], context(row), row["language"], document
             )
@@ -527,7 +532,7 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
     for index, row in descriptions:
         if _absent(row["evidence"]):
             continue
-        if _covered(title_spans, row["start"], row["end"]):
+        if in_a_title(row["start"], row["end"]):
             continue  # "word2vec Explained: Deriving Mikolov et al.'s ...": part of a title
         decisions[index] = decide_from_reference_list(
             row["evidence"], listed, matcher.policy
