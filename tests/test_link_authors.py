@@ -378,3 +378,19 @@ def test_references_in_one_passage_read_it_once(
     assert together == alone
     assert {d.status for d in together} >= {"matched", "unmatched"}
     assert calls == [line]
+
+
+def test_an_author_cited_again_is_looked_up_once_and_decided_the_same(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Heess et al. (2015)" three times: the author's papers of those years are found once
+    (a common surname has thousands of rows in a large catalog), each decided as the first."""
+    first = [matcher.decide_author(*reference) for reference in REFERENCES]
+    searched = []
+    rows = matcher.authors._rows
+    monkeypatch.setattr(matcher.authors, "_rows", lambda s: searched.append(s) or rows(s))
+    matcher.authors.papers_of.cache_clear()
+    matcher.entries_of.cache_clear()
+    assert [matcher.decide_author(*reference) for reference in REFERENCES] == first
+    # Eight references, six of them distinct (surname, year, second author).
+    assert searched == ["kalchbrenner", "sutskever", "heess", "heess", "ba", "nobody"]

@@ -139,3 +139,18 @@ def test_a_key_of_a_common_surname_needs_its_sentence_to_confirm_the_paper(
     candidates = extract_mentions("doc.md", bare, segment_lines(bare, "zh"), matcher.names)
     (row,) = resolve_document(candidates, matcher).itertuples()
     assert (row.status, row.method) == ("unmatched", "cite_key_unconfirmed")
+
+
+def test_a_key_cited_again_is_looked_up_once_and_decided_the_same(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page cites one key many times: its papers are found once (a common surname has
+    thousands of rows in a large catalog), and each citation is decided as the first."""
+    text = "偏差 :cite:`schnabel2016recommendations`。\n" * 3 + "又 :cite:`collins2019study`。\n"
+    first = _decisions(matcher, text)
+    searched = []
+    rows = matcher.authors._rows
+    monkeypatch.setattr(matcher.authors, "_rows", lambda s: searched.append(s) or rows(s))
+    matcher.authors.cited_by.cache_clear()
+    assert _decisions(matcher, text) == first
+    assert searched == ["schnabel", "collins"]

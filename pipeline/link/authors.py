@@ -16,6 +16,7 @@ import inspect
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,9 @@ from pipeline.link.terms import ConceptIndex, Unit, unit_words
 
 # (paper ids, a context's words) -> the weight and number of each paper's title and keyword
 # stems among the words.
+# Author references whose candidate papers an index keeps.
+REFERENCES_KEPT = 256
+
 Overlaps = Callable[[Sequence[str], frozenset[str]], list[tuple[float, int]]]
 
 SURNAME = r"[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?"
@@ -237,13 +241,19 @@ class AuthorIndex:
         paper_ids: pd.api.extensions.ExtensionArray,
         authors: Sequence[object],
         arrays: Mapping[str, np.ndarray],
+        titles: Sequence[str | None] = (),
     ) -> None:
-        """``paper_ids``, ``authors``: the catalog's columns, read by row (the ids of many
-        rows taken at once)."""
+        """``paper_ids``, ``authors``, ``titles``: the catalog's columns, read by row (the
+        ids of many rows taken at once; the titles only for citation keys)."""
         self._paper_ids = paper_ids
         self._authors = authors
+        self._titles = titles
         self._arrays = arrays
         self._surnames = PackedStrings(arrays["surname_data"], arrays["surname_offsets"])
+        # A page cites an author again and again ("Wang et al. (2023)"), and a surname of a
+        # large catalog has thousands of rows: each reference's candidates are found once.
+        self.papers_of = lru_cache(maxsize=REFERENCES_KEPT)(self._papers_of)
+        self.cited_by = lru_cache(maxsize=REFERENCES_KEPT)(self._cited_by)
 
     @classmethod
     def from_columns(
@@ -306,23 +316,36 @@ class AuthorIndex:
         return known & (np.abs(np.where(known, years, 0) - written) <= tolerance)
 
     def decide_cite(
-        self,
-        key: CiteKey,
-        titles: Sequence[str | None],
-        policy: LinkPolicy,
-        confirmed: Callable[[str], bool],
+        self, key: CiteKey, policy: LinkPolicy, confirmed: Callable[[str], bool]
     ) -> Decision | None:
         """The paper a citation key names: by its first authors' surnames and year, and the
-        title's first word when the key spells it (``titles``: the catalog's, by row). None
+        title's first word when the key spells it. None
         for a key of one surname and a year: that is decided like "Surname et al. (year)".
         A key of one common surname ("wang2023survey") is as likely another paper of another
         Wang than the catalog's only one: it links when ``confirmed(paper_id)`` (the key's
         sentence names the paper's topic, as for author references)."""
         if not key.title_word and len(key.surnames) == 1:
             return None
+        papers, common = self.cited_by(
+            key, policy.author_year_tolerance, policy.common_surname_share
+        )
+        if len(papers) == 1 and len(key.surnames) == 1 and common and not confirmed(papers[0]):
+            return Decision("unmatched", None, 0.0, "cite_key_unconfirmed")
+        if len(papers) == 1:
+            return Decision("matched", papers[0], policy.name_score, "cite_key")
+        if papers:
+            return ambiguous(policy.name_score, "cite_key", tuple(papers[: policy.max_candidates]))
+        return Decision("unmatched", None, 0.0, "cite_key")
+
+    def _cited_by(
+        self, key: CiteKey, tolerance: int, common_share: float
+    ) -> tuple[tuple[str, ...], bool]:
+        """The papers a citation key may name, sorted, and whether its first surname is a
+        common one (see ``decide_cite``)."""
+        titles = self._titles
         rows = self._rows(key.surnames[0])
-        common = len(rows) >= policy.common_surname_share * len(self._arrays["years"])
-        rows = rows[self._year_close(rows, key.year, policy.author_year_tolerance)]
+        common = len(rows) >= common_share * len(self._arrays["years"])
+        rows = rows[self._year_close(rows, key.year, tolerance)]
         found = [
             r
             for r in rows.tolist()
@@ -331,14 +354,18 @@ class AuthorIndex:
         ]
         if len(found) > 1:  # the key's own year first: a year apart is arXiv's, or another's
             found = [r for r in found if self._arrays["years"][r] == key.year] or found
-        papers = sorted(self._paper_ids[r] for r in found)
-        if len(papers) == 1 and len(key.surnames) == 1 and common and not confirmed(papers[0]):
-            return Decision("unmatched", None, 0.0, "cite_key_unconfirmed")
-        if len(papers) == 1:
-            return Decision("matched", papers[0], policy.name_score, "cite_key")
-        if papers:
-            return ambiguous(policy.name_score, "cite_key", tuple(papers[: policy.max_candidates]))
-        return Decision("unmatched", None, 0.0, "cite_key")
+        return tuple(sorted(self._paper_ids[r] for r in found)), common
+
+    def _papers_of(self, surname: str, year: str, second: str, tolerance: int) -> tuple[str, ...]:
+        """The papers a reference's parts ("Huang", "2019", a second author) may cite: by a
+        first author of that surname, within ``tolerance`` years of it, by the second too."""
+        rows = self._rows(surname.casefold())
+        if year:
+            rows = rows[self._year_close(rows, int(year), tolerance)]
+        candidates = rows.tolist()
+        if second:  # "Kalchbrenner and Blunsom": a paper by these two
+            candidates = [r for r in candidates if self._by_two(r, second)]
+        return tuple(self._paper_ids.take(np.asarray(candidates, dtype=np.int64)).tolist())
 
     def decide(
         self,
@@ -355,13 +382,7 @@ class AuthorIndex:
         of the reference's own sentence: the next sentence may be about another paper on the
         same topic."""
         surname, year, second = reference_parts(evidence)
-        rows = self._rows(surname.casefold())
-        if year:
-            rows = rows[self._year_close(rows, int(year), policy.author_year_tolerance)]
-        candidates = rows.tolist()
-        if second:  # "Kalchbrenner and Blunsom": a paper by these two
-            candidates = [r for r in candidates if self._by_two(r, second)]
-        papers = self._paper_ids.take(np.asarray(candidates, dtype=np.int64)).tolist()
+        papers = list(self.papers_of(surname, year, second, policy.author_year_tolerance))
         if not papers:
             return Decision("unmatched", None, 0.0, "author_reference")
         confirmed = sentence_confirms(sentence_words, overlaps, policy, len(papers))
@@ -384,10 +405,14 @@ class AuthorIndex:
 
 
 def catalog_authors(
-    catalog: Catalog, surnames: Callable[[], Sequence[str]], cache_dir: Path | None = None
+    catalog: Catalog,
+    surnames: Callable[[], Sequence[str]],
+    cache_dir: Path | None = None,
+    titles: Sequence[str | None] = (),
 ) -> AuthorIndex:
     """The catalog's author index, built once per catalog and stored in ``cache_dir``;
-    ``surnames()``: the first authors' surnames, asked for only to build it."""
+    ``surnames()``: the first authors' surnames, asked for only to build it; ``titles``: the
+    catalog's titles by row (read for citation keys)."""
     papers = catalog.papers
 
     def build() -> dict[str, np.ndarray]:
@@ -398,7 +423,7 @@ def catalog_authors(
     )
     if len(arrays["years"]) != len(papers):  # another catalog's: never trusted
         arrays = build()
-    return AuthorIndex(papers["paper_id"].array, papers["authors"].array, arrays)
+    return AuthorIndex(papers["paper_id"].array, papers["authors"].array, arrays, titles)
 
 
 # What the stored author arrays depend on besides the catalog.

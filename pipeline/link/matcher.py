@@ -124,8 +124,11 @@ class Matcher:
             extra_stems=[keyword_stems(split_keywords(self.keywords[r])) for r in described],
             policy=policy,
         )
-        self.authors = catalog_authors(catalog, stored["first_author"].tolist, cache_dir)
+        self.authors = catalog_authors(
+            catalog, stored["first_author"].tolist, cache_dir, self.columns.titles
+        )
         self.context_words = lru_cache(maxsize=CONTEXTS_KEPT)(self._context_words)
+        self.entries_of = lru_cache(maxsize=CONTEXTS_KEPT)(self._entries_of)
 
     def decide_arxiv(self, arxiv_id: str) -> Decision:
         return decide_arxiv(arxiv_id, self.paper_by_arxiv)
@@ -321,19 +324,27 @@ class Matcher:
             _, rare = self.context_words(context if sentence is None else sentence, language)
             return sentence_confirms(rare, self._overlaps, self.policy)(paper_id)
 
-        decided = self.authors.decide_cite(parsed, self.columns.titles, self.policy, confirmed)
+        decided = self.authors.decide_cite(parsed, self.policy, confirmed)
         if decided is not None:
             return decided
         evidence = f"{parsed.surnames[0]}|{parsed.year}"
         return self.decide_author(evidence, context, language, sentence)
 
-    def _overlaps(self, papers: Sequence[str], words: frozenset[str]) -> list[tuple[float, int]]:
-        """Weight and number of each paper's title and keyword stems found among ``words``
-        (worked out only for the papers that hold one of them)."""
+    def _entries_of(self, papers: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The title and keyword entries of papers (-1: none), found once for each list of an
+        author's papers that a page's references ask for again."""
         in_titles = self.concepts.title_index.entries(papers)
         in_profiles = self.profiles.title_index.entries(papers)
         if (in_titles < 0).any():
             raise KeyError(papers[int(np.argmax(in_titles < 0))])
+        in_titles.setflags(write=False)
+        in_profiles.setflags(write=False)
+        return in_titles, in_profiles
+
+    def _overlaps(self, papers: Sequence[str], words: frozenset[str]) -> list[tuple[float, int]]:
+        """Weight and number of each paper's title and keyword stems found among ``words``
+        (worked out only for the papers that hold one of them)."""
+        in_titles, in_profiles = self.entries_of(tuple(papers))
         holding = self.concepts.holding_any(in_titles, words)
         holding |= self.profiles.holding_any(in_profiles, words)
         overlaps = [(0.0, 0)] * len(papers)
