@@ -366,9 +366,9 @@ def test_references_in_one_passage_read_it_once(
     line = " ".join(text for _, text in english)
     alone = []
     for evidence, _ in english:
-        matcher.context_words.cache_clear()
+        matcher.passage_words.cache_clear()
         alone.append(matcher.decide_author(evidence, line, "en"))
-    matcher.context_words.cache_clear()
+    matcher.passage_words.cache_clear()
     calls = []
     translated = matcher_module.translate
     monkeypatch.setattr(

@@ -31,11 +31,11 @@ from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.terms import ConceptIndex, Unit, unit_words
 
-# (paper ids, a context's words) -> the weight and number of each paper's title and keyword
-# stems among the words.
-# Author references whose candidate papers an index keeps.
+# Author references (and citation keys) whose candidate papers an index keeps.
 REFERENCES_KEPT = 256
 
+# (paper ids, a context's words) -> the weight and number of each paper's title and keyword
+# stems among the words.
 Overlaps = Callable[[Sequence[str], frozenset[str]], list[tuple[float, int]]]
 
 SURNAME = r"[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?"
@@ -262,12 +262,13 @@ class AuthorIndex:
         authors: Sequence[object],
         years: Iterable[object],
         surnames: Sequence[str] | None = None,
+        titles: Sequence[str | None] = (),
     ) -> AuthorIndex:
         """Built in memory; ``surnames``: the first authors' surnames when already known."""
         if surnames is None:
             surnames = first_author_surnames(authors)
         ids = pd.array(list(paper_ids), dtype="string[pyarrow]")  # as the catalog's column
-        return cls(ids, authors, author_arrays(surnames, years))
+        return cls(ids, authors, author_arrays(surnames, years), titles)
 
     def first_author(self, row: int) -> str:
         """A row's first author as written, case-folded ("" when not given)."""
@@ -319,8 +320,8 @@ class AuthorIndex:
         self, key: CiteKey, policy: LinkPolicy, confirmed: Callable[[str], bool]
     ) -> Decision | None:
         """The paper a citation key names: by its first authors' surnames and year, and the
-        title's first word when the key spells it. None
-        for a key of one surname and a year: that is decided like "Surname et al. (year)".
+        title's first word when the key spells it. None for a key of one surname and a year:
+        that is decided like "Surname et al. (year)".
         A key of one common surname ("wang2023survey") is as likely another paper of another
         Wang than the catalog's only one: it links when ``confirmed(paper_id)`` (the key's
         sentence names the paper's topic, as for author references)."""
@@ -342,7 +343,6 @@ class AuthorIndex:
     ) -> tuple[tuple[str, ...], bool]:
         """The papers a citation key may name, sorted, and whether its first surname is a
         common one (see ``decide_cite``)."""
-        titles = self._titles
         rows = self._rows(key.surnames[0])
         common = len(rows) >= common_share * len(self._arrays["years"])
         rows = rows[self._year_close(rows, key.year, tolerance)]
@@ -350,7 +350,7 @@ class AuthorIndex:
             r
             for r in rows.tolist()
             if self._written_by(r, key)
-            and (not key.title_word or title_starts_with(str(titles[r]), key.title_word))
+            and (not key.title_word or title_starts_with(str(self._titles[r]), key.title_word))
         ]
         if len(found) > 1:  # the key's own year first: a year apart is arXiv's, or another's
             found = [r for r in found if self._arrays["years"][r] == key.year] or found

@@ -127,7 +127,7 @@ class Matcher:
         self.authors = catalog_authors(
             catalog, stored["first_author"].tolist, cache_dir, self.columns.titles
         )
-        self.context_words = lru_cache(maxsize=CONTEXTS_KEPT)(self._context_words)
+        self.passage_words = lru_cache(maxsize=CONTEXTS_KEPT)(self._passage_words)
         self.entries_of = lru_cache(maxsize=CONTEXTS_KEPT)(self._entries_of)
 
     def decide_arxiv(self, arxiv_id: str) -> Decision:
@@ -301,11 +301,11 @@ class Matcher:
         self, evidence: str, context: str, language: str, sentence: str | None = None
     ) -> Decision:
         """``sentence``: the reference's own sentence within ``context`` (default: all of it)."""
-        words, rare = self.context_words(context, language)
-        own = rare if sentence is None else self.context_words(sentence, language)[1]
+        words, rare = self.passage_words(context, language)
+        own = rare if sentence is None else self.passage_words(sentence, language)[1]
         return self.authors.decide(evidence, words, self._overlaps, self.policy, own)
 
-    def _context_words(self, text: str, language: str) -> tuple[frozenset[str], frozenset[str]]:
+    def _passage_words(self, text: str, language: str) -> tuple[frozenset[str], frozenset[str]]:
         """``context_words`` of a passage, worked out once for all the references in it: a
         reference list written on one line holds thousands, each with the same passage."""
         units = translate(text, language, self.term_tables)
@@ -321,7 +321,7 @@ class Matcher:
             return Decision("unmatched", None, 0.0, "cite_key")
 
         def confirmed(paper_id: str) -> bool:  # asked only for a common surname
-            _, rare = self.context_words(context if sentence is None else sentence, language)
+            _, rare = self.passage_words(context if sentence is None else sentence, language)
             return sentence_confirms(rare, self._overlaps, self.policy)(paper_id)
 
         decided = self.authors.decide_cite(parsed, self.policy, confirmed)
