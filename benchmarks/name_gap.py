@@ -129,9 +129,10 @@ def causes(
 ) -> list[tuple[dict, str]]:
     by_key: dict[str, dict] = {}
     for row in catalog.itertuples():
-        by_key.setdefault(paper_key(None, row.title), row._asdict())
+        record = row._asdict()
+        by_key.setdefault(paper_key(None, row.title), record)
         if isinstance(row.arxiv_id, str) and row.arxiv_id:
-            by_key[paper_key(row.arxiv_id, None)] = row._asdict()
+            by_key[paper_key(row.arxiv_id, None)] = record
     misses = list(misses)
     papers = [by_key.get(m["key"]) or by_key[paper_key(None, m["canonical_title"])] for m in misses]
     texts = abstracts(snapshot, {p["arxiv_id"] for p in papers if isinstance(p["arxiv_id"], str)})

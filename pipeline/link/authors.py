@@ -382,7 +382,7 @@ class AuthorIndex:
         of the reference's own sentence: the next sentence may be about another paper on the
         same topic."""
         surname, year, second = reference_parts(evidence)
-        papers = list(self.papers_of(surname, year, second, policy.author_year_tolerance))
+        papers = self.papers_of(surname, year, second, policy.author_year_tolerance)
         if not papers:
             return Decision("unmatched", None, 0.0, "author_reference")
         confirmed = sentence_confirms(sentence_words, overlaps, policy, len(papers))

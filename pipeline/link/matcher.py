@@ -344,7 +344,7 @@ class Matcher:
     def _overlaps(self, papers: Sequence[str], words: frozenset[str]) -> list[tuple[float, int]]:
         """Weight and number of each paper's title and keyword stems found among ``words``
         (worked out only for the papers that hold one of them)."""
-        in_titles, in_profiles = self.entries_of(tuple(papers))
+        in_titles, in_profiles = self.entries_of(tuple(papers))  # a tuple's is itself
         holding = self.concepts.holding_any(in_titles, words)
         holding |= self.profiles.holding_any(in_profiles, words)
         overlaps = [(0.0, 0)] * len(papers)

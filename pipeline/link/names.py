@@ -34,6 +34,7 @@ from pipeline.link.expansions import written_out_beside
 from pipeline.link.frequencies import zipf_frequency
 from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
+from pipeline.link.spans import Covering
 from pipeline.link.terms import foreign_stopwords
 from pipeline.link.text import CJK_LANGUAGES, LATIN_ALNUM, LATIN_LETTERS, web_address_spans
 
@@ -740,9 +741,9 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
         if given_name_in_author_list(text, start, end, segment.language, names.policy):
             continue
         found.append((start, end, key, written_out_beside(text, start, end, names.policy)))
-    spelled = [(w.start, w.end) for *_, w in found if w]
+    in_written_out_form = Covering((w.start, w.end) for *_, w in found if w)
     for start, end, key, written_out in found:
-        if any(w_start <= start and end <= w_end for w_start, w_end in spelled):
+        if in_written_out_form(start, end):
             continue
         evidence = name_evidence(
             key,
