@@ -26,6 +26,7 @@ SET_NAMES = (
     "heldout-fresh6",
     "heldout-fresh7",
     "heldout-fresh8",
+    "heldout-fresh9",
 )
 SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
