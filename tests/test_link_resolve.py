@@ -1059,3 +1059,27 @@ def test_an_author_reference_in_another_sentence_does_not_confirm_a_name(
     mentions = _resolve(matcher, text, "de").set_index("surface")
     assert mentions.loc["xCOMET", "method"] == "alias_mined_unconfirmed"
     assert mentions.loc["Guerreiro et al.", "status"] == "ambiguous"
+
+
+def test_a_title_near_several_is_the_one_its_name_before_the_colon_names(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        (
+            "arxiv:1707.06347",
+            "1707.06347",
+            "Proximal Policy Optimization Algorithms",
+            "2017",
+            "PPO",
+        ),
+        ("arxiv:2506.15050", "2506.15050", "Truncated Proximal Policy Optimization", "2025", ""),
+    ]
+    matcher = Matcher(load_catalog(_write_catalog(tmp_path / "catalog", rows)), POLICY)
+    title = _resolve(matcher, "PPO : Proximal Policy Optimization 是一种策略梯度方法\n")
+    title = title[title["kind"] == "english_title"].iloc[0]
+    assert (title["status"], title["paper_id"], title["method"]) == (
+        "matched",
+        "arxiv:1707.06347",
+        "title_near_its_name",
+    )
+    assert matcher.decide_title("PPO : Proximal Policy Optimization").status == "ambiguous"

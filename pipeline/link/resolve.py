@@ -175,6 +175,8 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
         decision = Decision("unmatched", None, decision.score, "title_generic_phrase")
     if decision.status == "matched" and decision.score < 100 and evidence == REFERENCE:
         decision = _cited_before(decision, row["context"], matcher)
+    if decision.status == "ambiguous":
+        decision = _named_before_colon(row["surface"], decision, matcher)
     decision = _beside_id(decision, ids_on_line, bool(row["standalone"]))
     if (
         decision.status == "unmatched"
@@ -184,6 +186,20 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
         paper_id = outside_paper_id(row["surface"])
         return Decision("matched", paper_id, decision.score, "title_not_in_catalog")
     return decision
+
+
+def _named_before_colon(surface: str, decision: Decision, matcher: Matcher) -> Decision:
+    """A title near several catalog titles, written after a name that one of those papers
+    holds ("PPO: Proximal Policy Optimization" near "Proximal Policy Optimization
+    Algorithms" and "Truncated Proximal Policy Optimization"), is that paper's."""
+    head, colon, _ = surface.partition(":")
+    if not colon or len(head.split()) > matcher.policy.name_prefix_max_words:
+        return decision
+    named = set(matcher.names.papers(name_key(head))).intersection(decision.candidates)
+    if len(named) != 1:
+        return decision
+    (paper_id,) = named
+    return Decision("matched", paper_id, decision.score, "title_near_its_name")
 
 
 def _listed_titles(
