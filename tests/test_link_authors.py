@@ -18,6 +18,7 @@ from pipeline.link.authors import (
     context_words,
     find_author_references,
     first_author_surnames,
+    no_sentence_end,
     reference_sentence,
     specific_words,
 )
@@ -257,6 +258,8 @@ def test_a_damaged_author_store_is_rebuilt(matcher: Matcher, tmp_path: Path) -> 
         ("nach Carstens und Toni (2015) gilt", "Carstens|2015|Toni"),
         ("Kalchbrenner and Blunsom, 2013 proposed", "Kalchbrenner|2013|Blunsom"),
         ("Modelle (Kakade, 2002) sind", "Kakade|2002"),
+        ("Sohl-Dickstein 等人 2015 年提出的", "Sohl-Dickstein|2015"),
+        ("wie Lopez-Paz and Ranzato (2017) zeigen", "Lopez-Paz|2017|Ranzato"),
     ],
 )
 def test_author_references(text: str, evidence: str) -> None:
@@ -394,3 +397,17 @@ def test_an_author_cited_again_is_looked_up_once_and_decided_the_same(
     assert [matcher.decide_author(*reference) for reference in REFERENCES] == first
     # Eight references, six of them distinct (surname, year, second author).
     assert searched == ["kalchbrenner", "sutskever", "heess", "heess", "ba", "nobody"]
+
+
+@pytest.mark.parametrize(
+    ("line", "between", "one_sentence"),
+    [
+        ("xCOMET (Guerreiro et al., 2024) zeigt", " (", True),
+        ("Guerreiro et al. (2024) stellten xCOMET vor.", " (2024) stellten ", True),
+        ("Wir nutzen xCOMET. Guerreiro et al. zeigen", ". ", False),
+        ("我们使用xCOMET。Guerreiro等人", "。", False),
+    ],
+)
+def test_no_sentence_end(line: str, between: str, one_sentence: bool) -> None:
+    start = line.index(between)
+    assert no_sentence_end(line, start, start + len(between)) is one_sentence

@@ -509,11 +509,11 @@ def _title_named_matcher(
     folder: Path, rows: list[tuple[str, ...]], authors: list[str] | None = None
 ) -> Matcher:
     """A catalog of these rows (with these authors) whose names were all mined from their
-    titles."""
+    titles (a row without a name has none)."""
     frame = pd.read_csv(_write_catalog(folder, rows) / "papers.csv")
     if authors is not None:
         frame["authors"] = authors
-    frame["alias_sources"] = "title"
+    frame["alias_sources"] = ["title" if isinstance(a, str) else "" for a in frame["aliases"]]
     frame.to_csv(folder / "papers.csv", index=False)
     return Matcher(load_catalog(folder), POLICY)
 
@@ -996,3 +996,90 @@ def test_a_written_out_form_picks_the_paper_among_namesakes(tmp_path: Path) -> N
     mentions = _resolve(matcher, text, "de")
     (name,) = mentions[mentions["kind"] == "name"].itertuples()
     assert (name.status, name.paper_id) == ("matched", "arxiv:1909.05858")
+
+
+def _author_named_matcher(tmp_path: Path) -> Matcher:
+    """Two papers of one first author, one of them named in its title (mined, not curated)."""
+    rows = [
+        (
+            "arxiv:2310.10482",
+            "2310.10482",
+            "xCOMET: Transparent Machine Translation Evaluation through Fine-grained Error "
+            "Detection",
+            "2023",
+            "xCOMET",
+        ),
+        (
+            "arxiv:2303.16104",
+            "2303.16104",
+            "Hallucinations in Large Multilingual Translation Models",
+            "2023",
+            "",
+        ),
+    ]
+    authors = ["Nuno M. Guerreiro; Ricardo Rei", "Nuno M. Guerreiro; Duarte Alves"]
+    return _title_named_matcher(tmp_path / "catalog", rows, authors)
+
+
+def test_a_name_and_its_author_reference_confirm_each_other(tmp_path: Path) -> None:
+    """Alone, neither says which paper: the sentence does not support the mined name, and
+    the author wrote both papers that year. Together they fit one paper."""
+    matcher = _author_named_matcher(tmp_path)
+    text = "Wir nutzen xCOMET (Guerreiro et al., 2024) für die Bewertung.\n"
+    mentions = _resolve(matcher, text, "de").set_index("surface")
+    assert tuple(mentions.loc["xCOMET", ["status", "paper_id", "method"]]) == (
+        "matched",
+        "arxiv:2310.10482",
+        "alias_author",
+    )
+    assert tuple(mentions.loc["Guerreiro et al.", ["status", "paper_id", "method"]]) == (
+        "matched",
+        "arxiv:2310.10482",
+        "author_name",
+    )
+    alone = _resolve(matcher, "Wir nutzen xCOMET für die Bewertung.\n", "de")
+    assert tuple(alone.iloc[0][["status", "method"]]) == ("unmatched", "alias_mined_unconfirmed")
+
+
+def test_a_name_beside_another_authors_reference_stays_unconfirmed(tmp_path: Path) -> None:
+    """The reference's author wrote no paper of that name: no link from the pair, and the
+    reference names an author outside the catalog."""
+    matcher = _author_named_matcher(tmp_path)
+    text = "Wir nutzen xCOMET (Rei et al., 2020) für die Bewertung.\n"
+    mentions = _resolve(matcher, text, "de").set_index("surface")
+    assert mentions.loc["xCOMET", "method"] == "alias_mined_unconfirmed"
+    assert mentions.loc["Rei et al.", "status"] == "unmatched"
+
+
+def test_an_author_reference_in_another_sentence_does_not_confirm_a_name(
+    tmp_path: Path,
+) -> None:
+    matcher = _author_named_matcher(tmp_path)
+    text = "Wir nutzen xCOMET für die Bewertung. Guerreiro et al. (2024) zeigen mehr.\n"
+    mentions = _resolve(matcher, text, "de").set_index("surface")
+    assert mentions.loc["xCOMET", "method"] == "alias_mined_unconfirmed"
+    assert mentions.loc["Guerreiro et al.", "status"] == "ambiguous"
+
+
+def test_a_title_near_several_is_the_one_its_name_before_the_colon_names(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        (
+            "arxiv:1707.06347",
+            "1707.06347",
+            "Proximal Policy Optimization Algorithms",
+            "2017",
+            "PPO",
+        ),
+        ("arxiv:2506.15050", "2506.15050", "Truncated Proximal Policy Optimization", "2025", ""),
+    ]
+    matcher = Matcher(load_catalog(_write_catalog(tmp_path / "catalog", rows)), POLICY)
+    title = _resolve(matcher, "PPO : Proximal Policy Optimization 是一种策略梯度方法\n")
+    title = title[title["kind"] == "english_title"].iloc[0]
+    assert (title["status"], title["paper_id"], title["method"]) == (
+        "matched",
+        "arxiv:1707.06347",
+        "title_near_its_name",
+    )
+    assert matcher.decide_title("PPO : Proximal Policy Optimization").status == "ambiguous"

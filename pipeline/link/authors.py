@@ -38,7 +38,9 @@ REFERENCES_KEPT = 256
 # stems among the words.
 Overlaps = Callable[[Sequence[str], frozenset[str]], list[tuple[float, int]]]
 
-SURNAME = r"[A-Z][a-z\u00e0-\u00ff'’-]{1,30}(?: [A-Z][a-z\u00e0-\u00ff'’-]{1,30})?"
+# A surname may join two capitalised parts with a hyphen ("Sohl-Dickstein", "Lopez-Paz").
+SURNAME_PART = r"[A-Z][a-z\u00e0-\u00ff'’-]{1,30}"
+SURNAME = rf"{SURNAME_PART}(?:-{SURNAME_PART})?(?: {SURNAME_PART})?"
 AUTHOR_REFERENCE = re.compile(
     rf"(?<![A-Za-z])(?P<name>{SURNAME})\s?(?:et\.? al\.?|等人|等|dkk\.?|u\.\s?a\.)"
 )
@@ -77,6 +79,13 @@ def reference_sentence(passage: str, start: int, end: int) -> str:
     first = max((e for e in ends if e <= start), default=0)
     last = SENTENCE_END.search(passage, end)
     return passage[first : last.end() if last else len(passage)].strip()
+
+
+def no_sentence_end(line: str, start: int, end: int) -> bool:
+    """Whether no sentence ends in ``line[start:end]`` (ends judged as by
+    ``reference_sentence``, with the words after them)."""
+    found = SENTENCE_END.search(line, start)
+    return found is None or found.start() >= end
 
 
 def reference_parts(evidence: str) -> tuple[str, str, str]:

@@ -17,7 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.link.authors import decide_from_reference_list, reference_parts, reference_sentence
+from pipeline.link.authors import (
+    decide_from_reference_list,
+    no_sentence_end,
+    reference_parts,
+    reference_sentence,
+)
 from pipeline.link.candidates import BESIDE_PREFIX, SLUG_PREFIX
 from pipeline.link.citekeys import CITE_PREFIX
 from pipeline.link.decision import Decision
@@ -170,6 +175,8 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
         decision = Decision("unmatched", None, decision.score, "title_generic_phrase")
     if decision.status == "matched" and decision.score < 100 and evidence == REFERENCE:
         decision = _cited_before(decision, row["context"], matcher)
+    if decision.status == "ambiguous":
+        decision = _named_before_colon(row["surface"], decision, matcher)
     decision = _beside_id(decision, ids_on_line, bool(row["standalone"]))
     if (
         decision.status == "unmatched"
@@ -179,6 +186,20 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
         paper_id = outside_paper_id(row["surface"])
         return Decision("matched", paper_id, decision.score, "title_not_in_catalog")
     return decision
+
+
+def _named_before_colon(surface: str, decision: Decision, matcher: Matcher) -> Decision:
+    """A title near several catalog titles, written after a name that one of those papers
+    holds ("PPO: Proximal Policy Optimization" near "Proximal Policy Optimization
+    Algorithms" and "Truncated Proximal Policy Optimization"), is that paper's."""
+    head, colon, _ = surface.partition(":")
+    if not colon or len(head.split()) > matcher.policy.name_prefix_max_words:
+        return decision
+    named = set(matcher.names.papers(name_key(head))).intersection(decision.candidates)
+    if len(named) != 1:
+        return decision
+    (paper_id,) = named
+    return Decision("matched", paper_id, decision.score, "title_near_its_name")
 
 
 def _listed_titles(
@@ -403,6 +424,82 @@ def _document_stems(
     return stems
 
 
+def _name_papers(row: Candidate, decision: Decision, matcher: Matcher) -> tuple[str, ...]:
+    """The papers a name may stand for: its link or candidates, or, for a mined name its
+    sentence did not confirm, the papers that claim it (other rejections stand)."""
+    if decision.status == "matched":
+        return (str(decision.paper_id),)
+    if decision.status == "ambiguous":
+        return decision.candidates
+    if decision.method == "alias_mined_unconfirmed":
+        named = matcher.names.decide(row["evidence"])
+        return named.candidates or ((named.paper_id,) if named.paper_id else ())
+    return ()
+
+
+def _line_start(mentions: list[tuple[int, Candidate]]) -> int | None:
+    """Where the line of these mentions starts in the document, read from one whose text
+    occurs once in the line; None when none does."""
+    for _, row in mentions:
+        line = row["context"]
+        if isinstance(line, str) and line.count(row["surface"]) == 1:
+            return int(row["start"]) - line.index(row["surface"])
+    return None
+
+
+def _names_with_their_authors(
+    candidates: dict[int, Candidate], decisions: dict[int, Decision], matcher: Matcher
+) -> dict[int, Decision]:
+    """A name and an author reference in one sentence that fit exactly one paper together
+    ("xCOMET (Guerreiro et al., 2024)"): the author confirms the name, and the name picks
+    the author's paper. A name or reference the sentence ties to several papers this way
+    stays as it was."""
+    policy = matcher.policy
+    by_line: dict[int, list[tuple[int, Candidate]]] = {}
+    for index, row in candidates.items():
+        if (
+            index in decisions
+            and not _absent(row["evidence"])
+            and (
+                row["kind"] == "description"
+                or (row["kind"] == "name" and not row["evidence"].startswith(CITE_PREFIX))
+            )
+        ):
+            by_line.setdefault(row["line"], []).append((index, row))
+    agreed: dict[int, set[str]] = {}
+    for mentions in by_line.values():
+        names = [(i, r) for i, r in mentions if r["kind"] == "name"]
+        references = [(i, r) for i, r in mentions if r["kind"] == "description"]
+        offset = _line_start(mentions) if names and references else None
+        if offset is None:
+            continue
+        line = str(mentions[0][1]["context"])
+        for r_index, reference in references:
+            surname, year, second = reference_parts(reference["evidence"])
+            written = set(
+                matcher.authors.papers_of(surname, year, second, policy.author_year_tolerance)
+            )
+            for n_index, name in names:
+                first, last = sorted([name, reference], key=lambda row: row["start"])
+                if not no_sentence_end(line, first["end"] - offset, last["start"] - offset):
+                    continue
+                common = written.intersection(_name_papers(name, decisions[n_index], matcher))
+                if len(common) == 1:
+                    agreed.setdefault(n_index, set()).update(common)
+                    agreed.setdefault(r_index, set()).update(common)
+    found = {}
+    for index, papers in agreed.items():
+        decision = decisions[index]
+        if len(papers) != 1 or decision.status == "matched":
+            continue
+        (paper_id,) = papers
+        kind = candidates[index]["kind"]
+        method = "alias_author" if kind == "name" else "author_name"
+        score = policy.name_score if kind == "name" else policy.author_score
+        found[index] = Decision("matched", paper_id, score, method)
+    return found
+
+
 def _linked_targets(
     candidates: dict[int, Candidate], decisions: dict[int, Decision], matcher: Matcher
 ) -> dict[int, Decision]:
@@ -539,6 +636,7 @@ def resolve_rows(names: list[str], rows: list[tuple], matcher: Matcher) -> list[
         ) or matcher.decide_author(
             row["evidence"], context(row), row["language"], own_sentence(row)
         )
+    decisions.update(_names_with_their_authors(candidates, decisions, matcher))
     decisions.update(_linked_targets(candidates, decisions, matcher))
     mentions = []
     for index, decision in decisions.items():
