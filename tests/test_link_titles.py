@@ -114,10 +114,13 @@ def test_german_quoted_german_phrase_yields_nothing() -> None:
         ("Cours de Linguistique Generale", False),
         ("Die Methode der Argumentation im Text", False),
         ("Pengenalan Objek dengan Jaringan Saraf", False),
+        ("Convolutional Variational Auto-Encoder untuk unsupervised anomaly detection", False),
+        ("Deep Learning für Bilderkennung in der Medizin", False),
+        ("Die Another Day: Detecting Dead Code in Deep Networks", True),
     ],
 )
 def test_only_an_english_title_makes_a_paper_outside_the_catalog(title: str, english: bool) -> None:
-    assert written_in_english(title) is english
+    assert written_in_english(title, LinkPolicy()) is english
 
 
 KEYS = TitleKeys.of_titles(

@@ -67,6 +67,9 @@ class LinkPolicy:
     # common word: its wordfreq Zipf frequency (English and the page's language) is below this
     # (3 is about once per million words; "roberta" 3.2, "transformer" 3.6, "adam" 5.0).
     common_word_zipf: float = 3.25
+    # A function word of another language ("untuk", "und") in a written title, this much
+    # more frequent there than in English (wordfreq Zipf), says the title is not English.
+    foreign_word_zipf_gap: float = 2.5
     # On a Chinese, Japanese or Korean line a curated name written capitalised ("Bert",
     # "Glove") is that name below this Zipf frequency: no English sentence is around it
     # whose word it could be ("Bert" 3.5 is a given name in English prose).

@@ -30,7 +30,7 @@ from pipeline.link.references import (
     ReferenceEntry,
     reference_entry,
 )
-from pipeline.link.terms import STOPWORDS, stem
+from pipeline.link.terms import STOPWORDS, foreign_stopwords, stem
 from pipeline.link.text import (
     CJK_LANGUAGES,
     LATIN_RUN,
@@ -406,13 +406,25 @@ def outside_paper_id(title: str) -> str:
     return OUTSIDE_ID_PREFIX + digest
 
 
-def written_in_english(title: str) -> bool:
+def written_in_english(title: str, policy: LinkPolicy) -> bool:
     """Whether a title's words are more common in English than in any other Latin-script
-    language a reference list holds (books and papers in French, German, Malay...)."""
+    language a reference list holds (books and papers in French, German, Malay...), and it
+    holds no function word of one of those ("Auto-Encoder untuk anomaly detection pada flight
+    data" paraphrases a title in Indonesian)."""
     words = [w.casefold() for w in LATIN_WORD.findall(title)]
     english = sum(zipf_frequency(w, "en") for w in words)
-    return all(
+    return not any(_foreign_function_word(w, policy.foreign_word_zipf_gap) for w in words) and all(
         english >= sum(zipf_frequency(w, language) for w in words)
+        for language in OTHER_TITLE_LANGUAGES
+    )
+
+
+@lru_cache(maxsize=1 << 14)
+def _foreign_function_word(word: str, gap: float) -> bool:
+    """A function word of another title language, far more frequent there than in English."""
+    english = zipf_frequency(word, "en")
+    return any(
+        word in foreign_stopwords(language) and zipf_frequency(word, language) - english >= gap
         for language in OTHER_TITLE_LANGUAGES
     )
 
@@ -431,7 +443,7 @@ def _own_title(surface: str, policy: LinkPolicy, year_allowed: bool = False) -> 
     return (
         len(LATIN_WORD.findall(surface)) >= policy.min_outside_title_words
         and looks_like_title(surface, policy, year_allowed)
-        and written_in_english(surface)
+        and written_in_english(surface, policy)
     )
 
 
