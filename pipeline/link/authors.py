@@ -81,11 +81,10 @@ def reference_sentence(passage: str, start: int, end: int) -> str:
     return passage[first : last.end() if last else len(passage)].strip()
 
 
-def no_sentence_end(line: str, start: int, end: int) -> bool:
-    """Whether no sentence ends in ``line[start:end]`` (ends judged as by
-    ``reference_sentence``, with the words after them)."""
-    found = SENTENCE_END.search(line, start)
-    return found is None or found.start() >= end
+def sentence_ends(line: str) -> list[int]:
+    """Where the sentences of a line end (the start of each end mark), as judged by
+    ``reference_sentence``: with the words after them."""
+    return [m.start() for m in SENTENCE_END.finditer(line)]
 
 
 def reference_parts(evidence: str) -> tuple[str, str, str]:

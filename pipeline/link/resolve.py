@@ -9,6 +9,7 @@ nearby overrides it, and a fuzzy title on its line that points elsewhere takes t
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 from collections.abc import Callable
@@ -19,9 +20,9 @@ import pandas as pd
 
 from pipeline.link.authors import (
     decide_from_reference_list,
-    no_sentence_end,
     reference_parts,
     reference_sentence,
+    sentence_ends,
 )
 from pipeline.link.candidates import BESIDE_PREFIX, SLUG_PREFIX
 from pipeline.link.citekeys import CITE_PREFIX
@@ -437,10 +438,14 @@ def _name_papers(row: Candidate, decision: Decision, matcher: Matcher) -> tuple[
     return ()
 
 
+# Mentions of a line tried for one whose text occurs there once (see ``_line_start``).
+LINE_START_TRIES = 8
+
+
 def _line_start(mentions: list[tuple[int, Candidate]]) -> int | None:
     """Where the line of these mentions starts in the document, read from one whose text
-    occurs once in the line; None when none does."""
-    for _, row in mentions:
+    occurs once in the line; None when none of the first few does."""
+    for _, row in mentions[:LINE_START_TRIES]:
         line = row["context"]
         if isinstance(line, str) and line.count(row["surface"]) == 1:
             return int(row["start"]) - line.index(row["surface"])
@@ -453,7 +458,8 @@ def _names_with_their_authors(
     """A name and an author reference in one sentence that fit exactly one paper together
     ("xCOMET (Guerreiro et al., 2024)"): the author confirms the name, and the name picks
     the author's paper. A name or reference the sentence ties to several papers this way
-    stays as it was."""
+    stays as it was. Each reference looks only at the names of its own sentence (a reference
+    list on one line holds thousands of both)."""
     policy = matcher.policy
     by_line: dict[int, list[tuple[int, Candidate]]] = {}
     for index, row in candidates.items():
@@ -468,21 +474,31 @@ def _names_with_their_authors(
             by_line.setdefault(row["line"], []).append((index, row))
     agreed: dict[int, set[str]] = {}
     for mentions in by_line.values():
-        names = [(i, r) for i, r in mentions if r["kind"] == "name"]
+        names = sorted(
+            ((int(r["start"]), i, r) for i, r in mentions if r["kind"] == "name"),
+            key=lambda item: item[:2],
+        )
         references = [(i, r) for i, r in mentions if r["kind"] == "description"]
         offset = _line_start(mentions) if names and references else None
         if offset is None:
             continue
-        line = str(mentions[0][1]["context"])
+        ends = [offset + e for e in sentence_ends(str(mentions[0][1]["context"]))]
+        starts = [start for start, _, _ in names]
         for r_index, reference in references:
+            # The sentence's bounds: the last end before the reference, the first after it.
+            at = bisect.bisect_left(ends, reference["start"])
+            before = ends[at - 1] if at else -1
+            at = bisect.bisect_left(ends, reference["end"])
+            after = ends[at] if at < len(ends) else math.inf
+            low = bisect.bisect_left(starts, before)
+            high = bisect.bisect_right(starts, after)
+            if low >= high:
+                continue
             surname, year, second = reference_parts(reference["evidence"])
             written = set(
                 matcher.authors.papers_of(surname, year, second, policy.author_year_tolerance)
             )
-            for n_index, name in names:
-                first, last = sorted([name, reference], key=lambda row: row["start"])
-                if not no_sentence_end(line, first["end"] - offset, last["start"] - offset):
-                    continue
+            for _, n_index, name in names[low:high]:
                 common = written.intersection(_name_papers(name, decisions[n_index], matcher))
                 if len(common) == 1:
                     agreed.setdefault(n_index, set()).update(common)
