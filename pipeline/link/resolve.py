@@ -458,8 +458,8 @@ def _names_with_their_authors(
     """A name and an author reference in one sentence that fit exactly one paper together
     ("xCOMET (Guerreiro et al., 2024)"): the author confirms the name, and the name picks
     the author's paper. A name or reference the sentence ties to several papers this way
-    stays as it was. Each reference looks only at the names of its own sentence (a reference
-    list on one line holds thousands of both)."""
+    stays as it was. Each reference looks only at the names of its own sentence near it
+    (a reference list on one line holds thousands of both)."""
     policy = matcher.policy
     by_line: dict[int, list[tuple[int, Candidate]]] = {}
     for index, row in candidates.items():
@@ -484,21 +484,28 @@ def _names_with_their_authors(
             continue
         ends = [offset + e for e in sentence_ends(str(mentions[0][1]["context"]))]
         starts = [start for start, _, _ in names]
+        longest = max(int(r["end"]) - start for start, _, r in names)
         for r_index, reference in references:
             # The sentence's bounds: the last end before the reference, the first after it.
             at = bisect.bisect_left(ends, reference["start"])
             before = ends[at - 1] if at else -1
             at = bisect.bisect_left(ends, reference["end"])
             after = ends[at] if at < len(ends) else math.inf
-            low = bisect.bisect_left(starts, before)
-            high = bisect.bisect_right(starts, after)
-            if low >= high:
+            gap = policy.name_author_max_gap
+            low = bisect.bisect_left(starts, max(before, reference["start"] - gap - longest))
+            high = bisect.bisect_right(starts, min(after, reference["end"] + gap))
+            near = [
+                (n_index, name)
+                for _, n_index, name in names[low:high]
+                if name["end"] >= reference["start"] - gap
+            ]
+            if not near:
                 continue
             surname, year, second = reference_parts(reference["evidence"])
             written = set(
                 matcher.authors.papers_of(surname, year, second, policy.author_year_tolerance)
             )
-            for _, n_index, name in names[low:high]:
+            for n_index, name in near:
                 common = written.intersection(_name_papers(name, decisions[n_index], matcher))
                 if len(common) == 1:
                     agreed.setdefault(n_index, set()).update(common)
