@@ -1041,24 +1041,31 @@ def test_a_name_and_its_author_reference_confirm_each_other(tmp_path: Path) -> N
     assert tuple(alone.iloc[0][["status", "method"]]) == ("unmatched", "alias_mined_unconfirmed")
 
 
-def test_a_name_beside_another_authors_reference_stays_unconfirmed(tmp_path: Path) -> None:
-    """The reference's author wrote no paper of that name: no link from the pair, and the
-    reference names an author outside the catalog."""
-    matcher = _author_named_matcher(tmp_path)
-    text = "Wir nutzen xCOMET (Rei et al., 2020) für die Bewertung.\n"
-    mentions = _resolve(matcher, text, "de").set_index("surface")
-    assert mentions.loc["xCOMET", "method"] == "alias_mined_unconfirmed"
-    assert mentions.loc["Rei et al.", "status"] == "unmatched"
-
-
-def test_an_author_reference_in_another_sentence_does_not_confirm_a_name(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("text", "reference", "status"),
+    [
+        # The reference's author wrote no paper of that name (nor any the catalog holds).
+        ("Wir nutzen xCOMET (Rei et al., 2020) für die Bewertung.\n", "Rei et al.", "unmatched"),
+        # Another sentence.
+        (
+            "Wir nutzen xCOMET für die Bewertung. Guerreiro et al. (2024) zeigen mehr.\n",
+            "Guerreiro et al.",
+            "ambiguous",
+        ),
+        # The same sentence, but further from the name than name_author_max_gap.
+        (
+            "Wir nutzen xCOMET" + ", dazu viele andere Metriken" * 5 + " wie Guerreiro et al.\n",
+            "Guerreiro et al.",
+            "ambiguous",
+        ),
+    ],
+)
+def test_a_name_and_an_author_reference_that_do_not_pair(
+    tmp_path: Path, text: str, reference: str, status: str
 ) -> None:
-    matcher = _author_named_matcher(tmp_path)
-    text = "Wir nutzen xCOMET für die Bewertung. Guerreiro et al. (2024) zeigen mehr.\n"
-    mentions = _resolve(matcher, text, "de").set_index("surface")
+    mentions = _resolve(_author_named_matcher(tmp_path), text, "de").set_index("surface")
     assert mentions.loc["xCOMET", "method"] == "alias_mined_unconfirmed"
-    assert mentions.loc["Guerreiro et al.", "status"] == "ambiguous"
+    assert mentions.loc[reference, "status"] == status
 
 
 def test_a_title_near_several_is_the_one_its_name_before_the_colon_names(
