@@ -1054,7 +1054,7 @@ def test_a_name_and_its_author_reference_confirm_each_other(tmp_path: Path) -> N
         ),
         # The same sentence, but further from the name than name_author_max_gap.
         (
-            "Wir nutzen xCOMET" + ", dazu viele andere Metriken" * 5 + " wie Guerreiro et al.\n",
+            "Wir nutzen xCOMET" + ", dazu viele andere Metriken" * 8 + " wie Guerreiro et al.\n",
             "Guerreiro et al.",
             "ambiguous",
         ),

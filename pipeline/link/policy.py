@@ -134,7 +134,7 @@ class LinkPolicy:
     # A name and an author reference of one sentence confirm each other only this close
     # (characters between them): "xCOMET (Guerreiro et al., 2024)", "Guerreiro et al.
     # (2024) stellten xCOMET vor"; a reference list on one line is one long "sentence".
-    name_author_max_gap: int = 100
+    name_author_max_gap: int = 200
     # The only catalog paper by that author and year links with this many words of its title
     # or keywords around the reference.
     author_year_context_words: int = 1
