@@ -32,6 +32,7 @@ CANDIDATE_COLUMNS = [
     "standalone",
     "context",
     "target",
+    "line_start",  # where the candidate's line (segment) starts in the document
 ]
 # Evidence of an English-title candidate spelled by a Papers with Code link's slug.
 SLUG_PREFIX = "slug:"
@@ -177,6 +178,7 @@ def candidate_rows(
                 c.standalone,
                 c.context,
                 c.target,
+                segment.start,
             )
             for c in _line_candidates(text, segment, line, names, policy, titles)
         ]

@@ -438,20 +438,6 @@ def _name_papers(row: Candidate, decision: Decision, matcher: Matcher) -> tuple[
     return ()
 
 
-# Mentions of a line tried for one whose text occurs there once (see ``_line_start``).
-LINE_START_TRIES = 8
-
-
-def _line_start(mentions: list[tuple[int, Candidate]]) -> int | None:
-    """Where the line of these mentions starts in the document, read from one whose text
-    occurs once in the line; None when none of the first few does."""
-    for _, row in mentions[:LINE_START_TRIES]:
-        line = row["context"]
-        if isinstance(line, str) and line.count(row["surface"]) == 1:
-            return int(row["start"]) - line.index(row["surface"])
-    return None
-
-
 def _names_with_their_authors(
     candidates: dict[int, Candidate], decisions: dict[int, Decision], matcher: Matcher
 ) -> dict[int, Decision]:
@@ -479,10 +465,10 @@ def _names_with_their_authors(
             key=lambda item: item[:2],
         )
         references = [(i, r) for i, r in mentions if r["kind"] == "description"]
-        offset = _line_start(mentions) if names and references else None
-        if offset is None:
+        if not names or not references:
             continue
-        ends = [offset + e for e in sentence_ends(str(mentions[0][1]["context"]))]
+        _, first = mentions[0]
+        ends = [int(first["line_start"]) + e for e in sentence_ends(str(first["context"]))]
         starts = [start for start, _, _ in names]
         longest = max(int(r["end"]) - start for start, _, r in names)
         for r_index, reference in references:
