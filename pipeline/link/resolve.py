@@ -189,14 +189,23 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
     return decision
 
 
+def _name_before_colon(surface: str, matcher: Matcher) -> str | None:
+    """The name key of the words before a written title's colon ("PPO" in "PPO: Proximal
+    ..."), when they are few enough to be a name."""
+    head, colon, _ = surface.partition(":")
+    if not colon or len(head.split()) > matcher.policy.name_prefix_max_words:
+        return None
+    return name_key(head)
+
+
 def _named_before_colon(surface: str, decision: Decision, matcher: Matcher) -> Decision:
     """A title near several catalog titles, written after a name that one of those papers
     holds ("PPO: Proximal Policy Optimization" near "Proximal Policy Optimization
     Algorithms" and "Truncated Proximal Policy Optimization"), is that paper's."""
-    head, colon, _ = surface.partition(":")
-    if not colon or len(head.split()) > matcher.policy.name_prefix_max_words:
+    key = _name_before_colon(surface, matcher)
+    if key is None:
         return decision
-    named = set(matcher.names.papers(name_key(head))).intersection(decision.candidates)
+    named = set(matcher.names.papers(key)).intersection(decision.candidates)
     if len(named) != 1:
         return decision
     (paper_id,) = named
@@ -379,10 +388,9 @@ def _names_a_catalog_paper(surface: str, matcher: Matcher) -> bool:
     catalog title, is no paper of its own: it is that paper under a variant title or a page
     about it ("CLIP: Connecting Text and Images", a blog post). Mined names are too often
     another paper's namesake ("GloVe: Global Vectors ..." is a paper of its own)."""
-    head, colon, _ = surface.partition(":")
-    if not colon or len(head.split()) > matcher.policy.name_prefix_max_words:
+    key = _name_before_colon(surface, matcher)
+    if key is None:
         return False
-    key = name_key(head)
     return key not in matcher.names.mined_only and bool(matcher.names.papers(key))
 
 

@@ -412,8 +412,10 @@ def written_in_english(title: str, policy: LinkPolicy) -> bool:
     holds no function word of one of those ("Auto-Encoder untuk anomaly detection pada flight
     data" paraphrases a title in Indonesian)."""
     words = [w.casefold() for w in LATIN_WORD.findall(title)]
+    if any(_foreign_function_word(w, policy.foreign_word_zipf_gap) for w in words):
+        return False
     english = sum(zipf_frequency(w, "en") for w in words)
-    return not any(_foreign_function_word(w, policy.foreign_word_zipf_gap) for w in words) and all(
+    return all(
         english >= sum(zipf_frequency(w, language) for w in words)
         for language in OTHER_TITLE_LANGUAGES
     )
