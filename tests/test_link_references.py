@@ -82,6 +82,38 @@ from pipeline.link.references import MAX_ENTRY_CHARS, first_author, reference_en
             "1950",
         ),
         ("## [2020 ICML] Do we really need to access the source data?", None, "", "2020"),
+        # A Markdown footnote's definition holds the entry; a "!" inside the title stays.
+        (
+            "[^5]: Shaikh, O., Zhang, H., Held, W., Bernstein, M., & Yang, D. (2022). On Second "
+            "Thought, Let's Not Think Step by Step! Bias and Toxicity in Zero-Shot Reasoning. "
+            "[↩](https://example.org/docs/intro#fnref-5)",
+            "On Second Thought, Let's Not Think Step by Step! Bias and Toxicity in Zero-Shot "
+            "Reasoning",
+            "shaikh",
+            "2022",
+        ),
+        (
+            "Ye, X., & Durrett, G. (2022). Did It Happen? The Pragmatic Complexity of "
+            "Veridicality Assessment. Computational Linguistics, 38(2).",
+            "Did It Happen? The Pragmatic Complexity of Veridicality Assessment",
+            "ye",
+            "2022",
+        ),
+        # What follows a "?" is a venue, not the rest of the title.
+        (
+            "Smith, J. (2019). Is It Fair? In Proceedings of ACL, pages 1-10.",
+            "Is It Fair?",
+            "smith",
+            "2019",
+        ),
+        # APA without a date.
+        (
+            "- Adamala, S. (n.d.). An Overview of Big Data Applications in Water Resources "
+            "Engineering. 9.",
+            "An Overview of Big Data Applications in Water Resources Engineering",
+            "adamala",
+            "",
+        ),
     ],
 )
 def test_a_reference_entry_gives_its_title_author_and_year(
@@ -133,6 +165,8 @@ def test_a_book_is_an_entry_but_not_a_paper(line: str, title: str | None) -> Non
         # A tag in a heading before a name, or in running text, is not a list entry.
         "## [2020] DeBERTa",
         "Sejak [2017] Transformer mengubah segalanya.",
+        # A footnote of prose.
+        "[^2]: Siehe die Diskussion im Jahr 2019 weiter oben.",
         "",
     ],
 )

@@ -23,8 +23,9 @@ from functools import lru_cache
 
 from pipeline.link.text import LATIN_WORD
 
-# A list marker before an entry: "[12]", "12.", "12)", "-", "*".
-MARKER = r"\[\d{1,3}\]|\d{1,3}[.)]|[-*•]"
+# A list marker before an entry: "[12]", "12.", "12)", "-", "*", and a Markdown footnote's
+# definition, "[^3]:" or "[^ye2022]:" (pages written in Markdown list their references there).
+MARKER = r"\[\d{1,3}\]|\d{1,3}[.)]|[-*•]|\[\^[\w-]{1,30}\]:"
 ENTRY_MARKER = re.compile(rf"^\s*(?:{MARKER})?\s*")
 # A list item ("1. Title. In Venue 2019.", "[3] Title, 2020"): an entry when it has a year.
 MARKED_ENTRY = re.compile(rf"^\s*(?:{MARKER})\s")
@@ -37,9 +38,10 @@ LIST_TAG = re.compile(
     r"\[(?:(?P<year>(?:19|20)\d{2})(?:\s+[A-Za-z][\w-]*){0,2}"
     r"|[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?\s+(?P<year_after>(?:19|20)\d{2}))\]\s+"
 )
-# APA: "Authors (2017). Title. Venue" ("(2017a)", "(2017, May)" too).
+# APA: "Authors (2017). Title. Venue" ("(2017a)", "(2017, May)" too; "(n.d.)": no date).
 APA = re.compile(
-    r"(?P<authors>[^()\n]{2,400}?)\s*\((?P<year>(?:19|20)\d{2})[a-z]?[^)]{0,20}\)[.,:]\s+"
+    r"(?P<authors>[^()\n]{2,400}?)\s*\((?:(?P<year>(?:19|20)\d{2})[a-z]?[^)]{0,20}|n\.\s?d\.?)\)"
+    r"[.,:]\s+"
 )
 # GB/T 7714 document types: "[J]" journal, "[C]" proceedings, "[M]" book, "[EB/OL]" web page...
 GBT_TYPE = re.compile(r"\[(?:J|C|M|D|R|A|N|P|S|Z|EB/OL|OL|DB/OL|J/OL|C/OL)\]")
@@ -71,6 +73,12 @@ PUBLISHER = re.compile(
     r"|\b\d+(?:st|nd|rd|th)\s+ed\b|出版社"
 )
 VENUE = re.compile(r"\b(?:In|Proceedings|Proc|Journal|Conference|Workshop|arXiv|CoRR)\b|\[[JC]\]")
+# After a "?" or "!" inside a title, the rest of the title up to the next sentence end
+# ("Prompts? It's Complicated.", "Step by Step! Bias and Toxicity in Zero-Shot Reasoning."):
+# capitalised words without digits, commas or brackets, which a venue ("arXiv preprint",
+# "In Proc.", a journal with its volume: "Mind, 59(236)") does not match.
+SUBTITLE = re.compile(r" (?P<words>[A-Z][^\d.?!,;()\[\]]*?)[.?!](?=\s|$)")
+MIN_SUBTITLE_WORDS = 2
 MAX_AUTHOR_WORDS = 60
 # No bibliography entry is longer: a longer line is prose (and is not scanned).
 MAX_ENTRY_CHARS = 1500
@@ -128,8 +136,22 @@ def _title_end(line: str, start: int) -> int:
         return emphasized.end("title")
     for m in TITLE_END.finditer(line, start):
         if not INITIAL.search(line, max(start, m.start() - 8), m.start()):
-            return m.end() if m.group() in "?!" else m.start()
+            if m.group() not in "?!":
+                return m.start()
+            return _subtitle_end(line, m.end()) or m.end()
     return len(line)
+
+
+def _subtitle_end(line: str, start: int) -> int | None:
+    """Where the part of a title after its "?" or "!" (at ``start``) ends, None when what
+    follows is no part of the title."""
+    subtitle = SUBTITLE.match(line, start)
+    if subtitle is None:
+        return None
+    words = subtitle.group("words")
+    if len(words.split()) < MIN_SUBTITLE_WORDS or VENUE.search(words):
+        return None
+    return subtitle.end() if line[subtitle.end() - 1] in "?!" else subtitle.end("words")
 
 
 def _entry(line: str, start: int, end: int, authors: str, year: str) -> ReferenceEntry | None:
@@ -163,11 +185,11 @@ def reference_entry(line: str) -> ReferenceEntry | None:
         return entry and ReferenceEntry(entry.title_start, entry.title_end, "", year)
     apa = APA.match(line, body)
     if apa and _looks_like_authors(apa.group("authors")):
-        start = apa.end()
+        start, year = apa.end(), apa.group("year") or ""
         quoted = QUOTED_TITLE.match(line, start)
         if quoted:
-            return _entry(line, *quoted.span("title"), apa.group("authors"), apa.group("year"))
-        return _entry(line, start, _title_end(line, start), apa.group("authors"), apa.group("year"))
+            return _entry(line, *quoted.span("title"), apa.group("authors"), year)
+        return _entry(line, start, _title_end(line, start), apa.group("authors"), year)
     year = YEAR.search(line, body)
     if year is None:
         return None
