@@ -864,6 +864,31 @@ def test_a_column_of_shortened_titles_reports_no_paper_of_its_own(matcher: Match
     assert "title_listed_not_in_catalog" not in set(mentions["method"])
 
 
+# A thesis chapter's table of earlier work: titles beside their authors and years, none of
+# them in the catalog.
+EARLIER_WORK = (
+    "| No | Judul | Penulis | Tahun |\n"
+    "|---|---|---|---|\n"
+    "| 1 | Real-Time Machine Learning-Based Driver Drowsiness Detection Using Visual Features"
+    " | Albadawi, AlRedhaei & Takruri | 2023 |\n"
+    "| 2 | Research on a Real-Time Driver Fatigue Detection Algorithm Based on Facial Video"
+    " Sequences | Zhu, Zhang & Wu | 2022 |\n"
+    "| 3 | Real-time driver drowsiness detection using transformer architectures"
+    " | Hassan & Ibrahim | 2025 |\n"
+)
+
+
+def test_a_table_of_titles_with_their_years_is_a_reference_list(matcher: Matcher) -> None:
+    mentions = _resolve(matcher, EARLIER_WORK, "id")
+    listed = mentions[mentions["method"] == "title_listed_not_in_catalog"]
+    assert len(listed) == 3
+    assert listed["surface"].str.startswith(("Real-", "Research")).all()
+    # Without the years' column the rows are a table of phrases like any other.
+    undated = EARLIER_WORK.replace(" | 2023 |", " |").replace(" | 2022 |", " |")
+    undated = undated.replace(" | 2025 |", " |").replace(" | Tahun |", " |")
+    assert "title_listed_not_in_catalog" not in set(_resolve(matcher, undated, "id")["method"])
+
+
 def test_a_note_in_brackets_ends_no_listed_title(matcher: Matcher) -> None:
     noted = READING_LIST.replace("the 2020s", "the 2020s (ConvNeXt Paper)")
     assert "title_listed_not_in_catalog" not in set(_resolve(matcher, noted)["method"])

@@ -19,8 +19,10 @@ from pipeline.link.titles import (
     TitleKeys,
     _compact_word,
     _other_words,
+    dated_row,
     outside_title,
     table_cell,
+    table_cell_spans,
     title_spans,
     written_in_english,
 )
@@ -285,6 +287,29 @@ def test_stored_title_keys_open_mapped_and_hold_the_same_titles(tmp_path: Path) 
     assert [k in opened for k in keys] == [k in built for k in keys]
     assert sum(k in opened for k in keys) > 500
     assert opened.longest == built.longest
+
+
+def test_table_cell_spans_and_dated_rows() -> None:
+    row = "| 1 | Visual Prompt Tuning | Jia dkk. | (2022) |"
+    spans = table_cell_spans(row, 10)
+    assert [row[s - 10 : e - 10].strip() for s, e in spans] == [
+        "1",
+        "Visual Prompt Tuning",
+        "Jia dkk.",
+        "(2022)",
+    ]
+    assert table_cell_spans("Visual Prompt Tuning (2022)", 0) == []
+    assert dated_row(row)
+    assert not dated_row("| 1 | Visual Prompt Tuning 2022 | Jia dkk. |")
+    assert not dated_row("Visual Prompt Tuning | 2022")
+    assert not dated_row(None)
+
+
+def test_an_english_cell_of_a_table_row_in_another_language_is_a_title_candidate() -> None:
+    text = "| 1 | Visual Prompt Tuning for Vision Transformers | Jia dkk. | tahun ini |\n"
+    segment = Segment(0, len(text) - 1, "id")
+    found = {text[s:e]: alone for s, e, alone, _ in title_spans(text, segment, LinkPolicy())}
+    assert found == {"Visual Prompt Tuning for Vision Transformers": True}
 
 
 def test_table_cell_finds_the_column_a_title_fills() -> None:

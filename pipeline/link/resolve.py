@@ -37,6 +37,7 @@ from pipeline.link.titles import (
     OTHER_WORDS,
     REFERENCE,
     TITLE_EVIDENCE,
+    dated_row,
     generic_title,
     listed_outside_title,
     outside_paper_id,
@@ -219,9 +220,10 @@ def _listed_titles(
     matcher: Matcher,
 ) -> dict[int, Decision]:
     """Cells of a Markdown table column that holds paper titles (``min_listed_titles`` of
-    its cells, and ``listed_title_share`` of its title-like ones, are catalog titles): a
-    cell that resembles no catalog title is a paper outside the catalog, as in a reference
-    list. Only where the column splits cleanly (``listed_title_cover`` of its cells are
+    its cells, and ``listed_title_share`` of its title-like ones, are catalog titles; or as
+    many of its rows, and ``listed_title_cover`` of them, have a cell that is a year: a
+    reference list written as a table): a cell that resembles no catalog title is a paper
+    outside the catalog, as in a reference list. Only where the column splits cleanly (``listed_title_cover`` of its cells are
     catalog titles or resemble none): cells near a catalog title without reaching it mean
     the list shortens or rewrites its titles, and its other cells would be reported under
     titles no paper has. Columns are told apart by the row's number of cells and the
@@ -242,7 +244,12 @@ def _listed_titles(
             and decisions[i].status == "matched"
             and decisions[i].method in FUZZY_TITLE_METHODS
         ]
-        if len(titled) < policy.min_listed_titles:
+        dated = sum(dated_row(candidates[i]["context"]) for i in cells)
+        # A column of titles beside a column of their years is a reference list in a table.
+        listing = dated >= policy.min_listed_titles and dated >= policy.listed_title_cover * len(
+            cells
+        )
+        if len(titled) < policy.min_listed_titles and not listing:
             continue
         outside = [
             i
@@ -252,7 +259,7 @@ def _listed_titles(
             and listed_outside_title(candidates[i]["surface"], policy)
             and not _names_a_catalog_paper(candidates[i]["surface"], matcher)
         ]
-        if len(titled) < policy.listed_title_share * (len(titled) + len(outside)):
+        if len(titled) < policy.listed_title_share * (len(titled) + len(outside)) and not listing:
             continue
         if len(titled) + len(outside) < policy.listed_title_cover * len(cells):
             continue  # many cells near a catalog title: a column of shortened titles

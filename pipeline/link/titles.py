@@ -10,6 +10,7 @@ Separation").
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -308,8 +309,10 @@ def title_spans(
     """
     line_text = text[segment.start : segment.end]
     content_start = segment.start + LIST_MARKER.match(line_text).end()
+    # (start, end, bounded, evidence): a bounded region (quotes, a link's text, a table
+    # cell) holds only English candidates, each standing alone when it fills the region.
     regions: list[tuple[int, int, bool, str | None]] = [
-        (s, e, True, None) for s, e in quoted_spans(line_text, segment.start)
+        (s, e, True, QUOTED) for s, e in quoted_spans(line_text, segment.start)
     ]
     regions += [
         (s, e, True, PAPER_LINK if PAPER_URL.search(url) else LINKED)
@@ -317,6 +320,8 @@ def title_spans(
     ]
     if segment.language in ("en", *CJK_LANGUAGES):
         regions.append((content_start, segment.end, False, None))
+    else:  # a table row in another language: its English cells (a title beside its authors)
+        regions += [(s, e, True, None) for s, e in table_cell_spans(line_text, segment.start)]
     seen: set[tuple[int, int]] = set()
     entry = reference_entry(line_text)
     marked = line_evidence(line_text, entry)
@@ -326,8 +331,8 @@ def title_spans(
         if policy.min_candidate_words <= word_count(surface) <= policy.max_title_words:
             seen.add((start, end))
             yield start, end, entry.paper and looks_like_title(surface, policy), REFERENCE
-    for region_start, region_end, in_quotes, linked in regions:
-        edge = region_start if in_quotes else content_start
+    for region_start, region_end, bounded, region_evidence in regions:
+        edge = region_start if bounded else content_start
         for run in LATIN_RUN.finditer(text, region_start, region_end):
             for start, end in _pieces(text, run.start(), run.end()):
                 surface = text[start:end]
@@ -336,20 +341,20 @@ def title_spans(
                     policy.min_candidate_words <= words <= policy.max_title_words
                 ):
                     continue
-                if in_quotes and not is_english(surface, segment):
+                if bounded and not is_english(surface, segment):
                     continue
                 seen.add((start, end))
                 # In a reference entry only its title stands alone, not the authors or venue.
                 alone = entry is None and (
                     _stands_after(text, edge, start) and _stands_before(text, end, region_end)
                 )
-                evidence = linked or title_evidence(text, segment, start, end, in_quotes, marked)
+                evidence = region_evidence or title_evidence(text, segment, start, end, marked)
                 yield start, end, alone and looks_like_title(surface, policy), evidence
     if keys and segment.language != "en" and segment.language not in CJK_LANGUAGES:
         for start, end in embedded_title_spans(text, segment, keys, policy):
             if (start, end) not in seen:
                 seen.add((start, end))
-                evidence = title_evidence(text, segment, start, end, False, marked)
+                evidence = title_evidence(text, segment, start, end, marked)
                 yield start, end, False, evidence
 
 
@@ -364,13 +369,11 @@ def line_evidence(line: str, entry: ReferenceEntry | None) -> str | None:
 
 
 def title_evidence(
-    text: str, segment: Segment, start: int, end: int, quoted: bool, marked: str | None
+    text: str, segment: Segment, start: int, end: int, marked: str | None
 ) -> str | None:
-    """How a span is marked as a title: in quotes, by its line (``line_evidence``), with a
-    citation right after it, or title-cased inside running Latin text; None when it is only
-    a phrase."""
-    if quoted:
-        return QUOTED
+    """How a span outside quotes and links is marked as a title: by its line
+    (``line_evidence``), with a citation right after it, or title-cased inside running Latin
+    text; None when it is only a phrase."""
     if marked is not None:
         return marked
     if CITATION_TAIL.match(text, end, min(segment.end, end + 40)):
@@ -449,19 +452,39 @@ def _own_title(surface: str, policy: LinkPolicy, year_allowed: bool = False) -> 
     )
 
 
-def table_cell(surface: str, line: object) -> tuple[int, int] | None:
-    """(cells of the row, column) when ``surface`` fills a cell of a Markdown table row
-    (bold or italic marks aside), else None."""
+def _table_cells(line: object) -> list[str] | None:
+    """The cells of a Markdown table row, None for a line that is no table row."""
     if not isinstance(line, str):
         return None
     row = line.strip()
     if not (row.startswith("|") and row.endswith("|")):
         return None
-    cells = row[1:-1].split("|")
+    return row[1:-1].split("|")
+
+
+def table_cell(surface: str, line: object) -> tuple[int, int] | None:
+    """(cells of the row, column) when ``surface`` fills a cell of a Markdown table row
+    (bold or italic marks aside), else None."""
+    cells = _table_cells(line) or []
     for column, cell in enumerate(cells):
         if cell.strip().strip("*_").strip() == surface:
             return len(cells), column
     return None
+
+
+def table_cell_spans(line_text: str, offset: int) -> list[tuple[int, int]]:
+    """(start, end) of the inside of every cell of a Markdown table row, offset into the
+    text; none for a line that is no table row."""
+    if _table_cells(line_text) is None:
+        return []
+    bars = [i for i, c in enumerate(line_text) if c == "|"]
+    return [(offset + a + 1, offset + b) for a, b in itertools.pairwise(bars) if b - a > 1]
+
+
+def dated_row(line: object) -> bool:
+    """Whether a Markdown table row has a cell that is only a year ("2023", "(2019)"): the
+    row of a table of works with their dates."""
+    return any(YEAR.fullmatch(cell.strip(" *_()")) for cell in _table_cells(line) or [])
 
 
 def listed_outside_title(surface: str, policy: LinkPolicy) -> bool:
