@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.link.spans import Covering, Taken
@@ -22,6 +22,8 @@ def test_covering_is_any_span_holding_it(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(SPAN, max_size=12), st.lists(st.tuples(SPAN, st.booleans()), max_size=20))
+@example([(0, 1)], [((1, 2), True), ((1, 1), False)])  # empty, where two runs joined
+@example([(5, 5)], [((4, 6), False)])  # an empty span taken
 def test_taken_overlaps_as_any_span_taken(
     initial: list[tuple[int, int]], steps: list[tuple[tuple[int, int], bool]]
 ) -> None:
@@ -30,7 +32,8 @@ def test_taken_overlaps_as_any_span_taken(
     taken = Taken(initial)
     spans = list(initial)
     for (start, end), add in steps:
-        assert taken.overlaps(start, end) == any(s < end and start < e for s, e in spans)
+        # Sharing a character: an empty span shares none.
+        assert taken.overlaps(start, end) == any(max(s, start) < min(e, end) for s, e in spans)
         if add:
             taken.add(start, end)
             spans.append((start, end))

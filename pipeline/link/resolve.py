@@ -223,11 +223,11 @@ def _listed_titles(
     its cells, and ``listed_title_share`` of its title-like ones, are catalog titles; or as
     many of its rows, and ``listed_title_cover`` of them, have a cell that is a year: a
     reference list written as a table): a cell that resembles no catalog title is a paper
-    outside the catalog, as in a reference list. Only where the column splits cleanly (``listed_title_cover`` of its cells are
-    catalog titles or resemble none): cells near a catalog title without reaching it mean
-    the list shortens or rewrites its titles, and its other cells would be reported under
-    titles no paper has. Columns are told apart by the row's number of cells and the
-    cell's place."""
+    outside the catalog, as in a reference list. Only where the column splits cleanly
+    (``listed_title_cover`` of its cells are catalog titles or resemble none): cells near a
+    catalog title without reaching it mean the list shortens or rewrites its titles, and its
+    other cells would be reported under titles no paper has. Columns are told apart by the
+    row's number of cells and the cell's place."""
     policy = matcher.policy
     columns: dict[tuple[int, int], list[int]] = {}
     for index, row in candidates.items():

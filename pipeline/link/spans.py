@@ -34,11 +34,16 @@ class Taken:
             self.add(start, end)
 
     def overlaps(self, start: int, end: int) -> bool:
+        """An empty span shares no character, also where two taken spans that touch have
+        become one run."""
         position = bisect.bisect_right(self._ends, start)  # the first run ending after start
-        return position < len(self._starts) and self._starts[position] < end
+        return start < end and position < len(self._starts) and self._starts[position] < end
 
     def add(self, start: int, end: int) -> None:
-        """Take a span: runs it overlaps or touches become one."""
+        """Take a span: runs it overlaps or touches become one (an empty span takes
+        nothing)."""
+        if start >= end:
+            return
         first = bisect.bisect_left(self._ends, start)
         last = bisect.bisect_right(self._starts, end)
         if first < last:
