@@ -246,9 +246,7 @@ def _listed_titles(
         ]
         dated = sum(dated_row(candidates[i]["context"]) for i in cells)
         # A column of titles beside a column of their years is a reference list in a table.
-        listing = dated >= policy.min_listed_titles and dated >= policy.listed_title_cover * len(
-            cells
-        )
+        listing = dated >= max(policy.min_listed_titles, policy.listed_title_cover * len(cells))
         if len(titled) < policy.min_listed_titles and not listing:
             continue
         outside = [
