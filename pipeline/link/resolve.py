@@ -472,6 +472,7 @@ def _names_with_their_authors(
         ):
             by_line.setdefault(row["line"], []).append((index, row))
     agreed: dict[int, set[str]] = {}
+    papers_named: dict[int, tuple[str, ...]] = {}  # by name: read once, near many references
     for mentions in by_line.values():
         names = sorted(
             ((int(r["start"]), i, r) for i, r in mentions if r["kind"] == "name"),
@@ -505,7 +506,9 @@ def _names_with_their_authors(
                 matcher.authors.papers_of(surname, year, second, policy.author_year_tolerance)
             )
             for n_index, name in near:
-                common = written.intersection(_name_papers(name, decisions[n_index], matcher))
+                if n_index not in papers_named:
+                    papers_named[n_index] = _name_papers(name, decisions[n_index], matcher)
+                common = written.intersection(papers_named[n_index])
                 if len(common) == 1:
                     agreed.setdefault(n_index, set()).update(common)
                     agreed.setdefault(r_index, set()).update(common)
