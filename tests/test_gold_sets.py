@@ -27,6 +27,7 @@ SET_NAMES = (
     "heldout-fresh7",
     "heldout-fresh8",
     "heldout-fresh9",
+    "heldout-fresh10",
 )
 SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
