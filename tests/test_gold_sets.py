@@ -28,6 +28,7 @@ SET_NAMES = (
     "heldout-fresh8",
     "heldout-fresh9",
     "heldout-fresh10",
+    "heldout-fresh11",
 )
 SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
