@@ -780,7 +780,10 @@ def test_a_year_in_brackets_beside_a_name_confirms_or_refutes_its_paper(tmp_path
     """A timeline's "ALPACA (2019)" dates the work: a mined name of a paper of that year (or
     the next: the venue's) needs no other support; a name dated years away is another work."""
     matcher = _mined_matcher(tmp_path)
-    text = "- `ALPACA` (2019)\n- ALPACA [2020]\n- ALPACA（2023）\n- ALPACA (see 2019)\n"
+    text = (
+        "- `ALPACA` (2019)\n- ALPACA [2020]\n- ALPACA（2023）\n- ALPACA (see 2019)\n"
+        "- ALPACA(**2019.10**)\n- ALPACA（2019年9月）\n- ALPACA (2023-05)\n"
+    )
     mentions = _resolve(matcher, text, "zh")
     names = mentions[mentions["kind"] == "name"]
     assert names[["status", "method"]].values.tolist() == [
@@ -788,6 +791,9 @@ def test_a_year_in_brackets_beside_a_name_confirms_or_refutes_its_paper(tmp_path
         ["matched", "alias_year"],
         ["unmatched", "alias_other_year"],
         ["unmatched", "alias_mined_unconfirmed"],
+        ["matched", "alias_year"],
+        ["matched", "alias_year"],
+        ["unmatched", "alias_other_year"],
     ]
     assert set(names["paper_id"].dropna()) == {"arxiv:1909.06951"}
     curated = Matcher(load_catalog(_write_catalog(tmp_path / "curated", ROWS)), POLICY)

@@ -204,6 +204,24 @@ def test_a_note_in_brackets_after_a_linked_title_leaves_it_whole_and_alone(note:
     assert outside_title(title, PAPER_LINK, True, LinkPolicy())
 
 
+@pytest.mark.parametrize("note", ["(Paper)", " (AlphaGo Zero)", "(IJCAI2019)", "（ EMNLP2019）"])
+def test_a_note_in_brackets_ending_a_linked_title_is_no_part_of_it(note: str) -> None:
+    title = "A Neural Probabilistic Language Model"
+    line = f"5. Bengio (RNN): [{title}{note}](https://www.jmlr.org/papers/v3/bengio03a.pdf)"
+    spans = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())
+    found = [(line[s:e], alone, evidence) for s, e, alone, evidence in spans]
+    assert (title, True, PAPER_LINK) in found
+
+
+def test_an_abbreviation_ending_a_phrase_stays_and_keeps_it_from_being_a_title() -> None:
+    """"Residual Neural Network (ResNet)" defines a term: not a paper outside the catalog."""
+    line = "[Residual Neural Network (ResNet)](https://example.org/paper.pdf)"
+    spans = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())
+    found = {line[s:e]: alone for s, e, alone, _ in spans}
+    assert found["Residual Neural Network (ResNet)"] is False
+    assert not any(found.values())
+
+
 def test_a_longer_text_after_a_linked_title_still_keeps_it_from_standing_alone() -> None:
     title = "A Critique and Improvement of an Evaluation Metric for Text Segmentation"
     line = f"[{title}(这是一篇很长的中文说明文字，写了超过三十个字符的笔记和评论内容啊啊啊)](https://aclanthology.org/J02-1002.pdf)"

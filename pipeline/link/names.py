@@ -81,8 +81,12 @@ USAGE_SUFFIX = re.compile(
 FOLLOWING_WORD = re.compile(rf"[{LATIN_ALNUM}_.]+")
 NAME_SUFFIX_WORD = re.compile(r"[a-zäöüß]{3,}|[A-ZÄÖÜ][a-zäöüß]{3,}")
 MODEL_SIZE = re.compile(r"\d+(?:\.\d+)?[BMKTbmkt]|\d+x\d+(?:\.\d+)?[BMbm]")
-# A year in brackets right after a name, past its closing quote or emphasis: "`GAN-TTS` (2019)".
-YEAR_AFTER = re.compile(r"[`'\"*_]{0,2}\s?[(\[（【]\s?(?P<year>(?:19|20)\d{2})\s?[)\]）】]")
+# A year in brackets right after a name, past its closing quote or emphasis, perhaps with its
+# month and itself emphasised: "`GAN-TTS` (2019)", "BERT(**2018.10**)", "GPT（2018年6月）".
+YEAR_AFTER = re.compile(
+    r"[`'\"*_]{0,2}\s?[(\[（【]\s?[*_]{0,2}(?P<year>(?:19|20)\d{2})"
+    r"(?:[./-](?:1[0-2]|0?[1-9])|年(?:(?:1[0-2]|0?[1-9])月)?)?[*_]{0,2}\s?[)\]）】]"
+)
 # A word for "paper" right after a name ("LoRA论文", "the Pythia paper", "das LoRA-Paper"):
 # the page names a paper by it.
 PAPER_AFTER = re.compile(r"[`'\"*_»”]{0,2}\s?(?:论文|論文|-?(?:[Pp]apers?|Papiers?)\b)")
@@ -329,7 +333,7 @@ def given_name_in_author_list(
 
 def year_after(text: str, end: int) -> str | None:
     """The year written in brackets right after a name ("`GAN-TTS` (2019)", "LightGCN
-    [2020]", "LeNet(1989)"): a timeline's or a list's date of the work."""
+    [2020]", "LeNet(1989)", "ELMo(2018.2)"): a timeline's or a list's date of the work."""
     m = YEAR_AFTER.match(text, end)
     return m.group("year") if m else None
 
