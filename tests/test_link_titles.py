@@ -15,7 +15,9 @@ from pipeline.link.policy import LinkPolicy
 from pipeline.link.title_index import compact_title
 from pipeline.link.titles import (
     LINKED,
+    NAMED_PAPER,
     PAPER_LINK,
+    QUOTED,
     TitleKeys,
     _compact_word,
     _other_words,
@@ -185,7 +187,7 @@ def test_the_text_of_a_link_to_a_paper_is_a_title_that_may_be_outside_the_catalo
     ],
 )
 def test_a_link_whose_address_holds_a_doi_leads_to_a_paper(url: str, evidence: bool) -> None:
-    line = f"the paper [BioGPT: generative pre-trained transformer for biomedical text]({url})"
+    line = f"see [BioGPT: generative pre-trained transformer for biomedical text]({url})"
     spans = title_spans(line, Segment(0, len(line), "en"), LinkPolicy())
     found = {line[s:e]: marked for s, e, _, marked in spans}
     title = "BioGPT: generative pre-trained transformer for biomedical text"
@@ -202,6 +204,40 @@ def test_a_note_in_brackets_after_a_linked_title_leaves_it_whole_and_alone(note:
     found = [(line[s:e], alone, evidence) for s, e, alone, evidence in spans]
     assert (title, True, PAPER_LINK) in found
     assert outside_title(title, PAPER_LINK, True, LinkPolicy())
+
+
+@pytest.mark.parametrize(
+    ("line", "language"),
+    [
+        ('Im Vortrag geht es um das Paper ["{title}"][1] und dessen Netz.', "de"),
+        ('Paper *"{title}"* memperkenalkan Fusion-in-Decoder.', "id"),
+        ('Kekurangan ini diisi lewat makalah berjudul "{title}". Makalah ini bagus.', "id"),
+        ("这篇论文《{title}》提出了新的方法。", "zh"),
+        ("论文名: {title}", "zh"),
+    ],
+)
+def test_a_title_the_page_calls_a_paper_may_be_outside_the_catalog(line: str, language: str) -> None:
+    title = "Progressive Face Aging With Generative Adversarial Network"
+    line = line.format(title=title)
+    spans = title_spans(line, Segment(0, len(line), language), LinkPolicy())
+    found = {line[s:e]: (alone, evidence) for s, e, alone, evidence in spans}
+    assert found[title] == (True, NAMED_PAPER)
+    assert outside_title(title, NAMED_PAPER, True, LinkPolicy())
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'Der Blogpost "{title}" erklärt das Verfahren.',
+        'Das Wallpaper "{title}" ist schön.',
+        'Das Paper zeigt, dass "{title}" funktioniert.',
+    ],
+)
+def test_quotes_without_a_word_for_a_paper_right_before_them_name_no_paper(line: str) -> None:
+    title = "Progressive Face Aging With Generative Adversarial Network"
+    line = line.format(title=title)
+    spans = title_spans(line, Segment(0, len(line), "de"), LinkPolicy())
+    assert {line[s:e]: evidence for s, e, _, evidence in spans}[title] == QUOTED
 
 
 @pytest.mark.parametrize("note", ["(Paper)", " (AlphaGo Zero)", "(IJCAI2019)", "（ EMNLP2019）"])

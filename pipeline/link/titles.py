@@ -81,7 +81,20 @@ URL_OR_ID = re.compile(r"https?://|www\.|arxiv", re.IGNORECASE)
 QUOTED, LINKED, REFERENCE, CITED, RUNNING = "quoted", "linked", "reference", "cited", "running"
 # The text of a link to a paper's PDF or its page at a publisher: as sure as a reference entry.
 PAPER_LINK = "paper_link"
-TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING, PAPER_LINK})
+# A title the page calls a paper, right before it: 'das Paper „PFA-GAN: ...“',
+# 'Paper *"Leveraging passage retrieval ..."*', '论文名: Rewrite the Stars', 'makalah berjudul
+# "..."': as sure as a reference entry.
+NAMED_PAPER = "named_paper"
+TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING, PAPER_LINK, NAMED_PAPER})
+# A word for a paper (German, English, Malay, Indonesian, Chinese), perhaps with "titled",
+# then only quotes, brackets, emphasis or a colon before the title.
+PAPER_BEFORE = re.compile(
+    r"(?:(?<![A-Za-z])(?:[Pp]apers?|Papiers?|[Mm]akalah|[Kk]ertas(?: kerja)?)"
+    r"(?:\s(?:titled|entitled|berjudul|bertajuk|mit dem Titel))?|论文名?|論文名?|论文题目|論文題目)"
+    r"[\s*_\[“”\"„«‚‘'《:：]*$"
+)
+# How far before a title the word for a paper is looked for.
+PAPER_WORD_LOOKBACK = 32
 # A note in brackets after a title: its text in another script ("Title(TC量化)"), a model
 # name ("(DDPM)").
 BRACKETED_NOTE = re.compile(r"\s*[(（][^()（）]{1,30}[)）]")
@@ -366,6 +379,8 @@ def title_spans(
                     _stands_after(text, edge, start) and _stands_before(text, end, region_end)
                 )
                 evidence = region_evidence or title_evidence(text, segment, start, end, marked)
+                if evidence != PAPER_LINK and _named_as_paper(text, segment.start, start):
+                    evidence = NAMED_PAPER
                 yield start, end, alone and looks_like_title(surface, policy), evidence
     if keys and segment.language != "en" and segment.language not in CJK_LANGUAGES:
         for start, end in embedded_title_spans(text, segment, keys, policy):
@@ -373,6 +388,12 @@ def title_spans(
                 seen.add((start, end))
                 evidence = title_evidence(text, segment, start, end, marked)
                 yield start, end, False, evidence
+
+
+def _named_as_paper(text: str, line_start: int, start: int) -> bool:
+    """Whether a word for a paper stands right before ``start`` on its line."""
+    before = text[max(line_start, start - PAPER_WORD_LOOKBACK) : start]
+    return PAPER_BEFORE.search(before) is not None
 
 
 def line_evidence(line: str, entry: ReferenceEntry | None) -> str | None:
@@ -453,10 +474,15 @@ def _foreign_function_word(word: str, gap: float) -> bool:
 
 def outside_title(surface: str, evidence: str | None, standalone: bool, policy: LinkPolicy) -> bool:
     """An English title that matches no catalog paper is kept as a paper of its own only on
-    clear evidence: in a reference-list entry or as the text of a link to a paper's PDF or
-    publisher page, standing alone, title-like. Quotes are not enough: they hold blog titles
-    and prompts ("Let's think step by step") as often; so do links to other pages."""
-    return evidence in (REFERENCE, PAPER_LINK) and standalone and _own_title(surface, policy)
+    clear evidence: in a reference-list entry, as the text of a link to a paper's PDF or
+    publisher page or after a word for a paper, standing alone, title-like. Quotes are not
+    enough: they hold blog titles and prompts ("Let's think step by step") as often; so do
+    links to other pages."""
+    return (
+        evidence in (REFERENCE, PAPER_LINK, NAMED_PAPER)
+        and standalone
+        and _own_title(surface, policy)
+    )
 
 
 def _own_title(surface: str, policy: LinkPolicy, year_allowed: bool = False) -> bool:
