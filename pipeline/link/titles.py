@@ -98,12 +98,17 @@ PAPER_WORD_LOOKBACK = 32
 # A note in brackets after a title: its text in another script ("Title(TC量化)"), a model
 # name ("(DDPM)").
 BRACKETED_NOTE = re.compile(r"\s*[(（][^()（）]{1,30}[)）]")
-# Where papers are published (besides arXiv, whose ids are read directly) and PDFs.
+# Where papers are published (besides arXiv, whose ids are read directly) and PDFs: the pages
+# of publishers, proceedings and paper indexes.
 PAPER_URL = re.compile(
     r"\.pdf(?:[?#]|$)|[/=]10\.\d{4,9}/"  # a PDF; a DOI in the path or query (any publisher)
     r"|//(?:[\w-]+\.)*(?:doi\.org|openreview\.net|aclanthology\.org"
     r"|proceedings\.mlr\.press|papers\.nips\.cc|proceedings\.neurips\.cc|dl\.acm\.org"
-    r"|ieeexplore\.ieee\.org|link\.springer\.com|semanticscholar\.org|openaccess\.thecvf\.com)/",
+    r"|ieeexplore\.ieee\.org|link\.springer\.com|semanticscholar\.org|openaccess\.thecvf\.com"
+    r"|ojs\.aaai\.org|ijcai\.org/proceedings|jmlr\.org/papers|isca-archive\.org"
+    r"|aclweb\.org/anthology|researchgate\.net/publication|sciencedirect\.com/science/article"
+    r"|pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pmc/articles)/"
+    r"|//(?:www\.)?nature\.com/articles/(?!d\d)",  # its news pieces are /articles/d41586-...
     re.IGNORECASE,
 )
 # A title whose near catalog titles all put other words in place of its own.
