@@ -245,7 +245,9 @@ def test_quotes_without_a_word_for_a_paper_right_before_them_name_no_paper(line:
     assert {line[s:e]: evidence for s, e, _, evidence in spans}[title] == QUOTED
 
 
-@pytest.mark.parametrize("note", ["(Paper)", " (AlphaGo Zero)", "(IJCAI2019)", "（ EMNLP2019）"])
+@pytest.mark.parametrize(
+    "note", ["(Paper)", " (AlphaGo Zero)", " (de Marneffe et al., 2012)", "（ EMNLP2019）"]
+)
 def test_a_note_in_brackets_ending_a_linked_title_is_no_part_of_it(note: str) -> None:
     title = "A Neural Probabilistic Language Model"
     line = f"5. Bengio (RNN): [{title}{note}](https://www.jmlr.org/papers/v3/bengio03a.pdf)"
@@ -254,12 +256,16 @@ def test_a_note_in_brackets_ending_a_linked_title_is_no_part_of_it(note: str) ->
     assert (title, True, PAPER_LINK) in found
 
 
-def test_an_abbreviation_ending_a_phrase_stays_and_keeps_it_from_being_a_title() -> None:
+@pytest.mark.parametrize("note", ["(ResNet)", "(IJCAI2019)"])
+def test_a_note_that_may_be_an_abbreviation_stays_and_keeps_a_phrase_from_being_a_title(
+    note: str,
+) -> None:
     """"Residual Neural Network (ResNet)" defines a term: not a paper outside the catalog."""
-    line = "[Residual Neural Network (ResNet)](https://example.org/paper.pdf)"
+    phrase = f"Residual Neural Network {note}"
+    line = f"[{phrase}](https://example.org/paper.pdf)"
     spans = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())
     found = {line[s:e]: alone for s, e, alone, _ in spans}
-    assert found["Residual Neural Network (ResNet)"] is False
+    assert found[phrase] is False
     assert not any(found.values())
 
 

@@ -269,13 +269,16 @@ def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 
 def _without_note(text: str, start: int, end: int) -> tuple[int, int]:
     """A piece without the note in brackets that ends it ("... Language Model (Paper)",
-    "... Human Knowledge (AlphaGo Zero)", "... Rethinking(IJCAI2019)"): titles seldom end in
-    brackets (0.7 % of arXiv titles), pages often annotate them so. An abbreviation of the
-    words before it stays: "Residual Neural Network (ResNet)" is a term being defined."""
+    "... Human Knowledge (AlphaGo Zero)", "... (de Marneffe et al., 2012)"): titles seldom
+    end in brackets (0.7 % of arXiv titles), pages often annotate them so. A note that may
+    be an abbreviation stays: "Residual Neural Network (ResNet)" is a term being defined,
+    and "(DeepVideo)", "(IJCAI2019)" may be either."""
     if end - start < 2 or text[end - 1] not in ")）":
         return start, end
     opened = max(text.rfind("(", start, end), text.rfind("（", start, end))
     if opened <= start or not BRACKETED_NOTE.fullmatch(text, opened, end):
+        return start, end
+    if ABBREVIATION_AT_END.search(text, opened, end):
         return start, end
     note = text[opened + 1 : end - 1].strip()
     if " " not in note and spells(name_letters(note), text[start:opened]):
