@@ -249,6 +249,22 @@ def test_a_version_written_with_a_v() -> None:
     assert found[2][1].method == "name_unknown_version:FLAN"
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("ResNet-50 dan ResNet-18/34 serta ResNet 101", ["resnet", "resnet", "resnet"]),
+        ("VGG-19）、AlexNet 和 DenseNet-121", ["vgg", "densenet"]),
+        ("ResNet-2 dan ResNet v10", ["resnet|2", "resnet|10"]),
+    ],
+)
+def test_a_depth_after_a_name_is_a_variant_of_its_paper_not_a_version(
+    text: str, found: list[str]
+) -> None:
+    """Two or three digits without a "v" count a model's layers ("ResNet-50", "VGG-19"):
+    a variant its paper describes, where a version ("ResNet-2", "v10") is another work."""
+    assert [e for _, e in _names(text, ["ResNet", "VGG", "DenseNet"], "ms")] == found
+
+
 def test_mined_alias_needs_its_written_form_and_no_common_word() -> None:
     table = _table(["Mamba", "Position"], ["title", "title"])
     text = "Mamba and mamba; Position matters"

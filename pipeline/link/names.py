@@ -95,12 +95,17 @@ PAPER_FLAG = "paper"
 ACRONYM = re.compile(r"(?=[^a-z]*[A-Z][^a-z]*[A-Z])[A-Z0-9\-]+")
 # "GATs", "DCGANs", "FuNs": capitals, then a plural s.
 PLURAL_ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9\-]*[A-Z]s")
-# A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3", "FLAN V2" (not a
-# size "7B", not a year "2023", not part of a longer number or word).
+# A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3", "FLAN V2", "YOLOv10"
+# (not a size "7B", not a year "2023", not part of a longer number or word; two digits only
+# after a "v").
 FIRST_VERSIONS = ("1", "1.0")
 VERSION_AFTER = re.compile(
-    rf"[ \-]?(?:[vV](?=\d))?(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)(?![{LATIN_ALNUM}_.%]|\.\d)"
+    rf"[ \-]?(?:[vV](?=\d)|(?=\d(?!\d)))(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)"
+    rf"(?![{LATIN_ALNUM}_.%]|\.\d)"
 )
+# A model's depth or width after its name: "ResNet-50", "VGG-19", "DenseNet-121" are variants
+# the named paper describes, not versions of it.
+VARIANT_NUMBER = re.compile(r"[1-9]\d{1,2}")
 
 
 def name_key(name: str) -> str:
@@ -237,8 +242,8 @@ PROGRAM_SUFFIX = re.compile(
 def name_continues(text: str, end: int, language: str, names: NameTable) -> bool:
     """True when a hyphen after an alias leads into a different name ("Transformer-XL",
     "LoRA-drop", German "GPT4-Alpaca": another catalog name that is no common word) rather
-    than a use or variant of it ("LoRA-based", "Llama-2-7B", German "BERT-Modelle",
-    "GPT-3-Hype"); a middle dot before a letter always does ("DALL·E" is not "DALL"), and
+    than a use or variant of it ("LoRA-based", "Llama-2-7B", "ResNet-50", German
+    "BERT-Modelle", "GPT-3-Hype"); a middle dot before a letter always does ("DALL·E" is not "DALL"), and
     so does a dot before one capital ("DALL.E") or a source file's extension ("llama.cpp")."""
     if end + 1 < len(text) and text[end] in NAME_JOINERS and text[end + 1].isalnum():
         return True
@@ -250,7 +255,7 @@ def name_continues(text: str, end: int, language: str, names: NameTable) -> bool
     if not following:
         return False
     word = following.group()
-    if MODEL_SIZE.fullmatch(word) or VERSION_AFTER.fullmatch(word):
+    if MODEL_SIZE.fullmatch(word) or VERSION_AFTER.fullmatch(word) or VARIANT_NUMBER.fullmatch(word):
         return False
     if language == "de" and NAME_SUFFIX_WORD.fullmatch(word):
         return _distinct_name(word, language, names)  # a compound's second part is a word
