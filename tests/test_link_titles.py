@@ -221,7 +221,9 @@ def test_a_note_in_brackets_after_a_linked_title_leaves_it_whole_and_alone(note:
         ("论文名: {title}", "zh"),
     ],
 )
-def test_a_title_the_page_calls_a_paper_may_be_outside_the_catalog(line: str, language: str) -> None:
+def test_a_title_the_page_calls_a_paper_may_be_outside_the_catalog(
+    line: str, language: str
+) -> None:
     title = "Progressive Face Aging With Generative Adversarial Network"
     line = line.format(title=title)
     spans = title_spans(line, Segment(0, len(line), language), LinkPolicy())
@@ -260,7 +262,7 @@ def test_a_note_in_brackets_ending_a_linked_title_is_no_part_of_it(note: str) ->
 def test_a_note_that_may_be_an_abbreviation_stays_and_keeps_a_phrase_from_being_a_title(
     note: str,
 ) -> None:
-    """"Residual Neural Network (ResNet)" defines a term: not a paper outside the catalog."""
+    """ "Residual Neural Network (ResNet)" defines a term: not a paper outside the catalog."""
     phrase = f"Residual Neural Network {note}"
     line = f"[{phrase}](https://example.org/paper.pdf)"
     spans = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())

@@ -243,8 +243,9 @@ def name_continues(text: str, end: int, language: str, names: NameTable) -> bool
     """True when a hyphen after an alias leads into a different name ("Transformer-XL",
     "LoRA-drop", German "GPT4-Alpaca": another catalog name that is no common word) rather
     than a use or variant of it ("LoRA-based", "Llama-2-7B", "ResNet-50", German
-    "BERT-Modelle", "GPT-3-Hype"); a middle dot before a letter always does ("DALL·E" is not "DALL"), and
-    so does a dot before one capital ("DALL.E") or a source file's extension ("llama.cpp")."""
+    "BERT-Modelle", "GPT-3-Hype"); a middle dot before a letter always does ("DALL·E" is
+    not "DALL"), and so does a dot before one capital ("DALL.E") or a source file's
+    extension ("llama.cpp")."""
     if end + 1 < len(text) and text[end] in NAME_JOINERS and text[end + 1].isalnum():
         return True
     if DOTTED_LETTER.match(text, end) or PROGRAM_SUFFIX.match(text, end):
@@ -255,7 +256,7 @@ def name_continues(text: str, end: int, language: str, names: NameTable) -> bool
     if not following:
         return False
     word = following.group()
-    if MODEL_SIZE.fullmatch(word) or VERSION_AFTER.fullmatch(word) or VARIANT_NUMBER.fullmatch(word):
+    if any(p.fullmatch(word) for p in (MODEL_SIZE, VERSION_AFTER, VARIANT_NUMBER)):
         return False
     if language == "de" and NAME_SUFFIX_WORD.fullmatch(word):
         return _distinct_name(word, language, names)  # a compound's second part is a word
