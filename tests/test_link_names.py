@@ -43,6 +43,23 @@ def _names(text: str, aliases: list[str], language: str = "zh") -> list[tuple[st
     return [(text[s:e], evidence) for s, e, evidence in name_spans(text, segment, _table(aliases))]
 
 
+@pytest.mark.parametrize(
+    ("text", "linked"),
+    [
+        ("- [AgentVerse](https://github.com/OpenBMB/AgentVerse)", True),
+        ("[AgentVerse](https://huggingface.co/OpenBMB/agent-verse/)", True),
+        ("[AgentVerse](https://github.com/OpenBMB/BMTools)", False),
+        ("[AgentVerse](https://example.org/OpenBMB/AgentVerse)", False),
+        ("[AgentVerse framework](https://github.com/OpenBMB/AgentVerse)", False),
+    ],
+)
+def test_a_name_linked_to_its_own_repository_names_the_artifact_of_a_paper(
+    text: str, linked: bool
+) -> None:
+    ((written, evidence),) = _names(text, ["AgentVerse"], "de")
+    assert written == "AgentVerse" and named_as_paper(evidence) is linked
+
+
 def test_alias_next_to_han_characters() -> None:
     assert _names("LoRA的论文 - Prefix-Tuning论文", ["LoRA"]) == [("LoRA", "lora")]
 

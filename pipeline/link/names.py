@@ -91,6 +91,11 @@ YEAR_AFTER = re.compile(
 # the page names a paper by it.
 PAPER_AFTER = re.compile(r"[`'\"*_»”]{0,2}\s?(?:论文|論文|-?(?:[Pp]apers?|Papiers?)\b)")
 PAPER_FLAG = "paper"
+# The rest of a Markdown link whose text is a name, to a repository on a code or model hub.
+OWN_REPOSITORY = re.compile(
+    r"\]\(https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)"
+    r"/(?P<path>[\w.-]+/[\w.-]+/?)\)"
+)
 # A name in capitals (digits and hyphens allowed): "BERT", "COMA", "GPT-3".
 ACRONYM = re.compile(r"(?=[^a-z]*[A-Z][^a-z]*[A-Z])[A-Z0-9\-]+")
 # "GATs", "DCGANs", "FuNs": capitals, then a plural s.
@@ -353,7 +358,8 @@ def name_evidence(
 ) -> str:
     """A found name as the candidate table carries it: its key, then "|" and the version
     written after it (or nothing), then "|" and the year in brackets after it, if any, then
-    "|paper" when a word for "paper" follows it, then "|" and its written-out form beside
+    "|paper" when a word for "paper" follows it or it links to its own repository
+    (``linked_to_own_repository``), then "|" and its written-out form beside
     it (``written_out_beside``), if any."""
     parts = (key, version or "", year or "", PAPER_FLAG if paper else "", written_out or "")
     return "|".join(parts).rstrip("|")
@@ -370,7 +376,8 @@ def evidence_parts(evidence: str) -> tuple[str, str, str]:
 
 
 def named_as_paper(evidence: str) -> bool:
-    """Whether a word for "paper" follows the name (``name_evidence``)."""
+    """Whether a word for "paper" follows the name, or it links to its own repository
+    (``name_evidence``)."""
     return _evidence_fields(evidence)[3] == PAPER_FLAG
 
 
@@ -388,6 +395,19 @@ def same_name(evidence: str) -> str:
 def paper_after(text: str, end: int) -> bool:
     """A word for "paper" right after a name: "LoRA论文", "the Pythia paper"."""
     return PAPER_AFTER.match(text, end) is not None
+
+
+def linked_to_own_repository(text: str, start: int, end: int) -> bool:
+    """The name is the whole text of a link to a code or model repository of that name
+    ("[AgentVerse](https://github.com/OpenBMB/AgentVerse)"): the page names the artifact
+    itself, which its paper presents."""
+    if start == 0 or text[start - 1] != "[":
+        return False
+    link = OWN_REPOSITORY.match(text, end)
+    if link is None:
+        return False
+    repository = link.group("path").rstrip("/").rsplit("/", 1)[-1]
+    return name_key(repository) == name_key(text[start:end])
 
 
 def mined_singular(alias: str) -> list[str]:
@@ -759,7 +779,7 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
             key,
             version_after(text, end),
             year_after(text, end),
-            paper_after(text, end),
+            paper_after(text, end) or linked_to_own_repository(text, start, end),
             written_out.form if written_out else None,
         )
         yield start, end, evidence
