@@ -272,14 +272,18 @@ def test_a_version_written_with_a_v() -> None:
         ("ResNet-50 dan ResNet-18/34 serta ResNet 101", ["resnet", "resnet", "resnet"]),
         ("VGG-19）、AlexNet 和 DenseNet-121", ["vgg", "densenet"]),
         ("ResNet-2 dan ResNet v10", ["resnet|2", "resnet|10"]),
+        ("pengekod visual beku BLIP-27 dan BLIP-2", ["blip|27", "blip2"]),
     ],
 )
 def test_a_depth_after_a_name_is_a_variant_of_its_paper_not_a_version(
     text: str, found: list[str]
 ) -> None:
     """Two or three digits without a "v" count a model's layers ("ResNet-50", "VGG-19"):
-    a variant its paper describes, where a version ("ResNet-2", "v10") is another work."""
-    assert [e for _, e in _names(text, ["ResNet", "VGG", "DenseNet"], "ms")] == found
+    a variant its paper describes, where a version ("ResNet-2", "v10") is another work; so
+    are two digits after a name the catalog knows numbered versions of ("BLIP-2" and a
+    footnote)."""
+    aliases = ["ResNet", "VGG", "DenseNet", "BLIP", "BLIP-2"]
+    assert [e for _, e in _names(text, aliases, "ms")] == found
 
 
 def test_mined_alias_needs_its_written_form_and_no_common_word() -> None:

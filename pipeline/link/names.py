@@ -100,17 +100,16 @@ OWN_REPOSITORY = re.compile(
 ACRONYM = re.compile(r"(?=[^a-z]*[A-Z][^a-z]*[A-Z])[A-Z0-9\-]+")
 # "GATs", "DCGANs", "FuNs": capitals, then a plural s.
 PLURAL_ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9\-]*[A-Z]s")
-# A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3", "FLAN V2", "YOLOv10"
-# (not a size "7B", not a year "2023", not part of a longer number or word; two digits only
-# after a "v").
+# A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3", "FLAN V2" (not a
+# size "7B", not a year "2023", not part of a longer number or word).
 FIRST_VERSIONS = ("1", "1.0")
 VERSION_AFTER = re.compile(
-    rf"[ \-]?(?:[vV](?=\d)|(?=\d(?!\d)))(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)"
-    rf"(?![{LATIN_ALNUM}_.%]|\.\d)"
+    rf"[ \-]?(?:[vV](?=\d))?(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)(?![{LATIN_ALNUM}_.%]|\.\d)"
 )
-# A model's depth or width after its name: "ResNet-50", "VGG-19", "DenseNet-121" are variants
-# the named paper describes, not versions of it.
-VARIANT_NUMBER = re.compile(r"[1-9]\d{1,2}")
+# A model's depth after its name: "ResNet-50", "VGG-19", "DenseNet-121" are variants the named
+# paper describes, not versions of it, when the catalog knows no numbered version of the name
+# (two digits after "BLIP", which has a "BLIP-2", are a version and a footnote: "BLIP-27").
+DEPTH_AFTER = re.compile(rf"[ \-]?[1-9]\d{{1,2}}(?![{LATIN_ALNUM}_.%]|\.\d)")
 
 
 def name_key(name: str) -> str:
@@ -261,7 +260,7 @@ def name_continues(text: str, end: int, language: str, names: NameTable) -> bool
     if not following:
         return False
     word = following.group()
-    if any(p.fullmatch(word) for p in (MODEL_SIZE, VERSION_AFTER, VARIANT_NUMBER)):
+    if any(p.fullmatch(word) for p in (MODEL_SIZE, VERSION_AFTER, DEPTH_AFTER)):
         return False
     if language == "de" and NAME_SUFFIX_WORD.fullmatch(word):
         return _distinct_name(word, language, names)  # a compound's second part is a word
@@ -649,6 +648,10 @@ class NameTable:
             return Decision("matched", papers[0], self.policy.name_score, "alias")
         return ambiguous(self.policy.name_score, "alias_shared", tuple(papers))
 
+    def numbered(self, key: str) -> bool:
+        """Whether the catalog knows a version of the name with a number ("BLIP-2")."""
+        return any(self.papers(f"{key}{digit}") for digit in "123456789")
+
     def papers(self, key: str) -> list[str]:
         """The papers a name key stands for, in id order (curated ones only, when any)."""
         row = self._keys.find(key)
@@ -775,9 +778,12 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
     for start, end, key, written_out in found:
         if in_written_out_form(start, end):
             continue
+        version = version_after(text, end)
+        if version and DEPTH_AFTER.match(text, end) and not names.numbered(key):
+            version = None
         evidence = name_evidence(
             key,
-            version_after(text, end),
+            version,
             year_after(text, end),
             paper_after(text, end) or linked_to_own_repository(text, start, end),
             written_out.form if written_out else None,
