@@ -56,13 +56,13 @@ def predicted_links(out_dir: Path) -> pd.DataFrame:
     mentions = pd.read_parquet(out_dir / "mentions.parquet")
     papers = pd.read_parquet(out_dir / "papers.parquet").set_index("paper_id")
     matched = mentions[mentions["status"] == "matched"]
-    keys = [
-        paper_key(row.arxiv_id, papers.at[row.paper_id, "title"]) for row in matched.itertuples()
-    ]
+    titles = [papers.at[paper_id, "title"] for paper_id in matched["paper_id"]]
+    keys = [paper_key(a, t) for a, t in zip(matched["arxiv_id"], titles, strict=True)]
     links = pd.DataFrame(
         {
             "source_file": matched["source_file"],
             "key": keys,
+            "title_key": [paper_key(None, t) for t in titles],
             "paper_id": matched["paper_id"],
             "surface": matched["surface"],
             "method": matched["method"],
@@ -93,16 +93,22 @@ def evaluate(out_dir: Path, gold_dir: Path, catalog: set[str] | None = None) -> 
     documents = pd.read_parquet(out_dir / "documents.parquet")
     links = predicted_links(out_dir)
     judged = links[links["source_file"].isin(set(gold["source_file"]))]
-    # A link to a paper outside the catalog names it by its title: it is the gold paper when
-    # the titles agree, even where the gold row also knows the paper's arXiv id.
+    # A link is to the gold paper when the titles agree though the keys do not: a paper
+    # outside the catalog is named by its title where the gold row knows its arXiv id, and a
+    # gold row whose id could not be verified has none.
     by_title = {
         (f, paper_key(None, t)): k
         for f, t, k in zip(gold["source_file"], gold["canonical_title"], gold["key"], strict=True)
     }
-    judged = judged.assign(
-        key=[by_title.get(p, p[1]) for p in zip(judged["source_file"], judged["key"], strict=True)]
-    ).drop_duplicates(["source_file", "key"])
     gold_pairs = set(zip(gold["source_file"], gold["key"], strict=True))
+    judged = judged.assign(
+        key=[
+            k if (f, k) in gold_pairs else by_title.get((f, t), k)
+            for f, k, t in zip(
+                judged["source_file"], judged["key"], judged["title_key"], strict=True
+            )
+        ]
+    ).drop_duplicates(["source_file", "key"])
     link_pairs = set(zip(judged["source_file"], judged["key"], strict=True))
     correct = judged[
         [p in gold_pairs for p in zip(judged["source_file"], judged["key"], strict=True)]

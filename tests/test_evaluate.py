@@ -83,6 +83,30 @@ def test_precision_and_recall_per_tier_language_and_kind(tmp_path: Path, gold: P
     assert "precision: 0.75" in format_scores(scores)
 
 
+def test_a_gold_row_without_an_id_is_found_by_its_title(tmp_path: Path) -> None:
+    """An annotator who could not verify an id leaves it empty: a link to the paper of that
+    title is correct, and one to another paper is not."""
+    folder = tmp_path / "gold"
+    folder.mkdir()
+    (folder / "a.csv").write_text(
+        GOLD_HEADER
+        + "a.txt,,GPT-4 Technical Report,2023,name,P,GPT-4,UNVERIFIED: 2303.08774\n"
+        + "a.txt,,Deep Learning,2015,english_title,A,Deep learning,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    _write_output(
+        out,
+        [
+            ("a.txt", "arxiv:2303.08774", "2303.08774", "GPT-4 Technical Report"),
+            ("a.txt", "arxiv:1512.03385", "1512.03385", "Deep Residual Learning"),
+        ],
+    )
+    scores = evaluate(out, folder)
+    assert (scores["links"], scores["correct_links"]) == (2, 1)
+    assert [f["paper_id"] for f in scores["false_links"]] == ["arxiv:1512.03385"]
+
+
 def test_recall_over_the_papers_the_catalog_holds(tmp_path: Path, gold: Path) -> None:
     """A miss whose paper no catalog row names is the catalog's gap: it is flagged, and the
     in-catalog recall counts only the gold papers found by arXiv id or by title."""
