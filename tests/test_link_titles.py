@@ -248,6 +248,21 @@ def test_quotes_without_a_word_for_a_paper_right_before_them_name_no_paper(line:
 
 
 @pytest.mark.parametrize(
+    ("line", "evidence"),
+    [
+        ("### Title: {title}", None),
+        ("- Paper: {title}", NAMED_PAPER),
+        ("Judul：{title}", None),
+    ],
+)
+def test_a_fields_label_is_no_part_of_the_title_after_it(line: str, evidence: str | None) -> None:
+    title = "A Survey on Vision Transformer"
+    line = line.format(title=title)
+    spans = title_spans(line, Segment(0, len(line), "zh"), LinkPolicy())
+    assert {line[s:e]: marked for s, e, _, marked in spans} == {title: evidence}
+
+
+@pytest.mark.parametrize(
     "note", ["(Paper)", " (AlphaGo Zero)", " (de Marneffe et al., 2012)", "（ EMNLP2019）"]
 )
 def test_a_note_in_brackets_ending_a_linked_title_is_no_part_of_it(note: str) -> None:

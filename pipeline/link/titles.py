@@ -55,6 +55,11 @@ SEPARATORS = re.compile(
 )
 # "2015 Fast R-CNN": a timeline's year is not part of the title (nor is a list's "[2018 CVPR]").
 LEADING_YEAR = re.compile(r"(?:19|20)\d{2}\s+(?=[A-Za-z])")
+# A field's label before a title, in notes on papers: "Title: A Survey on Vision Transformer",
+# "Paper: ...", "Judul: ..." (Indonesian), "Tajuk: ..." (Malay), "Titel: ..." (German).
+TITLE_LABEL = re.compile(
+    r"\s*(?:(?:Paper\s+)?[Tt]itle|Paper|Titel|Judul|Tajuk)\s?[:：]\s*(?=[A-Za-z])"
+)
 NUMBER = re.compile(r"\d+")
 ONLY_TRIM = re.compile(r"[\s.,;:\-–—~'’\"()\[\]]*")
 SEPARATOR_LOOKBACK = 16
@@ -254,11 +259,16 @@ def embedded_title_spans(
 
 
 def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """Split a run at URLs and title separators into trimmed pieces."""
+    """Split a run at URLs and title separators into trimmed pieces, without what leads it: a
+    list's tag, a timeline's year or a field's label."""
     cuts = [(m.start(), m.end()) for m in url_tokens(text, start, end)]
     cuts += [(m.start() + start, m.end() + start) for m in SEPARATORS.finditer(text[start:end])]
-    year = LIST_TAG.match(text, start, end) or LEADING_YEAR.match(text, start, end)
-    position = year.end() if year else start
+    lead = (
+        LIST_TAG.match(text, start, end)
+        or LEADING_YEAR.match(text, start, end)
+        or TITLE_LABEL.match(text, start, end)
+    )
+    position = lead.end() if lead else start
     for cut_start, cut_end in sorted(cuts):
         if cut_start > position:
             yield _without_note(text, *_closed(text, *trimmed(text, position, cut_start)))
