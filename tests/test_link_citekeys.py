@@ -67,6 +67,16 @@ def test_every_key_of_sphinx_latex_and_pandoc_citations() -> None:
     ]
 
 
+def test_biblatex_citation_commands_are_read() -> None:
+    text = (
+        "\\textcite{liu2019text} memperkenalkan BERTSum; \\parencite[lihat][12]{he2016deep}, "
+        "\\autocite{vaswani2017attention} dan \\Textcite{gliwa2019}; "
+        "bukan \\recite{ho2020denoising}."
+    )
+    keys = [text[s:e] for s, e, _ in find_cite_keys(text, 0, len(text))]
+    assert keys == ["liu2019text", "he2016deep", "vaswani2017attention", "gliwa2019"]
+
+
 def _catalog(folder: Path) -> Catalog:
     return arxiv_catalog(folder, ROWS)
 

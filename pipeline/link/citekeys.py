@@ -17,10 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 # The keys of one citation command, in Sphinx (":cite:`a,b`", ":citep:"), LaTeX
-# ("\cite{a,b}", "\citep[p. 3]{a}") and Pandoc ("[@a; @b]") syntax.
+# ("\cite{a,b}", "\citep[p. 3]{a}"; biblatex's "\textcite{a}", "\parencite{a}",
+# "\autocite{a}") and Pandoc ("[@a; @b]") syntax.
 CITE_COMMAND = re.compile(
     r":cite[a-z]*:`(?P<sphinx>[^`\n]{1,300})`"
-    r"|\\cite[a-zA-Z]*\*?(?:\[[^\]\n]{0,60}\])*\{(?P<latex>[^}\n]{1,300})\}"
+    r"|\\(?:[Cc]ite|[Tt]extcite|[Pp]arencite|[Aa]utocite|[Ff]ootcite|[Ss]martcite|supercite)"
+    r"[a-zA-Z]*\*?(?:\[[^\]\n]{0,60}\])*\{(?P<latex>[^}\n]{1,300})\}"
     r"|\[(?P<pandoc>-?@[^\]\n]{1,300})\]"
 )
 KEY_IN_LIST = re.compile(r"[^\s,;@{}`-][^\s,;{}`]*")
