@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.link.references import MAX_ENTRY_CHARS, first_author, reference_entry
+from pipeline.link.references import (
+    MAX_ENTRY_CHARS,
+    first_author,
+    in_reference_sections,
+    reference_entry,
+)
 
 
 @pytest.mark.parametrize(
@@ -192,3 +197,28 @@ def test_a_very_long_line_is_not_scanned() -> None:
 )
 def test_first_author(authors: str, surname: str) -> None:
     assert first_author(authors) == surname
+
+
+def test_lines_under_a_references_heading_up_to_the_next_heading() -> None:
+    lines = [
+        "正文。",
+        "## 参考文献",
+        "1. Factorization Machines",
+        "2. Ad click prediction: a view from the trenches",
+        "## 附录",
+        "3. Something else",
+        "**References**",
+        "Daftar Pustaka",
+        "- Another Title",
+    ]
+    assert in_reference_sections(lines) == [
+        False,
+        False,
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]

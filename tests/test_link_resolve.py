@@ -419,6 +419,25 @@ def test_reference_entry_outside_the_catalog_is_a_paper_of_its_own(matcher: Matc
     assert pd.isna(again["paper_id"]).all() or set(again["paper_id"]) <= {row["paper_id"]}
 
 
+def test_a_bibliographys_lines_are_references_though_they_give_only_a_title(
+    matcher: Matcher,
+) -> None:
+    """Under a references heading a line holding only a title is an entry (a paper outside
+    the catalog when none matches), up to the next heading; a title that a catalog title
+    begins with is the catalog's shortened, or another work's: no paper of its own."""
+    title = "Exploiting Pretrained Encoders for Aspect Sentiment Analysis"
+    text = (
+        f"这是正文。\n## 参考文献\n1. {title}\n2. Attention Is All You Need in Speech\n"
+        f"## 附录\n3. {title}\n"
+    )
+    titles = _resolve(matcher, text).query("kind == 'english_title'")
+    assert titles["method"].tolist()[0] == "title_not_in_catalog"
+    assert titles["method"].tolist()[2] != "title_not_in_catalog"
+    shortened = titles.iloc[1]
+    assert shortened["surface"] == "Attention Is All You Need in Speech"
+    assert shortened["method"] != "title_not_in_catalog"
+
+
 def test_a_reference_title_under_a_catalog_papers_name_is_no_paper_of_its_own(
     matcher: Matcher,
 ) -> None:

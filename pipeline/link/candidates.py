@@ -17,6 +17,7 @@ from pipeline.link.descriptions import description_spans
 from pipeline.link.ids import find_arxiv_ids, find_paperswithcode_slugs
 from pipeline.link.names import NameTable, name_spans
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
+from pipeline.link.references import in_reference_sections
 from pipeline.link.titles import TitleKeys, title_spans
 from pipeline.link.translated import translated_spans
 
@@ -69,6 +70,7 @@ def _line_candidates(
     names: NameTable | None,
     policy: LinkPolicy,
     titles: TitleKeys | None = None,
+    in_references: bool = False,
 ) -> list[Candidate]:
     line_text = text[segment.start : segment.end]
     found = [
@@ -81,7 +83,7 @@ def _line_candidates(
     ]
     found += [
         Candidate(line, s, e, "english_title", evidence, alone, line_text)
-        for s, e, alone, evidence in title_spans(text, segment, policy, titles)
+        for s, e, alone, evidence in title_spans(text, segment, policy, titles, in_references)
     ]
     if names is not None:
         found += [
@@ -164,6 +166,7 @@ def candidate_rows(
     ``titles``: the catalog's titles that may be written inside a sentence of another
     language."""
     rows = []
+    listed = in_reference_sections([text[s.start : s.end] for s in segments])
     for line, segment in enumerate(segments):
         rows += [
             (
@@ -180,7 +183,7 @@ def candidate_rows(
                 c.target,
                 segment.start,
             )
-            for c in _line_candidates(text, segment, line, names, policy, titles)
+            for c in _line_candidates(text, segment, line, names, policy, titles, listed[line])
         ]
     rows.sort(key=lambda row: (row[3], row[4], row[6]))  # start, end, kind; stable
     return rows

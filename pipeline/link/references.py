@@ -32,6 +32,17 @@ MARKED_ENTRY = re.compile(rf"^\s*(?:{MARKER})\s")
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 # A Markdown heading: a paper list's entry when a tag follows ("## [2020 ICML] Title").
 HEADING = re.compile(r"^\s*#{1,6}\s+")
+# A heading that opens a bibliography, alone on its line: "## References", "**参考文献**",
+# "Daftar Pustaka", "Literaturverzeichnis:". Its lines are reference entries, even those
+# giving only a title ("1. Factorization Machines"). Not "参考资料" or "Quellen", which list
+# blog posts and documentation as often.
+REFERENCES_HEADING = re.compile(
+    r"^\s*(?:#{1,6}\s+)?[*_]{0,2}\s*(?:References|Bibliography|Literaturverzeichnis|Literatur"
+    r"|Daftar Pustaka|Referensi|Rujukan|Bibliografi|参考文献|參考文獻)\s*[*_]{0,2}\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+# A line that ends a section: another Markdown heading, or a line set in bold alone.
+SECTION_END = re.compile(r"^\s*#{1,6}\s+|^\s*\*\*[^*]+\*\*\s*[:：]?\s*$")
 HEADING_TITLE_WORDS = 3
 # A paper list's tag before a title: "[2018 CVPR]", "[CVPR 2018]", "[2020]".
 LIST_TAG = re.compile(
@@ -214,3 +225,18 @@ def reference_entry(line: str) -> ReferenceEntry | None:
         start = skipped.end() if skipped else start
         return _entry(line, start, _title_end(line, start), authors, year.group())
     return None
+
+
+def in_reference_sections(lines: list[str]) -> list[bool]:
+    """For each line, whether it stands in a bibliography: after a references heading
+    (``REFERENCES_HEADING``), up to the next heading."""
+    inside, flags = False, []
+    for line in lines:
+        if REFERENCES_HEADING.match(line):
+            inside = True
+            flags.append(False)
+            continue
+        if SECTION_END.match(line):
+            inside = False
+        flags.append(inside)
+    return flags

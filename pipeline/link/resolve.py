@@ -33,6 +33,7 @@ from pipeline.link.names import evidence_parts, name_key, same_name, written_out
 from pipeline.link.references import reference_entry
 from pipeline.link.spans import Covering, Taken
 from pipeline.link.terms import translate
+from pipeline.link.title_index import compact_title
 from pipeline.link.titles import (
     OTHER_WORDS,
     REFERENCE,
@@ -184,6 +185,7 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
         decision.status == "unmatched"
         and outside_title(row["surface"], evidence, bool(row["standalone"]), matcher.policy)
         and not _names_a_catalog_paper(row["surface"], matcher)
+        and not _begins_a_catalog_title(row["surface"], matcher)
     ):
         paper_id = outside_paper_id(row["surface"])
         return Decision("matched", paper_id, decision.score, "title_not_in_catalog")
@@ -397,6 +399,18 @@ def _names_a_catalog_paper(surface: str, matcher: Matcher) -> bool:
     if key is None:
         return False
     return key not in matcher.names.mined_only and bool(matcher.names.papers(key))
+
+
+def _begins_a_catalog_title(surface: str, matcher: Matcher) -> bool:
+    """A written title that a near catalog title begins with ("Deep Learning over
+    Multi-field Categorical Data" of "...: A Case Study on User Response Prediction"): the
+    catalog's title shortened, or another work's holding it; either way no paper of its
+    own."""
+    written = compact_title(surface)
+    return any(
+        compact_title(matcher.title_by_paper.get(paper_id) or "").startswith(written)
+        for paper_id, _ in matcher.titles.search(surface)
+    )
 
 
 def _reference_list(

@@ -344,7 +344,11 @@ def _stands_before(text: str, end: int, region_end: int) -> bool:
 
 
 def title_spans(
-    text: str, segment: Segment, policy: LinkPolicy, keys: TitleKeys | None = None
+    text: str,
+    segment: Segment,
+    policy: LinkPolicy,
+    keys: TitleKeys | None = None,
+    in_references: bool = False,
 ) -> Iterator[tuple[int, int, bool, str | None]]:
     """(start, end, standalone, evidence) for every English-title candidate in one line
     (``evidence``: how it is marked as a title, see ``title_evidence``).
@@ -372,7 +376,7 @@ def title_spans(
         regions += [(s, e, True, None) for s, e in table_cell_spans(line_text, segment.start)]
     seen: set[tuple[int, int]] = set()
     entry = reference_entry(line_text)
-    marked = line_evidence(line_text, entry)
+    marked = line_evidence(line_text, entry, in_references)
     if entry is not None:
         start, end = segment.start + entry.title_start, segment.start + entry.title_end
         surface = text[start:end]
@@ -414,12 +418,15 @@ def _named_as_paper(text: str, line_start: int, start: int) -> bool:
     return PAPER_BEFORE.search(before) is not None
 
 
-def line_evidence(line: str, entry: ReferenceEntry | None) -> str | None:
+def line_evidence(
+    line: str, entry: ReferenceEntry | None, in_references: bool = False
+) -> str | None:
     """What marks every title of a line: a link or an arXiv id on it, or its being a
-    reference-list entry (parsed, or a list item with a year)."""
+    reference-list entry (parsed, a list item with a year, or a line of a bibliography:
+    ``in_references``)."""
     if URL_OR_ID.search(line):
         return LINKED
-    if entry is not None or (MARKED_ENTRY.match(line) and YEAR.search(line)):
+    if entry is not None or in_references or (MARKED_ENTRY.match(line) and YEAR.search(line)):
         return REFERENCE
     return None
 
