@@ -28,7 +28,9 @@ from tests.conftest import CATALOG, PROJECT_ROOT
 
 SEED = 6
 MIN_KILLS = 20
-MAX_ATTEMPTS = 40
+# A run the random moment falls after ends on its own: under load (two test suites side by
+# side) 19 of 40 attempts killed a run; the kills asked for are unchanged.
+MAX_ATTEMPTS = 60
 POLL_SECONDS = 0.001
 
 
