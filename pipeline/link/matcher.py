@@ -133,8 +133,15 @@ class Matcher:
     def decide_arxiv(self, arxiv_id: str) -> Decision:
         return decide_arxiv(arxiv_id, self.paper_by_arxiv)
 
-    def decide_title(self, surface: str, whole_title: bool = False) -> Decision:
-        ranked = self.titles.search(surface)
+    def decide_title(
+        self,
+        surface: str,
+        whole_title: bool = False,
+        ranked: list[tuple[str, float]] | None = None,
+    ) -> Decision:
+        """``ranked``: the title search's result for ``surface``, when the caller has it."""
+        if ranked is None:
+            ranked = self.titles.search(surface)
         return decide_title(surface, ranked, self.title_by_paper, self.policy, whole_title)
 
     def exact_title(self, title: str) -> str | None:

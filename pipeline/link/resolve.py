@@ -167,8 +167,9 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
     evidence = row["evidence"]
     if isinstance(evidence, str) and evidence.startswith(SLUG_PREFIX):
         return _slug_decision(matcher, evidence.removeprefix(SLUG_PREFIX))
+    ranked = matcher.titles.search(row["surface"])
     decision = matcher.decide_title(
-        row["surface"], whole_title=evidence == REFERENCE and bool(row["standalone"])
+        row["surface"], evidence == REFERENCE and bool(row["standalone"]), ranked
     )
     if (
         decision.status == "matched"
@@ -185,7 +186,7 @@ def _title_decision(row: Candidate, matcher: Matcher, ids_on_line: list[Decision
         decision.status == "unmatched"
         and outside_title(row["surface"], evidence, bool(row["standalone"]), matcher.policy)
         and not _names_a_catalog_paper(row["surface"], matcher)
-        and not _begins_a_catalog_title(row["surface"], matcher)
+        and not _begins_a_catalog_title(row["surface"], ranked, matcher)
     ):
         paper_id = outside_paper_id(row["surface"])
         return Decision("matched", paper_id, decision.score, "title_not_in_catalog")
@@ -401,15 +402,17 @@ def _names_a_catalog_paper(surface: str, matcher: Matcher) -> bool:
     return key not in matcher.names.mined_only and bool(matcher.names.papers(key))
 
 
-def _begins_a_catalog_title(surface: str, matcher: Matcher) -> bool:
-    """A written title that a near catalog title begins with ("Deep Learning over
-    Multi-field Categorical Data" of "...: A Case Study on User Response Prediction"): the
-    catalog's title shortened, or another work's holding it; either way no paper of its
-    own."""
+def _begins_a_catalog_title(
+    surface: str, ranked: list[tuple[str, float]], matcher: Matcher
+) -> bool:
+    """A written title that a near catalog title (``ranked``: the title search's) begins
+    with ("Deep Learning over Multi-field Categorical Data" of "...: A Case Study on User
+    Response Prediction"): the catalog's title shortened, or another work's holding it;
+    either way no paper of its own."""
     written = compact_title(surface)
     return any(
         compact_title(matcher.title_by_paper.get(paper_id) or "").startswith(written)
-        for paper_id, _ in matcher.titles.search(surface)
+        for paper_id, _ in ranked
     )
 
 
