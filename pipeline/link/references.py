@@ -41,8 +41,8 @@ REFERENCES_HEADING = re.compile(
     r"|Daftar Pustaka|Referensi|Rujukan|Bibliografi|参考文献|參考文獻)\s*[*_]{0,2}\s*[:：]?\s*$",
     re.IGNORECASE,
 )
-# A line that ends a section: another Markdown heading, or a line set in bold alone.
-SECTION_END = re.compile(r"^\s*#{1,6}\s+|^\s*\*\*[^*]+\*\*\s*[:：]?\s*$")
+# A line set in bold alone: a heading of a page that does not write Markdown headings.
+BOLD_LINE = re.compile(r"^\s*\*\*[^*]+\*\*\s*[:：]?\s*$")
 HEADING_TITLE_WORDS = 3
 # A paper list's tag before a title: "[2018 CVPR]", "[CVPR 2018]", "[2020]".
 LIST_TAG = re.compile(
@@ -236,7 +236,7 @@ def in_reference_sections(lines: list[str]) -> list[bool]:
             inside = True
             flags.append(False)
             continue
-        if SECTION_END.match(line):
+        if HEADING.match(line) or BOLD_LINE.match(line):
             inside = False
         flags.append(inside)
     return flags
