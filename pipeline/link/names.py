@@ -36,7 +36,14 @@ from pipeline.link.packed import PackedStrings, pack_strings
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.spans import Covering
 from pipeline.link.terms import foreign_stopwords
-from pipeline.link.text import CJK_LANGUAGES, LATIN_ALNUM, LATIN_LETTERS, web_address_spans
+from pipeline.link.text import (
+    CJK_LANGUAGES,
+    LATIN_ALNUM,
+    LATIN_LETTERS,
+    PAPER_WORDS_CJK,
+    PAPER_WORDS_LATIN,
+    web_address_spans,
+)
 
 CURATED = "curated"
 ALIAS_SEPARATORS = re.compile(r"[\s_-]+")
@@ -89,7 +96,7 @@ YEAR_AFTER = re.compile(
 )
 # A word for "paper" right after a name ("LoRA论文", "the Pythia paper", "das LoRA-Paper"):
 # the page names a paper by it.
-PAPER_AFTER = re.compile(r"[`'\"*_»”]{0,2}\s?(?:论文|論文|-?(?:[Pp]apers?|Papiers?)\b)")
+PAPER_AFTER = re.compile(rf"[`'\"*_»”]{{0,2}}\s?(?:{PAPER_WORDS_CJK}|-?(?:{PAPER_WORDS_LATIN})\b)")
 PAPER_FLAG = "paper"
 # The rest of a Markdown link whose text is a name, to a repository on a code or model hub.
 OWN_REPOSITORY = re.compile(

@@ -24,6 +24,10 @@ QUOTES = re.compile(
     r"|(?<![\w'’])'([^'\r\n]{6,300})'(?![\w'’])"
 )
 QUOTE_GROUPS = range(1, 10)
+# Words for a paper, Chinese and Latin-script (German, English), around a name or a title:
+# "LoRA论文", "das LoRA-Paper", "das Paper „...“".
+PAPER_WORDS_CJK = "论文|論文"
+PAPER_WORDS_LATIN = "[Pp]apers?|Papiers?"
 # Markdown emphasis ("* **使用神经网络进行序列到序列学习**：..."): how list entries set off a
 # title from its gloss. Not title evidence for English (pages embolden terms), only a place
 # where a translated title may stand.

@@ -38,6 +38,8 @@ from pipeline.link.text import (
     LATIN_RUN,
     LATIN_WORD,
     LIST_MARKER,
+    PAPER_WORDS_CJK,
+    PAPER_WORDS_LATIN,
     is_english,
     link_anchor_spans,
     quoted_spans,
@@ -91,11 +93,13 @@ PAPER_LINK = "paper_link"
 # "..."': as sure as a reference entry.
 NAMED_PAPER = "named_paper"
 TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING, PAPER_LINK, NAMED_PAPER})
-# A word for a paper (German, English, Malay, Indonesian, Chinese), perhaps with "titled",
-# then only quotes, brackets, emphasis or a colon before the title.
+# A word for a paper (German, English, Malay, Indonesian, Chinese), perhaps with "titled"
+# ("论文名", "论文题目": the paper's name, title), then only quotes, brackets, emphasis or a
+# colon before the title.
 PAPER_BEFORE = re.compile(
-    r"(?:(?<![A-Za-z])(?:[Pp]apers?|Papiers?|[Mm]akalah|[Kk]ertas(?: kerja)?)"
-    r"(?:\s(?:titled|entitled|berjudul|bertajuk|mit dem Titel))?|论文名?|論文名?|论文题目|論文題目)"
+    rf"(?:(?<![A-Za-z])(?:{PAPER_WORDS_LATIN}|[Mm]akalah|[Kk]ertas(?: kerja)?)"
+    rf"(?:\s(?:titled|entitled|berjudul|bertajuk|mit dem Titel))?"
+    rf"|(?:{PAPER_WORDS_CJK})(?:名|题目|題目)?)"
     r"[\s*_\[“”\"„«‚‘'《:：]*$"
 )
 # How far before a title the word for a paper is looked for.
