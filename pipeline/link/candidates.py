@@ -18,6 +18,7 @@ from pipeline.link.ids import find_arxiv_ids, find_paperswithcode_slugs
 from pipeline.link.names import NameTable, name_spans
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 from pipeline.link.references import in_reference_sections
+from pipeline.link.text import LINKED_TEXT
 from pipeline.link.titles import TitleKeys, title_spans
 from pipeline.link.translated import translated_spans
 
@@ -37,8 +38,6 @@ CANDIDATE_COLUMNS = [
 ]
 # Evidence of an English-title candidate spelled by a Papers with Code link's slug.
 SLUG_PREFIX = "slug:"
-# A Markdown link, its text and its address: "[Mehta et al. (2023)](https://arxiv.org/...)".
-LINKED_TEXT = re.compile(r"\[([^\[\]\r\n]{1,300})\]\((https?://[^\s()]+)\)")
 # What stands between a link and the author reference right after it that cites the linked
 # paper: "[Informer](https://arxiv.org/abs/2012.07436) [Zhou等，2021]".
 BESIDE_LINK = re.compile(r"[\s\[(（【]*")

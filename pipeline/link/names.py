@@ -40,6 +40,7 @@ from pipeline.link.text import (
     CJK_LANGUAGES,
     LATIN_ALNUM,
     LATIN_LETTERS,
+    LINKED_TEXT,
     PAPER_WORDS_CJK,
     PAPER_WORDS_LATIN,
     web_address_spans,
@@ -98,10 +99,9 @@ YEAR_AFTER = re.compile(
 # the page names a paper by it.
 PAPER_AFTER = re.compile(rf"[`'\"*_»”]{{0,2}}\s?(?:{PAPER_WORDS_CJK}|-?(?:{PAPER_WORDS_LATIN})\b)")
 PAPER_FLAG = "paper"
-# The rest of a Markdown link whose text is a name, to a repository on a code or model hub.
-OWN_REPOSITORY = re.compile(
-    r"\]\(https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)"
-    r"/(?P<path>[\w.-]+/[\w.-]+/?)\)"
+# A repository on a code or model hub, and its name.
+REPOSITORY_URL = re.compile(
+    r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[\w.-]+/(?P<name>[\w.-]+)/?"
 )
 # A name in capitals (digits and hyphens allowed): "BERT", "COMA", "GPT-3".
 ACRONYM = re.compile(r"(?=[^a-z]*[A-Z][^a-z]*[A-Z])[A-Z0-9\-]+")
@@ -407,13 +407,11 @@ def linked_to_own_repository(text: str, start: int, end: int) -> bool:
     """The name is the whole text of a link to a code or model repository of that name
     ("[AgentVerse](https://github.com/OpenBMB/AgentVerse)"): the page names the artifact
     itself, which its paper presents."""
-    if start == 0 or text[start - 1] != "[":
+    link = LINKED_TEXT.match(text, start - 1) if start else None
+    if link is None or link.end(1) != end:
         return False
-    link = OWN_REPOSITORY.match(text, end)
-    if link is None:
-        return False
-    repository = link.group("path").rstrip("/").rsplit("/", 1)[-1]
-    return name_key(repository) == name_key(text[start:end])
+    repository = REPOSITORY_URL.fullmatch(link.group(2))
+    return repository is not None and name_key(repository["name"]) == name_key(text[start:end])
 
 
 def mined_singular(alias: str) -> list[str]:

@@ -92,6 +92,8 @@ def is_english(text: str, segment: Segment) -> bool:
 
 
 # A Markdown link: "[Taming Transformers for High-Resolution Image Synthesis](https://...pdf)".
+# A Markdown link, its text and its address: "[Mehta et al. (2023)](https://arxiv.org/...)".
+LINKED_TEXT = re.compile(r"\[([^\[\]\r\n]{1,300})\]\((https?://[^\s()]+)\)")
 MARKDOWN_LINK = re.compile(r"\[([^\[\]\r\n]{6,300})\]\((https?://[^\s()]+)\)")
 
 
