@@ -29,6 +29,7 @@ SET_NAMES = (
     "heldout-fresh9",
     "heldout-fresh10",
     "heldout-fresh11",
+    "heldout-fresh12",
 )
 SETS = [Path(__file__).parent / name for name in SET_NAMES]
 TIERS = {"A", "B", "C", "P"}
