@@ -219,6 +219,43 @@ def test_a_new_version_is_another_paper() -> None:
     assert table.decide(found[1][2]).paper_id == "p0"
 
 
+@pytest.mark.parametrize("end", [".", "!", ";", ""])
+def test_a_version_ending_a_sentence_is_a_version(end: str) -> None:
+    """ "Wir testen Gemma 2." is the second Gemma, not the first; "2.cpp" is a program."""
+    table = _table(["Gemma"])
+    found = _decided(table, f"Wir testen Gemma 2{end}", "de")
+    assert [(w, d.method) for w, d in found] == [("Gemma", "name_unknown_version:Gemma")]
+    assert _decided(table, "wir bauen gemma-2.cpp", "de") == []
+
+
+def test_the_versions_of_a_family_make_its_name_known() -> None:
+    """No paper is named "GPT", but three are named by its versions: another version is an
+    unknown version of that family, spelled as the catalog spells it, and the family without
+    a version is no mention."""
+    table = _table(["GPT-2", "GPT-3", "GPT-4", "phi-1", "Phi-3"])
+    found = _decided(table, "GPT-5, GPT-3.5, GPT-4 und Phi-4. GPT-Modelle und GPT4All.", "de")
+    assert [(w, d.status, d.paper_id, d.method) for w, d in found] == [
+        ("GPT", "unmatched", None, "name_unknown_version:GPT"),
+        ("GPT", "unmatched", None, "name_unknown_version:GPT"),
+        ("GPT-4", "matched", "p2", "alias"),
+        ("Phi", "unmatched", None, "name_unknown_version:phi"),
+    ]
+    assert table.papers("gpt") == []
+
+
+@pytest.mark.parametrize(
+    "aliases",
+    [
+        ["GPT-2"],  # one version
+        ["GPT-2", "GPT 2"],  # one version, twice
+        ["SS-2", "SS-3"],  # a family of two letters
+    ],
+)
+def test_a_family_needs_two_versions_of_two_papers(aliases: list[str]) -> None:
+    family = aliases[0].split("-")[0]
+    assert _decided(_table(aliases), f"dan {family}-7 juga", "ms") == []
+
+
 @pytest.mark.parametrize(
     ("text", "found"),
     [

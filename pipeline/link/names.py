@@ -5,7 +5,8 @@ parts ignored, so `Llama2`, `LLaMA-2` and `llama 2` are one name; a dot between 
 stays: `3.1` is a version). Sizes and variants after a name (`-7B`, `-Instruct`, `-base`) are
 the same paper; another version number (`Gemma 2` where the catalog knows only Gemma) is
 another paper: the mention is unmatched and its method names the family, never the older
-paper. A written form in another letter case than the alias is a name only when it is not a
+paper. A family no paper is named by alone is known from its versions that are (`GPT-2`,
+`GPT-3`, `GPT-4`: `GPT-5` is an unknown version of `GPT`). A written form in another letter case than the alias is a name only when it is not a
 common word (wordfreq): `roberta` and `Llama` are names, `adam`, `Sam` and `transformer` are
 words.
 """
@@ -107,16 +108,27 @@ REPOSITORY_URL = re.compile(
 ACRONYM = re.compile(r"(?=[^a-z]*[A-Z][^a-z]*[A-Z])[A-Z0-9\-]+")
 # "GATs", "DCGANs", "FuNs": capitals, then a plural s.
 PLURAL_ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9\-]*[A-Z]s")
-# A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3", "FLAN V2" (not a
-# size "7B", not a year "2023", not part of a longer number or word).
+# A version number right after a name: "Gemma 2", "Llama 3.1", "Phi-3", "FLAN V2", "Gemma 2."
+# ending a sentence (not a size "7B", not a year "2023", not part of a longer number, word
+# or file name: "2.0.1", "2.cpp").
 FIRST_VERSIONS = ("1", "1.0")
+NUMBER_ENDS = rf"(?![{LATIN_ALNUM}_%]|\.[{LATIN_ALNUM}])"
 VERSION_AFTER = re.compile(
-    rf"[ \-]?(?:[vV](?=\d))?(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?)(?![{LATIN_ALNUM}_.%]|\.\d)"
+    rf"[ \-]?(?:[vV](?=\d))?(?P<version>\d{{1,2}}(?:\.\d{{1,2}})?){NUMBER_ENDS}"
 )
 # A model's depth after its name: "ResNet-50", "VGG-19", "DenseNet-121" are variants the named
 # paper describes, not versions of it, when the catalog knows no numbered version of the name
 # (two digits after "BLIP", which has a "BLIP-2", are a version and a footnote: "BLIP-27").
-DEPTH_AFTER = re.compile(rf"[ \-]?[1-9]\d{{1,2}}(?![{LATIN_ALNUM}_.%]|\.\d)")
+DEPTH_AFTER = re.compile(rf"[ \-]?[1-9]\d{{1,2}}{NUMBER_ENDS}")
+# A name made of a family and its version: "GPT-4", "Kosmos 2", "Inception-v3", "phi-1.5".
+VERSIONED_NAME = re.compile(
+    r"(?P<family>[A-Za-z][A-Za-z\-]*?[A-Za-z])[ \-]?[vV]?(?P<version>\d{1,2}(?:\.\d{1,2})?)"
+)
+# A family is known from the versions of it that name papers: at least this many, of as many
+# papers ("GPT-2", "GPT-3", "GPT-4": "GPT-5" is a version the catalog does not know).
+FAMILY_MIN_VERSIONS = 2
+FAMILY_MIN_LETTERS = 3
+NO_PAPER_ROW = -1
 
 
 def name_key(name: str) -> str:
@@ -266,7 +278,7 @@ def name_continues(text: str, end: int, language: str, names: NameTable) -> bool
     following = FOLLOWING_WORD.match(text, end + 1)
     if not following:
         return False
-    word = following.group()
+    word = following.group().rstrip(".")  # a sentence may end after it
     if any(p.fullmatch(word) for p in (MODEL_SIZE, VERSION_AFTER, DEPTH_AFTER)):
         return False
     if language == "de" and NAME_SUFFIX_WORD.fullmatch(word):
@@ -454,7 +466,8 @@ def name_arrays(named: Iterable[tuple[int, str, list[str], list[str]]]) -> dict[
     curated = np.bincount(code[by_hand], minlength=len(keys)) > 0
     # A curated alias wins over names mined for other papers from titles or abstracts.
     chosen = pd.DataFrame({"code": code, "row": spelled["row"], "paper": spelled["paper_id"]})
-    chosen = chosen[by_hand | ~curated[code]]
+    named = chosen["row"].to_numpy() != NO_PAPER_ROW
+    chosen = chosen[(by_hand | ~curated[code]) & named]
     chosen = _in_order(chosen.drop_duplicates(["code", "paper"], keep="last"), "paper")
     multi_part = spelled["alias"].map(_parts_count).to_numpy(dtype=np.int64) > 1
     letters = spelled["alias"].map(_letters).to_numpy(dtype=np.int32)
@@ -506,6 +519,12 @@ def _spelled_names(named: Iterable[tuple[int, str, list[str], list[str]]]) -> pd
                 aliases.append(form)
                 by_hand.append(by_hand[i])
                 keys.append(key)
+    for family, curated in _families(aliases, paper_ids, by_hand, own):
+        rows.append(NO_PAPER_ROW)
+        paper_ids.append("")
+        aliases.append(family)
+        by_hand.append(curated)
+        keys.append(name_key(family))
     spelled = pd.DataFrame(
         {
             "row": np.array(rows, dtype=np.int64),
@@ -516,6 +535,34 @@ def _spelled_names(named: Iterable[tuple[int, str, list[str], list[str]]]) -> pd
         }
     )
     return spelled[spelled["key"] != ""].reset_index(drop=True)
+
+
+def _families(
+    aliases: list[str], paper_ids: list[str], by_hand: list[bool], own: set[str]
+) -> list[tuple[str, bool]]:
+    """(family, curated) for every spelling of every family of names that no paper is named
+    by alone, known from at least FAMILY_MIN_VERSIONS versions of as many papers: a page's
+    version of it that no paper has ("GPT-5", "GPT-3.5") is then an unknown version of the
+    family, not no name at all. Curated when a curated name of it is; spelled as its
+    versions are ("phi-1", "Phi-3": "phi" and "Phi")."""
+    members: dict[str, list[tuple[str, str, str, bool]]] = {}
+    for alias, paper_id, curated in zip(aliases, paper_ids, by_hand, strict=True):
+        m = VERSIONED_NAME.fullmatch(alias)
+        if m is None or sum(c.isalpha() for c in m["family"]) < FAMILY_MIN_LETTERS:
+            continue
+        key = name_key(m["family"])
+        if key and key not in own:
+            members.setdefault(key, []).append((m["family"], m["version"], paper_id, curated))
+    families = []
+    for key in sorted(members):
+        found = members[key]
+        versions = {version for _, version, _, _ in found}
+        papers = {paper_id for _, _, paper_id, _ in found}
+        if min(len(versions), len(papers)) >= FAMILY_MIN_VERSIONS:
+            curated = any(by_hand for *_, by_hand in found)
+            spellings = dict.fromkeys(family for family, *_ in found)
+            families += [(family, curated) for family in spellings]
+    return families
 
 
 def _in_order(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -786,6 +833,8 @@ def name_spans(text: str, segment: Segment, names: NameTable) -> Iterator[tuple[
         version = version_after(text, end)
         if version and DEPTH_AFTER.match(text, end) and not names.numbered(key):
             version = None
+        if not version and not names.papers(key):
+            continue  # a family written without a version ("GPT models") names no paper
         evidence = name_evidence(
             key,
             version,
