@@ -6,9 +6,9 @@ stays: `3.1` is a version). Sizes and variants after a name (`-7B`, `-Instruct`,
 the same paper; another version number (`Gemma 2` where the catalog knows only Gemma) is
 another paper: the mention is unmatched and its method names the family, never the older
 paper. A family no paper is named by alone is known from its versions that are (`GPT-2`,
-`GPT-3`, `GPT-4`: `GPT-5` is an unknown version of `GPT`). A written form in another letter case than the alias is a name only when it is not a
-common word (wordfreq): `roberta` and `Llama` are names, `adam`, `Sam` and `transformer` are
-words.
+`GPT-3`, `GPT-4`: `GPT-5` is an unknown version of `GPT`). A written form in another letter
+case than the alias is a name only when it is not a common word (wordfreq): `roberta` and
+`Llama` are names, `adam`, `Sam` and `transformer` are words.
 """
 
 from __future__ import annotations
