@@ -45,9 +45,12 @@ def main() -> None:
     for name, unit in SHAPES.items():
         text = (unit * (size // len(unit.encode()) + 1)).encode()[:size].decode("utf-8", "ignore")
         t0 = time.perf_counter()
-        segments = segment_lines(text, document_language(text))
+        language = document_language(text)
+        segments = segment_lines(text, language)
         t1 = time.perf_counter()
-        candidates = candidate_rows("bench.txt", text, segments, matcher.names)
+        candidates = candidate_rows(
+            "bench.txt", text, segments, matcher.names, document_language=language
+        )
         t2 = time.perf_counter()
         mentions = mentions_table(resolve_rows(CANDIDATE_COLUMNS, candidates, matcher))
         t3 = time.perf_counter()

@@ -160,7 +160,13 @@ def link_batch(batch: pd.DataFrame, context: LinkContext) -> BatchResult:
             languages.append((language, segments))
             matcher = worker_matcher(context)
             found = candidate_rows(
-                str(source_file), text, segments, matcher.names, context.policy, matcher.title_keys
+                str(source_file),
+                text,
+                segments,
+                matcher.names,
+                context.policy,
+                matcher.title_keys,
+                document_language=language,
             )
             mentions += resolve_rows(CANDIDATE_COLUMNS, found, matcher)
         except CatalogChangedError:

@@ -7,13 +7,16 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.language import document_language
 from pipeline.link.candidates import CANDIDATE_COLUMNS, candidate_rows
 from pipeline.link.matcher import Matcher
 from pipeline.link.resolve import MENTION_COLUMNS, RUNNER_UP_COLUMNS, resolve_rows
 
 
 def extract_mentions(*args: Any, **kwargs: Any) -> pd.DataFrame:
-    """``candidate_rows`` (same arguments) of one document as a table."""
+    """``candidate_rows`` (same arguments; the document's language detected when not given)
+    of one document as a table."""
+    kwargs.setdefault("document_language", document_language(args[1]))
     return pd.DataFrame(candidate_rows(*args, **kwargs), columns=CANDIDATE_COLUMNS)
 
 

@@ -1140,3 +1140,32 @@ def test_a_title_near_several_is_the_one_its_name_before_the_colon_names(
         "title_near_its_name",
     )
     assert matcher.decide_title("PPO : Proximal Policy Optimization").status == "ambiguous"
+
+
+@pytest.mark.parametrize("known", [3, 2])
+def test_a_chinese_page_listing_catalog_titles_lists_papers(matcher: Matcher, known: int) -> None:
+    """Lines that hold only English titles are a list of papers when the catalog knows at
+    least three of them: then its titles no catalog holds are papers outside the catalog.
+    With two known, they might be any English headings."""
+    catalog_titles = [
+        "Attention Is All You Need in Speech Separation",
+        "OPT: Open Pre-trained Transformer Language Models",
+        "Training Compute-Optimal Large Language Models",
+    ][:known]
+    unknown_titles = [
+        "ShuffleNet: An Extremely Efficient Convolutional Neural Network for Mobile Devices",
+        "MobileNetV2: Inverted Residuals and Linear Bottlenecks",
+    ]
+    listed = [f"{i}、{title}" for i, title in enumerate(catalog_titles + unknown_titles, 1)]
+    text = "\n".join(
+        [
+            "# 论文阅读笔记",
+            "这几篇论文都在精度和速度之间寻找平衡，下面按顺序记录每篇论文的主要思路和实验结论。",
+            *listed,
+            "后两篇讨论了如何在移动设备上高效运行卷积网络，前几篇则讨论了注意力模型的应用。",
+        ]
+    )
+    mentions = _resolve(matcher, text)
+    outside = mentions[mentions["method"] == "title_listed_not_in_catalog"]
+    expected = [t.split(":")[0] for t in unknown_titles] if known == 3 else []
+    assert [surface.split(":")[0] for surface in outside["surface"]] == expected

@@ -18,6 +18,7 @@ from pipeline.link.titles import (
     NAMED_PAPER,
     PAPER_LINK,
     QUOTED,
+    TITLE_LIST,
     TitleKeys,
     _compact_word,
     _other_words,
@@ -25,6 +26,7 @@ from pipeline.link.titles import (
     outside_title,
     table_cell,
     table_cell_spans,
+    title_list_lines,
     title_spans,
     written_in_english,
 )
@@ -452,3 +454,45 @@ def test_a_title_typed_shortened_or_abbreviated_is_the_same_work(
     written: str, catalog_title: str
 ) -> None:
     assert not _other_words(written, catalog_title, LinkPolicy())
+
+
+# title_list_lines
+
+LISTED_TITLES = [
+    "1、ShuffleNet: An Extremely Efficient Convolutional Neural Network for Mobile Devices",
+    "### MobileNetV2: Inverted Residuals and Linear Bottlenecks",
+    "- **EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks**",
+]
+
+
+def test_a_chinese_page_marks_its_lines_of_english_titles() -> None:
+    """Marked as lines of a list, standing alone, but not yet papers outside the catalog:
+    that takes a list the catalog confirms (``resolve``)."""
+    lines = ["# 轻量网络论文笔记", *LISTED_TITLES, "本文提出了通道混洗操作。"]
+    assert title_list_lines(lines, "zh", LinkPolicy()) == [False, True, True, True, False]
+    line = LISTED_TITLES[0]
+    spans = title_spans(line, Segment(0, len(line), "en"), LinkPolicy(), listed=True)
+    title = line.removeprefix("1、")
+    assert (title, True, TITLE_LIST) in [(line[s:e], alone, ev) for s, e, alone, ev in spans]
+    assert not outside_title(title, TITLE_LIST, True, LinkPolicy())
+
+
+def test_a_latin_page_has_no_lines_of_english_titles() -> None:
+    """A German page's English headings are often its own."""
+    assert not any(title_list_lines(LISTED_TITLES, "de", LinkPolicy()))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Authors: Nikita Kitaev, Lukasz Kaiser, Anselm Levskaya",  # another field's label
+        '- Source code of thesis "Squeeze-and-Excitation Networks Explained Again"',  # quoted
+        "* Deep Adaptive Input Normalization (DAIN) Layer For Time Series",  # brackets
+        "* Multi-modal encoder with spatial-aware self-attention mechanism",  # not title case
+        "Attention(Q, K, V) = Softmax(QK^T / Sqrt(D)) V Everywhere",  # a formula
+        "### Squeeze-and-Excitation Networks",  # too short to be sure
+        "1、轻量网络 ShuffleNet: An Extremely Efficient Network For Phones",  # CJK in it
+    ],
+)
+def test_a_line_that_is_no_bare_title_is_not_part_of_a_list(line: str) -> None:
+    assert title_list_lines([*LISTED_TITLES, line], "zh", LinkPolicy())[-1] is False

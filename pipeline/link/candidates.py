@@ -19,7 +19,7 @@ from pipeline.link.names import NameTable, name_spans
 from pipeline.link.policy import DEFAULT_POLICY, LinkPolicy
 from pipeline.link.references import in_reference_sections
 from pipeline.link.text import LINKED_TEXT
-from pipeline.link.titles import TitleKeys, title_spans
+from pipeline.link.titles import TitleKeys, title_list_lines, title_spans
 from pipeline.link.translated import translated_spans
 
 CANDIDATE_COLUMNS = [
@@ -70,6 +70,7 @@ def _line_candidates(
     policy: LinkPolicy,
     titles: TitleKeys | None = None,
     in_references: bool = False,
+    in_title_list: bool = False,
 ) -> list[Candidate]:
     line_text = text[segment.start : segment.end]
     found = [
@@ -82,7 +83,9 @@ def _line_candidates(
     ]
     found += [
         Candidate(line, s, e, "english_title", evidence, alone, line_text)
-        for s, e, alone, evidence in title_spans(text, segment, policy, titles, in_references)
+        for s, e, alone, evidence in title_spans(
+            text, segment, policy, titles, in_references, in_title_list
+        )
     ]
     if names is not None:
         found += [
@@ -160,12 +163,16 @@ def candidate_rows(
     names: NameTable | None,
     policy: LinkPolicy = DEFAULT_POLICY,
     titles: TitleKeys | None = None,
+    *,
+    document_language: str,
 ) -> list[tuple]:
     """Candidate mentions of one document as rows of CANDIDATE_COLUMNS, sorted by position;
     ``titles``: the catalog's titles that may be written inside a sentence of another
-    language."""
+    language; ``document_language``: the page's (a CJK page may list English titles)."""
     rows = []
-    listed = in_reference_sections([text[s.start : s.end] for s in segments])
+    lines = [text[s.start : s.end] for s in segments]
+    listed = in_reference_sections(lines)
+    title_list = title_list_lines(lines, document_language, policy)
     for line, segment in enumerate(segments):
         rows += [
             (
@@ -182,7 +189,9 @@ def candidate_rows(
                 c.target,
                 segment.start,
             )
-            for c in _line_candidates(text, segment, line, names, policy, titles, listed[line])
+            for c in _line_candidates(
+                text, segment, line, names, policy, titles, listed[line], title_list[line]
+            )
         ]
     rows.sort(key=lambda row: (row[3], row[4], row[6]))  # start, end, kind; stable
     return rows

@@ -49,6 +49,12 @@ class LinkPolicy:
     min_listed_titles: int = 3
     listed_title_share: float = 1 / 3
     listed_title_cover: float = 0.8
+    # The lines of a page in Chinese, Japanese or Korean that each hold only an English
+    # title (of at least `title_line_min_words` words, this share of its content words
+    # capitalised) are a list of papers when the catalog knows enough of them, as a table's
+    # column of titles is (`min_listed_titles`, `listed_title_share`, `listed_title_cover`).
+    title_line_min_words: int = 5
+    title_line_capitalised_share: float = 0.8
 
     # English-title candidates.
     min_candidate_words: int = 2

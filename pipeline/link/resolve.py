@@ -38,6 +38,7 @@ from pipeline.link.titles import (
     OTHER_WORDS,
     REFERENCE,
     TITLE_EVIDENCE,
+    TITLE_LIST,
     dated_row,
     generic_title,
     listed_outside_title,
@@ -72,6 +73,9 @@ MINED_NAME_METHODS = (
 # Mined names confirmed where they stand, which confirm the name's other mentions.
 CONFIRMING_METHODS = ("alias_mined", "alias_mined_paper")
 EXACT = 100.0
+# The column of ``_listed_titles`` that a CJK page's lines of English titles make (a table's
+# columns are keyed by their number of cells and place).
+TITLE_LINES = (0, 0)
 
 
 def mention_id(source_file: str, start: int, end: int, kind: str) -> str:
@@ -230,7 +234,8 @@ def _listed_titles(
     (``listed_title_cover`` of its cells are catalog titles or resemble none): cells near a
     catalog title without reaching it mean the list shortens or rewrites its titles, and its
     other cells would be reported under titles no paper has. Columns are told apart by the
-    row's number of cells and the cell's place."""
+    row's number of cells and the cell's place. The lines of a CJK page that hold only an
+    English title (``TITLE_LIST``) are one more column, by the same rule."""
     policy = matcher.policy
     columns: dict[tuple[int, int], list[int]] = {}
     for index, row in candidates.items():
@@ -238,6 +243,8 @@ def _listed_titles(
             cell = table_cell(row["surface"], row["context"])
             if cell is not None:
                 columns.setdefault(cell, []).append(index)
+            elif row["evidence"] == TITLE_LIST and row["standalone"]:
+                columns.setdefault(TITLE_LINES, []).append(index)
     found: dict[int, Decision] = {}
     for cells in columns.values():
         titled = [

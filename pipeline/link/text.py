@@ -32,7 +32,7 @@ PAPER_WORDS_LATIN = "[Pp]apers?|Papiers?"
 # title from its gloss. Not title evidence for English (pages embolden terms), only a place
 # where a translated title may stand.
 EMPHASIS = re.compile(r"\*\*([^*\r\n]{2,300})\*\*|__([^_\r\n]{2,300})__")
-LIST_MARKER = re.compile(r"^[\s\-*•·>#\d.)]*")
+LIST_MARKER = re.compile(r"^[\s\-*•·>#\d.)、]*")
 TRIM = " \t.,;:-–—~'’\"()[]"
 CJK_LANGUAGES = ("zh", "ja", "ko")
 

@@ -40,6 +40,7 @@ from pipeline.link.text import (
     LIST_MARKER,
     PAPER_WORDS_CJK,
     PAPER_WORDS_LATIN,
+    cjk_count,
     is_english,
     link_anchor_spans,
     quoted_spans,
@@ -92,7 +93,22 @@ PAPER_LINK = "paper_link"
 # 'Paper *"Leveraging passage retrieval ..."*', '论文名: Rewrite the Stars', 'makalah berjudul
 # "..."': as sure as a reference entry.
 NAMED_PAPER = "named_paper"
-TITLE_EVIDENCE = frozenset({QUOTED, LINKED, REFERENCE, CITED, RUNNING, PAPER_LINK, NAMED_PAPER})
+# A line that holds only an English title in a page written in Chinese, Japanese or Korean
+# (a reading list, notes that give each paper a heading). Such lines are a list of papers
+# only when the catalog knows enough of them (see ``resolve``): English headings of other
+# things look the same.
+TITLE_LIST = "title_list"
+TITLE_EVIDENCE = frozenset(
+    {QUOTED, LINKED, REFERENCE, CITED, RUNNING, PAPER_LINK, NAMED_PAPER, TITLE_LIST}
+)
+# Before a title on a line of its own: a heading's or list item's mark ("### ", "- ",
+# "1、", "2. "), then perhaps emphasis.
+TITLE_LINE_MARKER = re.compile(r"\s*(?:#{1,6}\s+|[-*+•·]\s+|\d{1,3}\s*[.、)]\s*)*[*_]{0,2}")
+# What a line holding only a title does not hold: signs of code or formulas, quotes (a title
+# quoted in a sentence), brackets (a name and what it stands for, a note), a web address.
+TITLE_LINE_NOISE = re.compile(r"[=_/\\{}\[\]()（）<>|`$^~→\"“”„«»]|https?:")
+# A label before a colon that says what follows is not a title: "Authors: ...", "Source:".
+LABEL_BEFORE_COLON = re.compile(r"([A-Z][a-z]+)\s?[:：]")
 # A word for a paper (German, English, Malay, Indonesian, Chinese), perhaps with "titled"
 # ("论文名", "论文题目": the paper's name, title), then only quotes, brackets, emphasis or a
 # colon before the title.
@@ -353,6 +369,7 @@ def title_spans(
     policy: LinkPolicy,
     keys: TitleKeys | None = None,
     in_references: bool = False,
+    listed: bool = False,
 ) -> Iterator[tuple[int, int, bool, str | None]]:
     """(start, end, standalone, evidence) for every English-title candidate in one line
     (``evidence``: how it is marked as a title, see ``title_evidence``).
@@ -380,7 +397,7 @@ def title_spans(
         regions += [(s, e, True, None) for s, e in table_cell_spans(line_text, segment.start)]
     seen: set[tuple[int, int]] = set()
     entry = reference_entry(line_text)
-    marked = line_evidence(line_text, entry, in_references)
+    marked = line_evidence(line_text, entry, in_references, listed)
     if entry is not None:
         start, end = segment.start + entry.title_start, segment.start + entry.title_end
         surface = text[start:end]
@@ -423,16 +440,50 @@ def _named_as_paper(text: str, line_start: int, start: int) -> bool:
 
 
 def line_evidence(
-    line: str, entry: ReferenceEntry | None, in_references: bool = False
+    line: str, entry: ReferenceEntry | None, in_references: bool = False, listed: bool = False
 ) -> str | None:
-    """What marks every title of a line: a link or an arXiv id on it, or its being a
+    """What marks every title of a line: a link or an arXiv id on it, its being a
     reference-list entry (parsed, a list item with a year, or a line of a bibliography:
-    ``in_references``)."""
+    ``in_references``) or a line of a list of titles (``listed``, see
+    ``title_list_lines``)."""
     if URL_OR_ID.search(line):
         return LINKED
     if entry is not None or in_references or (MARKED_ENTRY.match(line) and YEAR.search(line)):
         return REFERENCE
-    return None
+    return TITLE_LIST if listed else None
+
+
+def title_list_lines(lines: list[str], page_language: str, policy: LinkPolicy) -> list[bool]:
+    """For each line of a page, whether it holds only an English title (``_title_line``) in
+    a page in Chinese, Japanese or Korean. Pages that list papers by their titles (reading
+    lists, notes under each paper's title) cite many papers no catalog holds; in a page of
+    another script English lines are too often the page's own headings."""
+    if page_language not in CJK_LANGUAGES:
+        return [False] * len(lines)
+    return [_title_line(line, policy) for line in lines]
+
+
+def _title_line(line: str, policy: LinkPolicy) -> bool:
+    """A line that holds only an English title: after its mark and a title label, title-like
+    (``_own_title``), of at least ``title_line_min_words`` words whose content words are
+    capitalised (``title_line_capitalised_share`` of them), with no CJK character, no noise
+    (``TITLE_LINE_NOISE``) and no label of another field ("Authors: ...")."""
+    rest = line[TITLE_LINE_MARKER.match(line).end() :].strip().strip("*_").strip()
+    if (label := TITLE_LABEL.match(rest)) is not None:
+        rest = rest[label.end() :]
+    if not rest or cjk_count(rest) or TITLE_LINE_NOISE.search(rest):
+        return False
+    other = LABEL_BEFORE_COLON.match(rest)
+    if other and zipf_frequency(other[1].casefold(), "en") >= policy.common_word_zipf:
+        return False
+    words = LATIN_WORD.findall(rest)
+    if len(words) < policy.title_line_min_words:
+        return False
+    content = [w for w in words if w.casefold() not in STOPWORDS]
+    capitalised = sum(w[0].isupper() or w[0].isdigit() for w in content)
+    return capitalised >= policy.title_line_capitalised_share * len(content) and _own_title(
+        rest, policy
+    )
 
 
 def title_evidence(
