@@ -32,10 +32,10 @@ def _failing_for_one_document(function: Callable, concerns: Callable[..., bool])
     """``function`` as the stage calls it, except that it raises on the FAILING document
     (``concerns``: whether the arguments are that document's)."""
 
-    def stage(*args: object) -> object:
+    def stage(*args: object, **keywords: object) -> object:
         if concerns(*args):
             raise RuntimeError(f"boom in {function.__name__}\nsecond line")
-        return function(*args)
+        return function(*args, **keywords)
 
     return stage
 
