@@ -555,13 +555,9 @@ def _families(
             members.setdefault(key, []).append((m["family"], m["version"], paper_id, curated))
     families = []
     for key in sorted(members):
-        found = members[key]
-        versions = {version for _, version, _, _ in found}
-        papers = {paper_id for _, _, paper_id, _ in found}
-        if min(len(versions), len(papers)) >= FAMILY_MIN_VERSIONS:
-            curated = any(by_hand for *_, by_hand in found)
-            spellings = dict.fromkeys(family for family, *_ in found)
-            families += [(family, curated) for family in spellings]
+        spellings, versions, papers, curated_ones = zip(*members[key], strict=True)
+        if min(len(set(versions)), len(set(papers))) >= FAMILY_MIN_VERSIONS:
+            families += [(family, any(curated_ones)) for family in dict.fromkeys(spellings)]
     return families
 
 
