@@ -10,6 +10,7 @@ from pipeline.catalog import load_catalog
 from pipeline.catalog_store import memory_map
 from pipeline.config import DEFAULT_CATALOG
 from pipeline.language import Segment, segment_lines
+from pipeline.link import titles as titles_module
 from pipeline.link.matcher import catalog_title_keys, derive_columns
 from pipeline.link.policy import LinkPolicy
 from pipeline.link.title_index import compact_title
@@ -475,6 +476,20 @@ def test_a_chinese_page_marks_its_lines_of_english_titles() -> None:
     title = line.removeprefix("1、")
     assert (title, True, TITLE_LIST) in [(line[s:e], alone, ev) for s, e, alone, ev in spans]
     assert not outside_title(title, TITLE_LIST, True, LinkPolicy())
+
+
+def test_lines_of_titles_are_found_without_reading_other_languages_word_lists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whether a title is English is asked of nine languages' word lists (some 200 MB when
+    wordfreq reads them itself): only of a title reported outside the catalog, not of every
+    line of a CJK page."""
+
+    def refuse(*_: object) -> bool:
+        raise AssertionError("written_in_english asked of a line")
+
+    monkeypatch.setattr(titles_module, "written_in_english", refuse)
+    assert title_list_lines(["# 论文笔记", *LISTED_TITLES], "zh", LinkPolicy())[1:] == [True] * 3
 
 
 def test_a_latin_page_has_no_lines_of_english_titles() -> None:

@@ -464,10 +464,12 @@ def title_list_lines(lines: list[str], page_language: str, policy: LinkPolicy) -
 
 
 def _title_line(line: str, policy: LinkPolicy) -> bool:
-    """A line that holds only an English title: after its mark and a title label, title-like
-    (``_own_title``), of at least ``title_line_min_words`` words whose content words are
-    capitalised (``title_line_capitalised_share`` of them), with no CJK character, no noise
-    (``TITLE_LINE_NOISE``) and no label of another field ("Authors: ...")."""
+    """A line that holds only a title: after its mark and a title label, title-like
+    (``looks_like_title``), of at least ``title_line_min_words`` words whose content words
+    are capitalised (``title_line_capitalised_share`` of them), with no CJK character, no
+    noise (``TITLE_LINE_NOISE``) and no label of another field ("Authors: ..."). Whether it
+    is English is asked only of a title reported outside the catalog (``_listed_titles``):
+    it reads nine languages' word lists."""
     rest = line[TITLE_LINE_MARKER.match(line).end() :].strip().strip("*_").strip()
     if (label := TITLE_LABEL.match(rest)) is not None:
         rest = rest[label.end() :]
@@ -481,8 +483,8 @@ def _title_line(line: str, policy: LinkPolicy) -> bool:
         return False
     content = [w for w in words if w.casefold() not in STOPWORDS]
     capitalised = sum(w[0].isupper() or w[0].isdigit() for w in content)
-    return capitalised >= policy.title_line_capitalised_share * len(content) and _own_title(
-        rest, policy
+    return capitalised >= policy.title_line_capitalised_share * len(content) and (
+        looks_like_title(rest, policy)
     )
 
 
