@@ -454,10 +454,11 @@ def line_evidence(
 
 
 def title_list_lines(lines: list[str], page_language: str, policy: LinkPolicy) -> list[bool]:
-    """For each line of a page, whether it holds only an English title (``_title_line``) in
-    a page in Chinese, Japanese or Korean. Pages that list papers by their titles (reading
-    lists, notes under each paper's title) cite many papers no catalog holds; in a page of
-    another script English lines are too often the page's own headings."""
+    """For each line of a page, whether it holds only a title in Latin letters
+    (``_title_line``) in a page in Chinese, Japanese or Korean. Pages that list papers by
+    their titles (reading lists, notes under each paper's title) cite many papers no catalog
+    holds; in a page of another script English lines are too often the page's own
+    headings."""
     if page_language not in CJK_LANGUAGES:
         return [False] * len(lines)
     return [_title_line(line, policy) for line in lines]
