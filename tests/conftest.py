@@ -43,6 +43,17 @@ def arxiv_catalog(folder: Path, rows: list[tuple[str, str, str, str]]) -> Catalo
     return load_catalog(folder)
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop this process's temporary Prefect server, if a test started one, while pytest's
+    streams are open: stopped by Prefect at exit, its log line met a closed stream and
+    printed a "Logging error" traceback after the summary."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    if server.running:
+        server.stop()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if SHARED.is_dir():
         return
