@@ -120,10 +120,9 @@ VERSION_AFTER = re.compile(
 # paper describes, not versions of it, when the catalog knows no numbered version of the name
 # (two digits after "BLIP", which has a "BLIP-2", are a version and a footnote: "BLIP-27").
 DEPTH_AFTER = re.compile(rf"[ \-]?[1-9]\d{{1,2}}{NUMBER_ENDS}")
-# A name made of a family and its version: "GPT-4", "Kosmos 2", "Inception-v3", "phi-1.5".
-VERSIONED_NAME = re.compile(
-    r"(?P<family>[A-Za-z][A-Za-z\-]*?[A-Za-z])[ \-]?[vV]?(?P<version>\d{1,2}(?:\.\d{1,2})?)"
-)
+# A name made of a family and its version, written as a page writes a version after a name:
+# "GPT-4", "Kosmos 2", "Inception-v3", "phi-1.5".
+VERSIONED_NAME = re.compile(r"(?P<family>[A-Za-z][A-Za-z\-]*?[A-Za-z])" + VERSION_AFTER.pattern)
 # A family is known from the versions of it that name papers: at least this many, of as many
 # papers ("GPT-2", "GPT-3", "GPT-4": "GPT-5" is a version the catalog does not know).
 FAMILY_MIN_VERSIONS = 2
